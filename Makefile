@@ -1,0 +1,32 @@
+# AccountBot — see README.md.
+GO        ?= go
+BIN       := bin/accountbot
+FUZZTIME  ?= 20s
+
+.PHONY: all build test run fuzz bench vet clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/accountbot
+
+vet:
+	$(GO) vet ./...
+
+# The README's test command: vet plus every test under the race detector.
+test: vet
+	$(GO) test -race -count=1 ./...
+
+# Starts the real bot. With no Slack/Teams credentials it loads the demo
+# book into ./data (if empty) and opens the local console.
+run: build
+	./$(BIN) serve
+
+# Runs each fuzz target for FUZZTIME; seed corpora live in testdata/fuzz.
+fuzz:
+	$(GO) test -run=^$$ -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./bot
+	$(GO) test -run=^$$ -fuzz=FuzzImportJSON -fuzztime=$(FUZZTIME) ./storage/importer
+	$(GO) test -run=^$$ -fuzz=FuzzImportCSV -fuzztime=$(FUZZTIME) ./storage/importer
+
+clean:
+	rm -rf bin

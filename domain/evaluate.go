@@ -1,0 +1,62 @@
+package domain
+
+// Evaluation is everything the rules say about one account on one day.
+type Evaluation struct {
+	AccountID      string        `json:"id"`
+	Name           string        `json:"name"`
+	Owner          string        `json:"owner"`
+	ARR            Money         `json:"arr"`
+	Today          Date          `json:"today"`
+	Health         Health        `json:"health"`
+	Tier           TierResult    `json:"tier"`
+	Priority       Priority      `json:"priority"`
+	PriorityReason string        `json:"priority_reason"`
+	Renewal        RenewalStatus `json:"renewal"`
+	Opportunities  []Opportunity `json:"opportunities"`
+	Action         Action        `json:"action"`
+}
+
+// Evaluate applies every rule to a on today. a must be normalised.
+func Evaluate(a *Account, today Date, cfg Config) Evaluation {
+	e := Evaluation{AccountID: a.ID, Name: a.Name, Owner: a.Owner, ARR: a.Money(a.ARR), Today: today}
+	e.Health = ScoreHealth(a, today, cfg.Health)
+	e.Tier = AssignTier(a, e.Health, cfg.Tiers)
+	e.Priority, e.PriorityReason = Prioritize(e.Health, cfg.Priority)
+	e.Renewal = AssessRenewal(a, e.Health, e.Tier.Tier, today, cfg)
+	days := -1
+	if !a.RenewalDate.IsZero() {
+		days = e.Renewal.DaysToRenewal
+	}
+	e.Opportunities = FindOpportunities(a, e.Health, today, days, cfg)
+	e.Action = recommend(&e)
+	return e
+}
+
+// BestOpportunity returns the revenue opportunity with the largest uplift
+// that is not on hold, or nil.
+func (e *Evaluation) BestOpportunity() *Opportunity {
+	for i := range e.Opportunities {
+		o := &e.Opportunities[i]
+		if !o.Hold && o.Motion != MotionAdoptionFirst && o.Uplift > 0 {
+			return o
+		}
+	}
+	for i := range e.Opportunities {
+		o := &e.Opportunities[i]
+		if !o.Hold && o.Motion != MotionAdoptionFirst {
+			return o
+		}
+	}
+	return nil
+}
+
+// MetReasons returns the reasons that gave or took points.
+func (h Health) MetReasons() []Reason {
+	var out []Reason
+	for _, r := range h.Reasons {
+		if r.Met && r.Points != 0 {
+			out = append(out, r)
+		}
+	}
+	return out
+}

@@ -1,0 +1,326 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Dimension is one of the three health dimensions.
+type Dimension string
+
+const (
+	Engagement       Dimension = "engagement"
+	RevenuePotential Dimension = "revenue_potential"
+	RetentionRisk    Dimension = "retention_risk"
+)
+
+// Band is a dimension's band. For retention risk, "high" means high risk.
+type Band string
+
+const (
+	BandHigh   Band = "high"
+	BandMedium Band = "medium"
+	BandLow    Band = "low"
+)
+
+// Reason explains one scoring rule: whether it fired, the points it gave
+// (negative for risk deductions) and the evidence, so the bot can say why.
+type Reason struct {
+	Dimension Dimension `json:"dimension"`
+	Rule      string    `json:"rule"`
+	Label     string    `json:"label"`
+	Met       bool      `json:"met"`
+	Points    int       `json:"points"`
+	Evidence  string    `json:"evidence"`
+}
+
+// Health is the three-dimensional health score of an account on a date.
+type Health struct {
+	Engagement       int      `json:"engagement"`
+	RevenuePotential int      `json:"revenue_potential"`
+	RetentionRisk    int      `json:"retention_risk"`
+	Combined         int      `json:"combined"`
+	EngagementBand   Band     `json:"engagement_band"`
+	PotentialBand    Band     `json:"revenue_potential_band"`
+	RiskBand         Band     `json:"retention_risk_band"`
+	Reasons          []Reason `json:"reasons"`
+}
+
+// Bands returns the three bands of the given dimension scores under cfg.
+func (c HealthConfig) Bands(engagement, potential, risk int) (Band, Band, Band) {
+	up := func(v, high, medium int) Band {
+		switch {
+		case v >= high:
+			return BandHigh
+		case v >= medium:
+			return BandMedium
+		}
+		return BandLow
+	}
+	rb := BandHigh
+	switch {
+	case risk >= c.RiskLowMin:
+		rb = BandLow
+	case risk >= c.RiskMediumMin:
+		rb = BandMedium
+	}
+	return up(engagement, c.EngagementHighMin, c.EngagementMediumMin), up(potential, c.PotentialHighMin, c.PotentialMediumMin), rb
+}
+
+// ScoreHealth computes the health score of a on today.
+func ScoreHealth(a *Account, today Date, cfg HealthConfig) Health {
+	var h Health
+	add := func(dim Dimension, rule, label string, met bool, points int, evidence string) {
+		if !met {
+			points = 0
+		}
+		h.Reasons = append(h.Reasons, Reason{Dimension: dim, Rule: rule, Label: label, Met: met, Points: points, Evidence: evidence})
+		switch dim {
+		case Engagement:
+			h.Engagement += points
+		case RevenuePotential:
+			h.RevenuePotential += points
+		case RetentionRisk:
+			h.RetentionRisk += points
+		}
+	}
+
+	// Engagement.
+	met, ev := trend(a, today, cfg.ActiveUsersUpWindow, "active users", func(s Snapshot) int64 { return int64(s.ActiveUsers) },
+		func(p float64) bool { return p >= cfg.ActiveUsersUpMinPct })
+	add(Engagement, "active_users_up", "Active users trending up", met, cfg.ActiveUsersUpPoints, ev)
+
+	adoption, known := a.Adoption()
+	ev = "feature counts unknown"
+	if known {
+		ev = fmt.Sprintf("%d of %d features adopted (%s)", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100))
+	}
+	add(Engagement, "high_adoption", fmt.Sprintf("Feature adoption above %s", pct(cfg.HighAdoptionAbovePct)),
+		known && adoption*100 > cfg.HighAdoptionAbovePct, cfg.HighAdoptionPoints, ev)
+
+	met, ev = trend(a, today, cfg.UserGrowthWindow, "active users", func(s Snapshot) int64 { return int64(s.ActiveUsers) },
+		func(p float64) bool { return p >= cfg.UserGrowthMinPct })
+	add(Engagement, "user_growth", "User count growing", met, cfg.UserGrowthPoints, ev)
+
+	// Revenue potential.
+	ev = "feature counts unknown"
+	if known {
+		ev = fmt.Sprintf("%s of features used: whitespace to expand into", pct(adoption*100))
+		if adoption*100 >= cfg.WhitespaceBelowPct {
+			ev = fmt.Sprintf("%s of features used", pct(adoption*100))
+		}
+	}
+	add(RevenuePotential, "whitespace", fmt.Sprintf("Using under %s of available features", pct(cfg.WhitespaceBelowPct)),
+		known && adoption*100 < cfg.WhitespaceBelowPct, cfg.WhitespacePoints, ev)
+	add(RevenuePotential, "budget", "Budget confirmed for this fiscal year", a.BudgetConfirmed, cfg.BudgetPoints,
+		yesNo(a.BudgetConfirmed, "budget confirmed", "budget not confirmed"))
+	growing, ev := companyGrowing(a, today, cfg.HiringSignalDays)
+	add(RevenuePotential, "company_growing", "Company growing (hiring, revenue increase)", growing, cfg.GrowingPoints, ev)
+	exec, ev := executiveEngaged(a, today, cfg.ExecutiveContactDays)
+	add(RevenuePotential, "executive_engaged", "Executive stakeholder engaged", exec, cfg.ExecutivePoints, ev)
+
+	// Retention risk (deductions).
+	met, ev = trend(a, today, cfg.UsageDeclineWindow, "usage", func(s Snapshot) int64 { return s.Usage },
+		func(p float64) bool { return p <= -cfg.UsageDeclineMinPct })
+	add(RetentionRisk, "usage_decline", fmt.Sprintf("Usage declining %s+", pct(cfg.UsageDeclineMinPct)), met, -cfg.UsageDeclinePoints, ev)
+	met, ev = highTickets(a, today, cfg)
+	add(RetentionRisk, "high_tickets", "High support ticket volume", met, -cfg.TicketsPoints, ev)
+	met, ev = championLeft(a, today, cfg.SignalRecencyDays)
+	add(RetentionRisk, "champion_left", "Champion left the company", met, -cfg.ChampionLeftPoints, ev)
+	sig, ok := latestSignal(a, SignalCompetitor, today, cfg.SignalRecencyDays)
+	ev = fmt.Sprintf("no competitor mentioned in the last %d days", cfg.SignalRecencyDays)
+	if ok {
+		ev = fmt.Sprintf("competitor mentioned on %s%s", sig.Date, noteSuffix(sig.Note))
+	}
+	add(RetentionRisk, "competitor", "Mentioned a competitor", ok, -cfg.CompetitorPoints, ev)
+
+	h.Combined = h.Engagement + h.RevenuePotential + h.RetentionRisk
+	h.EngagementBand, h.PotentialBand, h.RiskBand = cfg.Bands(h.Engagement, h.RevenuePotential, h.RetentionRisk)
+	return h
+}
+
+// trend compares a metric now with its value `window` days ago. It reports
+// whether cond holds for the percentage change, with the evidence.
+func trend(a *Account, today Date, window int, what string, metric func(Snapshot) int64, cond func(float64) bool) (bool, string) {
+	now, ok := a.SnapshotAt(today)
+	if !ok {
+		return false, "no usage data"
+	}
+	then, ok := a.SnapshotAt(today.AddDays(-window))
+	if !ok {
+		return false, fmt.Sprintf("not enough history: no %s reading %d days back", what, window)
+	}
+	v0, v1 := metric(then), metric(now)
+	if v0 == 0 {
+		if v1 > 0 {
+			return cond(100), fmt.Sprintf("%s up from 0 to %s since %s", what, groupThousands(v1), then.Date)
+		}
+		return false, fmt.Sprintf("%s at 0", what)
+	}
+	p := float64(v1-v0) / float64(v0) * 100
+	dir := "above"
+	if p < 0 {
+		dir = "below"
+	}
+	ev := fmt.Sprintf("%s %s %s %d days ago (%s vs %s)", what, pct(abs(p)), dir, window, groupThousands(v1), groupThousands(v0))
+	if p == 0 {
+		ev = fmt.Sprintf("%s flat over %d days (%s)", what, window, groupThousands(v1))
+	}
+	return cond(p), ev
+}
+
+// TicketsIn sums the tickets of snapshots dated in (from, to].
+func (a *Account) TicketsIn(from, to Date) (sum int, n int) {
+	for _, s := range a.Usage {
+		if s.Date > from && s.Date <= to {
+			sum += s.Tickets
+			n++
+		}
+	}
+	return sum, n
+}
+
+func highTickets(a *Account, today Date, cfg HealthConfig) (bool, string) {
+	w := cfg.TicketsWindow
+	recent, n := a.TicketsIn(today.AddDays(-w), today)
+	if n == 0 {
+		return false, fmt.Sprintf("no support data in the last %d days", w)
+	}
+	if recent >= cfg.TicketsHighCount {
+		return true, fmt.Sprintf("%d tickets in the last %d days (high from %d)", recent, w, cfg.TicketsHighCount)
+	}
+	prior, pn := a.TicketsIn(today.AddDays(-4*w), today.AddDays(-w))
+	if pn > 0 {
+		baseline := float64(prior) / 3
+		if recent >= cfg.TicketsSpikeMinCount && baseline > 0 && float64(recent) >= cfg.TicketsSpikeRatio*baseline {
+			return true, fmt.Sprintf("%d tickets in the last %d days, %.1f× the average of the %d days before (%.1f)",
+				recent, w, float64(recent)/baseline, 3*w, baseline)
+		}
+	}
+	return false, fmt.Sprintf("%d tickets in the last %d days", recent, w)
+}
+
+func championLeft(a *Account, today Date, recency int) (bool, string) {
+	var left *Stakeholder
+	activeChampion := ""
+	for i := range a.Stakeholders {
+		s := &a.Stakeholders[i]
+		if !s.Champion {
+			continue
+		}
+		if s.Active(today) {
+			activeChampion = s.Name
+		} else if left == nil || s.Left > left.Left {
+			left = s
+		}
+	}
+	if left != nil {
+		if today.AddDays(-recency) < left.Left {
+			return true, fmt.Sprintf("%s (%s) left on %s", left.Name, orDash(left.Role), left.Left)
+		}
+		if activeChampion == "" {
+			return true, fmt.Sprintf("%s left on %s and no new champion is named", left.Name, left.Left)
+		}
+	}
+	if sig, ok := latestSignal(a, SignalChampionLeft, today, recency); ok {
+		return true, fmt.Sprintf("champion departure reported on %s%s", sig.Date, noteSuffix(sig.Note))
+	}
+	if activeChampion != "" {
+		return false, "champion in place: " + activeChampion
+	}
+	return false, "no champion recorded"
+}
+
+func companyGrowing(a *Account, today Date, days int) (bool, string) {
+	if a.CompanyGrowing {
+		return true, "company marked as growing"
+	}
+	if sig, ok := latestSignal(a, SignalHiring, today, days); ok {
+		return true, fmt.Sprintf("hiring reported on %s%s", sig.Date, noteSuffix(sig.Note))
+	}
+	return false, "no growth signal"
+}
+
+func executiveEngaged(a *Account, today Date, days int) (bool, string) {
+	var best *Stakeholder
+	for i := range a.Stakeholders {
+		s := &a.Stakeholders[i]
+		if s.Executive && s.Active(today) && (best == nil || s.LastContact > best.LastContact) {
+			best = s
+		}
+	}
+	switch {
+	case best == nil:
+		return false, "no executive stakeholder on the account map"
+	case best.LastContact.IsZero():
+		return false, fmt.Sprintf("%s (%s): never contacted", best.Name, orDash(best.Role))
+	case today.AddDays(-days) <= best.LastContact:
+		return true, fmt.Sprintf("%s (%s) last contacted %s", best.Name, orDash(best.Role), best.LastContact)
+	}
+	return false, fmt.Sprintf("%s (%s) last contacted %s, over %d days ago", best.Name, orDash(best.Role), best.LastContact, days)
+}
+
+// latestSignal returns the newest signal of kind dated within the last
+// `days` days up to today.
+func latestSignal(a *Account, kind SignalKind, today Date, days int) (Signal, bool) {
+	for i := len(a.Signals) - 1; i >= 0; i-- {
+		s := a.Signals[i]
+		if s.Date > today || s.Kind != kind {
+			continue
+		}
+		if s.Date <= today.AddDays(-days) {
+			return Signal{}, false
+		}
+		return s, true
+	}
+	return Signal{}, false
+}
+
+// recentSignals returns the signals of kind within the last `days` days, newest first.
+func recentSignals(a *Account, kind SignalKind, today Date, days int) []Signal {
+	var out []Signal
+	for i := len(a.Signals) - 1; i >= 0; i-- {
+		s := a.Signals[i]
+		if s.Date > today || s.Kind != kind {
+			continue
+		}
+		if s.Date <= today.AddDays(-days) {
+			break
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func pct(v float64) string {
+	s := fmt.Sprintf("%.1f", v)
+	return strings.TrimSuffix(s, ".0") + "%"
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func yesNo(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "role unknown"
+	}
+	return s
+}
+
+func noteSuffix(n string) string {
+	if n == "" {
+		return ""
+	}
+	return ": " + n
+}

@@ -1,0 +1,237 @@
+package domain
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Motion is an expansion motion.
+type Motion string
+
+const (
+	MotionUpsell        Motion = "upsell"         // tier/plan upgrade
+	MotionCrossSell     Motion = "cross_sell"     // a new module or product
+	MotionPriceIncrease Motion = "price_increase" // annual raise at renewal
+	MotionSeats         Motion = "seats"          // more users
+	MotionUsage         Motion = "usage"          // usage-based growth past a plan limit
+	MotionMultiYear     Motion = "multi_year"     // multi-year commitment at renewal
+	MotionAdoptionFirst Motion = "adoption_first" // counter-signal: drive adoption before expanding
+)
+
+// Motions lists the revenue motions in display order.
+var Motions = []Motion{MotionUpsell, MotionCrossSell, MotionPriceIncrease, MotionSeats, MotionUsage, MotionMultiYear}
+
+// KnownMotion reports whether m is a known motion (the counter-signal included).
+func KnownMotion(m Motion) bool {
+	for _, k := range Motions {
+		if k == m {
+			return true
+		}
+	}
+	return m == MotionAdoptionFirst
+}
+
+// Label is the motion's display name.
+func (m Motion) Label() string {
+	switch m {
+	case MotionUpsell:
+		return "Tier upgrade"
+	case MotionCrossSell:
+		return "Module cross-sell"
+	case MotionPriceIncrease:
+		return "Price increase"
+	case MotionSeats:
+		return "Seat expansion"
+	case MotionUsage:
+		return "Usage-based expansion"
+	case MotionMultiYear:
+		return "Multi-year commitment"
+	case MotionAdoptionFirst:
+		return "Adoption first"
+	}
+	return string(m)
+}
+
+// Opportunity is one fired expansion trigger.
+type Opportunity struct {
+	Motion    Motion `json:"motion"`
+	Trigger   string `json:"trigger"`
+	Title     string `json:"title"`
+	Evidence  string `json:"evidence"`
+	Uplift    int64  `json:"uplift_minor"`              // estimated ARR uplift (low end)
+	UpliftMax int64  `json:"uplift_max_minor,omitempty"` // high end, where a range applies
+	Module    string `json:"module,omitempty"`
+	LimitDate Date   `json:"limit_date,omitempty"` // usage: when the limit is reached at the current trend
+	Hold      bool   `json:"hold,omitempty"`       // adoption first: drive adoption before this
+	TalkTrack string `json:"talk_track"`           // the playbook that fits
+}
+
+func pctOf(v int64, p float64) int64 { return MulDiv(v, int64(math.Round(p*100)), 10000) }
+
+var headcountPat = regexp.MustCompile(`\d[\d,]*`)
+
+// Headcount returns the first whole number in a hiring note ("hiring 12 agents" → 12).
+func Headcount(note string) int {
+	m := headcountPat.FindString(note)
+	n, _ := strconv.Atoi(strings.ReplaceAll(m, ",", ""))
+	return n
+}
+
+// FindOpportunities runs the Expansion Trigger Playbook on an account.
+func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) []Opportunity {
+	tc := cfg.Triggers
+	var out []Opportunity
+	adoption, known := a.Adoption()
+	holdExpansion := known && adoption*100 < tc.AdoptionFirstBelowPct
+
+	// Tier upgrade: high adoption, a plan limit reached, or a limit/feature request.
+	var why []string
+	if known && adoption*100 > tc.TierUpgradeAdoptionPct {
+		why = append(why, fmt.Sprintf("%d of %d features adopted (%s)", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)))
+	}
+	for _, l := range a.Limits {
+		if l.Used >= l.Limit {
+			why = append(why, fmt.Sprintf("%s limit reached (%s of %s)", l.Name, groupThousands(l.Used), groupThousands(l.Limit)))
+		}
+	}
+	for _, k := range []SignalKind{SignalLimit, SignalFeatureReq} {
+		if s, ok := latestSignal(a, k, today, tc.SignalDays); ok {
+			why = append(why, fmt.Sprintf("%s on %s%s", strings.ReplaceAll(string(k), "_", " "), s.Date, noteSuffix(s.Note)))
+		}
+	}
+	if len(why) > 0 {
+		out = append(out, Opportunity{Motion: MotionUpsell, Trigger: "tier_upgrade", Title: "Tier upgrade",
+			Evidence: strings.Join(why, "; "), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell"})
+	}
+
+	// Usage-based: a plan limit at 80%+, with the date it reaches 100%.
+	for _, l := range a.Limits {
+		if l.Limit <= 0 || float64(l.Used)*100 < tc.LimitWarnPct*float64(l.Limit) {
+			continue
+		}
+		o := Opportunity{Motion: MotionUsage, Trigger: "limit_" + NormalizeName(l.Name), Title: "Usage-based expansion: " + l.Name,
+			Uplift: pctOf(a.ARR, tc.UsageUpliftPct), TalkTrack: "usage"}
+		o.Evidence = fmt.Sprintf("%s at %s of the plan limit (%s of %s)", l.Name, pct(float64(l.Used)*100/float64(l.Limit)), groupThousands(l.Used), groupThousands(l.Limit))
+		if l.Used >= l.Limit {
+			o.Evidence += "; limit already reached"
+		} else if d, ok := projectLimit(a, l, today, cfg.Health.UsageDeclineWindow); ok {
+			o.LimitDate = d
+			o.Evidence += fmt.Sprintf("; reaches 100%% around %s at the current trend", d)
+		} else {
+			o.Evidence += "; usage not growing, no date projected"
+		}
+		out = append(out, o)
+	}
+
+	// Seats: active near purchased, or a hiring signal of 10+.
+	why = why[:0]
+	added := 0
+	if a.SeatsPurchased > 0 && float64(a.SeatsActive)*100 >= tc.SeatsNearFullPct*float64(a.SeatsPurchased) {
+		why = append(why, fmt.Sprintf("%d of %d seats active (%s)", a.SeatsActive, a.SeatsPurchased, pct(float64(a.SeatsActive)*100/float64(a.SeatsPurchased))))
+		added = int(math.Ceil(float64(a.SeatsPurchased) * tc.SeatGrowthPct / 100))
+	}
+	for _, s := range recentSignals(a, SignalHiring, today, tc.SignalDays) {
+		if n := Headcount(s.Note); n >= tc.HiringMinHeadcount {
+			why = append(why, fmt.Sprintf("hiring %d (%s, %s)", n, s.Note, s.Date))
+			added = max(added, n)
+			break
+		}
+	}
+	if len(why) > 0 {
+		o := Opportunity{Motion: MotionSeats, Trigger: "seats", Title: "Seat expansion", Evidence: strings.Join(why, "; "), TalkTrack: "seats"}
+		if a.SeatsPurchased > 0 {
+			o.Uplift = MulDiv(a.ARR, int64(added), int64(a.SeatsPurchased))
+			o.Evidence += fmt.Sprintf("; +%d seats at %s per seat", added, a.Money(a.ARR/int64(a.SeatsPurchased)).Format())
+		} else {
+			o.Uplift = pctOf(a.ARR, tc.SeatGrowthPct)
+		}
+		out = append(out, o)
+	}
+
+	// Cross-sell (and upsell by goal): integrations in use or stated goals a module serves.
+	seen := map[string]bool{}
+	for i := len(a.Signals) - 1; i >= 0; i-- {
+		s := a.Signals[i]
+		if s.Date > today || s.Date <= today.AddDays(-tc.SignalDays) || (s.Kind != SignalIntegration && s.Kind != SignalGoal) {
+			continue
+		}
+		note := strings.ToLower(s.Note)
+		for _, m := range tc.Modules {
+			if seen[m.Name] || !containsAny(note, m.Keywords) {
+				continue
+			}
+			seen[m.Name] = true
+			if m.Motion == MotionUpsell {
+				out = append(out, Opportunity{Motion: MotionUpsell, Trigger: "goal_upsell", Title: "Upgrade to " + m.Name, Module: m.Name,
+					Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell"})
+				continue
+			}
+			out = append(out, Opportunity{Motion: MotionCrossSell, Trigger: "cross_sell", Title: "Cross-sell " + m.Name, Module: m.Name,
+				Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.CrossSellUpliftPct), TalkTrack: "cross_sell"})
+		}
+	}
+
+	healthy := h.RiskBand == BandLow && h.EngagementBand != BandLow
+	if !a.RenewalDate.IsZero() && days >= 0 {
+		// Multi-year: a healthy account approaching renewal.
+		if healthy && days <= tc.MultiYearWithinDays {
+			tcv := a.ARR * int64(tc.MultiYearYears)
+			out = append(out, Opportunity{Motion: MotionMultiYear, Trigger: "multi_year", Title: fmt.Sprintf("%d-year commitment", tc.MultiYearYears),
+				Evidence: fmt.Sprintf("healthy (risk %d, engagement %d) and renewing in %d days: %d years at %s is %s contract value", h.RetentionRisk, h.Engagement, days, tc.MultiYearYears, a.Money(a.ARR).Short(), a.Money(tcv).Short()),
+				TalkTrack: "multi_year"})
+		}
+		// Price increase: 5–10% at renewal, when the account is not at risk.
+		if h.RiskBand == BandLow && days <= tc.PriceIncreaseWithin {
+			lo, hi := pctOf(a.ARR, tc.PriceIncreaseMinPct), pctOf(a.ARR, tc.PriceIncreaseMaxPct)
+			out = append(out, Opportunity{Motion: MotionPriceIncrease, Trigger: "price_increase", Title: "Price increase at renewal",
+				Evidence: fmt.Sprintf("renewing in %d days with low risk: %s–%s is %s–%s", days, pct(tc.PriceIncreaseMinPct), pct(tc.PriceIncreaseMaxPct), a.Money(lo).Format(), a.Money(hi).Format()),
+				Uplift: lo, UpliftMax: hi, TalkTrack: "price_increase"})
+		}
+	}
+
+	// The counter-signal: under 50% adoption, prove value before selling more.
+	if holdExpansion {
+		for i := range out {
+			if out[i].Motion == MotionUpsell || out[i].Motion == MotionCrossSell {
+				out[i].Hold = true
+			}
+		}
+		out = append(out, Opportunity{Motion: MotionAdoptionFirst, Trigger: "adoption_first", Title: "Drive adoption first",
+			Evidence: fmt.Sprintf("only %d of %d features adopted (%s): prove value before expanding", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)),
+			TalkTrack: "adoption_first"})
+	}
+
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Hold != out[j].Hold {
+			return !out[i].Hold
+		}
+		return out[i].Uplift > out[j].Uplift
+	})
+	return out
+}
+
+// projectLimit projects when a plan limit reaches 100%, assuming its use
+// grows in line with the account's usage metric over the window.
+func projectLimit(a *Account, l PlanLimit, today Date, window int) (Date, bool) {
+	now, ok1 := a.SnapshotAt(today)
+	then, ok2 := a.SnapshotAt(today.AddDays(-window))
+	if !ok1 || !ok2 || then.Usage <= 0 || now.Usage <= then.Usage || now.Date <= then.Date || l.Used <= 0 {
+		return NoDate, false
+	}
+	daily := (float64(now.Usage)/float64(then.Usage) - 1) / float64(now.Date-then.Date)
+	need := float64(l.Limit)/float64(l.Used) - 1
+	return today.AddDays(int(math.Ceil(need / daily))), true
+}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
+}
