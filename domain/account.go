@@ -30,14 +30,14 @@ var Functions = []Function{FunctionFinance, FunctionOperations, FunctionSales, F
 type SignalKind string
 
 const (
-	SignalCompetitor  SignalKind = "competitor"   // the customer mentioned or evaluated a competitor
+	SignalCompetitor   SignalKind = "competitor"    // the customer mentioned or evaluated a competitor
 	SignalChampionLeft SignalKind = "champion_left" // the champion left (also derivable from stakeholders)
-	SignalHiring      SignalKind = "hiring"       // the customer is hiring; a number in the note is the headcount
-	SignalIntegration SignalKind = "integration"  // an integration or third-party tool in use (e.g. "Zapier")
-	SignalGoal        SignalKind = "goal"         // a stated business goal ("expand to Europe, GDPR")
-	SignalLimit       SignalKind = "limit_request" // the customer asked for a higher limit
-	SignalFeatureReq  SignalKind = "feature_request"
-	SignalNote        SignalKind = "note"
+	SignalHiring       SignalKind = "hiring"        // the customer is hiring; a number in the note is the headcount
+	SignalIntegration  SignalKind = "integration"   // an integration or third-party tool in use (e.g. "Zapier")
+	SignalGoal         SignalKind = "goal"          // a stated business goal ("expand to Europe, GDPR")
+	SignalLimit        SignalKind = "limit_request" // the customer asked for a higher limit
+	SignalFeatureReq   SignalKind = "feature_request"
+	SignalNote         SignalKind = "note"
 )
 
 // SignalKinds lists the known kinds with a short description, for help text.
@@ -60,7 +60,7 @@ type Account struct {
 	ID                 string        `json:"id"`
 	Name               string        `json:"name"`
 	Aliases            []string      `json:"aliases,omitempty"`
-	Owner              string        `json:"owner"` // the CSM's e-mail
+	Owner              string        `json:"owner"`     // the CSM's e-mail
 	ARR                int64         `json:"arr_minor"` // annual recurring revenue, minor units
 	Currency           string        `json:"currency"`
 	Plan               string        `json:"plan,omitempty"`
@@ -258,8 +258,8 @@ func (a *Account) Validate() []FieldError {
 		if strings.TrimSpace(s.Name) == "" {
 			add(fmt.Sprintf("stakeholders[%d].name", i), "is required")
 		}
-		if s.Function != "" && !knownFunction(s.Function) {
-			add(fmt.Sprintf("stakeholders[%d].function", i), "unknown function %q (want one of %s)", s.Function, joinFunctions())
+		if s.Function != "" && !KnownFunction(s.Function) {
+			add(fmt.Sprintf("stakeholders[%d].function", i), "unknown function %q (want one of %s)", s.Function, FunctionList())
 		}
 	}
 	for i, u := range a.Usage {
@@ -301,7 +301,8 @@ func ValidationError(what string, errs []FieldError) error {
 	return Errorf(EINVALID, "%s: %s", what, strings.Join(parts, "; "))
 }
 
-func knownFunction(f Function) bool {
+// KnownFunction reports whether f is a known stakeholder function.
+func KnownFunction(f Function) bool {
 	for _, k := range Functions {
 		if k == f {
 			return true
@@ -310,7 +311,8 @@ func knownFunction(f Function) bool {
 	return false
 }
 
-func joinFunctions() string {
+// FunctionList is the known functions, comma-separated, for messages.
+func FunctionList() string {
 	s := make([]string, len(Functions))
 	for i, f := range Functions {
 		s[i] = string(f)

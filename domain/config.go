@@ -21,40 +21,40 @@ type Config struct {
 // HealthConfig: the three-dimensional health score.
 type HealthConfig struct {
 	// Engagement (0..25 with the defaults).
-	ActiveUsersUpPoints   int     `yaml:"active_users_up_points" json:"active_users_up_points"`
-	ActiveUsersUpWindow   int     `yaml:"active_users_up_window_days" json:"active_users_up_window_days"`
-	ActiveUsersUpMinPct   float64 `yaml:"active_users_up_min_pct" json:"active_users_up_min_pct"`
-	HighAdoptionPoints    int     `yaml:"high_adoption_points" json:"high_adoption_points"`
-	HighAdoptionAbovePct  float64 `yaml:"high_adoption_above_pct" json:"high_adoption_above_pct"`
-	UserGrowthPoints      int     `yaml:"user_growth_points" json:"user_growth_points"`
-	UserGrowthWindow      int     `yaml:"user_growth_window_days" json:"user_growth_window_days"`
-	UserGrowthMinPct      float64 `yaml:"user_growth_min_pct" json:"user_growth_min_pct"`
-	EngagementHighMin     int     `yaml:"engagement_high_min" json:"engagement_high_min"`
-	EngagementMediumMin   int     `yaml:"engagement_medium_min" json:"engagement_medium_min"`
+	ActiveUsersUpPoints  int     `yaml:"active_users_up_points" json:"active_users_up_points"`
+	ActiveUsersUpWindow  int     `yaml:"active_users_up_window_days" json:"active_users_up_window_days"`
+	ActiveUsersUpMinPct  float64 `yaml:"active_users_up_min_pct" json:"active_users_up_min_pct"`
+	HighAdoptionPoints   int     `yaml:"high_adoption_points" json:"high_adoption_points"`
+	HighAdoptionAbovePct float64 `yaml:"high_adoption_above_pct" json:"high_adoption_above_pct"`
+	UserGrowthPoints     int     `yaml:"user_growth_points" json:"user_growth_points"`
+	UserGrowthWindow     int     `yaml:"user_growth_window_days" json:"user_growth_window_days"`
+	UserGrowthMinPct     float64 `yaml:"user_growth_min_pct" json:"user_growth_min_pct"`
+	EngagementHighMin    int     `yaml:"engagement_high_min" json:"engagement_high_min"`
+	EngagementMediumMin  int     `yaml:"engagement_medium_min" json:"engagement_medium_min"`
 	// Revenue potential (0..30).
-	WhitespacePoints      int     `yaml:"whitespace_points" json:"whitespace_points"`
-	WhitespaceBelowPct    float64 `yaml:"whitespace_below_pct" json:"whitespace_below_pct"`
-	BudgetPoints          int     `yaml:"budget_points" json:"budget_points"`
-	GrowingPoints         int     `yaml:"company_growing_points" json:"company_growing_points"`
-	ExecutivePoints       int     `yaml:"executive_engaged_points" json:"executive_engaged_points"`
-	ExecutiveContactDays  int     `yaml:"executive_contact_days" json:"executive_contact_days"`
-	PotentialHighMin      int     `yaml:"potential_high_min" json:"potential_high_min"`
-	PotentialMediumMin    int     `yaml:"potential_medium_min" json:"potential_medium_min"`
+	WhitespacePoints     int     `yaml:"whitespace_points" json:"whitespace_points"`
+	WhitespaceBelowPct   float64 `yaml:"whitespace_below_pct" json:"whitespace_below_pct"`
+	BudgetPoints         int     `yaml:"budget_points" json:"budget_points"`
+	GrowingPoints        int     `yaml:"company_growing_points" json:"company_growing_points"`
+	ExecutivePoints      int     `yaml:"executive_engaged_points" json:"executive_engaged_points"`
+	ExecutiveContactDays int     `yaml:"executive_contact_days" json:"executive_contact_days"`
+	PotentialHighMin     int     `yaml:"potential_high_min" json:"potential_high_min"`
+	PotentialMediumMin   int     `yaml:"potential_medium_min" json:"potential_medium_min"`
 	// Retention risk (0..-40; points are written as positive deductions).
-	UsageDeclinePoints    int     `yaml:"usage_decline_points" json:"usage_decline_points"`
-	UsageDeclineWindow    int     `yaml:"usage_decline_window_days" json:"usage_decline_window_days"`
-	UsageDeclineMinPct    float64 `yaml:"usage_decline_min_pct" json:"usage_decline_min_pct"`
-	TicketsPoints         int     `yaml:"high_tickets_points" json:"high_tickets_points"`
-	TicketsWindow         int     `yaml:"tickets_window_days" json:"tickets_window_days"`
-	TicketsHighCount      int     `yaml:"tickets_high_count" json:"tickets_high_count"`
-	TicketsSpikeRatio     float64 `yaml:"tickets_spike_ratio" json:"tickets_spike_ratio"`
-	TicketsSpikeMinCount  int     `yaml:"tickets_spike_min_count" json:"tickets_spike_min_count"`
-	ChampionLeftPoints    int     `yaml:"champion_left_points" json:"champion_left_points"`
-	CompetitorPoints      int     `yaml:"competitor_points" json:"competitor_points"`
-	SignalRecencyDays     int     `yaml:"signal_recency_days" json:"signal_recency_days"`
-	RiskLowMin            int     `yaml:"risk_low_min" json:"risk_low_min"`       // -10: 0..-10 is low risk
-	RiskMediumMin         int     `yaml:"risk_medium_min" json:"risk_medium_min"` // -20: -11..-20 is medium
-	HiringSignalDays      int     `yaml:"hiring_signal_days" json:"hiring_signal_days"`
+	UsageDeclinePoints   int     `yaml:"usage_decline_points" json:"usage_decline_points"`
+	UsageDeclineWindow   int     `yaml:"usage_decline_window_days" json:"usage_decline_window_days"`
+	UsageDeclineMinPct   float64 `yaml:"usage_decline_min_pct" json:"usage_decline_min_pct"`
+	TicketsPoints        int     `yaml:"high_tickets_points" json:"high_tickets_points"`
+	TicketsWindow        int     `yaml:"tickets_window_days" json:"tickets_window_days"`
+	TicketsHighCount     int     `yaml:"tickets_high_count" json:"tickets_high_count"`
+	TicketsSpikeRatio    float64 `yaml:"tickets_spike_ratio" json:"tickets_spike_ratio"`
+	TicketsSpikeMinCount int     `yaml:"tickets_spike_min_count" json:"tickets_spike_min_count"`
+	ChampionLeftPoints   int     `yaml:"champion_left_points" json:"champion_left_points"`
+	CompetitorPoints     int     `yaml:"competitor_points" json:"competitor_points"`
+	SignalRecencyDays    int     `yaml:"signal_recency_days" json:"signal_recency_days"`
+	RiskLowMin           int     `yaml:"risk_low_min" json:"risk_low_min"`       // -10: 0..-10 is low risk
+	RiskMediumMin        int     `yaml:"risk_medium_min" json:"risk_medium_min"` // -20: -11..-20 is medium
+	HiringSignalDays     int     `yaml:"hiring_signal_days" json:"hiring_signal_days"`
 }
 
 // PriorityConfig: how the combined score maps to an action priority.
@@ -67,39 +67,39 @@ type PriorityConfig struct {
 
 // TierConfig: segmentation thresholds, cadences and renewal lead times.
 type TierConfig struct {
-	Tier1MinARR         int64 `yaml:"tier1_min_arr" json:"tier1_min_arr"`
-	Tier2MinARR         int64 `yaml:"tier2_min_arr" json:"tier2_min_arr"`
-	ExpansionLiftMin    int64 `yaml:"expansion_lift_min" json:"expansion_lift_min"`
-	HighRiskRaisesTouch bool  `yaml:"high_risk_raises_touch" json:"high_risk_raises_touch"`
+	Tier1MinARR         int64  `yaml:"tier1_min_arr" json:"tier1_min_arr"`
+	Tier2MinARR         int64  `yaml:"tier2_min_arr" json:"tier2_min_arr"`
+	ExpansionLiftMin    int64  `yaml:"expansion_lift_min" json:"expansion_lift_min"`
+	HighRiskRaisesTouch bool   `yaml:"high_risk_raises_touch" json:"high_risk_raises_touch"`
 	CadenceDays         [3]int `yaml:"cadence_days" json:"cadence_days"`
 	RenewalLeadDays     [3]int `yaml:"renewal_lead_days" json:"renewal_lead_days"`
 }
 
 // RenewalConfig: the proactive renewal playbook.
 type RenewalConfig struct {
-	MilestoneDays   []int `yaml:"milestone_days" json:"milestone_days"` // 180, 90, 30
-	ReadinessWindow int   `yaml:"readiness_window_days" json:"readiness_window_days"`
-	RedMinIndicators int  `yaml:"red_min_indicators" json:"red_min_indicators"`
-	DueGraceDays    int   `yaml:"due_grace_days" json:"due_grace_days"`
+	MilestoneDays    []int `yaml:"milestone_days" json:"milestone_days"` // 180, 90, 30
+	ReadinessWindow  int   `yaml:"readiness_window_days" json:"readiness_window_days"`
+	RedMinIndicators int   `yaml:"red_min_indicators" json:"red_min_indicators"`
+	DueGraceDays     int   `yaml:"due_grace_days" json:"due_grace_days"`
 }
 
 // TriggerConfig: the Expansion Trigger Playbook.
 type TriggerConfig struct {
-	TierUpgradeAdoptionPct float64 `yaml:"tier_upgrade_adoption_pct" json:"tier_upgrade_adoption_pct"`
-	LimitWarnPct           float64 `yaml:"limit_warn_pct" json:"limit_warn_pct"`
-	SeatsNearFullPct       float64 `yaml:"seats_near_full_pct" json:"seats_near_full_pct"`
-	HiringMinHeadcount     int     `yaml:"hiring_min_headcount" json:"hiring_min_headcount"`
-	AdoptionFirstBelowPct  float64 `yaml:"adoption_first_below_pct" json:"adoption_first_below_pct"`
-	MultiYearWithinDays    int     `yaml:"multi_year_within_days" json:"multi_year_within_days"`
-	MultiYearYears         int     `yaml:"multi_year_years" json:"multi_year_years"`
-	PriceIncreaseMinPct    float64 `yaml:"price_increase_min_pct" json:"price_increase_min_pct"`
-	PriceIncreaseMaxPct    float64 `yaml:"price_increase_max_pct" json:"price_increase_max_pct"`
-	PriceIncreaseWithin    int     `yaml:"price_increase_within_days" json:"price_increase_within_days"`
-	UpsellUpliftPct        float64 `yaml:"upsell_uplift_pct" json:"upsell_uplift_pct"`
-	CrossSellUpliftPct     float64 `yaml:"cross_sell_uplift_pct" json:"cross_sell_uplift_pct"`
-	UsageUpliftPct         float64 `yaml:"usage_uplift_pct" json:"usage_uplift_pct"`
-	SeatGrowthPct          float64 `yaml:"seat_growth_pct" json:"seat_growth_pct"`
-	SignalDays             int     `yaml:"signal_days" json:"signal_days"`
+	TierUpgradeAdoptionPct float64  `yaml:"tier_upgrade_adoption_pct" json:"tier_upgrade_adoption_pct"`
+	LimitWarnPct           float64  `yaml:"limit_warn_pct" json:"limit_warn_pct"`
+	SeatsNearFullPct       float64  `yaml:"seats_near_full_pct" json:"seats_near_full_pct"`
+	HiringMinHeadcount     int      `yaml:"hiring_min_headcount" json:"hiring_min_headcount"`
+	AdoptionFirstBelowPct  float64  `yaml:"adoption_first_below_pct" json:"adoption_first_below_pct"`
+	MultiYearWithinDays    int      `yaml:"multi_year_within_days" json:"multi_year_within_days"`
+	MultiYearYears         int      `yaml:"multi_year_years" json:"multi_year_years"`
+	PriceIncreaseMinPct    float64  `yaml:"price_increase_min_pct" json:"price_increase_min_pct"`
+	PriceIncreaseMaxPct    float64  `yaml:"price_increase_max_pct" json:"price_increase_max_pct"`
+	PriceIncreaseWithin    int      `yaml:"price_increase_within_days" json:"price_increase_within_days"`
+	UpsellUpliftPct        float64  `yaml:"upsell_uplift_pct" json:"upsell_uplift_pct"`
+	CrossSellUpliftPct     float64  `yaml:"cross_sell_uplift_pct" json:"cross_sell_uplift_pct"`
+	UsageUpliftPct         float64  `yaml:"usage_uplift_pct" json:"usage_uplift_pct"`
+	SeatGrowthPct          float64  `yaml:"seat_growth_pct" json:"seat_growth_pct"`
+	SignalDays             int      `yaml:"signal_days" json:"signal_days"`
 	Modules                []Module `yaml:"modules" json:"modules"`
 }
 

@@ -40,9 +40,9 @@ func TestConfigValidateNamesField(t *testing.T) {
 
 func TestAccountValidate(t *testing.T) {
 	a := &Account{ID: "bad id", Owner: "not-an-email", Currency: "usd", FeaturesAvailable: 2, FeaturesAdopted: 3,
-		Limits:       []PlanLimit{{Name: "", Limit: 0}},
-		Stakeholders: []Stakeholder{{Name: "X", Function: "legal"}},
-		Signals:      []Signal{{Kind: "gossip"}},
+		Limits:        []PlanLimit{{Name: "", Limit: 0}},
+		Stakeholders:  []Stakeholder{{Name: "X", Function: "legal"}},
+		Signals:       []Signal{{Kind: "gossip"}},
 		ContractStart: MustDate("2026-01-01"), RenewalDate: MustDate("2025-01-01")}
 	errs := a.Validate()
 	want := []string{"id", "name", "owner", "currency", "features_adopted", "limits[0].name", "limits[0].limit",

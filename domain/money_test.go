@@ -58,7 +58,7 @@ func TestMoneyFormat(t *testing.T) {
 
 func TestMulDiv(t *testing.T) {
 	tests := []struct{ a, b, c, want int64 }{
-		{10, 1, 4, 3},  // 2.5 rounds away from zero
+		{10, 1, 4, 3}, // 2.5 rounds away from zero
 		{-10, 1, 4, -3},
 		{7, 1, 3, 2},
 		{1 << 40, 1 << 20, 1 << 30, 1 << 30}, // big path

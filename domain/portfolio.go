@@ -93,17 +93,17 @@ func math2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
 
 // Retention is net and gross revenue retention over a period.
 type Retention struct {
-	From         Date             `json:"from"`
-	To           Date             `json:"to"`
-	StartARR     int64            `json:"start_arr_minor"`
-	EndARR       int64            `json:"end_arr_minor"` // of the accounts that were customers at From
-	Expansion    int64            `json:"expansion_minor"`
-	Contraction  int64            `json:"contraction_minor"`
-	Churn        int64            `json:"churn_minor"`
-	NRRPct       float64          `json:"nrr_pct"`
-	GRRPct       float64          `json:"grr_pct"`
-	Accounts     int              `json:"accounts"`
-	ByMotion     map[Motion]int64 `json:"expansion_by_motion_minor"`
+	From        Date             `json:"from"`
+	To          Date             `json:"to"`
+	StartARR    int64            `json:"start_arr_minor"`
+	EndARR      int64            `json:"end_arr_minor"` // of the accounts that were customers at From
+	Expansion   int64            `json:"expansion_minor"`
+	Contraction int64            `json:"contraction_minor"`
+	Churn       int64            `json:"churn_minor"`
+	NRRPct      float64          `json:"nrr_pct"`
+	GRRPct      float64          `json:"grr_pct"`
+	Accounts    int              `json:"accounts"`
+	ByMotion    map[Motion]int64 `json:"expansion_by_motion_minor"`
 }
 
 // ComputeRetention measures the cohort of accounts with ARR on `from`:

@@ -70,9 +70,9 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 // ExpansionStep is one step of an expansion: a fixed amount, or a
 // percentage (in basis points) of the running total, as a price increase is.
 type ExpansionStep struct {
-	Motion    Motion `json:"motion"`
-	Amount    int64  `json:"amount_minor,omitempty"`
-	PctBasis  int64  `json:"pct_basis_points,omitempty"` // 1000 = 10%
+	Motion   Motion `json:"motion"`
+	Amount   int64  `json:"amount_minor,omitempty"`
+	PctBasis int64  `json:"pct_basis_points,omitempty"` // 1000 = 10%
 }
 
 // ExpansionLine is one applied step.
@@ -130,7 +130,9 @@ func ManagerPayback(costMinor, expansionARRMinor int64) (float64, error) {
 }
 
 // VariableComp is the bonus on expansion revenue: 10% × £200K = £20K.
-func VariableComp(expansionMinor, rateBasis int64) int64 { return MulDiv(expansionMinor, rateBasis, 10000) }
+func VariableComp(expansionMinor, rateBasis int64) int64 {
+	return MulDiv(expansionMinor, rateBasis, 10000)
+}
 
 // ContractValue is the total value of a multi-year term: $750K × 3 = $2.25M.
 func ContractValue(annualMinor int64, years int) int64 { return annualMinor * int64(years) }

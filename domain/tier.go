@@ -4,10 +4,10 @@ import "fmt"
 
 // TierResult is an account's segment with the reason for it.
 type TierResult struct {
-	Tier            int    `json:"tier"`       // 1 high-touch, 2 mid-touch, 3 low-touch
+	Tier            int    `json:"tier"`        // 1 high-touch, 2 mid-touch, 3 low-touch
 	ByARR           int    `json:"tier_by_arr"` // the tier ARR alone gives
 	Reason          string `json:"reason"`
-	Engagement      string `json:"engagement"` // the tier's engagement strategy
+	Engagement      string `json:"engagement"`   // the tier's engagement strategy
 	CadenceDays     int    `json:"cadence_days"` // 0: automated engagement
 	RenewalLeadDays int    `json:"renewal_lead_days"`
 }

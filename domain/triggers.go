@@ -62,7 +62,7 @@ type Opportunity struct {
 	Trigger   string `json:"trigger"`
 	Title     string `json:"title"`
 	Evidence  string `json:"evidence"`
-	Uplift    int64  `json:"uplift_minor"`              // estimated ARR uplift (low end)
+	Uplift    int64  `json:"uplift_minor"`               // estimated ARR uplift (low end)
 	UpliftMax int64  `json:"uplift_max_minor,omitempty"` // high end, where a range applies
 	Module    string `json:"module,omitempty"`
 	LimitDate Date   `json:"limit_date,omitempty"` // usage: when the limit is reached at the current trend
@@ -181,7 +181,7 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		if healthy && days <= tc.MultiYearWithinDays {
 			tcv := a.ARR * int64(tc.MultiYearYears)
 			out = append(out, Opportunity{Motion: MotionMultiYear, Trigger: "multi_year", Title: fmt.Sprintf("%d-year commitment", tc.MultiYearYears),
-				Evidence: fmt.Sprintf("healthy (risk %d, engagement %d) and renewing in %d days: %d years at %s is %s contract value", h.RetentionRisk, h.Engagement, days, tc.MultiYearYears, a.Money(a.ARR).Short(), a.Money(tcv).Short()),
+				Evidence:  fmt.Sprintf("healthy (risk %d, engagement %d) and renewing in %d days: %d years at %s is %s contract value", h.RetentionRisk, h.Engagement, days, tc.MultiYearYears, a.Money(a.ARR).Short(), a.Money(tcv).Short()),
 				TalkTrack: "multi_year"})
 		}
 		// Price increase: 5–10% at renewal, when the account is not at risk.
@@ -189,7 +189,7 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 			lo, hi := pctOf(a.ARR, tc.PriceIncreaseMinPct), pctOf(a.ARR, tc.PriceIncreaseMaxPct)
 			out = append(out, Opportunity{Motion: MotionPriceIncrease, Trigger: "price_increase", Title: "Price increase at renewal",
 				Evidence: fmt.Sprintf("renewing in %d days with low risk: %s–%s is %s–%s", days, pct(tc.PriceIncreaseMinPct), pct(tc.PriceIncreaseMaxPct), a.Money(lo).Format(), a.Money(hi).Format()),
-				Uplift: lo, UpliftMax: hi, TalkTrack: "price_increase"})
+				Uplift:   lo, UpliftMax: hi, TalkTrack: "price_increase"})
 		}
 	}
 
@@ -201,7 +201,7 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 			}
 		}
 		out = append(out, Opportunity{Motion: MotionAdoptionFirst, Trigger: "adoption_first", Title: "Drive adoption first",
-			Evidence: fmt.Sprintf("only %d of %d features adopted (%s): prove value before expanding", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)),
+			Evidence:  fmt.Sprintf("only %d of %d features adopted (%s): prove value before expanding", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)),
 			TalkTrack: "adoption_first"})
 	}
 

@@ -1,0 +1,358 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+type op struct {
+	key, val []byte
+	del      bool
+}
+
+// Apply writes patches. Each account's record, its usage, its signals and
+// its index entries are written in one transaction, so no account is ever
+// half-written; many accounts share a transaction for speed. The store is
+// synced to disk before Apply returns, so a caller that reports success
+// never loses the write to a crash.
+func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
+	var st domain.ApplyStats
+	txn := s.db.NewTransaction(true)
+	defer func() { txn.Discard() }()
+	var pending [][]op // ops of the accounts in txn, to replay if it grows too big
+	for i := range patches {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		ops, kind, err := s.plan(txn, &patches[i], &st)
+		if err != nil {
+			return st, err
+		}
+		switch kind {
+		case 'c':
+			st.Created++
+		case 'u':
+			st.Updated++
+		default:
+			st.Unchanged++
+		}
+		if err := setAll(txn, ops); errors.Is(err, badger.ErrTxnTooBig) {
+			// Start over with the accounts that fit, commit them, then this one alone.
+			txn.Discard()
+			txn = s.db.NewTransaction(true)
+			for _, p := range pending {
+				if err := setAll(txn, p); err != nil {
+					return st, fmt.Errorf("replaying batch: %w", err)
+				}
+			}
+			if err := txn.Commit(); err != nil {
+				return st, fmt.Errorf("committing batch: %w", err)
+			}
+			pending = pending[:0]
+			txn = s.db.NewTransaction(true)
+			if err := setAll(txn, ops); err != nil {
+				return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
+			}
+		} else if err != nil {
+			return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
+		}
+		pending = append(pending, ops)
+	}
+	if err := txn.Commit(); err != nil {
+		return st, fmt.Errorf("committing batch: %w", err)
+	}
+	return st, s.Sync()
+}
+
+func setAll(txn *badger.Txn, ops []op) error {
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = txn.Delete(o.key)
+		} else {
+			err = txn.Set(o.key, o.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plan reads what is stored for p's account and returns the writes that
+// apply p, with 'c' (created), 'u' (updated) or 0 (no change).
+func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, byte, error) {
+	old, err := getRecord(txn, p.ID)
+	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		return nil, 0, err
+	}
+	if old == nil && p.Core == nil {
+		return nil, 0, domain.Errorf(domain.ENOTFOUND, "no account with id %q", p.ID)
+	}
+	next := old
+	if p.Core != nil {
+		c := *p.Core
+		c.Usage, c.Signals = nil, nil
+		if old != nil && !p.ReplaceStakeholders && c.Stakeholders == nil {
+			c.Stakeholders = old.Stakeholders
+		}
+		next = &c
+	} else {
+		c := *old
+		next = &c
+	}
+	if p.ReplaceStakeholders {
+		next.Stakeholders = p.Stakeholders
+	}
+	next.Normalize()
+	if errs := next.Validate(); errs != nil {
+		return nil, 0, domain.ValidationError("account "+p.ID, errs)
+	}
+	var ops []op
+	kind := byte(0)
+	oldJSON, newJSON := []byte(nil), mustJSON(next)
+	if old != nil {
+		oldJSON = mustJSON(old)
+	}
+	if !bytes.Equal(oldJSON, newJSON) {
+		kind = 'u'
+		if old == nil {
+			kind = 'c'
+		}
+		ops = append(ops, op{key: accountKey(p.ID), val: newJSON})
+		ops = append(ops, indexOps(old, next)...)
+	}
+	for _, u := range p.Usage {
+		k, v := usageKey(p.ID, u.Date), encodeSnapshot(u)
+		if cur, err := getValue(txn, k); err == nil && bytes.Equal(cur, v) {
+			continue
+		}
+		ops = append(ops, op{key: k, val: v})
+		st.Snapshots++
+	}
+	for _, sg := range p.Signals {
+		k := signalKey(p.ID, sg)
+		if _, err := getValue(txn, k); err == nil {
+			continue
+		}
+		ops = append(ops, op{key: k, val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note})})
+		st.Signals++
+	}
+	if kind == 0 && len(ops) > 0 {
+		kind = 'u'
+	}
+	return ops, kind, nil
+}
+
+type signalValue struct {
+	Kind domain.SignalKind `json:"kind"`
+	Note string            `json:"note,omitempty"`
+}
+
+// indexOps returns the index deletions and insertions that move an account
+// from its old record to the new one.
+func indexOps(old, next *domain.Account) []op {
+	keys := func(a *domain.Account) [][]byte {
+		if a == nil {
+			return nil
+		}
+		var out [][]byte
+		if a.Owner != "" {
+			out = append(out, ownerIdxKey(a.Owner, a.ID))
+		}
+		if !a.RenewalDate.IsZero() {
+			out = append(out, renewalIdxKey(a.RenewalDate, a.ID))
+		}
+		seen := map[string]bool{}
+		for _, n := range append([]string{a.Name}, a.Aliases...) {
+			if norm := domain.NormalizeName(n); norm != "" && !seen[norm] {
+				seen[norm] = true
+				out = append(out, nameIdxKey(norm, a.ID))
+			}
+		}
+		return out
+	}
+	oldKeys, newKeys := keys(old), keys(next)
+	var ops []op
+	for _, k := range oldKeys {
+		if !slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
+			ops = append(ops, op{key: k, del: true})
+		}
+	}
+	for _, k := range newKeys {
+		if !slices.ContainsFunc(oldKeys, func(o []byte) bool { return bytes.Equal(o, k) }) {
+			ops = append(ops, op{key: k, val: []byte{}})
+		}
+	}
+	return ops
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encoding %T: %v", v, err)) // only plain structs are encoded
+	}
+	return b
+}
+
+func getValue(txn *badger.Txn, k []byte) ([]byte, error) {
+	item, err := txn.Get(k)
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+func getRecord(txn *badger.Txn, id string) (*domain.Account, error) {
+	item, err := txn.Get(accountKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	var a domain.Account
+	if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
+		return nil, fmt.Errorf("decoding account %s: %w", id, err)
+	}
+	return &a, nil
+}
+
+// Account returns the full account: record, usage and signals.
+func (s *DB) Account(ctx context.Context, id string) (*domain.Account, error) {
+	var a *domain.Account
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		if a, err = getRecord(txn, id); err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64})
+		defer it.Close()
+		return loadDated(it, a)
+	})
+	return a, err
+}
+
+// loadDated fills a's usage and signals from the iterator (any position).
+func loadDated(it *badger.Iterator, a *domain.Account) error {
+	p := accountPrefix(prefixUsage, a.ID)
+	a.Usage = a.Usage[:0]
+	for it.Seek(p); it.ValidForPrefix(p); it.Next() {
+		item := it.Item()
+		d := dateFrom(item.Key()[len(p):])
+		if err := item.Value(func(b []byte) error {
+			s, ok := decodeSnapshot(d, b)
+			if !ok {
+				return fmt.Errorf("bad usage value for %s on %s", a.ID, d)
+			}
+			a.Usage = append(a.Usage, s)
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	p = accountPrefix(prefixSignal, a.ID)
+	a.Signals = a.Signals[:0]
+	for it.Seek(p); it.ValidForPrefix(p); it.Next() {
+		item := it.Item()
+		d := dateFrom(item.Key()[len(p):])
+		var v signalValue
+		if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &v) }); err != nil {
+			return fmt.Errorf("decoding signal of %s: %w", a.ID, err)
+		}
+		a.Signals = append(a.Signals, domain.Signal{Date: d, Kind: v.Kind, Note: v.Note})
+	}
+	return nil
+}
+
+// ForEach calls fn with every account, fully loaded, in id order, from one
+// consistent snapshot. fn must not keep the account after it returns: the
+// same value is reused for the next account to spare allocations.
+func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		accIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAccount, PrefetchValues: true, PrefetchSize: 100})
+		defer accIt.Close()
+		datedIt := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64})
+		defer datedIt.Close()
+		var a domain.Account
+		for accIt.Rewind(); accIt.Valid(); accIt.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			usage, sigs := a.Usage[:0], a.Signals[:0]
+			a = domain.Account{}
+			if err := accIt.Item().Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
+				return fmt.Errorf("decoding account %s: %w", accIt.Item().Key(), err)
+			}
+			a.Usage, a.Signals = usage, sigs
+			if err := loadDated(datedIt, &a); err != nil {
+				return err
+			}
+			if err := fn(&a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// IDsByOwner returns the ids of the accounts owned by the e-mail.
+func (s *DB) IDsByOwner(ctx context.Context, owner string) ([]string, error) {
+	var ids []string
+	p := join(prefixOwnerIdx, []byte(owner), []byte{sep})
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			ids = append(ids, string(it.Item().Key()[len(p):]))
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// Owners returns every owner e-mail with its account count, in order.
+func (s *DB) Owners(ctx context.Context) ([]domain.OwnerCount, error) {
+	var out []domain.OwnerCount
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixOwnerIdx})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()[len(prefixOwnerIdx):]
+			i := bytes.IndexByte(k, sep)
+			owner := string(k[:i])
+			if n := len(out); n > 0 && out[n-1].Owner == owner {
+				out[n-1].Accounts++
+			} else {
+				out = append(out, domain.OwnerCount{Owner: owner, Accounts: 1})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// IDsRenewingBetween returns the ids of accounts renewing in [from, to], by date.
+func (s *DB) IDsRenewingBetween(ctx context.Context, from, to domain.Date) ([]string, error) {
+	var ids []string
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRenewIdx})
+		defer it.Close()
+		for it.Seek(join(prefixRenewIdx, dateBytes(from))); it.Valid(); it.Next() {
+			k := it.Item().Key()[len(prefixRenewIdx):]
+			if dateFrom(k[:4]) > to {
+				break
+			}
+			ids = append(ids, string(k[4:]))
+		}
+		return nil
+	})
+	return ids, err
+}

@@ -1,0 +1,263 @@
+package storage
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/pb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// DB is the Badger-backed store. It is safe for concurrent use.
+type DB struct {
+	db  *badger.DB
+	dir string
+	log *slog.Logger
+}
+
+// Options configures Open.
+type Options struct {
+	InMemory bool         // for tests: nothing touches the disk
+	Logger   *slog.Logger // Badger's own warnings and errors go here
+}
+
+// Open opens (creating if needed) the store in dir and migrates its schema.
+// A directory locked by another process is a clear ECONFLICT error at once,
+// never a hang.
+func Open(ctx context.Context, dir string, opt Options) (*DB, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	bo := badger.DefaultOptions(dir).
+		WithLogger(badgerLogger{log}).
+		// Sized for a 2-core box with a few hundred MB to spare: Badger's
+		// defaults (64 MB memtables ×5, 256 MB block cache) are for servers.
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(3).
+		WithBlockCacheSize(32 << 20).
+		WithIndexCacheSize(16 << 20).
+		WithValueLogFileSize(128 << 20).
+		WithNumCompactors(2).
+		WithCompactL0OnClose(true)
+	if opt.InMemory {
+		bo = bo.WithInMemory(true).WithDir("").WithValueDir("")
+	} else if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("creating data directory %s: %w", dir, err)
+	}
+	db, err := badger.Open(bo)
+	if err != nil {
+		if strings.Contains(err.Error(), "Another process is using this Badger database") || strings.Contains(err.Error(), "resource temporarily unavailable") {
+			return nil, domain.Errorf(domain.ECONFLICT, "the data directory %s is in use by another AccountBot process; stop it first or choose another directory with --data", dir)
+		}
+		return nil, fmt.Errorf("opening store in %s: %w", dir, err)
+	}
+	s := &DB{db: db, dir: dir, log: log}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close flushes and closes the store.
+func (s *DB) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("closing store: %w", err)
+	}
+	return nil
+}
+
+// Sync forces committed writes to disk (survives power loss, not just a crash).
+func (s *DB) Sync() error {
+	if err := s.db.Sync(); err != nil {
+		return fmt.Errorf("syncing store: %w", err)
+	}
+	return nil
+}
+
+// backupMagic starts every AccountBot backup, ahead of Badger's own stream.
+const backupMagic = "ACCOUNTBOT-BACKUP 1\n"
+
+// Backup writes a full, consistent backup of the live store to w.
+func (s *DB) Backup(ctx context.Context, w io.Writer) error {
+	if _, err := io.WriteString(w, backupMagic); err != nil {
+		return fmt.Errorf("writing backup: %w", err)
+	}
+	if _, err := s.db.Backup(w, 0); err != nil {
+		return fmt.Errorf("writing backup: %w", err)
+	}
+	return nil
+}
+
+// Restore loads a backup made by Backup. The store must be empty unless
+// replace is set, in which case everything in it is dropped first. The file
+// is checked in full before anything is written, because Badger's loader
+// panics on a damaged stream.
+func (s *DB) Restore(ctx context.Context, r io.ReadSeeker, replace bool) error {
+	if err := checkBackup(r); err != nil {
+		return err
+	}
+	if _, err := r.Seek(int64(len(backupMagic)), io.SeekStart); err != nil {
+		return fmt.Errorf("rewinding backup: %w", err)
+	}
+	empty, err := s.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		if !replace {
+			return domain.Errorf(domain.ECONFLICT, "the store in %s already holds accounts; restore into an empty --data directory, or pass --replace to overwrite it", s.dir)
+		}
+		if err := s.db.DropAll(); err != nil {
+			return fmt.Errorf("clearing store before restore: %w", err)
+		}
+	}
+	if err := s.db.Load(bufio.NewReader(r), 256); err != nil {
+		return domain.Errorf(domain.EINVALID, "the file is not an AccountBot backup or is damaged: %v", err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	return s.Sync()
+}
+
+// Empty reports whether the store holds no accounts.
+func (s *DB) Empty(ctx context.Context) (bool, error) {
+	empty := true
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAccount})
+		defer it.Close()
+		it.Rewind()
+		empty = !it.Valid()
+		return nil
+	})
+	return empty, err
+}
+
+// RunGC reclaims value-log space every interval until ctx ends. Badger
+// rewrites at most one file per call and answers ErrNoRewrite when there is
+// nothing to do, which is the normal, quiet case.
+func (s *DB) RunGC(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for {
+				err := s.db.RunValueLogGC(0.5)
+				if err != nil {
+					if !errors.Is(err, badger.ErrNoRewrite) && !errors.Is(err, badger.ErrRejected) {
+						s.log.Warn("value log GC", "err", err)
+					}
+					break
+				}
+			}
+		}
+	}
+}
+
+// schemaVersion is the current key-schema version; migrations[v] upgrades a
+// store from version v to v+1.
+const schemaVersion = 1
+
+var migrations = map[uint32]func(txn *badger.Txn) error{}
+
+func (s *DB) migrate(ctx context.Context) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		v := uint32(0)
+		item, err := txn.Get(keySchema)
+		switch {
+		case errors.Is(err, badger.ErrKeyNotFound):
+			v = schemaVersion // a new store starts at the current version
+		case err != nil:
+			return fmt.Errorf("reading schema version: %w", err)
+		default:
+			if err := item.Value(func(b []byte) error {
+				if len(b) != 4 {
+					return fmt.Errorf("schema version has %d bytes", len(b))
+				}
+				v = binary.BigEndian.Uint32(b)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if v > schemaVersion {
+			return domain.Errorf(domain.ECONFLICT, "the store was written by a newer AccountBot (schema %d, this binary knows %d); upgrade AccountBot", v, schemaVersion)
+		}
+		for ; v < schemaVersion; v++ {
+			m, ok := migrations[v]
+			if !ok {
+				return fmt.Errorf("no migration from schema %d", v)
+			}
+			if err := m(txn); err != nil {
+				return fmt.Errorf("migrating schema %d → %d: %w", v, v+1, err)
+			}
+		}
+		var b [4]byte
+		binary.BigEndian.PutUint32(b[:], schemaVersion)
+		return txn.Set(keySchema, b[:])
+	})
+}
+
+// badgerLogger sends Badger's warnings and errors to slog and drops its
+// chatty info and debug lines.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.l.Error("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn("badger: " + strings.TrimSpace(fmt.Sprintf(f, a...)))
+}
+func (b badgerLogger) Infof(string, ...any)  {}
+func (b badgerLogger) Debugf(string, ...any) {}
+
+// checkBackup validates the magic and every frame of Badger's backup
+// stream (an 8-byte little-endian length, then a protobuf KV list).
+func checkBackup(r io.Reader) error {
+	bad := func(why string) error {
+		return domain.Errorf(domain.EINVALID, "the file is not an AccountBot backup or is damaged (%s)", why)
+	}
+	br := bufio.NewReader(r)
+	head := make([]byte, len(backupMagic))
+	if _, err := io.ReadFull(br, head); err != nil || string(head) != backupMagic {
+		return bad("no AccountBot backup header")
+	}
+	buf := make([]byte, 0, 1<<16)
+	for {
+		var sz uint64
+		if err := binary.Read(br, binary.LittleEndian, &sz); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return bad("truncated frame header")
+		}
+		if sz > 256<<20 {
+			return bad(fmt.Sprintf("frame of %d bytes", sz))
+		}
+		if uint64(cap(buf)) < sz {
+			buf = make([]byte, sz)
+		}
+		if _, err := io.ReadFull(br, buf[:sz]); err != nil {
+			return bad("truncated frame")
+		}
+		var list pb.KVList
+		if err := proto.Unmarshal(buf[:sz], &list); err != nil {
+			return bad("undecodable frame")
+		}
+	}
+}

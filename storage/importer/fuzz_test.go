@@ -1,0 +1,41 @@
+package importer
+
+import (
+	"bytes"
+	"testing"
+)
+
+// The importers must never panic, whatever the bytes; every input either
+// yields patches or errors with a position.
+func FuzzImportJSON(f *testing.F) {
+	f.Add([]byte(`[{"id":"a","name":"A","arr":10,"usage":[{"date":"2026-01-01","active_users":3}]}]`))
+	f.Add([]byte("{\"id\":\"a\",\"name\":\"A\",\"arr\":\"1.5\"}\n{\"id\":1}\n"))
+	f.Add([]byte(`[{"id":"a","name":"A","arr":1e400,"stakeholders":[{"name":"x","left":"2026-13-01"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		im := New(Options{})
+		im.Add("f.json", bytes.NewReader(data))
+		res := im.Finish(func(string) bool { return true })
+		for _, e := range res.Errors {
+			if e.File != "f.json" || e.Message == "" {
+				t.Fatalf("error without position or message: %+v", e)
+			}
+		}
+	})
+}
+
+func FuzzImportCSV(f *testing.F) {
+	f.Add([]byte("id,name,arr,limits\na,A,10,API: 1/2\n"))
+	f.Add([]byte("account_id,date,active_users,usage,tickets\na,2026-01-01,1,2,3\n"))
+	f.Add([]byte("account_id,date,kind,note\na,2026-01-01,goal,\"multi\nline\"\n"))
+	f.Add([]byte("account_id,name,function,executive\na,B,tech,yes\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		im := New(Options{})
+		im.Add("f.csv", bytes.NewReader(data))
+		res := im.Finish(func(string) bool { return true })
+		for _, e := range res.Errors {
+			if e.File != "f.csv" || e.Message == "" {
+				t.Fatalf("error without position or message: %+v", e)
+			}
+		}
+	})
+}

@@ -1,0 +1,280 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// fileAccount is the documented file format: money in major units, dates
+// as YYYY-MM-DD.
+type fileAccount struct {
+	ID                 string             `json:"id"`
+	Name               string             `json:"name"`
+	Aliases            []string           `json:"aliases"`
+	Owner              string             `json:"owner"`
+	ARR                amount             `json:"arr"`
+	Currency           string             `json:"currency"`
+	Plan               string             `json:"plan"`
+	ContractStart      string             `json:"contract_start"`
+	RenewalDate        string             `json:"renewal_date"`
+	TermMonths         int                `json:"term_months"`
+	SeatsPurchased     int                `json:"seats_purchased"`
+	SeatsActive        int                `json:"seats_active"`
+	FeaturesAvailable  int                `json:"features_available"`
+	FeaturesAdopted    int                `json:"features_adopted"`
+	Limits             []domain.PlanLimit `json:"limits"`
+	BudgetConfirmed    bool               `json:"budget_confirmed"`
+	CompanyGrowing     bool               `json:"company_growing"`
+	ExpansionPotential amount             `json:"expansion_potential"`
+	Stakeholders       *[]fileStakeholder `json:"stakeholders"`
+	Usage              []fileUsage        `json:"usage"`
+	Signals            []fileSignal       `json:"signals"`
+	ARRHistory         []fileARRPoint     `json:"arr_history"`
+}
+
+type fileStakeholder struct {
+	Name        string `json:"name"`
+	Role        string `json:"role"`
+	Function    string `json:"function"`
+	Executive   bool   `json:"executive"`
+	Champion    bool   `json:"champion"`
+	LastContact string `json:"last_contact"`
+	Left        string `json:"left"`
+}
+
+type fileUsage struct {
+	Date        string `json:"date"`
+	ActiveUsers int    `json:"active_users"`
+	Usage       int64  `json:"usage"`
+	Tickets     int    `json:"tickets"`
+}
+
+type fileSignal struct {
+	Date string `json:"date"`
+	Kind string `json:"kind"`
+	Note string `json:"note"`
+}
+
+type fileARRPoint struct {
+	Date   string `json:"date"`
+	ARR    amount `json:"arr"`
+	Motion string `json:"motion"`
+}
+
+// amount is money in major units, written as a JSON number (120000.5) or
+// a string ("120,000.50"); it is parsed with the row's currency later.
+type amount string
+
+func (a *amount) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*a = ""
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*a = amount(s)
+		return nil
+	}
+	*a = amount(b)
+	return nil
+}
+
+const maxFile = 512 << 20
+
+func (im *Importer) addJSON(file string, r *bufio.Reader) {
+	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
+	if err != nil {
+		im.fail(file, 0, 0, "", "reading: %v", err)
+		return
+	}
+	if len(data) > maxFile {
+		im.fail(file, 0, 0, "", "file is larger than %d MiB; split it", maxFile>>20)
+		return
+	}
+	trim := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	if len(trim) == 0 {
+		im.fail(file, 1, 0, "", "file is empty")
+		return
+	}
+	if trim[0] == '[' {
+		im.addJSONArray(file, data)
+		return
+	}
+	// JSON Lines: one object per non-blank line.
+	for i, line := range bytes.Split(data, []byte{'\n'}) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		im.addObject(file, i+1, line)
+	}
+}
+
+func (im *Importer) addJSONArray(file string, data []byte) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		im.fail(file, 1, 0, "", "not JSON: %v", err)
+		return
+	}
+	for dec.More() {
+		start := dec.InputOffset()
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			im.fail(file, lineAt(data, errOffset(err, start, data)), 0, "", "broken JSON: %v", cleanJSONErr(err))
+			im.res.Rows++
+			im.res.Bad++
+			return
+		}
+		// The object starts after any separator and whitespace.
+		off := start + int64(len(data[start:])-len(bytes.TrimLeft(data[start:], ", \t\r\n")))
+		im.addObject(file, lineAt(data, off), raw)
+	}
+	if _, err := dec.Token(); err != nil {
+		im.fail(file, lineAt(data, dec.InputOffset()), 0, "", "broken JSON: %v", cleanJSONErr(err))
+	}
+}
+
+// errOffset finds where a decoding error happened: a syntax error knows its
+// offset; a truncated file ends at its last byte.
+func errOffset(err error, start int64, data []byte) int64 {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return se.Offset
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return int64(len(data))
+	}
+	return start
+}
+
+func cleanJSONErr(err error) string {
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func (im *Importer) addObject(file string, line int, raw []byte) {
+	im.res.Rows++
+	before := len(im.res.Errors)
+	var fa fileAccount
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(&fa); err != nil {
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			im.fail(file, line+bytes.Count(raw[:min(int(te.Offset), len(raw))], []byte{'\n'}), 0, te.Field, "must be a %s, not a JSON %s", kindName(te.Type.Kind().String()), te.Value)
+		case strings.Contains(err.Error(), "unknown field"):
+			im.fail(file, line, 0, "", "%s (see the README for the field names)", cleanJSONErr(err))
+		default:
+			im.fail(file, line, 0, "", "not a JSON object: %v", cleanJSONErr(err))
+		}
+		im.res.Bad++
+		return
+	}
+	p, ok := im.convert(file, line, &fa)
+	if !ok || len(im.res.Errors) > before {
+		im.res.Bad++
+		return
+	}
+	im.rows = append(im.rows, row{file: file, line: line, p: p})
+}
+
+func kindName(k string) string {
+	switch k {
+	case "int", "int64", "int32":
+		return "whole number"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "list"
+	}
+	return k
+}
+
+// convert turns a file account into a patch, reporting problems by field.
+func (im *Importer) convert(file string, line int, fa *fileAccount) (domain.Patch, bool) {
+	ok := true
+	bad := func(field, format string, args ...any) {
+		im.fail(file, line, 0, field, format, args...)
+		ok = false
+	}
+	cur := strings.ToUpper(strings.TrimSpace(fa.Currency))
+	if cur == "" {
+		cur = im.opt.DefaultCurrency
+	}
+	money := func(field string, n amount) int64 {
+		if n == "" {
+			return 0
+		}
+		v, err := domain.ParseMajor(string(n), cur)
+		if err != nil {
+			bad(field, "%s", domain.ErrorMessage(err))
+		}
+		return v
+	}
+	date := func(field, s string) domain.Date {
+		if strings.TrimSpace(s) == "" {
+			return domain.NoDate
+		}
+		d, err := domain.ParseDate(strings.TrimSpace(s))
+		if err != nil {
+			bad(field, "%s", domain.ErrorMessage(err))
+		}
+		return d
+	}
+	a := &domain.Account{ID: strings.TrimSpace(fa.ID), Name: strings.TrimSpace(fa.Name), Aliases: fa.Aliases, Owner: fa.Owner,
+		Currency: cur, Plan: fa.Plan, TermMonths: fa.TermMonths,
+		SeatsPurchased: fa.SeatsPurchased, SeatsActive: fa.SeatsActive,
+		FeaturesAvailable: fa.FeaturesAvailable, FeaturesAdopted: fa.FeaturesAdopted,
+		Limits: fa.Limits, BudgetConfirmed: fa.BudgetConfirmed, CompanyGrowing: fa.CompanyGrowing}
+	if fa.ARR == "" {
+		bad("arr", "is required (annual recurring revenue in major units, e.g. 120000)")
+	}
+	a.ARR = money("arr", fa.ARR)
+	a.ExpansionPotential = money("expansion_potential", fa.ExpansionPotential)
+	a.ContractStart = date("contract_start", fa.ContractStart)
+	a.RenewalDate = date("renewal_date", fa.RenewalDate)
+	p := domain.Patch{ID: a.ID, Core: a}
+	if fa.Stakeholders != nil {
+		p.ReplaceStakeholders = true
+		p.Stakeholders = []domain.Stakeholder{}
+		for i, s := range *fa.Stakeholders {
+			f := fmt.Sprintf("stakeholders[%d]", i)
+			p.Stakeholders = append(p.Stakeholders, domain.Stakeholder{Name: strings.TrimSpace(s.Name), Role: s.Role,
+				Function: domain.Function(strings.ToLower(strings.TrimSpace(s.Function))), Executive: s.Executive, Champion: s.Champion,
+				LastContact: date(f+".last_contact", s.LastContact), Left: date(f+".left", s.Left)})
+		}
+		a.Stakeholders = p.Stakeholders
+	}
+	for i, u := range fa.Usage {
+		f := fmt.Sprintf("usage[%d]", i)
+		d := date(f+".date", u.Date)
+		if d.IsZero() {
+			bad(f+".date", "is required")
+		}
+		a.Usage = append(a.Usage, domain.Snapshot{Date: d, ActiveUsers: u.ActiveUsers, Usage: u.Usage, Tickets: u.Tickets})
+	}
+	for i, s := range fa.Signals {
+		f := fmt.Sprintf("signals[%d]", i)
+		a.Signals = append(a.Signals, domain.Signal{Date: date(f+".date", s.Date), Kind: domain.SignalKind(strings.ToLower(strings.TrimSpace(s.Kind))), Note: s.Note})
+	}
+	for i, h := range fa.ARRHistory {
+		f := fmt.Sprintf("arr_history[%d]", i)
+		a.ARRHistory = append(a.ARRHistory, domain.ARRPoint{Date: date(f+".date", h.Date), ARR: money(f+".arr", h.ARR), Motion: domain.Motion(h.Motion)})
+	}
+	// Validate even after a bad cell, so every problem of the row is reported.
+	if !im.validate(file, line, a) || !ok {
+		return p, false
+	}
+	p.Usage, p.Signals = a.Usage, a.Signals
+	return p, true
+}

@@ -1,0 +1,132 @@
+// Package storage is AccountBot's embedded store, built on Badger.
+//
+// # Key schema
+//
+// Every key starts with a short table tag and '/'. Variable parts (ids,
+// e-mails, normalised names) are separated by a 0x00 byte, which none of
+// them may contain (account ids are validated; e-mails and names are
+// checked on write). Dates are domain.Date as a 4-byte big-endian unsigned
+// integer, so a prefix scan returns them in date order.
+//
+//	m/schema                          → uint32 BE schema version (see migrations.go)
+//	a/<id>                            → account record: JSON of domain.Account without usage and signals
+//	u/<id> 00 <date:4>                → usage snapshot: active_users u32 | usage u64 | tickets u32 (BE, 16 bytes)
+//	s/<id> 00 <date:4> <hash:8>       → signal: JSON {kind, note}; hash = FNV-64a of kind+note, so
+//	                                    re-importing the same signal writes the same key (idempotent)
+//	h/<id> 00 <date:4>                → score snapshot: JSON of domain.ScoreSnapshot (one per account per day)
+//	io/<owner> 00 <id>                → index: accounts by owner e-mail (empty value)
+//	ir/<date:4> <id>                  → index: accounts by renewal date (empty value)
+//	in/<normalised name> 00 <id>      → index: accounts by normalised name and each alias (empty value)
+//
+// Index entries are written and deleted in the same transaction as the
+// account record they point to, so an index never names a missing account.
+//
+// Reserved for the adapters (written by their own issues' code):
+//
+//	o/<id> 00 <date:4> <seq:8>        → logged outcome of a talk track
+//	c/<platform> 00 <key>             → platform conversation references (Teams)
+//	x/<platform> 00 <event id>        → inbound event de-duplication, with TTL
+//	l/<dedupe key>                    → nudge ledger
+//	p/<user e-mail>                   → per-user settings (digest time, time zone, snoozes)
+package storage
+
+import (
+	"encoding/binary"
+	"hash/fnv"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+const sep = 0x00
+
+var (
+	keySchema      = []byte("m/schema")
+	prefixAccount  = []byte("a/")
+	prefixUsage    = []byte("u/")
+	prefixSignal   = []byte("s/")
+	prefixHistory  = []byte("h/")
+	prefixOwnerIdx = []byte("io/")
+	prefixRenewIdx = []byte("ir/")
+	prefixNameIdx  = []byte("in/")
+)
+
+func join(parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+func dateBytes(d domain.Date) []byte {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(d))
+	return b[:]
+}
+
+func dateFrom(b []byte) domain.Date { return domain.Date(binary.BigEndian.Uint32(b)) }
+
+func accountKey(id string) []byte { return join(prefixAccount, []byte(id)) }
+
+// accountPrefix is the prefix of every per-account key in a dated table.
+func accountPrefix(table []byte, id string) []byte { return join(table, []byte(id), []byte{sep}) }
+
+func usageKey(id string, d domain.Date) []byte {
+	return join(accountPrefix(prefixUsage, id), dateBytes(d))
+}
+
+func signalKey(id string, s domain.Signal) []byte {
+	h := fnv.New64a()
+	h.Write([]byte(s.Kind))
+	h.Write([]byte{sep})
+	h.Write([]byte(s.Note))
+	return join(accountPrefix(prefixSignal, id), dateBytes(s.Date), h.Sum(nil))
+}
+
+func historyKey(id string, d domain.Date) []byte {
+	return join(accountPrefix(prefixHistory, id), dateBytes(d))
+}
+
+func ownerIdxKey(owner, id string) []byte {
+	return join(prefixOwnerIdx, []byte(owner), []byte{sep}, []byte(id))
+}
+
+func renewalIdxKey(d domain.Date, id string) []byte {
+	return join(prefixRenewIdx, dateBytes(d), []byte(id))
+}
+
+func nameIdxKey(norm, id string) []byte {
+	return join(prefixNameIdx, []byte(norm), []byte{sep}, []byte(id))
+}
+
+// idAfterSep returns the part of key after its last 0x00.
+func idAfterSep(key []byte) string {
+	for i := len(key) - 1; i >= 0; i-- {
+		if key[i] == sep {
+			return string(key[i+1:])
+		}
+	}
+	return ""
+}
+
+func encodeSnapshot(s domain.Snapshot) []byte {
+	var b [16]byte
+	binary.BigEndian.PutUint32(b[0:], uint32(s.ActiveUsers))
+	binary.BigEndian.PutUint64(b[4:], uint64(s.Usage))
+	binary.BigEndian.PutUint32(b[12:], uint32(s.Tickets))
+	return b[:]
+}
+
+func decodeSnapshot(d domain.Date, b []byte) (domain.Snapshot, bool) {
+	if len(b) != 16 {
+		return domain.Snapshot{}, false
+	}
+	return domain.Snapshot{Date: d,
+		ActiveUsers: int(binary.BigEndian.Uint32(b[0:])),
+		Usage:       int64(binary.BigEndian.Uint64(b[4:])),
+		Tickets:     int(binary.BigEndian.Uint32(b[12:]))}, true
+}
