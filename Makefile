@@ -11,6 +11,8 @@ build:
 	$(GO) build -o $(BIN) ./cmd/accountbot
 
 vet:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
 # The README's test command: vet plus every test under the race detector.

@@ -79,6 +79,11 @@ type Account struct {
 	Usage              []Snapshot    `json:"usage,omitempty"`   // sorted by date, one per date
 	Signals            []Signal      `json:"signals,omitempty"` // sorted by date
 	ARRHistory         []ARRPoint    `json:"arr_history,omitempty"`
+	// ROI inputs the roi command falls back to: hours the product saves
+	// (in hundredths of an hour) and the customer's hourly rate.
+	HoursSavedPerWeek  int64 `json:"hours_saved_per_week_centi,omitempty"`
+	HoursSavedPerMonth int64 `json:"hours_saved_per_month_centi,omitempty"`
+	HourlyRate         int64 `json:"hourly_rate_minor,omitempty"`
 }
 
 // PlanLimit is a metered limit of the plan (API calls, storage, agents…).
@@ -228,6 +233,9 @@ func (a *Account) Validate() []FieldError {
 	}
 	if a.ExpansionPotential < 0 {
 		add("expansion_potential", "must not be negative")
+	}
+	if a.HoursSavedPerWeek < 0 || a.HoursSavedPerMonth < 0 || a.HourlyRate < 0 {
+		add("roi", "hours saved and hourly rate must not be negative")
 	}
 	if a.TermMonths < 0 || a.TermMonths > 120 {
 		add("term_months", "must be between 0 and 120 (got %d)", a.TermMonths)

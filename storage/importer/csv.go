@@ -17,7 +17,7 @@ import (
 var csvColumns = map[string][]string{
 	"accounts": {"id", "name", "aliases", "owner", "arr", "currency", "plan", "contract_start", "renewal_date", "term_months",
 		"seats_purchased", "seats_active", "features_available", "features_adopted", "limits", "budget_confirmed",
-		"company_growing", "expansion_potential"},
+		"company_growing", "expansion_potential", "hours_saved_per_week", "hours_saved_per_month", "hourly_rate"},
 	"usage":        {"account_id", "date", "active_users", "usage", "tickets"},
 	"signals":      {"account_id", "date", "kind", "note"},
 	"stakeholders": {"account_id", "name", "role", "function", "executive", "champion", "last_contact", "left"},
@@ -232,7 +232,9 @@ func (im *Importer) csvPatch(kind string, r *csvRow) (domain.Patch, bool) {
 		TermMonths: r.int("term_months"), SeatsPurchased: r.int("seats_purchased"), SeatsActive: r.int("seats_active"),
 		FeaturesAvailable: r.int("features_available"), FeaturesAdopted: r.int("features_adopted"),
 		BudgetConfirmed: r.bool("budget_confirmed"), CompanyGrowing: r.bool("company_growing"),
-		ExpansionPotential: amount(r.str("expansion_potential"))}
+		ExpansionPotential: amount(r.str("expansion_potential")),
+		HoursSavedPerWeek:  amount(r.str("hours_saved_per_week")), HoursSavedPerMonth: amount(r.str("hours_saved_per_month")),
+		HourlyRate: amount(r.str("hourly_rate"))}
 	if s := r.str("aliases"); s != "" {
 		for _, a := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' }) {
 			if a = strings.TrimSpace(a); a != "" {
@@ -251,7 +253,13 @@ func (im *Importer) csvPatch(kind string, r *csvRow) (domain.Patch, bool) {
 		}
 	}
 	// Convert even after a bad cell, so every problem of the row is reported.
-	p, ok := im.convert(r.file, r.line, &fa)
+	p, ok := im.convert(r.file, r.line, &fa, func(field string) int {
+		if i, ok := r.cols[field]; ok {
+			_, c := r.cr.FieldPos(i)
+			return c
+		}
+		return 0
+	})
 	return p, ok && r.ok
 }
 

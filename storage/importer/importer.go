@@ -146,12 +146,12 @@ func lineAt(data []byte, off int64) int {
 	return bytes.Count(data[:off], []byte{'\n'}) + 1
 }
 
-// toAccountErrors validates a core account, reporting field errors at line.
-func (im *Importer) validate(file string, line int, a *domain.Account) bool {
+// validate checks a core account, reporting field errors at line (and column).
+func (im *Importer) validate(file string, line int, a *domain.Account, col func(string) int) bool {
 	a.Normalize()
 	errs := a.Validate()
 	for _, e := range errs {
-		im.fail(file, line, 0, e.Field, "%s", e.Message)
+		im.fail(file, line, col(e.Field), e.Field, "%s", e.Message)
 	}
 	return len(errs) == 0
 }

@@ -83,7 +83,7 @@ func TestBadInputReportsEveryRow(t *testing.T) {
 		{"broken json array", map[string]string{"a.json": "[{\"id\":\"a\",\"name\":\"A\",\"arr\":1},\n{\"id\":"}, []string{"a.json:2: broken JSON"}},
 		{"csv cells", map[string]string{"accounts.csv": "id,name,arr,seats_active,budget_confirmed,limits\na,A,10,x,maybe,API: 1/2\nb,B,,1,yes,API 1/2\n"},
 			[]string{`accounts.csv:2:8: seats_active: "x" is not a whole number`, `accounts.csv:2:10: budget_confirmed: "maybe"`,
-				"accounts.csv:3: arr: is required", `accounts.csv:3:12: limits: "API 1/2"`}},
+				"accounts.csv:3:5: arr: is required", `accounts.csv:3:12: limits: "API 1/2"`}},
 		{"csv header", map[string]string{"u.csv": "account_id,date,active_users,colour\n"}, []string{"u.csv:1:30: colour: unknown column for a usage file"}},
 		{"csv unknown kind", map[string]string{"x.csv": "foo,bar\n1,2\n"}, []string{"x.csv:1: cannot tell what this CSV holds"}},
 		{"csv signal kind and ragged row", map[string]string{"s.csv": "account_id,date,kind,note\nacme,2026-01-01,gossip,x\nacme,2026-01-01\n"},

@@ -37,6 +37,9 @@ type fileAccount struct {
 	Usage              []fileUsage        `json:"usage"`
 	Signals            []fileSignal       `json:"signals"`
 	ARRHistory         []fileARRPoint     `json:"arr_history"`
+	HoursSavedPerWeek  amount             `json:"hours_saved_per_week"`
+	HoursSavedPerMonth amount             `json:"hours_saved_per_month"`
+	HourlyRate         amount             `json:"hourly_rate"`
 }
 
 type fileStakeholder struct {
@@ -180,7 +183,7 @@ func (im *Importer) addObject(file string, line int, raw []byte) {
 		im.res.Bad++
 		return
 	}
-	p, ok := im.convert(file, line, &fa)
+	p, ok := im.convert(file, line, &fa, nil)
 	if !ok || len(im.res.Errors) > before {
 		im.res.Bad++
 		return
@@ -200,11 +203,18 @@ func kindName(k string) string {
 	return k
 }
 
-// convert turns a file account into a patch, reporting problems by field.
-func (im *Importer) convert(file string, line int, fa *fileAccount) (domain.Patch, bool) {
+// convert turns a file account into a patch, reporting problems by field
+// (and by column, when colOf can tell a CSV field's column).
+func (im *Importer) convert(file string, line int, fa *fileAccount, colOf func(field string) int) (domain.Patch, bool) {
 	ok := true
+	col := func(field string) int {
+		if colOf == nil {
+			return 0
+		}
+		return colOf(field)
+	}
 	bad := func(field, format string, args ...any) {
-		im.fail(file, line, 0, field, format, args...)
+		im.fail(file, line, col(field), field, format, args...)
 		ok = false
 	}
 	cur := strings.ToUpper(strings.TrimSpace(fa.Currency))
@@ -241,6 +251,19 @@ func (im *Importer) convert(file string, line int, fa *fileAccount) (domain.Patc
 	}
 	a.ARR = money("arr", fa.ARR)
 	a.ExpansionPotential = money("expansion_potential", fa.ExpansionPotential)
+	a.HourlyRate = money("hourly_rate", fa.HourlyRate)
+	hours := func(field string, n amount) int64 {
+		if n == "" {
+			return 0
+		}
+		v, err := domain.ParseMajor(string(n), "USD") // hundredths of an hour
+		if err != nil {
+			bad(field, "%q is not a number of hours (up to 2 decimals)", string(n))
+		}
+		return v
+	}
+	a.HoursSavedPerWeek = hours("hours_saved_per_week", fa.HoursSavedPerWeek)
+	a.HoursSavedPerMonth = hours("hours_saved_per_month", fa.HoursSavedPerMonth)
 	a.ContractStart = date("contract_start", fa.ContractStart)
 	a.RenewalDate = date("renewal_date", fa.RenewalDate)
 	p := domain.Patch{ID: a.ID, Core: a}
@@ -272,7 +295,7 @@ func (im *Importer) convert(file string, line int, fa *fileAccount) (domain.Patc
 		a.ARRHistory = append(a.ARRHistory, domain.ARRPoint{Date: date(f+".date", h.Date), ARR: money(f+".arr", h.ARR), Motion: domain.Motion(h.Motion)})
 	}
 	// Validate even after a bad cell, so every problem of the row is reported.
-	if !im.validate(file, line, a) || !ok {
+	if !im.validate(file, line, a, col) || !ok {
 		return p, false
 	}
 	p.Usage, p.Signals = a.Usage, a.Signals

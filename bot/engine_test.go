@@ -1,0 +1,247 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/playbooks"
+	"github.com/accountbot/accountbot/storage"
+	"github.com/accountbot/accountbot/storage/importer"
+)
+
+var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// newEngine loads the example book into an in-memory store.
+func newEngine(t *testing.T) (*bot.Engine, *storage.DB) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, "", storage.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	im := importer.New(importer.Options{})
+	files, _ := filepath.Glob("../examples/*")
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		im.Add(filepath.Base(f), fh)
+		fh.Close()
+	}
+	res := im.Finish(nil)
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	if _, err := db.Apply(ctx, res.Patches); err != nil {
+		t.Fatal(err)
+	}
+	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
+	d, err := playbooks.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Drafter = d
+	return e, db
+}
+
+// ask runs a command and returns its data as generic JSON.
+func ask(t *testing.T, e *bot.Engine, text, as string) (*bot.Message, map[string]any) {
+	t.Helper()
+	m := e.Handle(context.Background(), bot.Request{Text: text, Now: now, User: bot.User{Email: as, Platform: "test"}})
+	b, err := json.Marshal(m.Data)
+	if err != nil {
+		t.Fatalf("%s: data not JSON: %v", text, err)
+	}
+	var data map[string]any
+	json.Unmarshal(b, &data)
+	return m, data
+}
+
+func TestCommandsReturnTheDocumentedKeys(t *testing.T) {
+	e, _ := newEngine(t)
+	tests := []struct {
+		cmd  string
+		keys []string
+	}{
+		{"account acme health", []string{"id", "name", "tier", "engagement", "revenue_potential", "retention_risk", "combined", "priority", "reasons"}},
+		{"account acme renewal", []string{"days_to_renewal", "stage", "readiness", "due_milestones"}},
+		{"account globex expand", []string{"opportunities"}},
+		{"account acme roi", []string{"annual_value", "return_pct", "net_return_pct", "payback_months"}},
+		{"portfolio top", []string{"accounts"}},
+		{"account acme", []string{"id", "tier", "priority", "action"}},
+		{"account acme tier", []string{"tier", "reason", "cadence_days"}},
+		{"account acme map", []string{"functions"}},
+		{"account acme trend", []string{"points"}},
+		{"account globex qbr", []string{"text", "source"}},
+		{"account globex expand draft", []string{"text", "source"}},
+		{"account acme objection competitor", []string{"text", "source"}},
+		{"account soylent renewal draft", []string{"text", "source"}},
+		{"portfolio renewals", []string{"renewals", "green", "yellow", "red"}},
+		{"portfolio allocation", []string{"tiers"}},
+		{"portfolio nrr", []string{"nrr_pct", "grr_pct", "expansion_by_motion"}},
+		{"portfolio tiers", []string{"tiers"}},
+		{"portfolio owners", []string{"owners"}},
+		{"help", []string{"commands"}},
+	}
+	for _, tt := range tests {
+		m, data := ask(t, e, tt.cmd, "")
+		if m.Error {
+			t.Errorf("%s: error reply %v", tt.cmd, data)
+			continue
+		}
+		for _, k := range tt.keys {
+			if _, ok := data[k]; !ok {
+				t.Errorf("%s: no %q in %v", tt.cmd, k, data)
+			}
+		}
+		if strings.TrimSpace(bot.RenderText(m)) == "" {
+			t.Errorf("%s: empty text", tt.cmd)
+		}
+	}
+}
+
+func TestHealthValues(t *testing.T) {
+	e, _ := newEngine(t)
+	_, d := ask(t, e, "account GLOBEX health", "")
+	if d["id"] != "globex" || d["tier"] != 1.0 || d["engagement"] != 25.0 || d["revenue_potential"] != 20.0 || d["retention_risk"] != 0.0 || d["combined"] != 45.0 || d["priority"] != "top" {
+		t.Errorf("globex health = %v", d)
+	}
+	if rs := d["reasons"].([]any); len(rs) != 11 {
+		t.Errorf("reasons = %d", len(rs))
+	}
+	_, d = ask(t, e, "account initech health", "")
+	if d["priority"] != "decision" || d["retention_risk"] != -40.0 {
+		t.Errorf("initech = %v", d)
+	}
+	_, d = ask(t, e, "account Initech renewal", "")
+	if d["days_to_renewal"] != 70.0 || d["stage"] != "showcase" || d["readiness"] != "red" {
+		t.Errorf("initech renewal = %v", d)
+	}
+	_, d = ask(t, e, "account acme roi", "")
+	if d["annual_value"] != 326400.0 || d["return_pct"] != 43.5 {
+		t.Errorf("acme roi = %v", d)
+	}
+	_, d = ask(t, e, "account acme roi hours_per_week=4 rate=50 cost_per_year=50000", "")
+	if d["annual_value"] != 10400.0 || d["return_pct"] != 20.8 || d["payback_months"] != 57.7 {
+		t.Errorf("roi args = %v", d)
+	}
+	_, d = ask(t, e, "account acme roi hours_per_month=120 rate=50 cost_per_month=5000", "")
+	if d["annual_value"] != 72000.0 || d["return_pct"] != 120.0 {
+		t.Errorf("roi monthly = %v", d)
+	}
+	_, d = ask(t, e, "account globex expand", "")
+	first := d["opportunities"].([]any)[0].(map[string]any)
+	if first["motion"] != "upsell" || first["uplift"] != 72000.0 || first["evidence"] == "" {
+		t.Errorf("globex first opportunity = %v", first)
+	}
+}
+
+func TestUserErrors(t *testing.T) {
+	e, _ := newEngine(t)
+	tests := []struct{ cmd, want string }{
+		{"account acmee health", "Did you mean Acme Analytics (acme)?"},
+		{"account nothinglikeit", `No account matches "nothinglikeit".`},
+		{"account acme roi rate=abc", `rate="abc" is not a non-negative number`},
+		{"account acme roi speed=3", `"speed=3" is not an roi input`},
+		{"account acme roi hours_per_week=1 hours_per_month=2", "not both"},
+		{"account initech roi", "How many hours does Initech save?"},
+		{"account acme objection", "Which objection?"},
+		{"account acme objection weather", `no playbook for the objection "weather"`},
+		{"account acme signal gossip", `"gossip" is not a signal kind`},
+		{"account acme note", "What should the note say?"},
+		{"portfolio top for nobody", `No account owner matches "nobody"`},
+		{"portfolio frobnicate", `"frobnicate" is not a portfolio command`},
+		{"dance", `I don't know "dance"`},
+		{"help weather", "no help topic"},
+		{`account "acme`, "never closed"},
+		{"account " + strings.Repeat("x", 5000), "too long"},
+	}
+	for _, tt := range tests {
+		m, d := ask(t, e, tt.cmd, "")
+		if !m.Error || !strings.Contains(d["error"].(string), tt.want) {
+			t.Errorf("%s: got %v, want error containing %q", tt.cmd, d, tt.want)
+		}
+	}
+}
+
+func TestAmbiguousName(t *testing.T) {
+	e, db := newEngine(t)
+	ctx := context.Background()
+	for _, id := range []string{"acme-east", "acme-west"} {
+		a := &domain.Account{ID: id, Name: "Acme " + strings.TrimPrefix(id, "acme-"), ARR: 1, Currency: "USD"}
+		if _, err := db.Apply(ctx, []domain.Patch{{ID: id, Core: a}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, d := ask(t, e, "account acme e", "") // prefix of "acmeeast" only
+	if m.Error || d["id"] != "acme-east" {
+		t.Errorf("prefix match = %v", d)
+	}
+	m, d = ask(t, e, "account acm", "")
+	if !m.Error || !strings.Contains(d["error"].(string), "matches several accounts") {
+		t.Errorf("ambiguous = %v", d)
+	}
+}
+
+func TestMyPortfolioAndNotes(t *testing.T) {
+	e, db := newEngine(t)
+	_, d := ask(t, e, "portfolio top", "bo@example.com")
+	accts := d["accounts"].([]any)
+	if d["owner"] != "bo@example.com" || len(accts) != 2 || accts[0].(map[string]any)["id"] != "initech" {
+		t.Errorf("bo's top = %v", d)
+	}
+	_, d = ask(t, e, "portfolio top for ana", "")
+	if d["owner"] != "ana@example.com" || d["accounts"].([]any)[0].(map[string]any)["id"] != "globex" {
+		t.Errorf("ana's top = %v", d)
+	}
+	m, _ := ask(t, e, "portfolio top", "stranger@example.com")
+	if !strings.Contains(bot.RenderText(m), "stranger@example.com owns no accounts") {
+		t.Error("a non-owner should be told the whole book is shown")
+	}
+	// A signal changes the score and is stored.
+	ask(t, e, "account globex signal champion_left Mia moved to a competitor", "")
+	_, d = ask(t, e, "account globex health", "")
+	if d["retention_risk"] != -10.0 {
+		t.Errorf("after champion_left: %v", d)
+	}
+	a, _ := db.Account(context.Background(), "globex")
+	last := a.Signals[len(a.Signals)-1]
+	if last.Kind != domain.SignalChampionLeft || last.Note != "Mia moved to a competitor" || last.Date != domain.DateOf(now) {
+		t.Errorf("stored signal = %+v", last)
+	}
+	ask(t, e, `account globex note "QBR booked for 12 Dec"`, "")
+	a, _ = db.Account(context.Background(), "globex")
+	found := false
+	for _, s := range a.Signals {
+		found = found || (s.Kind == domain.SignalNote && s.Note == "QBR booked for 12 Dec")
+	}
+	if !found {
+		t.Errorf("note not stored: %+v", a.Signals)
+	}
+}
+
+// failingStore answers every call with an internal error.
+type failingStore struct{ bot.Store }
+
+func (failingStore) Resolve(context.Context, string) (domain.Resolution, error) {
+	return domain.Resolution{}, errors.New("badger: disk on fire at /secret/path")
+}
+
+func TestInternalErrorsAreNotLeaked(t *testing.T) {
+	e := bot.NewEngine(failingStore{}, domain.DefaultConfig(), nil)
+	m := e.Handle(context.Background(), bot.Request{Text: "account acme", Now: now})
+	text := bot.RenderText(m)
+	if !m.Error || strings.Contains(text, "secret") || !strings.Contains(text, "Sorry") {
+		t.Errorf("internal error reply = %q", text)
+	}
+}

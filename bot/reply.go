@@ -1,0 +1,123 @@
+// Package bot is AccountBot's platform-neutral core: the command parser and
+// typed verb registry, the engine that answers commands from the store and
+// the domain rules, and the reply model every platform renders. Platform
+// packages (bot/slack, bot/teams) only translate to and from these types.
+package bot
+
+// Message is one reply, independent of any platform. Text in blocks is
+// plain (never markup): each renderer escapes it for its platform.
+type Message struct {
+	Title  string  `json:"title"`
+	Blocks []Block `json:"-"`
+	// Data is the reply's machine-readable content (ask --json).
+	Data any `json:"data,omitempty"`
+	// Error marks a user-facing error reply (unknown account, bad arguments).
+	Error bool `json:"error,omitempty"`
+}
+
+// Block is one element of a message.
+type Block interface{ block() }
+
+// Tone colours a value where a platform can show colour.
+type Tone string
+
+const (
+	ToneNone Tone = ""
+	ToneGood Tone = "good"
+	ToneWarn Tone = "warn"
+	ToneBad  Tone = "bad"
+)
+
+// Section is a paragraph with optional label/value fields.
+type Section struct {
+	Text   string
+	Fields []Field
+}
+
+// Field is a label and value, shown side by side where the platform can.
+type Field struct {
+	Label string
+	Value string
+	Tone  Tone
+}
+
+// List is a titled list of items.
+type List struct {
+	Title string
+	Items []Item
+	More  int // items left out ("…and N more")
+}
+
+// Item is one list entry with an optional detail line.
+type Item struct {
+	Text   string
+	Detail string
+	Tone   Tone
+}
+
+// Actions is a row of buttons.
+type Actions struct{ Buttons []Button }
+
+// Button triggers an interaction: ActionID names the handler, Value its argument.
+type Button struct {
+	Label    string
+	ActionID string
+	Value    string
+	Primary  bool
+}
+
+// Context is small print under a message.
+type Context struct{ Text string }
+
+// Divider separates parts of a message.
+type Divider struct{}
+
+// Trend is a series over time, drawn as a chart where the platform can and
+// as a text sparkline otherwise.
+type Trend struct {
+	Label  string
+	Points []Point
+}
+
+// Point is one value of a trend.
+type Point struct {
+	Label string
+	Value float64
+}
+
+func (Section) block() {}
+func (List) block()    {}
+func (Actions) block() {}
+func (Context) block() {}
+func (Divider) block() {}
+func (Trend) block()   {}
+
+// Interaction action ids shared by every platform.
+const (
+	ActionOpenAccount = "open_account"
+	ActionDraftTalk   = "draft_talk_track"
+	ActionDraftQBR    = "draft_qbr"
+	ActionLogOutcome  = "log_outcome"
+	ActionSnooze      = "snooze_7d"
+)
+
+// Sparkline draws values with block characters: ▁▂▃▄▅▆▇█.
+func Sparkline(values []float64) string {
+	if len(values) == 0 {
+		return ""
+	}
+	bars := []rune("▁▂▃▄▅▆▇█")
+	lo, hi := values[0], values[0]
+	for _, v := range values {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	out := make([]rune, len(values))
+	for i, v := range values {
+		idx := 0
+		if hi > lo {
+			idx = int((v - lo) / (hi - lo) * float64(len(bars)-1))
+		}
+		out[i] = bars[idx]
+	}
+	return string(out)
+}

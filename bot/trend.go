@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+const trendWeeks = 12
+
+// weeklyScores returns the combined score for the last 12 weeks: stored
+// snapshots where there are enough, else recomputed from the account's own
+// dated history (usage, signals, stakeholder dates).
+func (e *Engine) weeklyScores(ctx context.Context, a *domain.Account, today domain.Date) []Point {
+	from := today.AddDays(-7 * (trendWeeks - 1))
+	hist, err := e.Store.ScoreHistory(ctx, a.ID, from, today)
+	if err == nil && len(hist) >= trendWeeks/2 {
+		pts := make([]Point, 0, len(hist))
+		for _, h := range hist {
+			pts = append(pts, Point{Label: h.Date.String(), Value: float64(h.Combined)})
+		}
+		return pts
+	}
+	var pts []Point
+	for k := trendWeeks - 1; k >= 0; k-- {
+		d := today.AddDays(-7 * k)
+		if len(a.Usage) > 0 && d < a.Usage[0].Date {
+			continue
+		}
+		h := domain.ScoreHealth(a, d, e.Config.Health)
+		pts = append(pts, Point{Label: d.String(), Value: float64(h.Combined)})
+	}
+	return pts
+}
+
+func (e *Engine) trendBlock(ctx context.Context, a *domain.Account, today domain.Date) *Trend {
+	pts := e.weeklyScores(ctx, a, today)
+	if len(pts) < 2 {
+		return nil
+	}
+	return &Trend{Label: "Combined health, weekly", Points: pts}
+}
+
+func (e *Engine) trend(ctx context.Context, c *Call) (*Message, error) {
+	a := c.Account
+	ev := e.evaluate(c)
+	m := &Message{Title: header(a, &ev, "health trend")}
+	t := e.trendBlock(ctx, a, c.Today)
+	if t == nil {
+		m.Blocks = append(m.Blocks, Section{Text: "Not enough history yet for a trend."})
+		m.Data = map[string]any{"id": a.ID, "points": []Point{}}
+		return m, nil
+	}
+	first, last := t.Points[0].Value, t.Points[len(t.Points)-1].Value
+	m.Blocks = append(m.Blocks, *t, Context{Text: fmt.Sprintf("From %.0f to %.0f over %d weeks.", first, last, len(t.Points)-1)})
+	m.Data = map[string]any{"id": a.ID, "name": a.Name, "points": t.Points}
+	return m, nil
+}
+
+// BookStats are book-wide figures for peer benchmarks ("top 25% by adoption").
+type BookStats struct {
+	Date     domain.Date
+	Accounts int
+	Adoption []float64 // adoption % of every account with feature counts
+}
+
+// AdoptionPercentile places an adoption % in the book.
+func (b *BookStats) AdoptionPercentile(v float64) float64 { return domain.Percentile(b.Adoption, v) }
+
+type bookCache struct {
+	mu    sync.Mutex
+	stats *BookStats
+	at    time.Time
+}
+
+// bookStats computes (or reuses, for 10 minutes) the book-wide stats.
+func (e *Engine) bookStats(ctx context.Context, today domain.Date) (*BookStats, error) {
+	e.book.mu.Lock()
+	defer e.book.mu.Unlock()
+	if s := e.book.stats; s != nil && s.Date == today && time.Since(e.book.at) < 10*time.Minute {
+		return s, nil
+	}
+	s := &BookStats{Date: today}
+	err := e.Store.ForEach(ctx, func(a *domain.Account) error {
+		s.Accounts++
+		if v, ok := a.Adoption(); ok {
+			s.Adoption = append(s.Adoption, v*100)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("computing book stats: %w", err)
+	}
+	e.book.stats, e.book.at = s, time.Now()
+	return s, nil
+}
+
+// draftVerb answers a drafting command through the Drafter.
+func (e *Engine) draftVerb(kind string) func(ctx context.Context, c *Call) (*Message, error) {
+	return func(ctx context.Context, c *Call) (*Message, error) {
+		if e.Drafter == nil {
+			return nil, domain.Errorf(domain.ECONFLICT, "Drafting is not available in this build.")
+		}
+		arg := ""
+		if len(c.Parsed.Args) > 0 {
+			arg = c.Parsed.Args[0]
+		}
+		if kind == "objection" && arg == "" {
+			return nil, domain.Errorf(domain.EINVALID, "Which objection? Kinds: %s.", joinComma(e.Drafter.Objections()))
+		}
+		ev := e.evaluate(c)
+		book, err := e.bookStats(ctx, c.Today)
+		if err != nil {
+			return nil, err
+		}
+		d, err := e.Drafter.Draft(ctx, DraftRequest{Kind: kind, Arg: arg, Account: c.Account, Evaluation: &ev, Book: book})
+		if err != nil {
+			return nil, err
+		}
+		m := &Message{Title: d.Title}
+		m.Blocks = append(m.Blocks, Section{Text: d.Text})
+		note := "Drafted from the playbook template"
+		if d.Source == "llm" {
+			note = "Drafted from the playbook template and polished by the language model; every figure checked against the account"
+		} else if d.FallbackReason != "" {
+			note += " (language model not used: " + d.FallbackReason + ")"
+		}
+		if len(d.Missing) > 0 {
+			note += ". Missing data: " + joinComma(d.Missing)
+		}
+		m.Blocks = append(m.Blocks, Context{Text: note + "."}, accountButtons(c.Account.ID))
+		data := map[string]any{"id": c.Account.ID, "kind": kind, "title": d.Title, "text": d.Text, "source": d.Source}
+		if d.FallbackReason != "" {
+			data["fallback_reason"] = d.FallbackReason
+		}
+		if len(d.Missing) > 0 {
+			data["missing"] = d.Missing
+		}
+		m.Data = data
+		return m, nil
+	}
+}
+
+func joinComma(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += ", "
+		}
+		out += s
+	}
+	return out
+}

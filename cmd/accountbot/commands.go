@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage/demo"
+	"github.com/accountbot/accountbot/storage/importer"
+)
+
+func (m *Main) runAsk(ctx context.Context) error {
+	fs := m.subFlags("ask", `ask [--json] [--as EMAIL] [--at YYYY-MM-DD] "COMMAND"`)
+	asJSON := fs.Bool("json", false, "print the reply's data as JSON")
+	as := fs.String("as", m.Getenv("ACCOUNTBOT_USER"), "who asks (e-mail), for \"my\" portfolio (env ACCOUNTBOT_USER)")
+	at := fs.String("at", "", "answer as of this date (YYYY-MM-DD) instead of today")
+	pos, err := parseInterleaved(fs, m.Args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	now := m.Now()
+	if *at != "" {
+		d, err := domain.ParseDate(*at)
+		if err != nil {
+			return domain.Errorf(domain.EINVALID, "--at: %s", domain.ErrorMessage(err))
+		}
+		now = d.Time().Add(12 * time.Hour)
+	}
+	e, err := m.engine(ctx)
+	if err != nil {
+		return err
+	}
+	msg := e.Handle(ctx, bot.Request{Text: strings.Join(pos, " "), Now: now, User: bot.User{Email: strings.ToLower(*as), Platform: "cli"}})
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(msg.Data); err != nil {
+			return fmt.Errorf("encoding reply: %w", err)
+		}
+	} else {
+		fmt.Fprint(m.Stdout, bot.RenderText(msg))
+	}
+	if msg.Error {
+		return exitErr{1}
+	}
+	return nil
+}
+
+func (m *Main) runImport(ctx context.Context) error {
+	fs := m.subFlags("import", "import [--skip-invalid] [--currency USD] [--json] FILE...")
+	skip := fs.Bool("skip-invalid", false, "import the good rows and report the bad ones (default: any bad row stops the import)")
+	currency := fs.String("currency", m.Config.Currency, "currency of rows that name none")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	files, err := parseInterleaved(fs, m.Args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	im := importer.New(importer.Options{DefaultCurrency: strings.ToUpper(*currency)})
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return domain.Errorf(domain.EINVALID, "cannot read %s: %v", f, err)
+		}
+		im.Add(filepath.Base(f), fh)
+		fh.Close()
+	}
+	res := im.Finish(func(id string) bool { _, err := db.Account(ctx, id); return err == nil })
+	report := map[string]any{"files": len(files), "rows": res.Rows, "rejected": res.Bad, "errors": res.Errors}
+	for _, e := range res.Errors {
+		fmt.Fprintln(m.Stderr, e.String())
+	}
+	if len(res.Errors) > 0 && !*skip {
+		report["imported"] = false
+		if *asJSON {
+			json.NewEncoder(m.Stdout).Encode(report)
+		}
+		fmt.Fprintf(m.Stderr, "Nothing was imported: %d problem(s) in %d row(s). Fix them, or pass --skip-invalid to import the good rows.\n", len(res.Errors), res.Bad)
+		return exitErr{1}
+	}
+	st, err := db.Apply(ctx, res.Patches)
+	if err != nil {
+		return fmt.Errorf("importing: %w", err)
+	}
+	if err := m.recordScores(ctx, patchIDs(res.Patches)); err != nil {
+		return err
+	}
+	report["imported"], report["stats"] = true, st
+	if *asJSON {
+		return json.NewEncoder(m.Stdout).Encode(report)
+	}
+	fmt.Fprintf(m.Stdout, "Imported %d account(s): %d new, %d updated, %d unchanged; %d usage snapshot(s) and %d signal(s) written.\n",
+		len(res.Patches), st.Created, st.Updated, st.Unchanged, st.Snapshots, st.Signals)
+	if res.Bad > 0 {
+		fmt.Fprintf(m.Stdout, "Skipped %d invalid row(s) (listed above).\n", res.Bad)
+	}
+	return nil
+}
+
+func patchIDs(ps []domain.Patch) map[string]bool {
+	ids := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		ids[p.ID] = true
+	}
+	return ids
+}
+
+// recordScores stores today's score snapshot for the given accounts (nil:
+// every account), the history behind trends and "what changed".
+func (m *Main) recordScores(ctx context.Context, ids map[string]bool) error {
+	db, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	today := m.today()
+	var batch []domain.Scored
+	err = db.ForEach(ctx, func(a *domain.Account) error {
+		if ids != nil && !ids[a.ID] {
+			return nil
+		}
+		ev := domain.Evaluate(a, today, m.Config.Rules)
+		batch = append(batch, domain.Scored{ID: a.ID, Snapshot: ev.Snapshot()})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("scoring accounts: %w", err)
+	}
+	return db.PutScores(ctx, batch)
+}
+
+func (m *Main) runDemo(ctx context.Context) error {
+	def := demo.Defaults(m.today())
+	fs := m.subFlags("demo", "demo [--accounts N] [--owners M] [--weeks W] [--seed S] [--force]")
+	n := fs.Int("accounts", def.Accounts, "number of accounts")
+	owners := fs.Int("owners", def.Owners, "number of CSMs")
+	weeks := fs.Int("weeks", def.Weeks, "weekly usage snapshots per account")
+	seed := fs.Uint64("seed", def.Seed, "random seed (same seed, same book)")
+	force := fs.Bool("force", false, "add the demo book even if the store already holds accounts")
+	if _, err := parseInterleaved(fs, m.Args); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 10_000_000 || *owners < 1 || *weeks < 1 || *weeks > 520 {
+		return domain.Errorf(domain.EINVALID, "--accounts must be 1..10,000,000, --owners at least 1, --weeks 1..520")
+	}
+	db, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	if empty, err := db.Empty(ctx); err != nil {
+		return err
+	} else if !empty && !*force {
+		return domain.Errorf(domain.ECONFLICT, "the store in %s already holds accounts; use another --data directory or pass --force", m.DataDir)
+	}
+	start := time.Now()
+	st, err := m.loadDemo(ctx, demo.Options{Accounts: *n, Owners: *owners, Weeks: *weeks, Seed: *seed, Today: m.today()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Demo book written to %s: %d accounts for %d CSMs, %d usage snapshots, in %s.\n",
+		m.DataDir, st.Created+st.Updated+st.Unchanged, *owners, st.Snapshots, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// loadDemo writes a demo book in chunks (bounded memory at any size) and
+// records today's scores.
+func (m *Main) loadDemo(ctx context.Context, o demo.Options) (domain.ApplyStats, error) {
+	db, err := m.open(ctx)
+	if err != nil {
+		return domain.ApplyStats{}, err
+	}
+	var total domain.ApplyStats
+	const chunk = 2000
+	for start := 0; start < o.Accounts; start += chunk {
+		ps := demo.GenerateRange(o, start, min(start+chunk, o.Accounts))
+		st, err := db.Apply(ctx, ps)
+		if err != nil {
+			return total, fmt.Errorf("writing demo book: %w", err)
+		}
+		total.Created += st.Created
+		total.Updated += st.Updated
+		total.Unchanged += st.Unchanged
+		total.Snapshots += st.Snapshots
+		total.Signals += st.Signals
+	}
+	return total, m.recordScores(ctx, nil)
+}
+
+func (m *Main) runBackup(ctx context.Context) error {
+	fs := m.subFlags("backup", "backup FILE")
+	pos, err := parseInterleaved(fs, m.Args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	tmp := pos[0] + ".partial"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return domain.Errorf(domain.EINVALID, "cannot write %s: %v", pos[0], err)
+	}
+	if err := db.Backup(ctx, f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("syncing backup: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("closing backup: %w", err)
+	}
+	if err := os.Rename(tmp, pos[0]); err != nil {
+		return fmt.Errorf("finishing backup: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "Backup of %s written to %s.\n", m.DataDir, pos[0])
+	return nil
+}
+
+func (m *Main) runRestore(ctx context.Context) error {
+	fs := m.subFlags("restore", "restore [--replace] FILE")
+	replace := fs.Bool("replace", false, "drop everything in the store before restoring")
+	pos, err := parseInterleaved(fs, m.Args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", pos[0], err)
+	}
+	defer f.Close()
+	db, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.Restore(ctx, f, *replace); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Restored %s into %s.\n", pos[0], m.DataDir)
+	return nil
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// FileConfig is the YAML configuration file. Every key is optional; absent
+// keys keep their defaults (see `accountbot config`).
+type FileConfig struct {
+	Rules     domain.Config `yaml:"rules"`
+	Playbooks string        `yaml:"playbooks_dir"`
+	Currency  string        `yaml:"default_currency"`
+}
+
+func defaultFileConfig() FileConfig {
+	return FileConfig{Rules: domain.DefaultConfig(), Currency: "USD"}
+}
+
+// loadConfig reads a YAML file over the defaults. Unknown keys are errors
+// (a typo must not silently keep a default), and the result is validated.
+func loadConfig(path string) (FileConfig, error) {
+	cfg := defaultFileConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, domain.Errorf(domain.EINVALID, "reading config %s: %v", path, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && err.Error() != "EOF" {
+		return cfg, domain.Errorf(domain.EINVALID, "config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := cfg.Rules.Validate(); err != nil {
+		return cfg, domain.Errorf(domain.EINVALID, "config %s: %s", path, domain.ErrorMessage(err))
+	}
+	if len(cfg.Currency) != 3 {
+		return cfg, domain.Errorf(domain.EINVALID, "config %s: default_currency must be a 3-letter code", path)
+	}
+	cfg.Currency = strings.ToUpper(cfg.Currency)
+	return cfg, nil
+}
+
+func dumpConfig(cfg FileConfig) (string, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(cfg); err != nil {
+		return "", fmt.Errorf("encoding config: %w", err)
+	}
+	return b.String(), nil
+}

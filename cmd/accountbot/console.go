@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage/demo"
+)
+
+func (m *Main) runServe(ctx context.Context) error {
+	if creds := hasCreds(m.Getenv); len(creds) > 0 {
+		return domain.Errorf(domain.ECONFLICT, "%s is set, but this build has no Slack or Teams connection yet; unset it to use the local console", strings.Join(creds, ", "))
+	}
+	fmt.Fprintln(m.Stderr, "No Slack or Teams credentials configured: starting the local console.")
+	return m.runConsole(ctx, true)
+}
+
+func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
+	fs := m.subFlags("console", "console [--as EMAIL]")
+	as := fs.String("as", m.Getenv("ACCOUNTBOT_USER"), "who you are (e-mail), for \"my\" portfolio")
+	if !fromServe {
+		if _, err := parseInterleaved(fs, m.Args); err != nil {
+			return err
+		}
+	}
+	e, err := m.engine(ctx)
+	if err != nil {
+		return err
+	}
+	empty, err := m.db.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	if empty {
+		start := time.Now()
+		st, err := m.loadDemo(ctx, demo.Defaults(m.today()))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stderr, "The store in %s was empty: loaded the demo book (%d accounts) in %s.\n", m.DataDir, st.Created, time.Since(start).Round(time.Millisecond))
+	}
+	gcCtx, stopGC := context.WithCancel(ctx)
+	defer stopGC()
+	go m.db.RunGC(gcCtx, 10*time.Minute)
+
+	user := bot.User{Email: strings.ToLower(*as), Platform: "console"}
+	example := "acct-00001"
+	if top, _, err := e.TopFor(ctx, "", m.today(), 1); err == nil && len(top) == 1 {
+		example = top[0].Name
+	}
+	fmt.Fprintf(m.Stdout, "AccountBot console. Try: account %s health · portfolio top · portfolio renewals · help\n", example)
+	fmt.Fprintln(m.Stdout, `Type "as <email>" to ask as a CSM (e.g. as ana@example.com), "exit" to quit.`)
+
+	answer := func(line string) (quit bool) {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			return false
+		case line == "exit" || line == "quit":
+			return true
+		case strings.HasPrefix(line, "as "):
+			user.Email = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, "as ")))
+			fmt.Fprintf(m.Stdout, "Now asking as %s.\n", user.Email)
+			return false
+		}
+		msg := e.Handle(ctx, bot.Request{Text: line, Now: m.Now(), User: user})
+		fmt.Fprintln(m.Stdout, bot.RenderText(msg))
+		return false
+	}
+
+	if f, ok := m.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return m.interactive(ctx, f, answer)
+	}
+	sc := bufio.NewScanner(m.Stdin)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if ctx.Err() != nil || answer(sc.Text()) {
+			return nil
+		}
+	}
+	return sc.Err()
+}
+
+// interactive runs a line editor with history (arrow keys) on a terminal.
+func (m *Main) interactive(ctx context.Context, f *os.File, answer func(string) bool) error {
+	old, err := term.MakeRaw(int(f.Fd()))
+	if err != nil {
+		return fmt.Errorf("setting up the terminal: %w", err)
+	}
+	defer term.Restore(int(f.Fd()), old)
+	t := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{f, m.Stdout}, "accountbot> ")
+	if w, h, err := term.GetSize(int(f.Fd())); err == nil {
+		t.SetSize(w, h)
+	}
+	out := m.Stdout
+	m.Stdout = t // replies go through the terminal so raw mode renders newlines
+	defer func() { m.Stdout = out }()
+	for ctx.Err() == nil {
+		line, err := t.ReadLine()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading input: %w", err)
+		}
+		if answer(line) {
+			return nil
+		}
+	}
+	return nil
+}

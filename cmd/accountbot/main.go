@@ -1,0 +1,266 @@
+// Command accountbot is AccountBot: a Slack and Teams assistant for
+// customer-success and account managers. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/playbooks"
+	"github.com/accountbot/accountbot/storage"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := NewMain()
+	err := m.ParseFlags(ctx, os.Args[1:])
+	if err == nil {
+		err = m.Run(ctx)
+	}
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	stop()
+	os.Exit(m.exitCode(err))
+}
+
+// Main is the program: flags in, wiring, one subcommand run. Tests drive it
+// end to end with their own stdin/stdout, data directory and clock.
+type Main struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Now            func() time.Time // the clock; tests fix it
+
+	// Set by ParseFlags.
+	Command  string
+	Args     []string
+	DataDir  string
+	Config   FileConfig
+	LogLevel slog.Level
+	flags    *flag.FlagSet
+	cmdFlags any
+
+	db     *storage.DB
+	log    *slog.Logger
+	closed bool
+}
+
+// NewMain returns a Main wired to the process's streams and clock.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+}
+
+// exitErr carries an exit code for errors already reported to the user.
+type exitErr struct{ code int }
+
+func (e exitErr) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func (m *Main) exitCode(err error) int {
+	var ee exitErr
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	if code := domain.ErrorCode(err); code != domain.EINTERNAL {
+		fmt.Fprintln(m.Stderr, "accountbot:", domain.ErrorMessage(err))
+		return 1
+	}
+	fmt.Fprintln(m.Stderr, "accountbot:", err)
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+const usage = `AccountBot — grow the accounts you already have, from Slack, Teams or a terminal.
+
+Usage: accountbot [global flags] <command> [flags] [args]
+
+Commands:
+  serve                 run the bot (with no Slack/Teams credentials: the local console on demo data)
+  console               the interactive console on the store
+  ask "COMMAND"         answer one command as the bot would (--json, --as EMAIL, --at YYYY-MM-DD)
+  import FILE...        import accounts, usage, signals, stakeholders (JSON, JSON Lines, CSV)
+  demo                  fill the store with the deterministic demo book
+  backup FILE           write a backup of the store
+  restore FILE          load a backup into an empty store (--replace to overwrite)
+  config                print the effective configuration as YAML (all defaults included)
+  version               print the version
+
+Global flags (before the command):
+  --data DIR            data directory (env ACCOUNTBOT_DATA, default ./data)
+  --config FILE         YAML configuration (env ACCOUNTBOT_CONFIG)
+  --log-level LEVEL     debug, info, warn, error (env ACCOUNTBOT_LOG, default warn)
+
+Run "accountbot <command> -h" for a command's flags, and "accountbot ask help" for the chat commands.
+`
+
+// ParseFlags reads global flags, the command and its flags.
+func (m *Main) ParseFlags(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("accountbot", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() { fmt.Fprint(m.Stderr, usage) }
+	data := fs.String("data", envOr(m.Getenv, "ACCOUNTBOT_DATA", "./data"), "data directory")
+	cfgPath := fs.String("config", m.Getenv("ACCOUNTBOT_CONFIG"), "YAML configuration file")
+	level := fs.String("log-level", envOr(m.Getenv, "ACCOUNTBOT_LOG", "warn"), "log level")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := m.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return domain.Errorf(domain.EINVALID, "--log-level %q: want debug, info, warn or error", *level)
+	}
+	m.log = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: m.LogLevel}))
+	m.DataDir = *data
+	cfg, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	m.Config = cfg
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return errUsage
+	}
+	m.Command, m.Args = rest[0], rest[1:]
+	return nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// Run executes the command.
+func (m *Main) Run(ctx context.Context) error {
+	switch m.Command {
+	case "serve":
+		return m.runServe(ctx)
+	case "console":
+		return m.runConsole(ctx, false)
+	case "ask":
+		return m.runAsk(ctx)
+	case "import":
+		return m.runImport(ctx)
+	case "demo":
+		return m.runDemo(ctx)
+	case "backup":
+		return m.runBackup(ctx)
+	case "restore":
+		return m.runRestore(ctx)
+	case "config":
+		s, err := dumpConfig(m.Config)
+		if err == nil {
+			fmt.Fprint(m.Stdout, s)
+		}
+		return err
+	case "version":
+		fmt.Fprintln(m.Stdout, "accountbot", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(m.Stderr, "accountbot: unknown command %q\n\n%s", m.Command, usage)
+	return errUsage
+}
+
+var version = "dev"
+
+// Close releases the store.
+func (m *Main) Close() error {
+	if m.closed {
+		return nil
+	}
+	m.closed = true
+	if m.db != nil {
+		return m.db.Close()
+	}
+	return nil
+}
+
+// open opens the store once.
+func (m *Main) open(ctx context.Context) (*storage.DB, error) {
+	if m.db != nil {
+		return m.db, nil
+	}
+	db, err := storage.Open(ctx, m.DataDir, storage.Options{Logger: m.log})
+	if err != nil {
+		return nil, err
+	}
+	m.db = db
+	return db, nil
+}
+
+// engine builds the command engine over the store.
+func (m *Main) engine(ctx context.Context) (*bot.Engine, error) {
+	db, err := m.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := bot.NewEngine(db, m.Config.Rules, m.log)
+	d, err := playbooks.New(m.Config.Playbooks)
+	if err != nil {
+		return nil, domain.Errorf(domain.EINVALID, "%v", err)
+	}
+	e.Drafter = d
+	return e, nil
+}
+
+// today is the current date in UTC by the injected clock.
+func (m *Main) today() domain.Date { return domain.DateOf(m.Now().UTC()) }
+
+// subFlags makes a flag set for a subcommand with uniform help.
+func (m *Main) subFlags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(m.Stderr, "Usage: accountbot %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseInterleaved parses flags that may come after positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func hasCreds(getenv func(string) string) []string {
+	var found []string
+	for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID"} {
+		if strings.TrimSpace(getenv(k)) != "" {
+			found = append(found, k)
+		}
+	}
+	return found
+}

@@ -1,0 +1,196 @@
+// Package playbooks holds AccountBot's playbook templates and the drafter
+// that fills them with an account's own numbers.
+package playbooks
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+)
+
+//go:embed templates/*.tmpl
+var embedded embed.FS
+
+// Objections are the objection kinds with a playbook.
+var Objections = []string{"budget", "competitor", "vendor", "value", "timing", "champion", "executive"}
+
+var objectionTitles = map[string]string{
+	"budget":     `Objection: "We need to review budget before committing"`,
+	"competitor": `Objection: "We're evaluating a competitor who's offered lower pricing"`,
+	"vendor":     `Objection: "We want to try a different vendor"`,
+	"value":      `Objection: "We're not getting enough value"`,
+	"timing":     `Objection: "Now isn't a good time"`,
+	"champion":   "Champion departure",
+	"executive":  "Executive disengagement",
+}
+
+// Drafter fills templates. It is safe for concurrent use.
+type Drafter struct {
+	tmpl *template.Template
+}
+
+// New loads the embedded templates, replaced file by file by any *.tmpl in
+// dir (when dir is not empty), and checks that every template renders with
+// complete sample facts, so a template naming a missing field fails here,
+// at load, not when a user asks.
+func New(dir string) (*Drafter, error) {
+	t := template.New("playbooks").Option("missingkey=error")
+	files := map[string][]byte{}
+	if err := fs.WalkDir(embedded, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := embedded.ReadFile(p)
+		files[strings.TrimPrefix(p, "templates/")] = b
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("reading embedded templates: %w", err)
+	}
+	if dir != "" {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("reading playbook directory %s: %w", dir, err)
+		}
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".tmpl") {
+				continue
+			}
+			b, err := os.ReadFile(dir + "/" + e.Name())
+			if err != nil {
+				return nil, fmt.Errorf("reading playbook %s: %w", e.Name(), err)
+			}
+			files[e.Name()] = b
+		}
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if _, err := t.New(n).Parse(string(files[n])); err != nil {
+			return nil, fmt.Errorf("playbook %s: %w", n, err)
+		}
+	}
+	d := &Drafter{tmpl: t}
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// required names every template the drafter may execute.
+func required() []string {
+	out := []string{"qbr", "expand", "renewal"}
+	for _, o := range Objections {
+		out = append(out, "objection_"+o)
+	}
+	return out
+}
+
+func (d *Drafter) check() error {
+	sample := sampleFacts()
+	for _, name := range required() {
+		if d.tmpl.Lookup(name) == nil {
+			return fmt.Errorf("playbook %q is missing (define it with {{define %q}})", name, name)
+		}
+		for _, stage := range []string{"gauge", "showcase", "finalize", "early"} {
+			sample.Stage = stage
+			if err := d.tmpl.ExecuteTemplate(&bytes.Buffer{}, name, sample); err != nil {
+				return fmt.Errorf("playbook %q does not render: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func sampleFacts() Facts {
+	return Facts{ID: "x", Name: "Sample", Owner: "csm@example.com", ARR: "$1", Tier: 1, Adoption: "50%", FeaturesAdopted: 1, FeaturesAvailable: 2,
+		Benchmark: "b", ROI: &ROIFacts{"1 hour per week", "$1", "$52", "$1", "5200%", "0.2 months"}, Strengths: []string{"s"}, Risks: []string{"r"},
+		Opportunities: []OppFacts{{"t", "e", "$1", "seats"}}, Opportunity: OppFacts{"t", "e", "$1", "seats"},
+		Discovery: []string{"q"}, Positioning: "p", Problem: "p", Renewal: "r", RenewalDate: "2026-01-01", StageTitle: "s",
+		Readiness: "green", ReadinessNotes: []string{"n"}, Term: "12-month term", Executive: "e", FormerChampion: "f", Competitor: "c"}
+}
+
+// Objections lists the objection kinds (bot.Drafter).
+func (d *Drafter) Objections() []string { return Objections }
+
+// Draft renders a playbook for an account (bot.Drafter).
+func (d *Drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, error) {
+	f, missing := buildFacts(req)
+	name, title := req.Kind, ""
+	switch req.Kind {
+	case "qbr":
+		title = fmt.Sprintf("QBR talking points — %s (Tier %d, %s ARR)", f.Name, f.Tier, f.ARR)
+	case "renewal":
+		title = "Renewal script — " + f.Name
+	case "objection":
+		kind := strings.ToLower(req.Arg)
+		if !contains(Objections, kind) {
+			return bot.Draft{}, domain.Errorf(domain.EINVALID, "There's no playbook for the objection %q. Kinds: %s.", req.Arg, strings.Join(Objections, ", "))
+		}
+		name, title = "objection_"+kind, objectionTitles[kind]+" — "+f.Name
+	case "expand":
+		o, err := pickOpportunity(req, f)
+		if err != nil {
+			return bot.Draft{}, err
+		}
+		f.Opportunity = oppFacts(req.Account, o)
+		c := motionCopy[o.Motion]
+		f.Discovery, f.Positioning, f.Problem, f.Hold = c.discovery, c.positioning, c.problem, o.Hold
+		title = "Talk track — " + o.Title + " — " + f.Name
+	default:
+		return bot.Draft{}, domain.Errorf(domain.EINVALID, "unknown playbook %q", req.Kind)
+	}
+	var b bytes.Buffer
+	if err := d.tmpl.ExecuteTemplate(&b, name, f); err != nil {
+		return bot.Draft{}, fmt.Errorf("rendering playbook %s for %s: %w", name, req.Account.ID, err)
+	}
+	return bot.Draft{Title: title, Text: strings.TrimSpace(b.String()), Source: "template", Missing: missing}, nil
+}
+
+// pickOpportunity chooses the motion asked for, or the best opportunity.
+func pickOpportunity(req bot.DraftRequest, f Facts) (domain.Opportunity, error) {
+	ops := req.Evaluation.Opportunities
+	if req.Arg != "" {
+		want := domain.Motion(strings.ToLower(strings.ReplaceAll(req.Arg, "-", "_")))
+		for _, o := range ops {
+			if o.Motion == want {
+				return o, nil
+			}
+		}
+		if _, ok := motionCopy[want]; !ok {
+			var ms []string
+			for _, m := range domain.Motions {
+				ms = append(ms, string(m))
+			}
+			return domain.Opportunity{}, domain.Errorf(domain.EINVALID, "%q is not a motion. Motions: %s.", req.Arg, strings.Join(ms, ", "))
+		}
+		return domain.Opportunity{Motion: want, Title: want.Label(), Evidence: "no trigger fired for this motion; confirm the need in discovery"}, nil
+	}
+	if o := req.Evaluation.BestOpportunity(); o != nil {
+		return *o, nil
+	}
+	for _, o := range ops {
+		return o, nil
+	}
+	return domain.Opportunity{}, domain.Errorf(domain.ECONFLICT, "No expansion trigger fired for %s; name a motion to draft anyway (e.g. `account %s expand draft seats`).", f.Name, f.ID)
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
