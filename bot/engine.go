@@ -148,7 +148,18 @@ func (e *Engine) handle(ctx context.Context, req Request) (*Message, error) {
 		return nil, domain.Errorf(domain.EINVALID, "I don't know %q. Commands start with `account`, `portfolio` or `help`.", p.Noun)
 	}
 	if p.Noun == "account" {
-		if c.Account, err = e.resolve(ctx, p.Target); err != nil {
+		// A longer reading wins when its name is exactly one account.
+		for _, alt := range p.Longer {
+			res, err := e.Store.Resolve(ctx, alt.Target)
+			if err != nil {
+				return nil, fmt.Errorf("resolving %q: %w", alt.Target, err)
+			}
+			if av, ok := e.reg.Lookup(alt.Noun, alt.Verb); ok && len(res.IDs) == 1 {
+				v, c.Parsed = av, alt
+				break
+			}
+		}
+		if c.Account, err = e.resolve(ctx, c.Parsed.Target); err != nil {
 			return nil, err
 		}
 	}

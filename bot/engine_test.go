@@ -193,6 +193,29 @@ func TestAmbiguousName(t *testing.T) {
 	}
 }
 
+func TestNamesContainingVerbWords(t *testing.T) {
+	e, db := newEngine(t)
+	ctx := context.Background()
+	for _, a := range []*domain.Account{
+		{ID: "sh", Name: "Sterling Health", ARR: 1, Currency: "USD"},
+		{ID: "sl", Name: "Sterling Labs", ARR: 1, Currency: "USD"},
+	} {
+		if _, err := db.Apply(ctx, []domain.Patch{{ID: a.ID, Core: a}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, d := ask(t, e, "account Sterling Health health", ""); m.Error || d["id"] != "sh" || d["combined"] == nil {
+		t.Errorf("verb word in the name = %v", d)
+	}
+	if m, d := ask(t, e, "account sterling health renewal", ""); m.Error || d["id"] != "sh" || d["stage"] == nil {
+		t.Errorf("renewal of Sterling Health = %v", d)
+	}
+	// A note whose text holds verb words stays a note.
+	if m, d := ask(t, e, "account acme note health looks fine, renewal next", ""); m.Error || d["note"] != "health looks fine, renewal next" {
+		t.Errorf("note = %v", d)
+	}
+}
+
 func TestMyPortfolioAndNotes(t *testing.T) {
 	e, db := newEngine(t)
 	_, d := ask(t, e, "portfolio top", "bo@example.com")

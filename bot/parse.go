@@ -63,6 +63,10 @@ type Parsed struct {
 	Verb   string   // "" for the noun's default
 	Args   []string // words after the verb
 	Rest   string   // the raw text after the verb, for free text such as notes
+	// Longer is the other readings of an account command when the name
+	// itself contains verb words ("Sterling Health health"), longest name
+	// first; the engine takes the first whose name resolves.
+	Longer []Parsed
 }
 
 // Parse splits a command. For account commands the name runs until the
@@ -96,20 +100,30 @@ func Parse(reg *Registry, text string) (Parsed, error) {
 		if len(rest) == 0 {
 			return p, domain.Errorf(domain.EINVALID, "Which account? Try `account <name>` or `account <name> health`.")
 		}
-		// The first token is always part of the name, so an account may be called "Renewal".
-		i := 1
-		for i < len(rest) && !reg.IsVerb("account", strings.ToLower(rest[i].text)) {
-			i++
+		// The first token is always part of the name, so an account may be
+		// called "Renewal". The name runs to the first verb word; every later
+		// verb word gives a longer reading, tried first by the engine.
+		split := func(i int) Parsed {
+			q := Parsed{Noun: p.Noun, Target: strings.Join(texts(rest[:i]), " ")}
+			if i < len(rest) {
+				q.Verb = strings.ToLower(rest[i].text)
+				q.Args = texts(rest[i+1:])
+				q.Rest = rawAfter(i + 1)
+			}
+			return q
 		}
-		names := make([]string, i)
-		for k := range i {
-			names[k] = rest[k].text
+		var at []int
+		for i := 1; i < len(rest); i++ {
+			if reg.IsVerb("account", strings.ToLower(rest[i].text)) {
+				at = append(at, i)
+			}
 		}
-		p.Target = strings.Join(names, " ")
-		if i < len(rest) {
-			p.Verb = strings.ToLower(rest[i].text)
-			p.Args = texts(rest[i+1:])
-			p.Rest = rawAfter(i + 1)
+		if len(at) == 0 {
+			return split(len(rest)), nil
+		}
+		p = split(at[0])
+		for k := len(at) - 1; k > 0; k-- {
+			p.Longer = append(p.Longer, split(at[k]))
 		}
 	default:
 		if len(rest) > 0 {

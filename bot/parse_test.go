@@ -32,6 +32,8 @@ func TestParse(t *testing.T) {
 		{"account acme", Parsed{Noun: "account", Target: "acme"}, false},
 		{`account "Health Corp" renewal`, Parsed{Noun: "account", Target: "Health Corp", Verb: "renewal", Args: []string{}}, false},
 		{"account renewal health", Parsed{Noun: "account", Target: "renewal", Verb: "health", Args: []string{}}, false},
+		{"account Sterling Health health", Parsed{Noun: "account", Target: "Sterling", Verb: "health", Args: []string{"health"}, Rest: "health",
+			Longer: []Parsed{{Noun: "account", Target: "Sterling Health", Verb: "health", Args: []string{}}}}, false},
 		{`account acme note Met "Raj"  today`, Parsed{Noun: "account", Target: "acme", Verb: "note", Args: []string{"Met", "Raj", "today"}, Rest: `Met "Raj"  today`}, false},
 		{"account “Smart Quotes Ltd” health", Parsed{Noun: "account", Target: "Smart Quotes Ltd", Verb: "health", Args: []string{}}, false},
 		{"account o'brien health", Parsed{Noun: "account", Target: "o'brien", Verb: "health", Args: []string{}}, false},
