@@ -172,40 +172,25 @@ func (c Config) Validate() error {
 		}
 	}
 	h := c.Health
-	for _, p := range []struct {
-		name string
-		v    int
-	}{
+	inRange(check, "health.", 0, 100, "must be between 0 and 100 (deductions are written as positive numbers), got %v", []named[int]{
 		{"active_users_up_points", h.ActiveUsersUpPoints}, {"high_adoption_points", h.HighAdoptionPoints},
 		{"user_growth_points", h.UserGrowthPoints}, {"whitespace_points", h.WhitespacePoints},
 		{"budget_points", h.BudgetPoints}, {"company_growing_points", h.GrowingPoints},
 		{"executive_engaged_points", h.ExecutivePoints}, {"usage_decline_points", h.UsageDeclinePoints},
 		{"high_tickets_points", h.TicketsPoints}, {"champion_left_points", h.ChampionLeftPoints},
 		{"competitor_points", h.CompetitorPoints},
-	} {
-		check(p.v >= 0 && p.v <= 100, "health."+p.name, "must be between 0 and 100 (deductions are written as positive numbers), got %d", p.v)
-	}
-	for _, w := range []struct {
-		name string
-		v    int
-	}{
+	})
+	inRange(check, "health.", 1, 3650, "must be between 1 and 3650 days, got %v", []named[int]{
 		{"active_users_up_window_days", h.ActiveUsersUpWindow}, {"user_growth_window_days", h.UserGrowthWindow},
 		{"executive_contact_days", h.ExecutiveContactDays}, {"usage_decline_window_days", h.UsageDeclineWindow},
 		{"tickets_window_days", h.TicketsWindow}, {"signal_recency_days", h.SignalRecencyDays},
 		{"hiring_signal_days", h.HiringSignalDays},
-	} {
-		check(w.v >= 1 && w.v <= 3650, "health."+w.name, "must be between 1 and 3650 days, got %d", w.v)
-	}
-	for _, p := range []struct {
-		name string
-		v    float64
-	}{
+	})
+	inRange(check, "health.", 0, 100, "must be a percentage between 0 and 100, got %v", []named[float64]{
 		{"active_users_up_min_pct", h.ActiveUsersUpMinPct}, {"high_adoption_above_pct", h.HighAdoptionAbovePct},
 		{"user_growth_min_pct", h.UserGrowthMinPct}, {"whitespace_below_pct", h.WhitespaceBelowPct},
 		{"usage_decline_min_pct", h.UsageDeclineMinPct},
-	} {
-		check(p.v >= 0 && p.v <= 100, "health."+p.name, "must be a percentage between 0 and 100, got %g", p.v)
-	}
+	})
 	check(h.EngagementHighMin > h.EngagementMediumMin && h.EngagementMediumMin > 0, "health.engagement_high_min", "bands must satisfy high_min (%d) > medium_min (%d) > 0", h.EngagementHighMin, h.EngagementMediumMin)
 	check(h.PotentialHighMin > h.PotentialMediumMin && h.PotentialMediumMin > 0, "health.potential_high_min", "bands must satisfy high_min (%d) > medium_min (%d) > 0", h.PotentialHighMin, h.PotentialMediumMin)
 	check(h.RiskLowMin <= 0 && h.RiskMediumMin < h.RiskLowMin, "health.risk_low_min", "risk bands must satisfy 0 >= low_min (%d) > medium_min (%d)", h.RiskLowMin, h.RiskMediumMin)
@@ -234,18 +219,13 @@ func (c Config) Validate() error {
 	check(r.DueGraceDays >= 0 && r.DueGraceDays <= 60, "renewal.due_grace_days", "must be 0 to 60, got %d", r.DueGraceDays)
 
 	g := c.Triggers
-	for _, p := range []struct {
-		name string
-		v    float64
-	}{
+	inRange(check, "triggers.", 0, 1000, "must be a percentage between 0 and 1000, got %v", []named[float64]{
 		{"tier_upgrade_adoption_pct", g.TierUpgradeAdoptionPct}, {"limit_warn_pct", g.LimitWarnPct},
 		{"seats_near_full_pct", g.SeatsNearFullPct}, {"adoption_first_below_pct", g.AdoptionFirstBelowPct},
 		{"price_increase_min_pct", g.PriceIncreaseMinPct}, {"price_increase_max_pct", g.PriceIncreaseMaxPct},
 		{"upsell_uplift_pct", g.UpsellUpliftPct}, {"cross_sell_uplift_pct", g.CrossSellUpliftPct},
 		{"usage_uplift_pct", g.UsageUpliftPct}, {"seat_growth_pct", g.SeatGrowthPct},
-	} {
-		check(p.v >= 0 && p.v <= 1000, "triggers."+p.name, "must be a percentage between 0 and 1000, got %g", p.v)
-	}
+	})
 	check(g.PriceIncreaseMinPct <= g.PriceIncreaseMaxPct, "triggers.price_increase_min_pct", "must not exceed price_increase_max_pct")
 	check(g.MultiYearYears >= 2 && g.MultiYearYears <= 10, "triggers.multi_year_years", "must be 2 to 10, got %d", g.MultiYearYears)
 	check(g.HiringMinHeadcount >= 1, "triggers.hiring_min_headcount", "must be at least 1")
@@ -266,4 +246,17 @@ func (c Config) Validate() error {
 		return Errorf(EINVALID, "invalid configuration: %s", strings.Join(bad, "; "))
 	}
 	return nil
+}
+
+// named is a config value with its YAML key, for range checks.
+type named[T int | float64] struct {
+	key string
+	v   T
+}
+
+// inRange checks that every value lies in [lo, hi], naming the bad ones.
+func inRange[T int | float64](check func(bool, string, string, ...any), prefix string, lo, hi T, msg string, vals []named[T]) {
+	for _, n := range vals {
+		check(n.v >= lo && n.v <= hi, prefix+n.key, msg, n.v)
+	}
 }

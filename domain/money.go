@@ -114,15 +114,7 @@ func (m Money) Format() string {
 	if rem := v % p; rem != 0 {
 		s += fmt.Sprintf(".%0*d", d, rem)
 	}
-	if sym, ok := symbols[strings.ToUpper(m.Currency)]; ok {
-		s = sym + s
-	} else if m.Currency != "" {
-		s += " " + strings.ToUpper(m.Currency)
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
+	return decorate(s, m.Currency, neg)
 }
 
 // Short renders money compactly for fields and lists: "$750K", "£1.2M".
@@ -142,10 +134,15 @@ func (m Money) Short() string {
 	default:
 		return m.Format()
 	}
-	if sym, ok := symbols[strings.ToUpper(m.Currency)]; ok {
+	return decorate(s, m.Currency, neg)
+}
+
+// decorate adds the currency (symbol before, or code after) and the sign.
+func decorate(s, currency string, neg bool) string {
+	if sym, ok := symbols[strings.ToUpper(currency)]; ok {
 		s = sym + s
-	} else if m.Currency != "" {
-		s += " " + strings.ToUpper(m.Currency)
+	} else if currency != "" {
+		s += " " + strings.ToUpper(currency)
 	}
 	if neg {
 		s = "-" + s
