@@ -22,6 +22,8 @@ func (e *Engine) registerAccountVerbs() {
 		Verb{Noun: "account", Name: "note", Args: "<text>", Help: "add a dated note to the account", Run: e.note},
 		Verb{Noun: "account", Name: "signal", Args: "<kind> [note]", Help: "record a signal: competitor, champion_left, hiring, integration, goal, limit_request, feature_request", Run: e.signal},
 		Verb{Noun: "account", Name: "trend", Aliases: []string{"history"}, Help: "the combined health score over the last 12 weeks", Run: e.trend},
+		Verb{Noun: "account", Name: "snooze", Args: "[days]", Help: "no nudges about this account for you for 7 (or N) days", Run: e.snooze},
+		Verb{Noun: "account", Name: "outcome", Args: "<won|lost|pending> [motion] [arr] [note]", Help: "log how a conversation ended", Run: e.outcome},
 	)
 }
 

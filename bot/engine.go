@@ -19,6 +19,9 @@ type Store interface {
 	Owners(ctx context.Context) ([]domain.OwnerCount, error)
 	Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error)
 	ScoreHistory(ctx context.Context, id string, from, to domain.Date) ([]domain.ScoreSnapshot, error)
+	SetSnooze(ctx context.Context, user, id string, until domain.Date) error
+	AddOutcome(ctx context.Context, o domain.Outcome) error
+	Outcomes(ctx context.Context, from, to domain.Date) ([]domain.Outcome, error)
 }
 
 // Drafter writes talk tracks and talking points for an account. The

@@ -268,3 +268,57 @@ func TestInternalErrorsAreNotLeaked(t *testing.T) {
 		t.Errorf("internal error reply = %q", text)
 	}
 }
+
+func TestActionsSnoozeAndOutcomes(t *testing.T) {
+	e, db := newEngine(t)
+	ctx := context.Background()
+	ana := bot.User{Email: "ana@example.com", Platform: "test"}
+	r := e.HandleAction(ctx, bot.Action{ID: bot.ActionDraftQBR, Value: "globex", User: ana, Now: now})
+	if r.Message == nil || r.Message.Error || !strings.HasPrefix(r.Message.Title, "QBR talking points — Globex") {
+		t.Fatalf("draft QBR = %+v", r.Message)
+	}
+	r = e.HandleAction(ctx, bot.Action{ID: bot.ActionOpenAccount, Value: "globex", User: ana, Now: now})
+	if r.Message.Title != "Globex Corporation — Tier 1" {
+		t.Errorf("open = %q", r.Message.Title)
+	}
+	r = e.HandleAction(ctx, bot.Action{ID: bot.ActionSnooze, Value: "globex", User: ana, Now: now})
+	if r.Message.Error {
+		t.Fatalf("snooze = %v", r.Message.Data)
+	}
+	sn, _ := db.Snoozes(ctx, "ana@example.com")
+	if sn["globex"] != domain.DateOf(now).AddDays(7) {
+		t.Errorf("snoozes = %v", sn)
+	}
+	r = e.HandleAction(ctx, bot.Action{ID: bot.ActionLogOutcome, Value: "globex", User: ana, Now: now})
+	if r.Form == nil || r.Form.SubmitID != bot.ActionOutcomeSubmit || r.Form.Value != "globex" || len(r.Form.Fields) != 4 {
+		t.Fatalf("outcome form = %+v", r.Form)
+	}
+	r = e.HandleAction(ctx, bot.Action{ID: bot.ActionOutcomeSubmit, Value: "globex", User: ana, Now: now,
+		Form: map[string]string{"result": "won", "motion": "seats", "arr": "36000", "note": "Marketing onboarded"}})
+	if r.Message.Error {
+		t.Fatalf("submit = %v", r.Message.Data)
+	}
+	ask(t, e, "account initech outcome lost upsell", "bo@example.com")
+	ask(t, e, "account acme outcome pending - 5000", "ana@example.com")
+	_, d := ask(t, e, "portfolio outcomes", "")
+	if d["outcomes"] != 3.0 {
+		t.Fatalf("outcomes = %v", d)
+	}
+	by := map[string]map[string]any{}
+	for _, x := range d["by_motion"].([]any) {
+		m := x.(map[string]any)
+		by[m["motion"].(string)] = m
+	}
+	if by["seats"]["won"] != 1.0 || by["seats"]["win_rate_pct"] != 100.0 || by["seats"]["arr_won"].(map[string]any)["USD"] != 36000.0 ||
+		by["upsell"]["lost"] != 1.0 || by["other"]["pending"] != 1.0 {
+		t.Errorf("by motion = %v", by)
+	}
+	for _, bad := range []string{"account acme outcome maybe", "account acme snooze 0", "account acme outcome"} {
+		if m, _ := ask(t, e, bad, "ana@example.com"); !m.Error {
+			t.Errorf("%s should be an error", bad)
+		}
+	}
+	if m, d := ask(t, e, "account acme snooze", ""); !m.Error || !strings.Contains(d["error"].(string), "per person") {
+		t.Errorf("anonymous snooze = %v", d)
+	}
+}

@@ -18,6 +18,7 @@ func (e *Engine) registerPortfolioVerbs() {
 		Verb{Noun: "portfolio", Name: "nrr", Args: "[for <owner>] [months=12]", Help: "net and gross revenue retention, expansion by motion", Run: e.nrr},
 		Verb{Noun: "portfolio", Name: "tiers", Args: "[for <owner>]", Help: "tier mix: accounts and ARR per tier", Run: e.tiers},
 		Verb{Noun: "portfolio", Name: "owners", Help: "the CSMs in the book and their account counts", Run: e.owners},
+		Verb{Noun: "portfolio", Name: "outcomes", Help: "logged outcomes: win rate and ARR won by motion, last 12 months", Run: e.outcomes},
 	)
 }
 

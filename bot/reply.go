@@ -92,6 +92,29 @@ func (Context) block() {}
 func (Divider) block() {}
 func (Trend) block()   {}
 
+// Form is a small input form (a Slack modal, a Teams card with inputs).
+// Submitting it sends an Action with SubmitID and the field values.
+type Form struct {
+	Title    string
+	SubmitID string
+	Value    string // carried through to the submission (e.g. the account id)
+	Intro    string
+	Fields   []FormField
+}
+
+// FormField is one input of a form.
+type FormField struct {
+	ID       string
+	Label    string
+	Kind     string // "select", "number" or "text"
+	Options  []Option
+	Optional bool
+	Initial  string
+}
+
+// Option is a choice of a select field.
+type Option struct{ Value, Label string }
+
 // Interaction action ids shared by every platform.
 const (
 	ActionOpenAccount = "open_account"
@@ -99,6 +122,8 @@ const (
 	ActionDraftQBR    = "draft_qbr"
 	ActionLogOutcome  = "log_outcome"
 	ActionSnooze      = "snooze_7d"
+	// ActionOutcomeSubmit is the submission of the outcome form.
+	ActionOutcomeSubmit = "log_outcome_submit"
 )
 
 // Sparkline draws values with block characters: ▁▂▃▄▅▆▇█.

@@ -21,13 +21,15 @@
 // Index entries are written and deleted in the same transaction as the
 // account record they point to, so an index never names a missing account.
 //
-// Reserved for the adapters (written by their own issues' code):
+//	o/<id> 00 <date:4> <seq:8>        → logged outcome (JSON of domain.Outcome); seq = write time in ns
+//	p/<user e-mail> 00 snooze 00 <id> → snoozed until <date:4> (inclusive)
+//	x/<platform> 00 <event id>        → inbound event de-duplication; a Badger TTL expires it
 //
-//	o/<id> 00 <date:4> <seq:8>        → logged outcome of a talk track
+// Reserved for later issues:
+//
 //	c/<platform> 00 <key>             → platform conversation references (Teams)
-//	x/<platform> 00 <event id>        → inbound event de-duplication, with TTL
 //	l/<dedupe key>                    → nudge ledger
-//	p/<user e-mail>                   → per-user settings (digest time, time zone, snoozes)
+//	p/<user e-mail> 00 settings       → per-user settings (digest time, time zone)
 package storage
 
 import (
