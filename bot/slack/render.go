@@ -28,8 +28,8 @@ const (
 
 // RenderOptions tune rendering for where the blocks go.
 type RenderOptions struct {
-	MaxBlocks int  // 50 for messages, 100 for App Home and modals
-	Charts    bool // use data_visualization blocks for trends
+	MaxBlocks int    // 50 for messages, 100 for App Home and modals
+	Charts    bool   // use data_visualization blocks for trends
 	Share     string // when set, add a "Share in channel" button carrying this command
 }
 
