@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +12,7 @@ import (
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/playbooks"
 	"github.com/accountbot/accountbot/storage"
-	"github.com/accountbot/accountbot/storage/importer"
+	"github.com/accountbot/accountbot/storage/storagetest"
 )
 
 var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -22,29 +20,7 @@ var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 // newEngine loads the example book into an in-memory store.
 func newEngine(t *testing.T) (*bot.Engine, *storage.DB) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := storage.Open(ctx, "", storage.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	im := importer.New(importer.Options{})
-	files, _ := filepath.Glob("../examples/*")
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		im.Add(filepath.Base(f), fh)
-		fh.Close()
-	}
-	res := im.Finish(nil)
-	if len(res.Errors) > 0 {
-		t.Fatal(res.Errors)
-	}
-	if _, err := db.Apply(ctx, res.Patches); err != nil {
-		t.Fatal(err)
-	}
+	db := storagetest.Open(t)
 	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
 	d, err := playbooks.New("")
 	if err != nil {

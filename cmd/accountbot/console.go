@@ -12,17 +12,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/accountbot/accountbot/bot"
-	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/storage/demo"
 )
-
-func (m *Main) runServe(ctx context.Context) error {
-	if creds := hasCreds(m.Getenv); len(creds) > 0 {
-		return domain.Errorf(domain.ECONFLICT, "%s is set, but this build has no Slack or Teams connection yet; unset it to use the local console", strings.Join(creds, ", "))
-	}
-	fmt.Fprintln(m.Stderr, "No Slack or Teams credentials configured: starting the local console.")
-	return m.runConsole(ctx, true)
-}
 
 func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 	fs := m.subFlags("console", "console [--as EMAIL]")

@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
-	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,9 +53,11 @@ type Main struct {
 	flags    *flag.FlagSet
 	cmdFlags any
 
-	db     *storage.DB
-	log    *slog.Logger
-	closed bool
+	db       *storage.DB
+	log      *slog.Logger
+	closed   bool
+	mu       sync.Mutex
+	listener net.Listener
 }
 
 // NewMain returns a Main wired to the process's streams and clock.
@@ -253,14 +256,4 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
-}
-
-func hasCreds(getenv func(string) string) []string {
-	var found []string
-	for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID"} {
-		if strings.TrimSpace(getenv(k)) != "" {
-			found = append(found, k)
-		}
-	}
-	return found
 }

@@ -180,10 +180,21 @@ func TestConsoleLoadsDemoAndAnswers(t *testing.T) {
 	}
 }
 
-func TestServeRefusesCredentialsItCannotUse(t *testing.T) {
-	r := run(t, map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "", "--data", t.TempDir(), "serve")
-	if r.code != 1 || !strings.Contains(r.stderr, "SLACK_BOT_TOKEN is set") {
-		t.Errorf("serve with creds: %+v", r)
+func TestServeRefusesIncompleteCredentials(t *testing.T) {
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is required"},
+		{map[string]string{"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN is required"},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong"}, "must be an app-level token"},
+		{map[string]string{"MICROSOFT_APP_ID": "x"}, "no Teams connection yet"},
+		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "ACCOUNTBOT_ADDR": "256.0.0.1:99999"}, "cannot listen"},
+	} {
+		r := run(t, tt.env, "", "--data", t.TempDir(), "serve")
+		if r.code != 1 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: %+v", tt.env, r)
+		}
 	}
 }
 

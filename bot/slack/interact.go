@@ -1,0 +1,181 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/accountbot/accountbot/bot"
+)
+
+// Interaction handles a block action or a view submission. It returns at
+// once (the caller acknowledges); the work continues in the background.
+func (a *App) Interaction(cb slack.InteractionCallback) {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return
+		}
+		act := cb.ActionCallback.BlockActions[0]
+		a.goBG(func(ctx context.Context) { a.blockAction(ctx, cb, act) })
+	case slack.InteractionTypeViewSubmission:
+		a.goBG(func(ctx context.Context) { a.viewSubmission(ctx, cb) })
+	}
+}
+
+func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+	u := a.user(ctx, cb.User.ID, cb.User.Name)
+	if act.ActionID == ShareActionID {
+		m := a.Engine.Handle(ctx, bot.Request{Text: act.Value, Now: a.Now(), User: u})
+		r := response{ResponseType: "in_channel", Text: PlainText(m), Blocks: Render(m, RenderOptions{Charts: a.Charts})}
+		if err := a.postResponse(ctx, cb.ResponseURL, r); err != nil {
+			a.Log.Error("slack share failed", "err", err)
+		}
+		return
+	}
+	res := a.Engine.HandleAction(ctx, bot.Action{ID: act.ActionID, Value: act.Value, User: u, Now: a.Now()})
+	if res.Form != nil {
+		if err := a.retry(ctx, func() error {
+			_, err := a.API.OpenViewContext(ctx, cb.TriggerID, Modal(res.Form))
+			return err
+		}); err != nil {
+			a.Log.Error("slack views.open failed", "err", err)
+		}
+		return
+	}
+	if res.Message == nil {
+		return
+	}
+	// From a message: answer under it, visible to the clicker. From App
+	// Home (no response_url): answer in the user's DM with the app.
+	if cb.ResponseURL != "" {
+		if err := a.postResponse(ctx, cb.ResponseURL, a.reply(res.Message, "")); err != nil {
+			a.Log.Error("slack action reply failed", "err", err)
+		}
+		return
+	}
+	if err := a.post(ctx, cb.User.ID, res.Message, nil); err != nil {
+		a.Log.Error("slack action DM failed", "err", err)
+	}
+}
+
+func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) {
+	form := map[string]string{}
+	if cb.View.State != nil {
+		for _, blk := range cb.View.State.Values {
+			for id, v := range blk {
+				switch {
+				case v.SelectedOption.Value != "":
+					form[id] = v.SelectedOption.Value
+				default:
+					form[id] = v.Value
+				}
+			}
+		}
+	}
+	u := a.user(ctx, cb.User.ID, cb.User.Name)
+	res := a.Engine.HandleAction(ctx, bot.Action{ID: cb.View.CallbackID, Value: cb.View.PrivateMetadata, User: u, Now: a.Now(), Form: form})
+	if res.Message != nil {
+		if err := a.post(ctx, cb.User.ID, res.Message, nil); err != nil {
+			a.Log.Error("slack submission reply failed", "err", err)
+		}
+	}
+}
+
+// Modal renders a neutral form as a Slack modal.
+func Modal(f *bot.Form) slack.ModalViewRequest {
+	var blocks []slack.Block
+	if f.Intro != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(cutEscaped(f.Intro, maxSectionText)), nil, nil))
+	}
+	for _, fld := range f.Fields {
+		var el slack.BlockElement
+		switch fld.Kind {
+		case "select":
+			var opts []*slack.OptionBlockObject
+			var initial *slack.OptionBlockObject
+			for _, o := range fld.Options {
+				ob := slack.NewOptionBlockObject(o.Value, plain(truncate(o.Label, 75)), nil)
+				opts = append(opts, ob)
+				if o.Value == fld.Initial {
+					initial = ob
+				}
+			}
+			s := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose"), fld.ID, opts...)
+			s.InitialOption = initial
+			el = s
+		case "number":
+			n := slack.NewNumberInputBlockElement(plain("0"), fld.ID, true)
+			el = n
+		default:
+			el = slack.NewPlainTextInputBlockElement(plain(" "), fld.ID)
+		}
+		in := slack.NewInputBlock(fld.ID, plain(truncate(fld.Label, 2000)), nil, el)
+		in.Optional = fld.Optional
+		blocks = append(blocks, in)
+	}
+	return slack.ModalViewRequest{Type: slack.VTModal, Title: plain(truncate(f.Title, 24)), Submit: plain("Save"), Close: plain("Cancel"),
+		CallbackID: f.SubmitID, PrivateMetadata: f.Value, Blocks: slack.Blocks{BlockSet: blocks}}
+}
+
+// post sends a message to a channel or user id. When Slack refuses the
+// blocks it tries again without charts, then as plain text, so the message
+// is never lost.
+func (a *App) post(ctx context.Context, channel string, m *bot.Message, meta *slack.SlackMetadata) error {
+	send := func(opts ...slack.MsgOption) error {
+		if meta != nil {
+			opts = append(opts, slack.MsgOptionMetadata(*meta))
+		}
+		return a.retry(ctx, func() error { _, _, err := a.API.PostMessageContext(ctx, channel, opts...); return err })
+	}
+	text := slack.MsgOptionText(PlainText(m), false)
+	err := send(text, slack.MsgOptionBlocks(Render(m, RenderOptions{Charts: a.Charts})...))
+	if err != nil && isBlockError(err) && a.Charts {
+		a.Log.Warn("slack refused the blocks; retrying without charts", "err", err)
+		err = send(text, slack.MsgOptionBlocks(Render(m, RenderOptions{})...))
+	}
+	if err != nil && isBlockError(err) {
+		a.Log.Warn("slack refused the blocks; sending plain text", "err", err)
+		err = send(slack.MsgOptionText(cutEscaped(bot.RenderText(m), 39000), false))
+	}
+	if err != nil {
+		return fmt.Errorf("posting to %s: %w", channel, err)
+	}
+	return nil
+}
+
+func isBlockError(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "invalid_blocks") || strings.Contains(s, "msg_blocks_too_long") || strings.Contains(s, "invalid_blocks_format")
+}
+
+// Recipient is whom a notification goes to: a person (by e-mail) or a channel.
+type Recipient struct {
+	Email   string
+	Channel string
+}
+
+// Notify sends a message to a person's DM (found by e-mail) or a channel.
+// The dedupe key, when given, travels as message metadata so a sender can
+// later check whether a message was already delivered.
+func (a *App) Notify(ctx context.Context, to Recipient, m *bot.Message, dedupeKey string) error {
+	channel := to.Channel
+	if to.Email != "" {
+		id, err := a.UserIDByEmail(ctx, to.Email)
+		if err != nil {
+			return err
+		}
+		channel = id
+	}
+	if channel == "" {
+		return errors.New("notification without a recipient")
+	}
+	var meta *slack.SlackMetadata
+	if dedupeKey != "" {
+		meta = &slack.SlackMetadata{EventType: "accountbot_nudge", EventPayload: map[string]any{"dedupe_key": dedupeKey}}
+	}
+	return a.post(ctx, channel, m, meta)
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeSlackHTTP runs the real program in Slack HTTP mode against a
+// fake Slack Web API and sends it a signed slash command.
+func TestServeSlackHTTP(t *testing.T) {
+	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "users.info") {
+			fmt.Fprint(w, `{"ok":true,"user":{"id":"U1","profile":{"email":"ana@example.com"}}}`)
+			return
+		}
+		fmt.Fprint(w, `{"ok":true}`)
+	}))
+	defer fake.Close()
+	dir := t.TempDir()
+	if r := run(t, nil, "", append([]string{"--data", dir, "import"}, examples(t)...)...); r.code != 0 {
+		t.Fatal(r)
+	}
+	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "shh", "SLACK_API_URL": fake.URL + "/api",
+		"ACCOUNTBOT_ADDR": "127.0.0.1:0"}
+	var stderr bytes.Buffer
+	m := NewMain()
+	m.Stdout, m.Stderr = io.Discard, &stderr
+	m.Getenv = func(k string) string { return env[k] }
+	m.Now = func() time.Time { return fixedNow }
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.ParseFlags(ctx, []string{"--data", dir, "serve"}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	var addr string
+	for i := 0; i < 200 && addr == ""; i++ {
+		time.Sleep(10 * time.Millisecond)
+		addr = m.HTTPAddr()
+	}
+	if addr == "" {
+		t.Fatalf("server did not start: %s", stderr.String())
+	}
+	body := url.Values{"command": {"/account"}, "text": {"globex health"}, "user_id": {"U1"}, "channel_id": {"C1"},
+		"response_url": {fake.URL + "/response"}}.Encode()
+	ts := fmt.Sprint(fixedNow.Unix())
+	mac := hmac.New(sha256.New, []byte("shh"))
+	mac.Write([]byte("v0:" + ts + ":" + body))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/commands", strings.NewReader(body))
+	req.Header.Set("X-Slack-Request-Timestamp", ts)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "Globex Corporation — Tier 1 — health") {
+		t.Errorf("slash response %d: %.300s", resp.StatusCode, b)
+	}
+	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("healthz: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	m.Close()
+	if !strings.Contains(stderr.String(), "serving Slack over HTTP") {
+		t.Errorf("stderr = %s", stderr.String())
+	}
+}
