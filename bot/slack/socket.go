@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -27,11 +28,16 @@ func (a *App) RunSocket(ctx context.Context, client *slack.Client) error {
 			a.Log.Error("slack rejected the app token; stopping Socket Mode", "err", err)
 			return err
 		}
-		a.Log.Warn("slack socket mode stopped; reconnecting", "err", err, "after", backoff)
+		wait := backoff
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) && rl.RetryAfter > wait {
+			wait = rl.RetryAfter // apps.connections.open is Tier 1: honour Retry-After
+		}
+		a.Log.Warn("slack socket mode stopped; reconnecting", "err", err, "after", wait)
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(backoff):
+		case <-time.After(wait):
 		}
 		backoff = min(backoff*2, time.Minute)
 	}
