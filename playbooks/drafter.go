@@ -5,9 +5,13 @@ package playbooks
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -33,9 +37,22 @@ var objectionTitles = map[string]string{
 	"executive":  "Executive disengagement",
 }
 
-// Drafter fills templates. It is safe for concurrent use.
+// Drafter fills templates, then optionally has a language model polish
+// them. It is safe for concurrent use.
 type Drafter struct {
-	tmpl *template.Template
+	tmpl    *template.Template
+	version string // hash of every template's source
+	llm     *Polisher
+	log     *slog.Logger
+}
+
+// WithLLM turns on LLM polish (nil leaves it off).
+func (d *Drafter) WithLLM(p *Polisher, log *slog.Logger) *Drafter {
+	d.llm, d.log = p, log
+	if p != nil {
+		p.version = d.version
+	}
+	return d
 }
 
 // New loads the embedded templates, replaced file by file by any *.tmpl in
@@ -76,12 +93,17 @@ func New(dir string) (*Drafter, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		h.Write([]byte(n))
+		h.Write(files[n])
+	}
 	for _, n := range names {
 		if _, err := t.New(n).Parse(string(files[n])); err != nil {
 			return nil, fmt.Errorf("playbook %s: %w", n, err)
 		}
 	}
-	d := &Drafter{tmpl: t}
+	d := &Drafter{tmpl: t, version: hex.EncodeToString(h.Sum(nil))[:16]}
 	if err := d.check(); err != nil {
 		return nil, err
 	}
@@ -90,9 +112,12 @@ func New(dir string) (*Drafter, error) {
 
 // required names every template the drafter may execute.
 func required() []string {
-	out := []string{"qbr", "expand", "renewal"}
+	out := []string{"qbr", "renewal"}
 	for _, o := range Objections {
 		out = append(out, "objection_"+o)
+	}
+	for _, m := range append(domain.Motions, domain.MotionAdoptionFirst) {
+		out = append(out, "expand_"+string(m))
 	}
 	return out
 }
@@ -117,7 +142,7 @@ func sampleFacts() Facts {
 	return Facts{ID: "x", Name: "Sample", Owner: "csm@example.com", ARR: "$1", Tier: 1, Adoption: "50%", FeaturesAdopted: 1, FeaturesAvailable: 2,
 		Benchmark: "b", ROI: &ROIFacts{"1 hour per week", "$1", "$52", "$1", "5200%", "0.2 months"}, Strengths: []string{"s"}, Risks: []string{"r"},
 		Opportunities: []OppFacts{{"t", "e", "$1", "seats"}}, Opportunity: OppFacts{"t", "e", "$1", "seats"},
-		Discovery: []string{"q"}, Positioning: "p", Problem: "p", Renewal: "r", RenewalDate: "2026-01-01", StageTitle: "s",
+		Positioning: "p", Problem: "p", Renewal: "r", RenewalDate: "2026-01-01", StageTitle: "s",
 		Readiness: "green", ReadinessNotes: []string{"n"}, Term: "12-month term", Executive: "e", FormerChampion: "f", Competitor: "c"}
 }
 
@@ -144,9 +169,8 @@ func (d *Drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, e
 		if err != nil {
 			return bot.Draft{}, err
 		}
-		f.Opportunity = oppFacts(req.Account, o)
-		c := motionCopy[o.Motion]
-		f.Discovery, f.Positioning, f.Problem, f.Hold = c.discovery, c.positioning, c.problem, o.Hold
+		f.Opportunity, f.Hold = oppFacts(req.Account, o), o.Hold
+		name = "expand_" + string(o.Motion)
 		title = "Talk track — " + o.Title + " — " + f.Name
 	default:
 		return bot.Draft{}, domain.Errorf(domain.EINVALID, "unknown playbook %q", req.Kind)
@@ -155,7 +179,34 @@ func (d *Drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, e
 	if err := d.tmpl.ExecuteTemplate(&b, name, f); err != nil {
 		return bot.Draft{}, fmt.Errorf("rendering playbook %s for %s: %w", name, req.Account.ID, err)
 	}
-	return bot.Draft{Title: title, Text: strings.TrimSpace(b.String()), Source: "template", Missing: missing}, nil
+	draft := bot.Draft{Title: title, Text: strings.TrimSpace(b.String()), Source: "template", Missing: missing}
+	if d.llm == nil {
+		return draft, nil
+	}
+	facts, err := json.MarshalIndent(f, "", " ")
+	if err != nil {
+		return draft, nil
+	}
+	// Only this account's own facts go into the prompt.
+	polished, err := d.llm.Polish(ctx, string(facts), draft.Text, contactNames(req))
+	if err != nil {
+		draft.FallbackReason = err.Error()
+		if d.log != nil {
+			d.log.Warn("using the template draft", "account", req.Account.ID, "playbook", name, "reason", err)
+		}
+		return draft, nil
+	}
+	draft.Text, draft.Source = polished, "llm"
+	return draft, nil
+}
+
+// contactNames are the names masking hides from the model.
+func contactNames(req bot.DraftRequest) []string {
+	names := append([]string{req.Account.Name}, req.Account.Aliases...)
+	for _, s := range req.Account.Stakeholders {
+		names = append(names, s.Name)
+	}
+	return names
 }
 
 // pickOpportunity chooses the motion asked for, or the best opportunity.
@@ -168,7 +219,7 @@ func pickOpportunity(req bot.DraftRequest, f Facts) (domain.Opportunity, error) 
 				return o, nil
 			}
 		}
-		if _, ok := motionCopy[want]; !ok {
+		if !domain.KnownMotion(want) {
 			var ms []string
 			for _, m := range domain.Motions {
 				ms = append(ms, string(m))

@@ -24,7 +24,6 @@ type Facts struct {
 	Strengths, Risks     []string
 	Opportunities        []OppFacts
 	Opportunity          OppFacts
-	Discovery            []string
 	Positioning, Problem string
 	Hold                 bool
 	Renewal              string
@@ -153,30 +152,10 @@ func oppFacts(a *domain.Account, o domain.Opportunity) OppFacts {
 	return f
 }
 
-// motionCopy is the seed's discovery questions and positioning per motion.
-var motionCopy = map[domain.Motion]struct {
-	discovery            []string
-	positioning, problem string
-}{
-	domain.MotionUpsell: {[]string{"Walk me through your current process — where do you hit the limits of your plan?", "What workarounds has your team built to handle those limits?"},
-		"You've mentioned needing capabilities that are in the higher tier. Let me show you what else comes with it — it may be more cost-effective than buying features à la carte.",
-		"You're running into the limits of your current plan."},
-	domain.MotionCrossSell: {[]string{"What other tools are you using to support this workflow?", "What prevents you from achieving that goal today?"},
-		"We have a module built for exactly this that is faster and more reliable than stitching tools together. Can I show you how a similar customer did it?",
-		"This goal currently depends on tools outside the platform."},
-	domain.MotionSeats: {[]string{"Which teams are growing this quarter?", "Who outside the current team would benefit from working in the same system?"},
-		"Your team has seen results with the platform. Would it make sense to extend access to the new people so every team works from the same system?",
-		"New people will be working outside the system your team relies on."},
-	domain.MotionUsage: {[]string{"What growth are you planning for the next two quarters?", "What happens to your operations if you hit throttling at peak times?"},
-		"Your usage has grown — which means you're getting real value. Would it make sense to move to a plan with headroom so you don't hit throttling at peak times?",
-		"You're heading for your plan limit."},
-	domain.MotionMultiYear: {[]string{"What does your roadmap look like for the next three years?", "How important is price predictability for your budgeting?"},
-		"Given your success and our roadmap alignment, would you consider a multi-year commitment? We can lock in your current pricing and prioritise your feature requests.",
-		"Annual renewals expose you to price changes and re-evaluation work every year."},
-	domain.MotionPriceIncrease: {[]string{"What value has the platform delivered this year?", "Which results matter most to your leadership?"},
-		"Based on the value delivered this year, the renewal includes our standard annual adjustment; here is what it brings with it.",
-		"Costs have risen while the value delivered has grown."},
-	domain.MotionAdoptionFirst: {[]string{"Which features did you expect to use when you purchased?", "What stands in the way of using them today?"},
-		"Before we talk about anything new, let's make sure you get full value from what you already own — here's a 60-day adoption plan.",
-		"Part of what you pay for is not being used yet."},
+// With returns a copy of the facts carrying a motion's positioning line and
+// problem statement; the expand_<motion> templates pass them to the shared
+// "expand_propose" part.
+func (f Facts) With(positioning, problem string) Facts {
+	f.Positioning, f.Problem = positioning, problem
+	return f
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -224,8 +225,33 @@ func (m *Main) engine(ctx context.Context) (*bot.Engine, error) {
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "%v", err)
 	}
-	e.Drafter = d
+	llm, err := m.llmConfig()
+	if err != nil {
+		return nil, err
+	}
+	e.Drafter = d.WithLLM(playbooks.NewPolisher(llm, m.log), m.log)
 	return e, nil
+}
+
+// llmConfig reads the optional LLM settings; without OPENAI_API_KEY drafts
+// stay template-only.
+func (m *Main) llmConfig() (playbooks.LLMConfig, error) {
+	c := playbooks.LLMConfig{
+		APIKey: m.Getenv("OPENAI_API_KEY"), BaseURL: m.Getenv("OPENAI_BASE_URL"), Model: m.Getenv("OPENAI_MODEL"),
+		APIType: m.Getenv("OPENAI_API_TYPE"), APIVersion: m.Getenv("OPENAI_API_VERSION"),
+		Mask: m.Getenv("ACCOUNTBOT_LLM_MASK") == "1",
+	}
+	if t := m.Getenv("ACCOUNTBOT_LLM_TIMEOUT"); t != "" {
+		d, err := time.ParseDuration(t)
+		if err != nil || d <= 0 || d > 5*time.Minute {
+			return c, domain.Errorf(domain.EINVALID, "ACCOUNTBOT_LLM_TIMEOUT %q: want a duration such as 20s (at most 5m)", t)
+		}
+		c.Timeout = d
+	}
+	if c.APIType != "" && !strings.EqualFold(c.APIType, "azure") {
+		return c, domain.Errorf(domain.EINVALID, "OPENAI_API_TYPE %q: leave it empty for OpenAI-compatible servers, or set azure", c.APIType)
+	}
+	return c, nil
 }
 
 // today is the current date in UTC by the injected clock.

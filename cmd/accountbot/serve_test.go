@@ -46,7 +46,7 @@ func TestServeSlackHTTP(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx) }()
 	var addr string
-	for i := 0; i < 200 && addr == ""; i++ {
+	for i := 0; i < 1000 && addr == ""; i++ { // up to 10 s on a loaded machine
 		time.Sleep(10 * time.Millisecond)
 		addr = m.HTTPAddr()
 	}
