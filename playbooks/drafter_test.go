@@ -82,24 +82,36 @@ func TestGolden(t *testing.T) {
 			if got.Source != "template" || strings.Contains(got.Text, "<no value>") {
 				t.Errorf("%s %s: %+v", a.ID, k.kind, got)
 			}
-			name := filepath.Join("testdata", "golden", string(ev.Priority)+"_"+k.kind+k.arg+".txt")
-			body := got.Title + "\n\n" + got.Text + "\n"
-			if *update {
-				os.MkdirAll(filepath.Dir(name), 0o755)
-				os.WriteFile(name, []byte(body), 0o644)
-				continue
-			}
-			want, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatalf("%v (run go test ./playbooks -update)", err)
-			}
-			if string(want) != body {
-				t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, body, want)
-			}
+			golden(t, filepath.Join("testdata", "golden", string(ev.Priority)+"_"+k.kind+k.arg+".txt"), got.Title+"\n\n"+got.Text+"\n")
 		}
 	}
 	if len(seen) != 4 {
 		t.Errorf("demo accounts of every priority expected, got %v", seen)
+	}
+	// Every motion's talk track, asked for by name on one account.
+	a, ev := sample(t, seen[domain.PriorityTop])
+	for _, m := range append(domain.Motions, domain.MotionAdoptionFirst) {
+		got, err := d.Draft(context.Background(), bot.DraftRequest{Kind: "expand", Arg: string(m), Account: a, Evaluation: &ev, Book: book})
+		if err != nil {
+			t.Fatalf("expand %s: %v", m, err)
+		}
+		golden(t, filepath.Join("testdata", "golden", "motion_"+string(m)+".txt"), got.Title+"\n\n"+got.Text+"\n")
+	}
+}
+
+func golden(t *testing.T, name, body string) {
+	t.Helper()
+	if *update {
+		os.MkdirAll(filepath.Dir(name), 0o755)
+		os.WriteFile(name, []byte(body), 0o644)
+		return
+	}
+	want, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatalf("%v (run go test ./playbooks -update)", err)
+	}
+	if string(want) != body {
+		t.Errorf("%s differs from golden:\n--- got\n%s\n--- want\n%s", name, body, want)
 	}
 }
 
