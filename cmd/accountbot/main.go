@@ -16,6 +16,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	_ "time/tzdata" // time zones work on hosts without a zoneinfo database
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"

@@ -158,18 +158,19 @@ func (im *Importer) addCSV(file string, br *bufio.Reader) {
 		if errors.Is(err, io.EOF) {
 			return
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos may only be asked about a record that was read.
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				im.fail(file, pe.Line, pe.Column, "", "broken CSV: %v", pe.Err)
-			} else {
-				im.fail(file, line, 0, "", "broken CSV: %v", err)
-			}
 			im.res.Rows++
 			im.res.Bad++
-			continue
+			if errors.As(err, &pe) {
+				im.fail(file, pe.Line, pe.Column, "", "broken CSV: %v", pe.Err)
+				continue
+			}
+			im.fail(file, 0, 0, "", "reading: %v", err)
+			return
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
