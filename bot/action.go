@@ -39,6 +39,8 @@ func (e *Engine) HandleAction(ctx context.Context, a Action) ActionResult {
 		return run("account " + id + " expand draft")
 	case ActionDraftQBR:
 		return run("account " + id + " qbr")
+	case ActionDraftRenewal:
+		return run("account " + id + " renewal draft")
 	case ActionSnooze:
 		return run("account " + id + " snooze 7")
 	case ActionLogOutcome:

@@ -22,6 +22,13 @@ type Store interface {
 	SetSnooze(ctx context.Context, user, id string, until domain.Date) error
 	AddOutcome(ctx context.Context, o domain.Outcome) error
 	Outcomes(ctx context.Context, from, to domain.Date) ([]domain.Outcome, error)
+	Settings(ctx context.Context, user string) (domain.UserSettings, error)
+	SetSettings(ctx context.Context, user string, u domain.UserSettings) error
+}
+
+// NudgeStatus reports on proactive nudges (the scheduler implements it).
+type NudgeStatus interface {
+	Status(ctx context.Context, u User, now time.Time) (*Message, error)
 }
 
 // Drafter writes talk tracks and talking points for an account. The
@@ -71,6 +78,7 @@ type Engine struct {
 	Store   Store
 	Config  domain.Config
 	Drafter Drafter
+	Nudges  NudgeStatus // nil when nudges are not running
 	Log     *slog.Logger
 	reg     *Registry
 	book    bookCache

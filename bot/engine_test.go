@@ -298,3 +298,29 @@ func TestActionsSnoozeAndOutcomes(t *testing.T) {
 		t.Errorf("anonymous snooze = %v", d)
 	}
 }
+
+func TestSettingsCommands(t *testing.T) {
+	e, db := newEngine(t)
+	ctx := context.Background()
+	m, d := ask(t, e, "portfolio settings digest 09:15 timezone Europe/London quiet 21:00-06:30", "ana@example.com")
+	if m.Error {
+		t.Fatalf("settings = %v", d)
+	}
+	u, _ := db.Settings(ctx, "ana@example.com")
+	if u.DigestAt != "09:15" || u.TimeZone != "Europe/London" || u.QuietFrom != "21:00" || u.QuietTo != "06:30" || u.DigestOff {
+		t.Errorf("stored = %+v", u)
+	}
+	ask(t, e, "portfolio settings digest off", "ana@example.com")
+	if u, _ = db.Settings(ctx, "ana@example.com"); !u.DigestOff || u.DigestAt != "09:15" {
+		t.Errorf("off = %+v", u)
+	}
+	for _, bad := range []string{"portfolio settings digest 9am", "portfolio settings timezone Mars/Olympus", "portfolio settings quiet late",
+		"portfolio settings colour blue", "portfolio settings digest"} {
+		if m, _ := ask(t, e, bad, "ana@example.com"); !m.Error {
+			t.Errorf("%s should fail", bad)
+		}
+	}
+	if m, d := ask(t, e, "portfolio nudges", "ana@example.com"); !m.Error || !strings.Contains(d["error"].(string), "not running") {
+		t.Errorf("nudges without a scheduler = %v", d)
+	}
+}

@@ -18,6 +18,8 @@ func (e *Engine) registerPortfolioVerbs() {
 		Verb{Noun: "portfolio", Name: "nrr", Args: "[for <owner>] [months=12]", Help: "net and gross revenue retention, expansion by motion", Run: e.nrr},
 		Verb{Noun: "portfolio", Name: "tiers", Args: "[for <owner>]", Help: "tier mix: accounts and ARR per tier", Run: e.tiers},
 		Verb{Noun: "portfolio", Name: "owners", Help: "the CSMs in the book and their account counts", Run: e.owners},
+		Verb{Noun: "portfolio", Name: "settings", Args: "[digest HH:MM|off|on] [timezone Zone|auto] [quiet HH:MM-HH:MM|off]", Help: "your nudge settings: daily digest time, time zone, quiet hours", Run: e.settings},
+		Verb{Noun: "portfolio", Name: "nudges", Help: "nudges: your schedule, what is due, what was sent and what failed", Run: e.nudges},
 		Verb{Noun: "portfolio", Name: "outcomes", Help: "logged outcomes: win rate and ARR won by motion, last 12 months", Run: e.outcomes},
 	)
 }
@@ -110,6 +112,28 @@ func (e *Engine) each(ctx context.Context, s scope, fn func(*domain.Account) err
 	return nil
 }
 
+// topBlocks draws a ranked list of accounts, each with its priority, why,
+// its one action and buttons; `portfolio top` and the daily digest share it.
+func topBlocks(items []domain.Evaluation) ([]Block, []map[string]any) {
+	var blocks []Block
+	data := []map[string]any{}
+	for i, ev := range items {
+		blocks = append(blocks,
+			Section{Text: fmt.Sprintf("%d. %s — %s · Tier %d · %s ARR · health %d", i+1, ev.Name, ev.Priority.Label(), ev.Tier.Tier, ev.ARR.Short(), ev.Health.Combined)},
+			Context{Text: "Why: " + ev.PriorityReason},
+			Section{Text: "Action: " + ev.Action.Text},
+			Actions{Buttons: []Button{
+				{Label: "Open " + ev.Name, ActionID: ActionOpenAccount, Value: ev.AccountID},
+				{Label: "Draft talk track", ActionID: ActionDraftTalk, Value: ev.AccountID, Primary: true},
+			}},
+		)
+		data = append(data, map[string]any{"id": ev.AccountID, "name": ev.Name, "owner": ev.Owner, "priority": ev.Priority,
+			"tier": ev.Tier.Tier, "combined": ev.Health.Combined, "arr": major(ev.ARR.Minor, ev.ARR.Currency), "why": ev.PriorityReason,
+			"action": ev.Action.Text, "action_kind": ev.Action.Kind})
+	}
+	return blocks, data
+}
+
 // TopFor returns the n highest-priority evaluations of an owner's accounts
 // ("" for the whole book); the scheduler's daily digest uses it too.
 func (e *Engine) TopFor(ctx context.Context, owner string, today domain.Date, n int) ([]domain.Evaluation, int, error) {
@@ -136,28 +160,12 @@ func (e *Engine) top(ctx context.Context, c *Call) (*Message, error) {
 	if count == 0 {
 		m.Blocks = append(m.Blocks, Section{Text: "No accounts yet. Import your book with `accountbot import FILE`."})
 	}
-	var data []map[string]any
-	for i, ev := range items {
-		m.Blocks = append(m.Blocks,
-			Section{Text: fmt.Sprintf("%d. %s — %s · Tier %d · %s ARR · health %d", i+1, ev.Name, ev.Priority.Label(), ev.Tier.Tier, ev.ARR.Short(), ev.Health.Combined)},
-			Context{Text: "Why: " + ev.PriorityReason},
-			Section{Text: "Action: " + ev.Action.Text},
-			Actions{Buttons: []Button{
-				{Label: "Open " + ev.Name, ActionID: ActionOpenAccount, Value: ev.AccountID},
-				{Label: "Draft talk track", ActionID: ActionDraftTalk, Value: ev.AccountID, Primary: true},
-			}},
-		)
-		data = append(data, map[string]any{"id": ev.AccountID, "name": ev.Name, "owner": ev.Owner, "priority": ev.Priority,
-			"tier": ev.Tier.Tier, "combined": ev.Health.Combined, "arr": major(ev.ARR.Minor, ev.ARR.Currency), "why": ev.PriorityReason,
-			"action": ev.Action.Text, "action_kind": ev.Action.Kind})
-	}
+	blocks, data := topBlocks(items)
+	m.Blocks = append(m.Blocks, blocks...)
 	if s.Note != "" {
 		m.Blocks = append(m.Blocks, Context{Text: s.Note})
 	}
 	m.Blocks = append(m.Blocks, Context{Text: fmt.Sprintf("Ranked from %d accounts as of %s.", count, c.Today)})
-	if data == nil {
-		data = []map[string]any{}
-	}
 	m.Data = map[string]any{"owner": s.Owner, "as_of": c.Today, "accounts": data, "in_scope": count}
 	return m, nil
 }

@@ -82,6 +82,24 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		f.posts = append(f.posts, r.Form)
 		fmt.Fprint(w, `{"ok":true,"channel":"D1","ts":"1.2"}`)
+	case "conversations.open":
+		r.ParseForm()
+		fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D_%s"}}`, r.Form.Get("users"))
+	case "conversations.history":
+		r.ParseForm()
+		ch := strings.TrimPrefix(r.Form.Get("channel"), "D_")
+		var msgs []string
+		for _, p := range f.posts {
+			if p.Get("channel") == ch {
+				meta := p.Get("metadata")
+				if meta == "" {
+					meta = "{}"
+				}
+				b, _ := json.Marshal(p.Get("text"))
+				msgs = append(msgs, fmt.Sprintf(`{"type":"message","text":%s,"metadata":%s}`, b, meta))
+			}
+		}
+		fmt.Fprintf(w, `{"ok":true,"messages":[%s]}`, strings.Join(msgs, ","))
 	case "views.publish", "views.open":
 		var v map[string]any
 		json.NewDecoder(r.Body).Decode(&v)
@@ -285,7 +303,7 @@ func TestRateLimitedPostIsRetriedAfterItsDelay(t *testing.T) {
 	h.slack.rateLimit = 1
 	start := time.Now()
 	m := &bot.Message{Title: "Nudge", Blocks: []bot.Block{bot.Section{Text: "hello"}}}
-	if err := h.app.Notify(context.Background(), bs.Recipient{Email: "ana@example.com"}, m, "digest|ana|2026-11-23"); err != nil {
+	if err := h.app.Notify(context.Background(), bot.Recipient{Email: "ana@example.com"}, m, "digest|ana|2026-11-23"); err != nil {
 		t.Fatal(err)
 	}
 	if el := time.Since(start); el < time.Second {
@@ -303,7 +321,7 @@ func TestInvalidBlocksFallBackToText(t *testing.T) {
 	h := newHarness(t, nil)
 	h.slack.badBlocks = true
 	m := &bot.Message{Title: "Renewal reminder", Blocks: []bot.Block{bot.Section{Text: "Acme renews in 90 days"}}}
-	if err := h.app.Notify(context.Background(), bs.Recipient{Channel: "C1"}, m, ""); err != nil {
+	if err := h.app.Notify(context.Background(), bot.Recipient{Channel: "C1"}, m, ""); err != nil {
 		t.Fatal(err)
 	}
 	h.slack.mu.Lock()
@@ -416,5 +434,50 @@ func TestGoldenBlockKit(t *testing.T) {
 		if len(blocks) > max {
 			t.Errorf("%s: %d blocks", name, len(blocks))
 		}
+	}
+}
+
+// TestNudgesAsUsersReceiveThem runs the scheduler with the Slack app as
+// its notifier against the fake Slack.
+func TestNudgesAsUsersReceiveThem(t *testing.T) {
+	h := newHarness(t, nil)
+	e := bot.NewEngine(h.db, domain.DefaultConfig(), nil)
+	cfg := bot.DefaultNudgeConfig()
+	cfg.PerSecond, cfg.Burst = 1000, 100
+	s := &bot.Scheduler{Engine: e, Store: h.db, Notifier: h.app, Config: cfg}
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	rep, err := s.Tick(context.Background(), at)
+	if err != nil || rep.Sent == 0 || rep.Failed != 0 {
+		t.Fatalf("tick = %+v %v", rep, err)
+	}
+	h.slack.mu.Lock()
+	var digest, renewal url.Values
+	for _, p := range h.slack.posts {
+		switch {
+		case p.Get("channel") == "U_ANA" && strings.Contains(p.Get("text"), "Your top"):
+			digest = p
+		case p.Get("channel") == "#renewals":
+			renewal = p
+		}
+	}
+	h.slack.mu.Unlock()
+	if digest == nil || !strings.Contains(digest.Get("blocks"), "Globex Corporation") || !strings.Contains(digest.Get("metadata"), "digest|2026-11-23|ana@example.com") {
+		t.Errorf("ana's digest = %v", digest)
+	}
+	if renewal == nil || !strings.Contains(renewal.Get("text"), "Renewal in 30 days: Soylent Foods") || !strings.Contains(renewal.Get("blocks"), "draft_renewal") {
+		t.Errorf("renewal post = %v", renewal)
+	}
+	// The dedupe key can be found again in the DM's history.
+	ok, err := h.app.Delivered(context.Background(), bot.Recipient{Email: "ana@example.com"}, "digest|2026-11-23|ana@example.com")
+	if err != nil || !ok {
+		t.Errorf("Delivered = %v %v", ok, err)
+	}
+	ok, _ = h.app.Delivered(context.Background(), bot.Recipient{Email: "ana@example.com"}, "digest|2026-11-24|ana@example.com")
+	if ok {
+		t.Error("an unsent key must not be found")
+	}
+	// A second tick sends nothing again.
+	if rep, _ := s.Tick(context.Background(), at.Add(time.Minute)); rep.Sent != 0 {
+		t.Errorf("second tick sent %d", rep.Sent)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -152,30 +153,73 @@ func isBlockError(err error) bool {
 	return strings.Contains(s, "invalid_blocks") || strings.Contains(s, "msg_blocks_too_long") || strings.Contains(s, "invalid_blocks_format")
 }
 
-// Recipient is whom a notification goes to: a person (by e-mail) or a channel.
-type Recipient struct {
-	Email   string
-	Channel string
-}
-
-// Notify sends a message to a person's DM (found by e-mail) or a channel.
-// The dedupe key, when given, travels as message metadata so a sender can
-// later check whether a message was already delivered.
-func (a *App) Notify(ctx context.Context, to Recipient, m *bot.Message, dedupeKey string) error {
-	channel := to.Channel
-	if to.Email != "" {
-		id, err := a.UserIDByEmail(ctx, to.Email)
-		if err != nil {
-			return err
-		}
-		channel = id
-	}
-	if channel == "" {
-		return errors.New("notification without a recipient")
+// Notify sends a message to a person's DM (found by e-mail) or a channel
+// (bot.Notifier). The dedupe key travels as message metadata, so Delivered
+// can later tell whether the message already arrived.
+func (a *App) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, dedupeKey string) error {
+	channel, err := a.channelFor(ctx, to)
+	if err != nil {
+		return err
 	}
 	var meta *slack.SlackMetadata
 	if dedupeKey != "" {
-		meta = &slack.SlackMetadata{EventType: "accountbot_nudge", EventPayload: map[string]any{"dedupe_key": dedupeKey}}
+		meta = &slack.SlackMetadata{EventType: nudgeEvent, EventPayload: map[string]any{"dedupe_key": dedupeKey}}
 	}
 	return a.post(ctx, channel, m, meta)
+}
+
+const nudgeEvent = "accountbot_nudge"
+
+func (a *App) channelFor(ctx context.Context, to bot.Recipient) (string, error) {
+	if to.Email != "" {
+		return a.UserIDByEmail(ctx, to.Email)
+	}
+	if to.Channel == "" {
+		return "", errors.New("notification without a recipient")
+	}
+	return to.Channel, nil
+}
+
+// Delivered looks for a recent message carrying the dedupe key in the
+// recipient's conversation (bot.DeliveryChecker).
+func (a *App) Delivered(ctx context.Context, to bot.Recipient, dedupeKey string) (bool, error) {
+	channel, err := a.channelFor(ctx, to)
+	if err != nil {
+		return false, err
+	}
+	if to.Email != "" { // a DM: the conversation id differs from the user id
+		var ch *slack.Channel
+		if err := a.retry(ctx, func() (err error) {
+			ch, _, _, err = a.API.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}, ReturnIM: true})
+			return err
+		}); err != nil {
+			return false, fmt.Errorf("opening DM with %s: %w", to.Email, err)
+		}
+		channel = ch.ID
+	}
+	var hist *slack.GetConversationHistoryResponse
+	if err := a.retry(ctx, func() (err error) {
+		hist, err = a.API.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
+		return err
+	}); err != nil {
+		return false, fmt.Errorf("reading history of %s: %w", channel, err)
+	}
+	for _, msg := range hist.Messages {
+		if msg.Metadata.EventType == nudgeEvent && fmt.Sprint(msg.Metadata.EventPayload["dedupe_key"]) == dedupeKey {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// TimeZone is the person's Slack time zone (bot.ZoneLookup).
+func (a *App) TimeZone(ctx context.Context, email string) (*time.Location, error) {
+	var u *slack.User
+	if err := a.retry(ctx, func() (err error) { u, err = a.API.GetUserByEmailContext(ctx, email); return err }); err != nil {
+		return nil, err
+	}
+	if u.TZ == "" {
+		return nil, errors.New("no time zone in the Slack profile")
+	}
+	return time.LoadLocation(u.TZ)
 }

@@ -8,19 +8,22 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/accountbot/accountbot/bot"
+
 	"github.com/accountbot/accountbot/domain"
 )
 
 // FileConfig is the YAML configuration file. Every key is optional; absent
 // keys keep their defaults (see `accountbot config`).
 type FileConfig struct {
-	Rules     domain.Config `yaml:"rules"`
-	Playbooks string        `yaml:"playbooks_dir"`
-	Currency  string        `yaml:"default_currency"`
+	Rules     domain.Config   `yaml:"rules"`
+	Nudges    bot.NudgeConfig `yaml:"nudges"`
+	Playbooks string          `yaml:"playbooks_dir"`
+	Currency  string          `yaml:"default_currency"`
 }
 
 func defaultFileConfig() FileConfig {
-	return FileConfig{Rules: domain.DefaultConfig(), Currency: "USD"}
+	return FileConfig{Rules: domain.DefaultConfig(), Nudges: bot.DefaultNudgeConfig(), Currency: "USD"}
 }
 
 // loadConfig reads a YAML file over the defaults. Unknown keys are errors
@@ -40,6 +43,9 @@ func loadConfig(path string) (FileConfig, error) {
 		return cfg, domain.Errorf(domain.EINVALID, "config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	if err := cfg.Rules.Validate(); err != nil {
+		return cfg, domain.Errorf(domain.EINVALID, "config %s: %s", path, domain.ErrorMessage(err))
+	}
+	if err := cfg.Nudges.Validate(); err != nil {
 		return cfg, domain.Errorf(domain.EINVALID, "config %s: %s", path, domain.ErrorMessage(err))
 	}
 	if len(cfg.Currency) != 3 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -40,8 +41,19 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 		fmt.Fprintf(m.Stderr, "The store in %s was empty: loaded the demo book (%d accounts) in %s.\n", m.DataDir, st.Created, time.Since(start).Round(time.Millisecond))
 	}
 	gcCtx, stopGC := context.WithCancel(ctx)
-	defer stopGC()
-	go m.db.RunGC(gcCtx, 10*time.Minute)
+	var bg sync.WaitGroup
+	defer func() { stopGC(); bg.Wait() }() // background work ends before the store closes
+	bg.Go(func() { m.db.RunGC(gcCtx, 10*time.Minute) })
+	// Replies and nudges share one output, switched to the line editor in
+	// interactive mode (which redraws the prompt around printed nudges).
+	out := &switchWriter{w: m.Stdout}
+	m.Stdout = out
+	if fromServe {
+		// With no chat platform, nudges are printed here as they fall due.
+		sched := m.scheduler(e, &consoleNotifier{w: out})
+		e.Nudges = sched
+		bg.Go(func() { sched.Run(gcCtx, m.Now) })
+	}
 
 	user := bot.User{Email: strings.ToLower(*as), Platform: "console"}
 	example := "acct-00001"
@@ -95,9 +107,10 @@ func (m *Main) interactive(ctx context.Context, f *os.File, answer func(string) 
 	if w, h, err := term.GetSize(int(f.Fd())); err == nil {
 		t.SetSize(w, h)
 	}
-	out := m.Stdout
-	m.Stdout = t // replies go through the terminal so raw mode renders newlines
-	defer func() { m.Stdout = out }()
+	if sw, ok := m.Stdout.(*switchWriter); ok {
+		prev := sw.set(t) // output goes through the terminal so raw mode renders newlines
+		defer sw.set(prev)
+	}
 	for ctx.Err() == nil {
 		line, err := t.ReadLine()
 		if err == io.EOF {
@@ -111,4 +124,25 @@ func (m *Main) interactive(ctx context.Context, f *os.File, answer func(string) 
 		}
 	}
 	return nil
+}
+
+// switchWriter is an io.Writer whose destination can change safely while
+// other goroutines write.
+type switchWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *switchWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+func (s *switchWriter) set(w io.Writer) io.Writer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev := s.w
+	s.w = w
+	return prev
 }

@@ -104,6 +104,7 @@ Commands:
   ask "COMMAND"         answer one command as the bot would (--json, --as EMAIL, --at YYYY-MM-DD)
   import FILE...        import accounts, usage, signals, stakeholders (JSON, JSON Lines, CSV)
   demo                  fill the store with the deterministic demo book
+  nudges [--at T]       what nudges are due at a moment (YYYY-MM-DDTHH:MM, UTC) and to whom, without sending
   backup FILE           write a backup of the store
   restore FILE          load a backup into an empty store (--replace to overwrite)
   config                print the effective configuration as YAML (all defaults included)
@@ -167,6 +168,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.runImport(ctx)
 	case "demo":
 		return m.runDemo(ctx)
+	case "nudges":
+		return m.runNudges(ctx)
 	case "backup":
 		return m.runBackup(ctx)
 	case "restore":

@@ -252,3 +252,48 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("bad --at: %+v", r)
 	}
 }
+
+func TestNudgesAt(t *testing.T) {
+	dir := t.TempDir()
+	run(t, nil, "", append([]string{"--data", dir, "import"}, examples(t)...)...)
+	r := run(t, nil, "", "--data", dir, "nudges", "--at", "2026-11-23T09:00", "--json")
+	if r.code != 0 {
+		t.Fatalf("nudges: %+v", r)
+	}
+	var out struct {
+		Due []struct {
+			Kind      string                          `json:"kind"`
+			Key       string                          `json:"dedupe_key"`
+			AccountID string                          `json:"account_id"`
+			To        struct{ Email, Channel string } `json:"recipient"`
+		} `json:"due"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, d := range out.Due {
+		keys[d.Key] = true
+		if d.Kind == "" || d.Key == "" || (d.To.Email == "" && d.To.Channel == "") {
+			t.Errorf("incomplete entry %+v", d)
+		}
+	}
+	for _, want := range []string{"digest|2026-11-23|ana@example.com", "weekly|2026-11-23|bo@example.com",
+		"renewal|soylent|30|2026-12-23|#renewals", "alert|initech|usage_decline|2026-11|bo@example.com"} {
+		if !keys[want] {
+			t.Errorf("missing %s in %v", want, keys)
+		}
+	}
+	// Nothing was sent or recorded: asking again gives the same plan.
+	r2 := run(t, nil, "", "--data", dir, "nudges", "--at", "2026-11-23T09:00", "--json")
+	if r2.stdout != r.stdout {
+		t.Error("nudges --at must not send or record anything")
+	}
+	r = run(t, nil, "", "--data", dir, "nudges", "--at", "2026-11-23T07:00")
+	if r.code != 0 || !strings.Contains(r.stdout, "KIND") && !strings.Contains(r.stdout, "Nothing is due") {
+		t.Errorf("table: %+v", r)
+	}
+	if r = run(t, nil, "", "--data", dir, "nudges", "--at", "tomorrow"); r.code != 1 || !strings.Contains(r.stderr, "--at") {
+		t.Errorf("bad --at: %+v", r)
+	}
+}

@@ -58,8 +58,9 @@ func (m *Main) runServe(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go m.db.RunGC(ctx, 10*time.Minute)
-	go m.dailyScores(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
+	wg.Go(func() { m.dailyScores(ctx) })
 
 	// slack-go's default HTTP client has no timeout.
 	httpClient := &http.Client{Timeout: 15 * time.Second}
@@ -77,6 +78,9 @@ func (m *Main) runServe(ctx context.Context) error {
 	client := slack.New(sc.BotToken, opts...)
 	app := &bs.App{Engine: e, API: client, Dedupe: m.db, HTTP: httpClient, Now: m.Now, Log: m.log, Charts: sc.Charts, Background: ctx}
 	defer app.Wait()
+	sched := m.scheduler(e, app)
+	e.Nudges = sched
+	wg.Go(func() { sched.Run(ctx, m.Now) })
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -91,7 +95,6 @@ func (m *Main) runServe(ctx context.Context) error {
 	}
 	fmt.Fprintf(m.Stderr, "AccountBot serving Slack over %s; HTTP on %s (data: %s).\n", mode, m.HTTPAddr(), m.DataDir)
 
-	var wg sync.WaitGroup
 	errs := make(chan error, 2)
 	wg.Add(1)
 	go func() {

@@ -1,0 +1,307 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage"
+)
+
+// fakeNotifier records deliveries; it can fail for one recipient, answer
+// delivery checks from what it saw, and give time zones.
+type fakeNotifier struct {
+	mu        sync.Mutex
+	sent      []delivery
+	failFor   string
+	zones     map[string]string
+	checkable bool
+}
+
+type delivery struct {
+	to  bot.Recipient
+	key string
+	msg *bot.Message
+	at  time.Time
+}
+
+var simNow time.Time // the simulated clock, read by the notifier
+
+func (f *fakeNotifier) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, key string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if to.Email != "" && to.Email == f.failFor {
+		return errors.New("channel_not_found")
+	}
+	f.sent = append(f.sent, delivery{to, key, m, simNow})
+	return nil
+}
+
+func (f *fakeNotifier) TimeZone(ctx context.Context, email string) (*time.Location, error) {
+	if z, ok := f.zones[email]; ok {
+		return time.LoadLocation(z)
+	}
+	return nil, errors.New("unknown")
+}
+
+type checkingNotifier struct{ *fakeNotifier }
+
+func (f checkingNotifier) Delivered(ctx context.Context, to bot.Recipient, key string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, d := range f.sent {
+		if d.key == key {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (f *fakeNotifier) keys(prefix string) map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]int{}
+	for _, d := range f.sent {
+		if strings.HasPrefix(d.key, prefix) {
+			out[d.key]++
+		}
+	}
+	return out
+}
+
+func simBook(t *testing.T, start time.Time) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), "", storage.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	d0 := domain.DateOf(start)
+	var ps []domain.Patch
+	for i, owner := range []string{"ana@example.com", "bo@example.com", "cy@example.com", "dee@example.com"} {
+		for j := range 3 {
+			id := fmt.Sprintf("a%d%d", i, j)
+			arr := []int64{150_000, 250_000, 50_000}[j] // tiers 1, 1, 2
+			a := &domain.Account{ID: id, Name: fmt.Sprintf("Account %d-%d", i, j), Owner: owner, ARR: arr * 100, Currency: "USD",
+				FeaturesAvailable: 10, FeaturesAdopted: 5 + j,
+				// Tier-1 renewal 180 days after day 3; others later.
+				RenewalDate: d0.AddDays(3 + 180 + 40*j)}
+			ps = append(ps, domain.Patch{ID: id, Core: a})
+		}
+	}
+	if _, err := db.Apply(context.Background(), ps); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func newScheduler(db *storage.DB, n bot.Notifier) *bot.Scheduler {
+	cfg := bot.DefaultNudgeConfig()
+	cfg.QuietFrom, cfg.QuietTo = "", ""
+	cfg.PerSecond, cfg.Burst = 1e6, 1000
+	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
+	return &bot.Scheduler{Engine: e, Store: db, Notifier: n, Config: cfg}
+}
+
+// run ticks every 15 minutes from start to end, skipping [downFrom, downTo).
+func run(t *testing.T, s *bot.Scheduler, start, end time.Time, down ...time.Time) {
+	t.Helper()
+	for now := start; now.Before(end); now = now.Add(15 * time.Minute) {
+		if len(down) == 2 && !now.Before(down[0]) && now.Before(down[1]) {
+			continue
+		}
+		simNow = now
+		if _, err := s.Tick(context.Background(), now); err != nil {
+			t.Fatalf("tick at %s: %v", now, err)
+		}
+	}
+}
+
+func TestDigestsAtLocalTimeAcrossDST(t *testing.T) {
+	// 2026-10-19 (Mon) to 2026-11-07: Europe leaves summer time on Oct 25, the US on Nov 1.
+	start := time.Date(2026, 10, 19, 0, 0, 0, 0, time.UTC)
+	end := time.Date(2026, 11, 7, 0, 0, 0, 0, time.UTC)
+	db := simBook(t, start)
+	ctx := context.Background()
+	db.SetSettings(ctx, "ana@example.com", domain.UserSettings{TimeZone: "America/New_York"})
+	db.SetSettings(ctx, "dee@example.com", domain.UserSettings{DigestOff: true})
+	n := &fakeNotifier{zones: map[string]string{"bo@example.com": "Europe/London"}}
+	run(t, newScheduler(db, n), start, end)
+
+	zones := map[string]string{"ana@example.com": "America/New_York", "bo@example.com": "Europe/London", "cy@example.com": "UTC"}
+	for owner, zone := range zones {
+		loc, _ := time.LoadLocation(zone)
+		days := 0
+		for d := domain.DateOf(start); d < domain.DateOf(end); d = d.AddDays(1) {
+			if d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+				continue
+			}
+			key := fmt.Sprintf("digest|%s|%s", d, owner)
+			var got []delivery
+			for _, s := range n.sent {
+				if s.key == key {
+					got = append(got, s)
+				}
+			}
+			want := time.Date(d.Time().Year(), d.Time().Month(), d.Time().Day(), 8, 30, 0, 0, loc)
+			if !want.Before(end) {
+				continue
+			}
+			days++
+			if len(got) != 1 {
+				t.Errorf("%s: %d digests", key, len(got))
+				continue
+			}
+			if got[0].at.Before(want) || got[0].at.Sub(want) >= 15*time.Minute {
+				t.Errorf("%s sent at %s, want %s local", key, got[0].at.In(loc), want)
+			}
+			if !strings.HasPrefix(got[0].msg.Title, "Your top 3 accounts for") {
+				t.Errorf("%s title %q", key, got[0].msg.Title)
+			}
+		}
+		if days < 13 {
+			t.Errorf("%s: only %d working days checked", owner, days)
+		}
+	}
+	for key := range n.keys("digest|") {
+		if strings.Contains(key, "dee@") {
+			t.Errorf("digest sent to dee, who turned it off: %s", key)
+		}
+	}
+	// Weekly reviews: one per owner per Monday (Oct 19, 26, Nov 2); turning
+	// the daily digest off does not turn off the weekly review.
+	if w := n.keys("weekly|"); len(w) != 12 {
+		t.Errorf("weekly reviews = %v", w)
+	}
+}
+
+func TestMilestonesOnceWithRestartAndDowntime(t *testing.T) {
+	start := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	db := simBook(t, start)
+	n := &fakeNotifier{}
+	// The 180-day milestone of the a?0 accounts falls on day 3 at 09:00 UTC.
+	milestone := start.Add(3*24*time.Hour + 9*time.Hour)
+	run(t, newScheduler(db, n), start, start.Add(36*time.Hour))
+	// Restart mid-day: a new scheduler on the same store.
+	run(t, newScheduler(db, n), start.Add(36*time.Hour), start.Add(50*time.Hour))
+	// Down from before the milestone to 30 hours after it; then catch up.
+	s := newScheduler(db, n)
+	run(t, s, start.Add(50*time.Hour), start.Add(7*24*time.Hour), milestone.Add(-2*time.Hour), milestone.Add(30*time.Hour))
+	rem := n.keys("renewal|")
+	if len(rem) != 4 {
+		t.Fatalf("renewal reminders = %v", rem)
+	}
+	for k, c := range rem {
+		if c != 1 || !strings.Contains(k, "|180|") || !strings.HasSuffix(k, "|#renewals") {
+			t.Errorf("%s sent %d times", k, c)
+		}
+	}
+	for _, d := range n.sent {
+		if strings.HasPrefix(d.key, "renewal|") && !d.at.Equal(milestone.Add(30*time.Hour)) {
+			t.Errorf("caught up at %s, want right after the downtime", d.at)
+		}
+	}
+	for k, c := range n.keys("digest|") {
+		if c != 1 {
+			t.Errorf("%s sent %d times", k, c)
+		}
+	}
+}
+
+func TestCrashBetweenSendAndRecord(t *testing.T) {
+	for _, checkable := range []bool{true, false} {
+		t.Run(fmt.Sprintf("checkable=%v", checkable), func(t *testing.T) {
+			start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) // a Monday
+			db := simBook(t, start)
+			fn := &fakeNotifier{}
+			var n bot.Notifier = fn
+			if checkable {
+				n = checkingNotifier{fn}
+			}
+			s := newScheduler(db, n)
+			crashed := ""
+			s.AfterSend = func(key string) bool {
+				if crashed == "" && strings.HasPrefix(key, "digest|") {
+					crashed = key
+					return true
+				}
+				return false
+			}
+			simNow = start.Add(30 * time.Minute)
+			if _, err := s.Tick(context.Background(), simNow); err == nil {
+				t.Fatal("the simulated crash did not happen")
+			}
+			e, _, _ := db.LedgerGet(context.Background(), crashed)
+			if e.State != domain.LedgerSending {
+				t.Fatalf("ledger after crash = %+v", e)
+			}
+			// Restart: a new scheduler on the same store.
+			run(t, newScheduler(db, n), start.Add(45*time.Minute), start.Add(3*time.Hour))
+			if c := fn.keys(crashed)[crashed]; c != 1 {
+				t.Errorf("%s delivered %d times", crashed, c)
+			}
+			e, _, _ = db.LedgerGet(context.Background(), crashed)
+			if checkable && e.State != domain.LedgerSent || !checkable && e.State != domain.LedgerFailed {
+				t.Errorf("ledger after restart = %+v", e)
+			}
+			// Everyone else still got theirs.
+			if len(fn.keys("digest|")) != 4 {
+				t.Errorf("digests = %v", fn.keys("digest|"))
+			}
+		})
+	}
+}
+
+func TestFailureForOneRecipientDoesNotBlockOthers(t *testing.T) {
+	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	db := simBook(t, start)
+	n := &fakeNotifier{failFor: "bo@example.com"}
+	s := newScheduler(db, n)
+	run(t, s, start, start.Add(2*time.Hour))
+	if got := n.keys("digest|"); len(got) != 3 {
+		t.Errorf("digests = %v", got)
+	}
+	e, _, _ := db.LedgerGet(context.Background(), "digest|2026-11-23|bo@example.com")
+	if e.State != domain.LedgerFailed || e.Attempts < 2 || e.Attempts > 4 || !strings.Contains(e.Error, "channel_not_found") {
+		t.Errorf("failed entry = %+v (retried with backoff)", e)
+	}
+	// Once the recipient works again, the retry delivers it.
+	n.failFor = ""
+	run(t, s, start.Add(2*time.Hour), start.Add(4*time.Hour))
+	if c := n.keys("digest|2026-11-23|bo@")["digest|2026-11-23|bo@example.com"]; c != 1 {
+		t.Errorf("bo's digest delivered %d times", c)
+	}
+}
+
+func TestAlertsAndSnooze(t *testing.T) {
+	start := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	db := simBook(t, start)
+	ctx := context.Background()
+	db.Apply(ctx, []domain.Patch{{ID: "a00", Signals: []domain.Signal{{Date: domain.DateOf(start), Kind: domain.SignalCompetitor, Note: "Globex pitch"}}}})
+	db.Apply(ctx, []domain.Patch{{ID: "a10", Signals: []domain.Signal{{Date: domain.DateOf(start), Kind: domain.SignalCompetitor, Note: "Initrode"}}}})
+	db.SetSnooze(ctx, "bo@example.com", "a10", domain.DateOf(start).AddDays(7))
+	n := &fakeNotifier{}
+	run(t, newScheduler(db, n), start, start.Add(48*time.Hour))
+	al := n.keys("alert|")
+	if len(al) != 1 {
+		t.Fatalf("alerts = %v", al)
+	}
+	for k, c := range al {
+		if c != 1 || !strings.HasPrefix(k, "alert|a00|competitor|") {
+			t.Errorf("%s × %d", k, c)
+		}
+	}
+	// bo's digests leave out the snoozed account.
+	for _, d := range n.sent {
+		if d.to.Email == "bo@example.com" && strings.HasPrefix(d.key, "digest|") && strings.Contains(bot.RenderText(d.msg), "Account 1-0") {
+			t.Error("snoozed account in bo's digest")
+		}
+	}
+}

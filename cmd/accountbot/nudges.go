@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+)
+
+// consoleNotifier prints nudges where no chat platform is configured.
+type consoleNotifier struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (c *consoleNotifier) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, key string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.w, "\n── nudge to %s (%s) ──\n%s", to, key, bot.RenderText(m))
+	return nil
+}
+
+// scheduler builds the nudge scheduler over the engine and a notifier.
+func (m *Main) scheduler(e *bot.Engine, n bot.Notifier) *bot.Scheduler {
+	return &bot.Scheduler{Engine: e, Store: m.db, Notifier: n, Config: m.Config.Nudges, Log: m.log}
+}
+
+// runNudges prints what is due at a moment, without sending anything.
+func (m *Main) runNudges(ctx context.Context) error {
+	fs := m.subFlags("nudges", "nudges [--at YYYY-MM-DDTHH:MM] [--json]")
+	at := fs.String("at", "", "the moment to plan for, in UTC (or with an offset, RFC 3339); default now")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parseInterleaved(fs, m.Args); err != nil {
+		return err
+	}
+	now := m.Now()
+	if *at != "" {
+		t, err := time.Parse("2006-01-02T15:04", *at)
+		if err != nil {
+			if t, err = time.Parse(time.RFC3339, *at); err != nil {
+				return domain.Errorf(domain.EINVALID, "--at %q: want YYYY-MM-DDTHH:MM (UTC) or RFC 3339", *at)
+			}
+		}
+		now = t
+	}
+	e, err := m.engine(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := m.scheduler(e, &consoleNotifier{w: io.Discard}).Plan(ctx, now)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if plan == nil {
+			plan = []bot.Planned{}
+		}
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"at": now.UTC(), "due": plan})
+	}
+	if len(plan) == 0 {
+		fmt.Fprintf(m.Stdout, "Nothing is due at %s.\n", now.UTC().Format(time.RFC3339))
+		return nil
+	}
+	fmt.Fprintf(m.Stdout, "Due at %s (not sent):\n", now.UTC().Format(time.RFC3339))
+	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tACCOUNT\tRECIPIENT\tDUE\tDEDUPE KEY")
+	for _, p := range plan {
+		acct := p.AccountID
+		if acct == "" {
+			acct = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Kind, acct, p.To, p.DueAt.UTC().Format("2006-01-02 15:04"), p.Key)
+	}
+	return tw.Flush()
+}
