@@ -305,3 +305,23 @@ func TestAlertsAndSnooze(t *testing.T) {
 		}
 	}
 }
+
+func TestPortfolioNudgesShowsSentAndFailed(t *testing.T) {
+	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	db := simBook(t, start)
+	n := &fakeNotifier{failFor: "bo@example.com"}
+	s := newScheduler(db, n)
+	run(t, s, start, start.Add(time.Hour))
+	s.Engine.Nudges = s
+	at := start.Add(time.Hour)
+	m := s.Engine.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: at, User: bot.User{Email: "ana@example.com"}})
+	text := bot.RenderText(m)
+	if m.Error || !strings.Contains(text, "digest to ana@example.com") || !strings.Contains(text, "Daily digest") {
+		t.Errorf("ana's view:\n%s", text)
+	}
+	m = s.Engine.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: at})
+	text = bot.RenderText(m)
+	if !strings.Contains(text, "Failed") || !strings.Contains(text, "bo@example.com") || !strings.Contains(text, "channel_not_found") {
+		t.Errorf("everyone's view:\n%s", text)
+	}
+}
