@@ -20,17 +20,7 @@ func ledgerKey(key string) []byte { return join([]byte("l/"), []byte(key)) }
 // LedgerGet returns the ledger entry for a dedupe key.
 func (s *DB) LedgerGet(ctx context.Context, key string) (domain.LedgerEntry, bool, error) {
 	var e domain.LedgerEntry
-	found := false
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(ledgerKey(key))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		found = true
-		return item.Value(func(b []byte) error { return json.Unmarshal(b, &e) })
-	})
+	found, err := s.getJSON(ledgerKey(key), &e)
 	if err != nil {
 		return e, false, fmt.Errorf("reading ledger %s: %w", key, err)
 	}
@@ -79,6 +69,22 @@ func sortLedger(es []domain.LedgerEntry) {
 	}
 }
 
+// getJSON decodes the value at key into v, reporting whether it exists.
+func (s *DB) getJSON(key []byte, v any) (bool, error) {
+	found := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		found = true
+		return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+	})
+	return found, err
+}
+
 func settingsKey(user string) []byte {
 	return join([]byte("p/"), []byte(user), []byte{sep}, []byte("settings"))
 }
@@ -86,16 +92,7 @@ func settingsKey(user string) []byte {
 // Settings returns a user's nudge settings (zero value when none are set).
 func (s *DB) Settings(ctx context.Context, user string) (domain.UserSettings, error) {
 	var u domain.UserSettings
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(settingsKey(user))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		return item.Value(func(b []byte) error { return json.Unmarshal(b, &u) })
-	})
-	if err != nil {
+	if _, err := s.getJSON(settingsKey(user), &u); err != nil {
 		return u, fmt.Errorf("reading settings of %s: %w", user, err)
 	}
 	return u, nil
