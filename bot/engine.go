@@ -36,6 +36,7 @@ type NudgeStatus interface {
 type Drafter interface {
 	Draft(ctx context.Context, req DraftRequest) (Draft, error)
 	Objections() []string
+	Polishing() bool // whether drafts go through a language model (and so are slow)
 }
 
 // DraftRequest asks for one playbook applied to one account.
@@ -95,6 +96,30 @@ func NewEngine(store Store, cfg domain.Config, log *slog.Logger) *Engine {
 	e.reg.MustRegister(Verb{Noun: "help", Name: "", Args: "[account|portfolio]", Help: "this list",
 		Run: func(ctx context.Context, c *Call) (*Message, error) { return e.reg.Help(c.Parsed.Verb), nil }})
 	return e
+}
+
+// Slow reports whether a command will take long enough that a platform
+// should show a "drafting…" placeholder at once: drafts, when a language
+// model polishes them.
+func (e *Engine) Slow(text string) bool {
+	if e.Drafter == nil || !e.Drafter.Polishing() {
+		return false
+	}
+	p, err := Parse(e.reg, text)
+	if err != nil || p.Noun != "account" {
+		return false
+	}
+	for _, q := range append([]Parsed{p}, p.Longer...) {
+		switch q.Verb {
+		case "qbr", "objection":
+			return true
+		case "expand", "expansion", "opportunities", "renewal":
+			if len(q.Args) > 0 && strings.EqualFold(q.Args[0], "draft") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Registry exposes the verbs (for help and for adapters that list commands).

@@ -146,6 +146,9 @@ func sampleFacts() Facts {
 		Readiness: "green", ReadinessNotes: []string{"n"}, Term: "12-month term", Executive: "e", FormerChampion: "f", Competitor: "c"}
 }
 
+// Polishing reports whether an LLM polishes drafts (bot.Drafter).
+func (d *Drafter) Polishing() bool { return d.llm != nil }
+
 // Objections lists the objection kinds (bot.Drafter).
 func (d *Drafter) Objections() []string { return Objections }
 

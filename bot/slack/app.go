@@ -39,6 +39,7 @@ type Engine interface {
 	Handle(ctx context.Context, req bot.Request) *bot.Message
 	HandleAction(ctx context.Context, a bot.Action) bot.ActionResult
 	Dashboard(ctx context.Context, u bot.User, now time.Time) *bot.Message
+	Slow(text string) bool
 }
 
 // App is the Slack adapter. Both transports (HTTP and Socket Mode) call
@@ -198,10 +199,15 @@ func (a *App) Slash(cmd slack.SlashCommand) response {
 	if wait == 0 {
 		wait = 2 * time.Second
 	}
-	select {
-	case m := <-done:
-		return a.reply(m, shareValue(m, text))
-	case <-time.After(wait):
+	if a.Engine.Slow(text) {
+		wait = 0 // an LLM draft: show the placeholder at once
+	}
+	if wait > 0 {
+		select {
+		case m := <-done:
+			return a.reply(m, shareValue(m, text))
+		case <-time.After(wait):
+		}
 	}
 	a.goBG(func(ctx context.Context) {
 		m := <-done

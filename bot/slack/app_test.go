@@ -481,3 +481,30 @@ func TestNudgesAsUsersReceiveThem(t *testing.T) {
 		t.Errorf("second tick sent %d", rep.Sent)
 	}
 }
+
+// polishing pretends an LLM is configured, so drafts count as slow.
+type polishing struct{ *playbooks.Drafter }
+
+func (polishing) Polishing() bool { return true }
+
+func TestDraftsShowPlaceholderAtOnceWithLLM(t *testing.T) {
+	db := storagetest.Open(t)
+	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
+	d, _ := playbooks.New("")
+	e.Drafter = polishing{d}
+	h := newHarness(t, e)
+	h.app.AckWait = time.Hour // only the LLM rule can make it answer early
+	resp := h.send(t, "/slack/commands", "application/x-www-form-urlencoded", slashBody(h, "globex qbr"), nil)
+	if v := decode(t, resp.Body); !strings.Contains(v["text"].(string), "Working on it") {
+		t.Fatalf("ack = %v", v)
+	}
+	h.app.Wait()
+	h.slack.mu.Lock()
+	defer h.slack.mu.Unlock()
+	if len(h.slack.responses) != 1 || !strings.Contains(h.slack.responses[0]["text"].(string), "QBR talking points") {
+		t.Errorf("draft = %v", h.slack.responses)
+	}
+	if !e.Slow("account globex expand draft") || e.Slow("account globex health") || e.Slow("portfolio top") {
+		t.Error("Slow misclassifies commands")
+	}
+}
