@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -24,6 +25,61 @@ func (r Recipient) String() string {
 		return r.Email
 	}
 	return r.Channel
+}
+
+// ErrUnknownRecipient means a notifier cannot reach this recipient at all
+// (no conversation with them on that platform); another may.
+var ErrUnknownRecipient = errors.New("unknown recipient")
+
+// Notifiers tries each platform in turn: the first that knows the
+// recipient delivers (Slack and Teams side by side).
+type Notifiers []Notifier
+
+// Notify implements Notifier.
+func (ns Notifiers) Notify(ctx context.Context, to Recipient, m *Message, key string) error {
+	err := fmt.Errorf("%w: %s", ErrUnknownRecipient, to)
+	for _, n := range ns {
+		if err = n.Notify(ctx, to, m, key); !errors.Is(err, ErrUnknownRecipient) {
+			return err
+		}
+	}
+	return err
+}
+
+// ErrCannotCheck means no notifier can tell whether a message arrived.
+var ErrCannotCheck = errors.New("delivery cannot be checked")
+
+// Delivered asks every notifier that can check (DeliveryChecker); "not
+// delivered" needs one of them to have answered for this recipient.
+func (ns Notifiers) Delivered(ctx context.Context, to Recipient, key string) (bool, error) {
+	answered := false
+	for _, n := range ns {
+		if dc, ok := n.(DeliveryChecker); ok {
+			done, err := dc.Delivered(ctx, to, key)
+			if err == nil {
+				if done {
+					return true, nil
+				}
+				answered = true
+			}
+		}
+	}
+	if answered {
+		return false, nil
+	}
+	return false, ErrCannotCheck
+}
+
+// TimeZone asks each notifier that knows time zones (ZoneLookup).
+func (ns Notifiers) TimeZone(ctx context.Context, email string) (*time.Location, error) {
+	for _, n := range ns {
+		if zl, ok := n.(ZoneLookup); ok {
+			if loc, err := zl.TimeZone(ctx, email); err == nil && loc != nil {
+				return loc, nil
+			}
+		}
+	}
+	return nil, ErrUnknownRecipient
 }
 
 // Notifier delivers messages; each platform implements it. The dedupe key
@@ -241,8 +297,15 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Report, error) {
 		if prev.State == domain.LedgerSending {
 			// The process stopped between sending and recording. Ask the
 			// platform; without a way to ask, do not risk a duplicate.
-			if dc, ok := s.Notifier.(DeliveryChecker); ok {
-				if done, err := dc.Delivered(ctx, p.To, p.Key); err == nil && done {
+			dc, canCheck := s.Notifier.(DeliveryChecker)
+			var done bool
+			var err error
+			if canCheck {
+				done, err = dc.Delivered(ctx, p.To, p.Key)
+				canCheck = !errors.Is(err, ErrCannotCheck)
+			}
+			if canCheck {
+				if err == nil && done {
 					prev.State, prev.UpdatedAt = domain.LedgerSent, now
 					if err := s.Store.LedgerPut(ctx, prev); err != nil {
 						return rep, err

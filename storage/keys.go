@@ -27,10 +27,8 @@
 //	l/<dedupe key>                    → nudge ledger: JSON of domain.LedgerEntry, synced on write, 120-day TTL;
 //	                                    dedupe keys are kind|…|recipient, e.g. digest|2026-11-23|ana@example.com
 //	p/<user e-mail> 00 settings       → JSON of domain.UserSettings (digest time, time zone, quiet hours)
-//
-// Reserved for later issues:
-//
-//	c/<platform> 00 <key>             → platform conversation references (Teams)
+//	c/<platform> 00 <key>             → a platform's conversation reference (opaque JSON), keyed by
+//	                                    "email:<e-mail>", "user:<platform user id>", "conv:<id>" or "channel:<name>"
 package storage
 
 import (

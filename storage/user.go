@@ -120,3 +120,36 @@ func (s *DB) FirstSeen(ctx context.Context, platform, id string, ttl time.Durati
 	}
 	return false, nil
 }
+
+func refKey(platform, key string) []byte {
+	return join([]byte("c/"), []byte(platform), []byte{sep}, []byte(key))
+}
+
+// PutRef stores a platform's conversation reference (opaque JSON) under a
+// key such as "email:ana@example.com" or "channel:renewals", synced, so
+// proactive messages still reach people after a restart.
+func (s *DB) PutRef(ctx context.Context, platform, key string, v []byte) error {
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(refKey(platform, key), v) }); err != nil {
+		return fmt.Errorf("saving conversation reference %s: %w", key, err)
+	}
+	return s.Sync()
+}
+
+// Ref returns a stored conversation reference.
+func (s *DB) Ref(ctx context.Context, platform, key string) ([]byte, bool, error) {
+	var v []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(refKey(platform, key))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		v, err = item.ValueCopy(nil)
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("reading conversation reference %s: %w", key, err)
+	}
+	return v, v != nil, nil
+}

@@ -142,6 +142,9 @@ func (a *App) UserIDByEmail(ctx context.Context, email string) (string, error) {
 	a.mu.Unlock()
 	var u *slack.User
 	if err := a.retry(ctx, func() (err error) { u, err = a.API.GetUserByEmailContext(ctx, email); return err }); err != nil {
+		if strings.Contains(err.Error(), "users_not_found") {
+			return "", fmt.Errorf("%w: no Slack user with e-mail %s", bot.ErrUnknownRecipient, email)
+		}
 		return "", fmt.Errorf("looking up Slack user %s: %w", email, err)
 	}
 	a.mu.Lock()

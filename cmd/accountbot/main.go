@@ -105,6 +105,7 @@ Commands:
   import FILE...        import accounts, usage, signals, stakeholders (JSON, JSON Lines, CSV)
   demo                  fill the store with the deterministic demo book
   nudges [--at T]       what nudges are due at a moment (YYYY-MM-DDTHH:MM, UTC) and to whom, without sending
+  teams-manifest        write the Teams app package (manifest.json and icons, zipped) for MICROSOFT_APP_ID
   backup FILE           write a backup of the store
   restore FILE          load a backup into an empty store (--replace to overwrite)
   config                print the effective configuration as YAML (all defaults included)
@@ -170,6 +171,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.runDemo(ctx)
 	case "nudges":
 		return m.runNudges(ctx)
+	case "teams-manifest":
+		return m.runTeamsManifest(ctx)
 	case "backup":
 		return m.runBackup(ctx)
 	case "restore":

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,7 +190,8 @@ func TestServeRefusesIncompleteCredentials(t *testing.T) {
 		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is required"},
 		{map[string]string{"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN is required"},
 		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-wrong"}, "must be an app-level token"},
-		{map[string]string{"MICROSOFT_APP_ID": "x"}, "no Teams connection yet"},
+		{map[string]string{"MICROSOFT_APP_ID": "x"}, "MICROSOFT_APP_PASSWORD is required"},
+		{map[string]string{"MICROSOFT_APP_PASSWORD": "x"}, "MICROSOFT_APP_ID is required"},
 		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "ACCOUNTBOT_ADDR": "256.0.0.1:99999"}, "cannot listen"},
 	} {
 		r := run(t, tt.env, "", "--data", t.TempDir(), "serve")
@@ -295,5 +298,46 @@ func TestNudgesAt(t *testing.T) {
 	}
 	if r = run(t, nil, "", "--data", dir, "nudges", "--at", "tomorrow"); r.code != 1 || !strings.Contains(r.stderr, "--at") {
 		t.Errorf("bad --at: %+v", r)
+	}
+}
+
+func TestTeamsManifest(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "pkg.zip")
+	r := run(t, map[string]string{"MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555"}, "", "teams-manifest", "--out", out)
+	if r.code != 0 {
+		t.Fatalf("teams-manifest: %+v", r)
+	}
+	zr, err := zip.OpenReader(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	files := map[string]*zip.File{}
+	for _, f := range zr.File {
+		files[f.Name] = f
+	}
+	for _, n := range []string{"manifest.json", "color.png", "outline.png"} {
+		if files[n] == nil {
+			t.Fatalf("package lacks %s", n)
+		}
+	}
+	rc, _ := files["manifest.json"].Open()
+	var man map[string]any
+	json.NewDecoder(rc).Decode(&man)
+	rc.Close()
+	bots := man["bots"].([]any)
+	if man["id"] != "11111111-2222-3333-4444-555555555555" || bots[0].(map[string]any)["botId"] != man["id"] {
+		t.Errorf("manifest = %v", man)
+	}
+	for name, size := range map[string]int{"color.png": 192, "outline.png": 32} {
+		rc, _ := files[name].Open()
+		img, err := png.Decode(rc)
+		rc.Close()
+		if err != nil || img.Bounds().Dx() != size || img.Bounds().Dy() != size {
+			t.Errorf("%s: %v %v", name, err, img.Bounds())
+		}
+	}
+	if r := run(t, nil, "", "teams-manifest", "--app-id", "nope"); r.code != 1 || !strings.Contains(r.stderr, "GUID") {
+		t.Errorf("bad app id: %+v", r)
 	}
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/accountbot/accountbot/bot"
 	bs "github.com/accountbot/accountbot/bot/slack"
+	"github.com/accountbot/accountbot/bot/teams"
 	"github.com/accountbot/accountbot/domain"
 )
 
@@ -32,21 +34,35 @@ func (m *Main) slackConfig() slackConfig {
 	}
 }
 
-// runServe runs the bot: Slack (Socket Mode or signed HTTP) when configured,
-// otherwise the local console.
-func (m *Main) runServe(ctx context.Context) error {
-	sc := m.slackConfig()
-	if strings.TrimSpace(m.Getenv("MICROSOFT_APP_ID")) != "" {
-		return domain.Errorf(domain.ECONFLICT, "MICROSOFT_APP_ID is set, but this build has no Teams connection yet; unset it")
+// teamsConfig is read from the environment.
+func (m *Main) teamsConfig() teams.Config {
+	return teams.Config{
+		AppID:          strings.TrimSpace(m.Getenv("MICROSOFT_APP_ID")),
+		AppPassword:    m.Getenv("MICROSOFT_APP_PASSWORD"),
+		TenantID:       strings.TrimSpace(m.Getenv("MICROSOFT_APP_TENANT_ID")),
+		OpenIDMetadata: strings.TrimSpace(m.Getenv("MICROSOFT_OPENID_METADATA_URL")),
+		TokenURL:       strings.TrimSpace(m.Getenv("MICROSOFT_TOKEN_URL")),
 	}
-	if sc.BotToken == "" {
-		if sc.AppToken != "" || sc.SigningSecret != "" {
-			return domain.Errorf(domain.EINVALID, "SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set")
-		}
+}
+
+// runServe runs the bot: Slack (Socket Mode or signed HTTP) and/or Teams
+// when configured, otherwise the local console.
+func (m *Main) runServe(ctx context.Context) error {
+	sc, tc := m.slackConfig(), m.teamsConfig()
+	if tc.AppID == "" && tc.AppPassword != "" {
+		return domain.Errorf(domain.EINVALID, "MICROSOFT_APP_ID is required when MICROSOFT_APP_PASSWORD is set")
+	}
+	if tc.AppID != "" && tc.AppPassword == "" {
+		return domain.Errorf(domain.EINVALID, "MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID")
+	}
+	if sc.BotToken == "" && (sc.AppToken != "" || sc.SigningSecret != "") {
+		return domain.Errorf(domain.EINVALID, "SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set")
+	}
+	if sc.BotToken == "" && tc.AppID == "" {
 		fmt.Fprintln(m.Stderr, "No Slack or Teams credentials configured: starting the local console.")
 		return m.runConsole(ctx, true)
 	}
-	if sc.AppToken == "" && sc.SigningSecret == "" {
+	if sc.BotToken != "" && sc.AppToken == "" && sc.SigningSecret == "" {
 		return domain.Errorf(domain.EINVALID, "SLACK_SIGNING_SECRET is required for the HTTP endpoints (or set SLACK_APP_TOKEN for Socket Mode)")
 	}
 	if sc.AppToken != "" && !strings.HasPrefix(sc.AppToken, "xapp-") {
@@ -62,38 +78,57 @@ func (m *Main) runServe(ctx context.Context) error {
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
 	wg.Go(func() { m.dailyScores(ctx) })
 
-	// slack-go's default HTTP client has no timeout.
-	httpClient := &http.Client{Timeout: 15 * time.Second}
-	opts := []slack.Option{slack.OptionHTTPClient(httpClient)}
-	if sc.APIURL != "" {
-		u := sc.APIURL
-		if !strings.HasSuffix(u, "/") {
-			u += "/"
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	var notifiers bot.Notifiers
+	var modes []string
+	var slackApp *bs.App
+	var slackClient *slack.Client
+	if sc.BotToken != "" {
+		// slack-go's default HTTP client has no timeout.
+		httpClient := &http.Client{Timeout: 15 * time.Second}
+		opts := []slack.Option{slack.OptionHTTPClient(httpClient)}
+		if sc.APIURL != "" {
+			u := sc.APIURL
+			if !strings.HasSuffix(u, "/") {
+				u += "/"
+			}
+			opts = append(opts, slack.OptionAPIURL(u))
 		}
-		opts = append(opts, slack.OptionAPIURL(u))
+		if sc.AppToken != "" {
+			opts = append(opts, slack.OptionAppLevelToken(sc.AppToken))
+		}
+		slackClient = slack.New(sc.BotToken, opts...)
+		slackApp = &bs.App{Engine: e, API: slackClient, Dedupe: m.db, HTTP: httpClient, Now: m.Now, Log: m.log, Charts: sc.Charts, Background: ctx}
+		defer slackApp.Wait()
+		if sc.AppToken == "" {
+			slackApp.Routes(mux, &bs.Verifier{Secret: sc.SigningSecret, Now: m.Now, Log: m.log})
+			modes = append(modes, "Slack over HTTP")
+		} else {
+			modes = append(modes, "Slack over Socket Mode")
+		}
+		notifiers = append(notifiers, slackApp)
 	}
-	if sc.AppToken != "" {
-		opts = append(opts, slack.OptionAppLevelToken(sc.AppToken))
+	if tc.AppID != "" {
+		teamsApp, err := teams.New(tc, e, m.db, m.log, ctx)
+		if err != nil {
+			return domain.Errorf(domain.EINVALID, "%v", err)
+		}
+		teamsApp.Now = m.Now
+		defer teamsApp.Wait()
+		mux.Handle("/api/messages", teamsApp)
+		modes = append(modes, "Teams at /api/messages")
+		notifiers = append(notifiers, teamsApp)
 	}
-	client := slack.New(sc.BotToken, opts...)
-	app := &bs.App{Engine: e, API: client, Dedupe: m.db, HTTP: httpClient, Now: m.Now, Log: m.log, Charts: sc.Charts, Background: ctx}
-	defer app.Wait()
-	sched := m.scheduler(e, app)
+	sched := m.scheduler(e, notifiers)
 	e.Nudges = sched
 	wg.Go(func() { sched.Run(ctx, m.Now) })
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	mode := "Socket Mode"
-	if sc.AppToken == "" {
-		mode = "HTTP"
-		app.Routes(mux, &bs.Verifier{Secret: sc.SigningSecret, Now: m.Now, Log: m.log})
-	}
 	srv, err := m.listen(mux)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stderr, "AccountBot serving Slack over %s; HTTP on %s (data: %s).\n", mode, m.HTTPAddr(), m.DataDir)
+	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(modes, " and "), m.HTTPAddr(), m.DataDir)
 
 	errs := make(chan error, 2)
 	wg.Add(1)
@@ -107,7 +142,7 @@ func (m *Main) runServe(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := app.RunSocket(ctx, client); err != nil {
+			if err := slackApp.RunSocket(ctx, slackClient); err != nil {
 				errs <- fmt.Errorf("slack socket mode: %w", err)
 			}
 		}()

@@ -88,3 +88,41 @@ func TestServeSlackHTTP(t *testing.T) {
 		t.Errorf("stderr = %s", stderr.String())
 	}
 }
+
+func TestServeTeamsEndpoint(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555", "MICROSOFT_APP_PASSWORD": "pw",
+		"MICROSOFT_OPENID_METADATA_URL": "http://127.0.0.1:1/openid", "MICROSOFT_TOKEN_URL": "http://127.0.0.1:1/token", "ACCOUNTBOT_ADDR": "127.0.0.1:0"}
+	var stderr bytes.Buffer
+	m := NewMain()
+	m.Stdout, m.Stderr = io.Discard, &stderr
+	m.Getenv = func(k string) string { return env[k] }
+	m.Now = func() time.Time { return fixedNow }
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.ParseFlags(ctx, []string{"--data", dir, "serve"}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	var addr string
+	for i := 0; i < 1000 && addr == ""; i++ { // up to 10 s on a loaded machine
+		time.Sleep(10 * time.Millisecond)
+		addr = m.HTTPAddr()
+	}
+	if addr == "" {
+		t.Fatalf("server did not start: %s", stderr.String())
+	}
+	resp, err := http.Post("http://"+addr+"/api/messages", "application/json", strings.NewReader(`{"type":"message"}`))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unauthenticated activity: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	m.Close()
+	if !strings.Contains(stderr.String(), "Teams at /api/messages") {
+		t.Errorf("stderr = %s", stderr.String())
+	}
+}

@@ -1,0 +1,351 @@
+package teams
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/connector/auth"
+	"github.com/infracloudio/msbotbuilder-go/core"
+	"github.com/infracloudio/msbotbuilder-go/core/activity"
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/accountbot/accountbot/bot"
+)
+
+// Engine is the neutral core the app translates for.
+type Engine interface {
+	Handle(ctx context.Context, req bot.Request) *bot.Message
+	HandleAction(ctx context.Context, a bot.Action) bot.ActionResult
+	Slow(text string) bool
+}
+
+// RefStore keeps conversation references across restarts.
+type RefStore interface {
+	PutRef(ctx context.Context, platform, key string, v []byte) error
+	Ref(ctx context.Context, platform, key string) ([]byte, bool, error)
+}
+
+// Ref is what is stored to reach a person or channel later.
+type Ref struct {
+	Reference schema.ConversationReference `json:"reference"`
+	Email     string                       `json:"email,omitempty"`
+	Inactive  bool                         `json:"inactive,omitempty"`
+	UpdatedAt time.Time                    `json:"updated_at"`
+}
+
+// Config configures the Teams app.
+type Config struct {
+	AppID, AppPassword, TenantID string
+	OpenIDMetadata, TokenURL     string // sovereign clouds and tests use other ones
+	Issuer                       string
+	HTTP                         *http.Client // base transport (tests); timeouts are set here otherwise
+}
+
+// App is the Teams adapter.
+type App struct {
+	Engine Engine
+	Refs   RefStore
+	Now    func() time.Time
+	Log    *slog.Logger
+
+	adapter   core.Adapter
+	client    *Client
+	validator *Validator
+	bg        context.Context
+	wg        sync.WaitGroup
+	mu        sync.Mutex
+	emails    map[string]string // Teams user id → e-mail
+}
+
+// New builds the app around msbotbuilder-go's adapter with this package's
+// validator and client. An empty app id refuses to start (the library
+// would otherwise accept malformed headers).
+func New(cfg Config, e Engine, refs RefStore, log *slog.Logger, bg context.Context) (*App, error) {
+	if strings.TrimSpace(cfg.AppID) == "" {
+		return nil, errors.New("MICROSOFT_APP_ID is required")
+	}
+	if cfg.AppPassword == "" {
+		return nil, errors.New("MICROSOFT_APP_PASSWORD is required")
+	}
+	tokenURL := cfg.TokenURL
+	if tokenURL == "" && cfg.TenantID != "" {
+		tokenURL = "https://login.microsoftonline.com/" + url.PathEscape(cfg.TenantID) + "/oauth2/v2.0/token"
+	}
+	base := cfg.HTTP
+	if base == nil {
+		base = &http.Client{Timeout: 15 * time.Second}
+	}
+	client := NewClient(ClientConfig{AppID: cfg.AppID, AppPassword: cfg.AppPassword, TokenURL: tokenURL, Base: base})
+	v := &Validator{AppID: cfg.AppID, MetadataURL: cfg.OpenIDMetadata, Issuer: cfg.Issuer, HTTP: base}
+	settings := core.AdapterSetting{AppID: cfg.AppID, AppPassword: cfg.AppPassword, ChannelAuthTenant: cfg.TenantID,
+		CredentialProvider: auth.SimpleCredentialProvider{AppID: cfg.AppID, Password: cfg.AppPassword}, ChannelService: auth.ChannelService}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if bg == nil {
+		bg = context.Background()
+	}
+	a := &App{Engine: e, Refs: refs, Now: time.Now, Log: log, client: client, validator: v, bg: bg, emails: map[string]string{}}
+	a.adapter = &core.BotFrameworkAdapter{AdapterSetting: settings, TokenValidator: v, Client: client}
+	return a, nil
+}
+
+// Validator exposes the token validator (tests set its clock).
+func (a *App) Validator() *Validator { return a.validator }
+
+// Wait blocks until background work has finished.
+func (a *App) Wait() { a.wg.Wait() }
+
+// ServeHTTP is POST /api/messages: authenticate, acknowledge with 202,
+// and answer through the connector in the background.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if h := r.Header.Get("Authorization"); h == "" || len(h) > maxAuthHeader {
+		http.Error(w, "unauthorized", http.StatusUnauthorized) // refused before reading anything
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	act, err := a.adapter.ParseRequest(r.Context(), r)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			http.Error(w, "request too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		a.Log.Warn("teams request refused", "reason", err.Error(), "remote", r.RemoteAddr)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		ctx, cancel := context.WithTimeout(a.bg, 2*time.Minute)
+		defer cancel()
+		if err := a.handle(ctx, act); err != nil {
+			a.Log.Error("teams activity failed", "type", act.Type, "err", err)
+		}
+	}()
+}
+
+var atTag = regexp.MustCompile(`(?s)<at[^>]*>.*?</at>`)
+
+func (a *App) handle(ctx context.Context, act schema.Activity) error {
+	user := a.remember(ctx, act)
+	switch act.Type {
+	case schema.ConversationUpdate:
+		for _, m := range act.MembersAdded {
+			if m.ID == act.Recipient.ID { // the bot was installed or added to a team
+				return a.reply(ctx, act, []Card{helloCard()})
+			}
+		}
+		return nil
+	case schema.Message:
+	default:
+		return nil
+	}
+	if v := act.Value; len(v) > 0 {
+		if id, _ := v["action"].(string); id != "" {
+			value, _ := v["value"].(string)
+			form := map[string]string{}
+			for k, x := range v {
+				if k != "action" && k != "value" {
+					form[k] = fmt.Sprint(x)
+				}
+			}
+			res := a.Engine.HandleAction(ctx, bot.Action{ID: id, Value: value, User: user, Now: a.Now(), Form: form})
+			if res.Form != nil {
+				return a.reply(ctx, act, []Card{FormCard(res.Form)})
+			}
+			return a.reply(ctx, act, Render(res.Message))
+		}
+	}
+	text := strings.TrimSpace(atTag.ReplaceAllString(act.Text, ""))
+	text = commandText(text)
+	if a.Engine.Slow(text) {
+		a.typing(ctx, act) // Teams' "drafting…": the typing indicator, until the draft arrives
+	}
+	m := a.Engine.Handle(ctx, bot.Request{Text: text, Now: a.Now(), User: user})
+	return a.reply(ctx, act, Render(m))
+}
+
+// commandText maps what was typed to the engine's command, as Slack's
+// /account does: "acme health" means "account acme health".
+func commandText(text string) string {
+	first, _, _ := strings.Cut(strings.ToLower(text), " ")
+	switch first {
+	case "", "help", "portfolio", "account", "accounts":
+		if text == "" {
+			return "help"
+		}
+		return text
+	}
+	return "account " + text
+}
+
+func helloCard() Card {
+	return newCard([]any{
+		text("AccountBot", map[string]any{"size": "Large", "weight": "Bolder"}),
+		text("Ask about an account — `account acme health`, `acme renewal`, `portfolio top` — or type `help`. Your daily top-5 will arrive here.", nil),
+	})
+}
+
+// reply sends cards as replies to the incoming activity through the
+// library's adapter (one activity per card).
+func (a *App) reply(ctx context.Context, act schema.Activity, cards []Card) error {
+	for _, c := range cards {
+		card := c
+		h := activity.HandlerFuncs{
+			OnMessageFunc:            func(t *activity.TurnContext) (schema.Activity, error) { return t.SendActivity(cardOption(card)) },
+			OnConversationUpdateFunc: func(t *activity.TurnContext) (schema.Activity, error) { return t.SendActivity(cardOption(card)) },
+		}
+		if err := a.adapter.ProcessActivity(ctx, act, h); err != nil {
+			return fmt.Errorf("replying: %w", err)
+		}
+	}
+	return nil
+}
+
+func cardOption(c Card) activity.MsgOption {
+	return activity.MsgOptionAttachments([]schema.Attachment{{ContentType: "application/vnd.microsoft.card.adaptive", Content: map[string]any(c)}})
+}
+
+func (a *App) typing(ctx context.Context, act schema.Activity) {
+	u, err := url.Parse(act.ServiceURL)
+	if err != nil {
+		return
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/v3/conversations/" + url.PathEscape(act.Conversation.ID) + "/activities"
+	t := schema.Activity{Type: schema.Typing, From: act.Recipient, Recipient: act.From, Conversation: act.Conversation, ChannelID: act.ChannelID, ServiceURL: act.ServiceURL}
+	if _, err := a.client.Send(ctx, http.MethodPost, *u, t); err != nil {
+		a.Log.Info("teams typing indicator failed", "err", err)
+	}
+}
+
+// remember saves the conversation reference of every activity (install,
+// team add, message), resolves the sender's e-mail through the connector's
+// member lookup, and returns the neutral user.
+func (a *App) remember(ctx context.Context, act schema.Activity) bot.User {
+	u := bot.User{ID: act.From.ID, Name: act.From.Name, Platform: "teams"}
+	u.Email = a.email(ctx, act)
+	ref := activity.GetCoversationReference(act)
+	ref.ActivityID = "" // proactive messages start a new thread, not a reply
+	// For a personal chat the user is the other party; store the real user
+	// even for the bot's own installation event.
+	if act.From.ID == act.Recipient.ID {
+		return u
+	}
+	r := Ref{Reference: ref, Email: u.Email, UpdatedAt: a.Now()}
+	b, _ := json.Marshal(r)
+	var keys []string
+	if act.Conversation.ConversationType == "personal" || act.Conversation.ConversationType == "" {
+		keys = append(keys, "user:"+act.From.ID)
+		if u.Email != "" {
+			keys = append(keys, "email:"+u.Email)
+		}
+	}
+	if ch, ok := act.ChannelData["channel"].(map[string]any); ok {
+		if name, _ := ch["name"].(string); name != "" {
+			keys = append(keys, "channel:"+strings.ToLower(strings.TrimPrefix(name, "#")))
+		}
+		if id, _ := ch["id"].(string); id != "" {
+			keys = append(keys, "channel:"+id)
+		}
+	}
+	keys = append(keys, "conv:"+act.Conversation.ID)
+	for _, k := range keys {
+		if err := a.Refs.PutRef(ctx, "teams", k, b); err != nil {
+			a.Log.Error("saving a Teams conversation reference", "key", k, "err", err)
+		}
+	}
+	return u
+}
+
+// email looks the sender up in the conversation's members (cached).
+func (a *App) email(ctx context.Context, act schema.Activity) string {
+	a.mu.Lock()
+	e, ok := a.emails[act.From.ID]
+	a.mu.Unlock()
+	if ok {
+		return e
+	}
+	u, err := url.Parse(act.ServiceURL)
+	if err != nil || act.From.ID == "" {
+		return ""
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/v3/conversations/" + url.PathEscape(act.Conversation.ID) + "/members/" + url.PathEscape(act.From.ID)
+	body, err := a.client.Send(ctx, http.MethodGet, *u, nil)
+	if err != nil {
+		a.Log.Info("teams member lookup failed; answering without the asker's e-mail", "err", err)
+		return ""
+	}
+	var m struct {
+		Email             string `json:"email"`
+		UserPrincipalName string `json:"userPrincipalName"`
+	}
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	e = strings.ToLower(m.Email)
+	if e == "" {
+		e = strings.ToLower(m.UserPrincipalName)
+	}
+	a.mu.Lock()
+	a.emails[act.From.ID] = e
+	a.mu.Unlock()
+	return e
+}
+
+// Notify sends a message proactively to a person (by e-mail) or a channel
+// (by name) through the stored conversation reference (bot.Notifier). A
+// 403/404 marks the reference inactive rather than retrying forever.
+func (a *App) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, dedupeKey string) error {
+	key := "email:" + strings.ToLower(to.Email)
+	if to.Email == "" {
+		key = "channel:" + strings.ToLower(strings.TrimPrefix(to.Channel, "#"))
+	}
+	raw, ok, err := a.Refs.Ref(ctx, "teams", key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: no Teams conversation with %s yet (install the app for them, or add it to the channel)", bot.ErrUnknownRecipient, to)
+	}
+	var ref Ref
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		return fmt.Errorf("decoding the conversation reference of %s: %w", to, err)
+	}
+	if ref.Inactive {
+		return fmt.Errorf("%w: %s", ErrGone, to)
+	}
+	for _, c := range Render(m) {
+		card := c
+		err := a.adapter.ProactiveMessage(ctx, ref.Reference, activity.HandlerFuncs{
+			OnMessageFunc: func(t *activity.TurnContext) (schema.Activity, error) { return t.SendActivity(cardOption(card)) },
+		})
+		if errors.Is(err, ErrGone) {
+			ref.Inactive, ref.UpdatedAt = true, a.Now()
+			b, _ := json.Marshal(ref)
+			if perr := a.Refs.PutRef(ctx, "teams", key, b); perr != nil {
+				a.Log.Error("marking a Teams conversation inactive", "key", key, "err", perr)
+			}
+			return fmt.Errorf("%w: %s", ErrGone, to)
+		}
+		if err != nil {
+			return fmt.Errorf("sending to %s: %w", to, err)
+		}
+	}
+	return nil
+}
