@@ -42,6 +42,7 @@ func (m *Main) teamsConfig() teams.Config {
 		TenantID:       strings.TrimSpace(m.Getenv("MICROSOFT_APP_TENANT_ID")),
 		OpenIDMetadata: strings.TrimSpace(m.Getenv("MICROSOFT_OPENID_METADATA_URL")),
 		TokenURL:       strings.TrimSpace(m.Getenv("MICROSOFT_TOKEN_URL")),
+		Issuer:         strings.TrimSpace(m.Getenv("MICROSOFT_TOKEN_ISSUER")),
 	}
 }
 
