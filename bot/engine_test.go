@@ -324,3 +324,11 @@ func TestSettingsCommands(t *testing.T) {
 		t.Errorf("nudges without a scheduler = %v", d)
 	}
 }
+
+func TestDashboardCommand(t *testing.T) {
+	e, _ := newEngine(t)
+	m, d := ask(t, e, "portfolio home", "ana@example.com")
+	if m.Error || d["top"] == nil || d["renewals"] == nil || d["tiers"] == nil || !strings.Contains(m.Title, "ana@example.com") {
+		t.Errorf("dashboard = %v", d)
+	}
+}

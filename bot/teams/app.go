@@ -198,7 +198,7 @@ func commandText(text string) string {
 func helloCard() Card {
 	return newCard([]any{
 		text("AccountBot", map[string]any{"size": "Large", "weight": "Bolder"}),
-		text("Ask about an account — `account acme health`, `acme renewal`, `portfolio top` — or type `help`. Your daily top-5 will arrive here.", nil),
+		text("Ask about an account — `account acme health`, `acme renewal`, `portfolio top`, `portfolio dashboard` — or type `help`. Your daily top-5 will arrive here.", nil),
 	})
 }
 
