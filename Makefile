@@ -32,5 +32,12 @@ fuzz:
 	$(GO) test -run=^$$ -fuzz=FuzzImportJSON -fuzztime=$(FUZZTIME) ./storage/importer
 	$(GO) test -run=^$$ -fuzz=FuzzImportCSV -fuzztime=$(FUZZTIME) ./storage/importer
 
+# Benchmarks (not part of make test): 1K/10K/100K books in-process against
+# raw Badger, then the real `serve` and a Bolt-for-JavaScript peer under the
+# same signed load on loopback. Writes bench/results/latest.md.
+bench: build
+	@(cd bench/bolt && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed: the Bolt peer will be skipped"
+	$(GO) run ./bench/benchrun -bin $(BIN) $(BENCHFLAGS)
+
 clean:
 	rm -rf bin

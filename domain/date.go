@@ -93,6 +93,16 @@ func (d Date) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads "YYYY-MM-DD", "" or null.
 func (d *Date) UnmarshalJSON(b []byte) error {
+	// Fast path for the canonical form (whole books are decoded in bulk).
+	if len(b) == 12 && b[0] == '"' && b[11] == '"' && b[5] == '-' && b[8] == '-' {
+		y, ok1 := digits(b[1:5])
+		m, ok2 := digits(b[6:8])
+		day, ok3 := digits(b[9:11])
+		if ok1 && ok2 && ok3 && m >= 1 && m <= 12 && day >= 1 && day <= daysIn(y, m) {
+			*d = NewDate(y, time.Month(m), day)
+			return nil
+		}
+	}
 	if string(b) == "null" {
 		*d = NoDate
 		return nil
@@ -111,4 +121,19 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	*d = v
 	return nil
+}
+
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(y, m int) int {
+	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }

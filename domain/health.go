@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -293,7 +294,7 @@ func recentSignals(a *Account, kind SignalKind, today Date, days int) []Signal {
 }
 
 func pct(v float64) string {
-	s := fmt.Sprintf("%.1f", v)
+	s := strconv.FormatFloat(v, 'f', 1, 64) // not fmt: this runs for every account of a digest
 	return strings.TrimSuffix(s, ".0") + "%"
 }
 

@@ -109,3 +109,14 @@ func TestErrorHelpers(t *testing.T) {
 		t.Error("internal errors must not leak their text")
 	}
 }
+
+func TestDateJSONFastPathAgreesWithParse(t *testing.T) {
+	for _, s := range []string{"2026-02-28", "2024-02-29", "1999-12-31", "2026-02-30", "2025-02-29", "2026-13-01", "2026-1-01", "abcd-ef-gh"} {
+		var d Date
+		err := d.UnmarshalJSON([]byte(`"` + s + `"`))
+		want, werr := ParseDate(s)
+		if (err == nil) != (werr == nil) || (err == nil && d != want) {
+			t.Errorf("%s: %v %v; ParseDate %v %v", s, d, err, want, werr)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -254,5 +255,46 @@ func crashChild(dir string) {
 			os.Exit(1)
 		}
 		fmt.Println("acked", id)
+	}
+}
+
+func TestForEachConcurrentSeesEveryAccountOnce(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	var ps []domain.Patch
+	for i := range 300 {
+		id := fmt.Sprintf("acc-%03d", i)
+		ps = append(ps, domain.Patch{ID: id, Core: acct(id, "Name "+id, "o@example.com"),
+			Usage:   []domain.Snapshot{{Date: day, ActiveUsers: i}, {Date: day.AddDays(-7), ActiveUsers: i + 1}},
+			Signals: []domain.Signal{{Date: day, Kind: domain.SignalNote, Note: id}}})
+	}
+	if _, err := db.Apply(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	workers := map[int]bool{}
+	err := db.ForEachConcurrent(ctx, 4, func(w int, a *domain.Account) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[a.ID]++
+		workers[w] = true
+		if len(a.Usage) != 2 || a.Usage[1].ActiveUsers != a.Usage[0].ActiveUsers-1+0 && a.Usage[0].Date > a.Usage[1].Date || len(a.Signals) != 1 || a.Signals[0].Note != a.ID {
+			t.Errorf("%s loaded wrongly: %+v %+v", a.ID, a.Usage, a.Signals)
+		}
+		return nil
+	})
+	if err != nil || len(seen) != 300 {
+		t.Fatalf("seen %d, err %v", len(seen), err)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s seen %d times", id, n)
+		}
+	}
+	// An error from fn stops the scan and is returned.
+	boom := fmt.Errorf("boom")
+	if err := db.ForEachConcurrent(ctx, 2, func(int, *domain.Account) error { return boom }); err != boom {
+		t.Errorf("err = %v", err)
 	}
 }

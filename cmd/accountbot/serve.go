@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"expvar"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -81,6 +83,13 @@ func (m *Main) runServe(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	if m.Getenv("ACCOUNTBOT_DEBUG_ENDPOINTS") == "1" {
+		// Opt-in: heap statistics (/debug/vars) and profiles (/debug/pprof/) for `make bench`.
+		mux.Handle("/debug/vars", expvar.Handler())
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+	}
 	var notifiers bot.Notifiers
 	var modes []string
 	var slackApp *bs.App

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"sort"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/playbooks"
+	"github.com/accountbot/accountbot/storage"
+	"github.com/accountbot/accountbot/storage/demo"
+)
+
+var today = domain.MustDate("2026-11-23")
+
+type row struct {
+	accounts, snapshots           int
+	importPerSec, rawImportPerSec float64 // accounts per second
+	snapPerSec                    float64
+	healthP50, healthP99          time.Duration
+	renewalP50, renewalP99        time.Duration
+	rawGetP50, rawGetP99          time.Duration
+	digest, rawIter               time.Duration
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, int(float64(len(s))*p))]
+}
+
+func inProcess(ctx context.Context, n int, o options) (row, error) {
+	r := row{accounts: n}
+	opt := demo.Options{Accounts: n, Owners: owners(n), Weeks: o.weeks, Seed: 42, Today: today}
+
+	// 1. Import through AccountBot (validation, merge, indexes, sync) …
+	dir := tempDir("bench-import-")
+	defer os.RemoveAll(dir)
+	db, err := storage.Open(ctx, dir, storage.Options{})
+	if err != nil {
+		return r, err
+	}
+	defer db.Close()
+	var genTime time.Duration
+	start := time.Now()
+	for from := 0; from < n; from += 2000 {
+		g := time.Now()
+		ps := demo.GenerateRange(opt, from, min(from+2000, n))
+		genTime += time.Since(g)
+		st, err := db.Apply(ctx, ps)
+		if err != nil {
+			return r, err
+		}
+		r.snapshots += st.Snapshots
+	}
+	imp := time.Since(start) - genTime
+	r.importPerSec = float64(n) / imp.Seconds()
+	r.snapPerSec = float64(r.snapshots) / imp.Seconds()
+
+	// … against a raw Badger WriteBatch of the same records.
+	rawDir := tempDir("bench-raw-")
+	defer os.RemoveAll(rawDir)
+	raw, err := badger.Open(badger.DefaultOptions(rawDir).WithLogger(nil).WithMemTableSize(16 << 20).WithBlockCacheSize(32 << 20))
+	if err != nil {
+		return r, err
+	}
+	var rawTime time.Duration
+	for from := 0; from < n; from += 2000 {
+		ps := demo.GenerateRange(opt, from, min(from+2000, n))
+		t0 := time.Now()
+		wb := raw.NewWriteBatch()
+		for _, p := range ps {
+			for _, kv := range storage.Records(p) {
+				if err := wb.Set(kv.Key, kv.Value); err != nil {
+					return r, err
+				}
+			}
+		}
+		if err := wb.Flush(); err != nil {
+			return r, err
+		}
+		rawTime += time.Since(t0)
+	}
+	t0 := time.Now()
+	raw.Sync()
+	rawTime += time.Since(t0)
+	raw.Close()
+	r.rawImportPerSec = float64(n) / rawTime.Seconds()
+
+	// 2. Answers through the command engine, against a raw Get.
+	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
+	if d, err := playbooks.New(""); err == nil {
+		e.Drafter = d
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	const samples = 3000
+	ids := make([]string, samples)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("acct-%05d", rng.IntN(n)+1)
+	}
+	now := today.Time().Add(9 * time.Hour)
+	measure := func(cmd string) ([]time.Duration, error) {
+		lat := make([]time.Duration, 0, samples)
+		for i, id := range ids {
+			t := time.Now()
+			m := e.Handle(ctx, bot.Request{Text: fmt.Sprintf("account %s %s", id, cmd), Now: now})
+			if i >= 200 { // after warm-up
+				lat = append(lat, time.Since(t))
+			}
+			if m.Error {
+				return nil, fmt.Errorf("%s %s: %v", id, cmd, m.Data)
+			}
+		}
+		return lat, nil
+	}
+	cpu, _ := os.Create(filepath.Join(o.profiles, fmt.Sprintf("answer-%d.cpu.pprof", n)))
+	pprof.StartCPUProfile(cpu)
+	h, err := measure("health")
+	if err != nil {
+		return r, err
+	}
+	rn, err := measure("renewal")
+	pprof.StopCPUProfile()
+	cpu.Close()
+	if err != nil {
+		return r, err
+	}
+	r.healthP50, r.healthP99 = percentile(h, .5), percentile(h, .99)
+	r.renewalP50, r.renewalP99 = percentile(rn, .5), percentile(rn, .99)
+	var rawLat []time.Duration
+	for i, id := range ids {
+		t := time.Now()
+		err := db.Raw().View(func(txn *badger.Txn) error {
+			item, err := txn.Get(storage.AccountKey(id))
+			if err != nil {
+				return err
+			}
+			_, err = item.ValueCopy(nil)
+			return err
+		})
+		if err != nil {
+			return r, err
+		}
+		if i >= 200 {
+			rawLat = append(rawLat, time.Since(t))
+		}
+	}
+	r.rawGetP50, r.rawGetP99 = percentile(rawLat, .5), percentile(rawLat, .99)
+
+	// 3. Every owner's top 5 over the whole book, against a raw iteration
+	// over the same keys (account records and usage snapshots).
+	best := func(f func() error) (time.Duration, error) {
+		var b time.Duration
+		for i := range 3 {
+			t := time.Now()
+			if err := f(); err != nil {
+				return 0, err
+			}
+			if d := time.Since(t); i == 0 || d < b {
+				b = d
+			}
+		}
+		return b, nil
+	}
+	dcpu, _ := os.Create(filepath.Join(o.profiles, fmt.Sprintf("digest-%d.cpu.pprof", n)))
+	pprof.StartCPUProfile(dcpu)
+	r.digest, err = best(func() error { _, err := e.TopAll(ctx, today, 5); return err })
+	pprof.StopCPUProfile()
+	dcpu.Close()
+	if err != nil {
+		return r, err
+	}
+	r.rawIter, err = best(func() error {
+		return db.Raw().View(func(txn *badger.Txn) error {
+			for _, p := range [][]byte{storage.AccountPrefix, storage.UsagePrefix} {
+				// No prefetch: Badger's prefetch costs a goroutine per item, which
+				// only pays for large values in the value log.
+				it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+				for it.Rewind(); it.Valid(); it.Next() {
+					if err := it.Item().Value(func([]byte) error { return nil }); err != nil {
+						it.Close()
+						return err
+					}
+				}
+				it.Close()
+			}
+			return nil
+		})
+	})
+	return r, err
+}

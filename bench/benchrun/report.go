@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+type report struct {
+	machine string
+	date    time.Time
+	rows    []row
+	serve   *serveResult
+	peer    *serveResult
+	peerErr string
+	elapsed time.Duration
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+func (r report) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# AccountBot benchmark results\n\nRun %s on %s. Total time %s.\n\n", r.date.Format("2006-01-02 15:04 UTC"), r.machine, r.elapsed.Round(time.Second))
+	b.WriteString("Books are the deterministic demo generator's (`accountbot demo`), 52 weekly snapshots per account, Badger on disk. Ratios are AccountBot ÷ raw Badger (for times, lower is better).\n\n")
+
+	b.WriteString("## Import\n\n| accounts | snapshots | AccountBot accounts/s | snapshots/s | raw WriteBatch accounts/s | AccountBot ÷ raw |\n|---:|---:|---:|---:|---:|---:|\n")
+	for _, x := range r.rows {
+		fmt.Fprintf(&b, "| %d | %d | %.0f | %.0f | %.0f | %.0f%% |\n", x.accounts, x.snapshots, x.importPerSec, x.snapPerSec, x.rawImportPerSec, 100*x.importPerSec/x.rawImportPerSec)
+	}
+	b.WriteString("\n## Answer (in-process, through the command engine)\n\n| accounts | `health` p50 | p99 | `renewal` p50 | p99 | raw Get p50 | p99 | health p99 ÷ raw p99 |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, x := range r.rows {
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %.0f× |\n", x.accounts, ms(x.healthP50), ms(x.healthP99), ms(x.renewalP50), ms(x.renewalP99),
+			ms(x.rawGetP50), ms(x.rawGetP99), float64(x.healthP99)/float64(max(x.rawGetP99, 1)))
+	}
+	b.WriteString("\n## Digest: every owner's top 5 over the whole book\n\n| accounts | digest | raw iteration (same keys) | ratio | per account |\n|---:|---:|---:|---:|---:|\n")
+	for _, x := range r.rows {
+		fmt.Fprintf(&b, "| %d | %s | %s | %.1f× | %.1f µs |\n", x.accounts, x.digest.Round(time.Millisecond), x.rawIter.Round(time.Millisecond),
+			float64(x.digest)/float64(max(x.rawIter, 1)), float64(x.digest.Microseconds())/float64(x.accounts))
+	}
+	if len(r.rows) >= 2 {
+		a, z := r.rows[0], r.rows[len(r.rows)-1]
+		growth := (float64(z.digest) / float64(a.digest)) / (float64(z.accounts) / float64(a.accounts))
+		fmt.Fprintf(&b, "\nGrowth from %d to %d accounts: %.2f× the linear expectation (1.00 = exactly linear).\n", a.accounts, z.accounts, growth)
+	}
+	if s := r.serve; s != nil {
+		fmt.Fprintf(&b, "\n## Serve end to end (`accountbot serve`, Slack HTTP mode, %d accounts on disk, signed slash commands on loopback)\n\n", s.accounts)
+		b.WriteString("| run | target req/s | achieved req/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|---:|\n")
+		line := func(name string, l loadResult) {
+			fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %d/%d |\n", name, l.target, l.achieved, ms(l.p50), ms(l.p99), l.errors, l.requests)
+		}
+		line("AccountBot, fixed rate", s.fixed)
+		for _, st := range s.steps {
+			line("AccountBot, ramp", st)
+		}
+		if p := r.peer; p != nil {
+			line("Bolt peer, fixed rate", p.fixed)
+			for _, st := range p.steps {
+				line("Bolt peer, ramp", st)
+			}
+		}
+		fmt.Fprintf(&b, "\nHighest sustainable rate (p99 ≤ 100 ms, ≤ 1%% errors, ≥ 95%% of target): AccountBot %.0f req/s", s.best.achieved)
+		if p := r.peer; p != nil {
+			fmt.Fprintf(&b, ", Bolt peer %.0f req/s → **%.1f×** the peer's throughput; p99 at the fixed rate %s vs %s.", p.best.achieved,
+				s.best.achieved/max(p.best.achieved, 1), ms(s.fixed.p99), ms(p.fixed.p99))
+		} else if r.peerErr != "" {
+			fmt.Fprintf(&b, "; the Bolt peer could not run: %s.", r.peerErr)
+		}
+		fmt.Fprintf(&b, "\n\nMemory of `serve` with the %d-account book: RSS %.0f MB idle, %.0f MB after the load; Go heap in use %.0f MB.", s.accounts, s.rssIdleMB, s.rssMB, s.heapMB)
+		if p := r.peer; p != nil {
+			fmt.Fprintf(&b, " (Bolt peer RSS %.0f MB.)", p.rssMB)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n## Targets\n\n| target | result |\n|---|---|\n")
+	if len(r.rows) > 0 {
+		z := r.rows[len(r.rows)-1]
+		fmt.Fprintf(&b, "| answer p99 ≤ 1 ms in-process at %d accounts | health %s, renewal %s: %s |\n", z.accounts, ms(z.healthP99), ms(z.renewalP99), verdict(z.healthP99 <= time.Millisecond && z.renewalP99 <= time.Millisecond))
+		fmt.Fprintf(&b, "| digest ≤ 2 s for %d accounts, within 3× raw iteration | %s, %.1f×: %s |\n", z.accounts, z.digest.Round(time.Millisecond), float64(z.digest)/float64(max(z.rawIter, 1)),
+			verdict(z.digest <= 2*time.Second && float64(z.digest) <= 3*float64(z.rawIter)))
+		fmt.Fprintf(&b, "| import ≥ 50%% of raw WriteBatch | %.0f%%: %s |\n", 100*z.importPerSec/z.rawImportPerSec, verdict(z.importPerSec >= 0.5*z.rawImportPerSec))
+	}
+	if s := r.serve; s != nil {
+		fmt.Fprintf(&b, "| end-to-end p99 ≤ 20 ms at %d req/s | %s: %s |\n", s.fixed.target, ms(s.fixed.p99), verdict(s.fixed.p99 <= 20*time.Millisecond && s.fixed.errors == 0))
+		if p := r.peer; p != nil {
+			ratio := s.best.achieved / max(p.best.achieved, 1)
+			fmt.Fprintf(&b, "| throughput ≥ 3× the Bolt peer's, with a lower p99 | %.1f×, p99 %s vs %s: %s |\n", ratio, ms(s.fixed.p99), ms(p.fixed.p99), verdict(ratio >= 3 && s.fixed.p99 < p.fixed.p99))
+		}
+		fmt.Fprintf(&b, "| RSS of serve ≤ 300 MB with the %d book | %.0f MB: %s |\n", s.accounts, s.rssMB, verdict(s.rssMB <= 300))
+	}
+	b.WriteString("\nCPU profiles of the answer, digest and serve-under-load phases are in `bench/results/profiles/` (`go tool pprof -top FILE`).\n")
+	return b.String()
+}

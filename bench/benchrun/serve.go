@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type serveResult struct {
+	accounts      int
+	fixed         loadResult
+	best          loadResult
+	steps         []loadResult
+	rssMB, heapMB float64
+	rssIdleMB     float64
+	loadTime      time.Duration
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitFor(url string, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not come up in %s", url, d)
+}
+
+// fakeSlack answers the Web API calls serve makes (users.info, posts).
+func fakeSlack() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "users.info") {
+			fmt.Fprint(w, `{"ok":true,"user":{"id":"UBENCH","profile":{"email":"ana@example.com"}}}`)
+			return
+		}
+		fmt.Fprint(w, `{"ok":true,"channel":"C1","ts":"1.1","user":{"id":"U1"}}`)
+	}))
+}
+
+func rssMB(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+func heapMB(base string) float64 {
+	resp, err := http.Get(base + "/debug/vars")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var v struct {
+		Memstats struct{ HeapInuse uint64 } `json:"memstats"`
+	}
+	json.NewDecoder(resp.Body).Decode(&v)
+	return float64(v.Memstats.HeapInuse) / (1 << 20)
+}
+
+// serveRun runs the real `accountbot serve` in Slack HTTP mode with the
+// book on disk and drives it with signed slash commands.
+func serveRun(ctx context.Context, n int, o options) (serveResult, error) {
+	res := serveResult{accounts: n}
+	dir := tempDir("bench-serve-")
+	defer os.RemoveAll(dir)
+	t0 := time.Now()
+	out, err := exec.Command(o.bin, "--data", dir, "demo", "--accounts", strconv.Itoa(n), "--owners", strconv.Itoa(owners(n)), "--weeks", strconv.Itoa(o.weeks)).CombinedOutput()
+	if err != nil {
+		return res, fmt.Errorf("demo: %v: %s", err, out)
+	}
+	res.loadTime = time.Since(t0)
+	slack := fakeSlack()
+	defer slack.Close()
+	port := freePort()
+	cmd := exec.Command(o.bin, "--data", dir, "serve")
+	cmd.Env = append(os.Environ(), "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret, "SLACK_API_URL="+slack.URL+"/api/",
+		"ACCOUNTBOT_ADDR=127.0.0.1:"+strconv.Itoa(port), "ACCOUNTBOT_DEBUG_ENDPOINTS=1")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return res, err
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+		}
+	}()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := waitFor(base+"/healthz", 60*time.Second); err != nil {
+		return res, err
+	}
+	// Let the start-up jobs (today's scores, the first nudge tick) finish.
+	time.Sleep(20 * time.Second)
+	res.rssIdleMB = rssMB(cmd.Process.Pid)
+	target := base + "/slack/commands"
+	run(ctx, target, 100, 2*time.Second, n) // warm-up
+	res.fixed = run(ctx, target, o.fixedRate, 10*time.Second, n)
+	// Profile the highest-load phase.
+	prof := make(chan []byte, 1)
+	go func() {
+		resp, err := http.Get(base + "/debug/pprof/profile?seconds=8")
+		if err != nil {
+			prof <- nil
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		prof <- b
+	}()
+	res.best, res.steps = ramp(ctx, target, o.fixedRate*2, time.Duration(o.stepSeconds)*time.Second, n)
+	res.rssMB = rssMB(cmd.Process.Pid)
+	res.heapMB = heapMB(base)
+	if b := <-prof; len(b) > 0 {
+		os.WriteFile(filepath.Join(o.profiles, "serve-under-load.cpu.pprof"), b, 0o644)
+	}
+	return res, nil
+}
+
+// peerRun drives the Bolt for JavaScript app the same way.
+func peerRun(ctx context.Context, o options) (serveResult, error) {
+	var res serveResult
+	if _, err := os.Stat(filepath.Join(o.bolt, "node_modules", "@slack", "bolt")); err != nil {
+		return res, fmt.Errorf("@slack/bolt is not installed in %s (make bench installs it with npm)", o.bolt)
+	}
+	port := freePort()
+	cmd := exec.Command("node", "app.js")
+	cmd.Dir = o.bolt
+	cmd.Env = append(os.Environ(), "SLACK_SIGNING_SECRET="+secret, "PORT="+strconv.Itoa(port))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return res, err
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	target := base + "/slack/events"
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if r := run(ctx, target, 5, 400*time.Millisecond, 10); r.errors == 0 && r.requests > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return res, fmt.Errorf("the Bolt peer did not answer on %s", target)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	run(ctx, target, 100, 2*time.Second, 10)
+	res.fixed = run(ctx, target, o.fixedRate, 10*time.Second, 10)
+	res.best, res.steps = ramp(ctx, target, o.fixedRate*2, time.Duration(o.stepSeconds)*time.Second, 10)
+	res.rssMB = rssMB(cmd.Process.Pid)
+	return res, nil
+}

@@ -1,0 +1,19 @@
+// The peer for `make bench`: Bolt for JavaScript verifying Slack's request
+// signature and answering the slash command with a fixed text.
+const { App } = require('@slack/bolt');
+
+const app = new App({
+  token: 'xoxb-bench',
+  signingSecret: process.env.SLACK_SIGNING_SECRET,
+  tokenVerificationEnabled: false, // no auth.test call: there is no Slack here
+  logLevel: 'error',
+});
+
+app.command('/account', async ({ ack }) => {
+  await ack({ response_type: 'ephemeral', text: 'Acme Analytics — Tier 1 — health: 20' });
+});
+
+(async () => {
+  await app.start(Number(process.env.PORT || 3100));
+  console.log('bolt peer listening on', process.env.PORT);
+})();
