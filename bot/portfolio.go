@@ -14,7 +14,9 @@ func (e *Engine) registerPortfolioVerbs() {
 	e.reg.MustRegister(
 		Verb{Noun: "portfolio", Name: "", Help: "same as portfolio top", Run: e.top},
 		Verb{Noun: "portfolio", Name: "dashboard", Aliases: []string{"home"}, Help: "your dashboard: top accounts, renewals in the next 6 months, tier mix (Slack's App Home)",
-			Run: func(ctx context.Context, c *Call) (*Message, error) { return e.Dashboard(ctx, c.Req.User, c.Req.Now), nil }},
+			Run: func(ctx context.Context, c *Call) (*Message, error) {
+				return e.Dashboard(ctx, c.Req.User, c.Req.Now), nil
+			}},
 		Verb{Noun: "portfolio", Name: "top", Args: "[for <owner>]", Help: "the accounts that most need you today, each with its one action", Run: e.top},
 		Verb{Noun: "portfolio", Name: "renewals", Args: "[for <owner>]", Help: "renewals in the next 6 months with stage and readiness", Run: e.renewals},
 		Verb{Noun: "portfolio", Name: "allocation", Args: "[for <owner>]", Help: "how to split your week across tiers", Run: e.allocation},

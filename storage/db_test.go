@@ -279,7 +279,7 @@ func TestForEachConcurrentSeesEveryAccountOnce(t *testing.T) {
 		defer mu.Unlock()
 		seen[a.ID]++
 		workers[w] = true
-		if len(a.Usage) != 2 || a.Usage[1].ActiveUsers != a.Usage[0].ActiveUsers-1+0 && a.Usage[0].Date > a.Usage[1].Date || len(a.Signals) != 1 || a.Signals[0].Note != a.ID {
+		if len(a.Usage) != 2 || a.Usage[0].Date >= a.Usage[1].Date || a.Usage[0].ActiveUsers != a.Usage[1].ActiveUsers+1 || len(a.Signals) != 1 || a.Signals[0].Note != a.ID {
 			t.Errorf("%s loaded wrongly: %+v %+v", a.ID, a.Usage, a.Signals)
 		}
 		return nil
