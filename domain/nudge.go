@@ -168,10 +168,10 @@ type AlertEvent struct {
 }
 
 // Alerts lists the alert-worthy events of an account on today: a champion
-// who left, usage down 20%+, a plan limit past 80%, a competitor mention.
-// Dated events count within `window` days; conditions without a date
-// (usage down, a limit crossed) are keyed by month and contract term, so
-// they alert at most once a month while they last.
+// who left, usage down 20%+, a plan limit crossing 80%, a competitor
+// mention. Dated events count within `window` days. Conditions count when
+// they began within the last week, and are keyed by month (usage) or
+// contract term (a limit), so each alerts once.
 func Alerts(a *Account, h Health, today Date, window int, cfg Config) []AlertEvent {
 	var out []AlertEvent
 	recent := func(d Date) bool { return !d.IsZero() && d <= today && d > today.AddDays(-window) }
@@ -191,17 +191,40 @@ func Alerts(a *Account, h Health, today Date, window int, cfg Config) []AlertEve
 				Text: "Competitor mentioned" + noteSuffix(s.Note)})
 		}
 	}
+	// Conditions alert when they begin, judged from the account's own
+	// history a week back, so a book imported with many accounts already
+	// in decline does not raise thousands of alerts at once.
 	month := today.Time().Format("2006-01")
+	weekAgo := today.AddDays(-7)
 	for _, r := range h.Reasons {
-		if r.Rule == "usage_decline" && r.Met {
+		if r.Rule != "usage_decline" || !r.Met {
+			continue
+		}
+		if _, known := a.SnapshotAt(weekAgo.AddDays(-cfg.Health.UsageDeclineWindow)); !known {
+			continue // no reading old enough to tell whether the decline is new
+		}
+		before, _ := trend(a, weekAgo, cfg.Health.UsageDeclineWindow, "usage", func(s Snapshot) int64 { return s.Usage },
+			func(p float64) bool { return p <= -cfg.Health.UsageDeclineMinPct })
+		if !before {
 			out = append(out, AlertEvent{Rule: "usage_decline", ID: "usage_decline|" + month, Date: today, Text: "Usage is down: " + r.Evidence})
 		}
 	}
+	now, ok1 := a.SnapshotAt(today)
+	then, ok2 := a.SnapshotAt(weekAgo)
 	for _, l := range a.Limits {
-		if l.Limit > 0 && float64(l.Used)*100 >= cfg.Triggers.LimitWarnPct*float64(l.Limit) {
-			out = append(out, AlertEvent{Rule: "limit_80", ID: "limit|" + NormalizeName(l.Name) + "|" + a.RenewalDate.String(), Date: today,
-				Text: fmt.Sprintf("%s is at %s of the plan limit (%s of %s): an opportunity", l.Name, pct(float64(l.Used)*100/float64(l.Limit)), groupThousands(l.Used), groupThousands(l.Limit))})
+		if l.Limit <= 0 || float64(l.Used)*100 < cfg.Triggers.LimitWarnPct*float64(l.Limit) {
+			continue
 		}
+		// Estimate last week's use of the limit from the usage trend.
+		if !ok1 || !ok2 || now.Usage <= 0 || then.Date == now.Date {
+			continue
+		}
+		usedThen := float64(l.Used) * float64(then.Usage) / float64(now.Usage)
+		if usedThen*100 >= cfg.Triggers.LimitWarnPct*float64(l.Limit) {
+			continue // already past 80% a week ago
+		}
+		out = append(out, AlertEvent{Rule: "limit_80", ID: "limit|" + NormalizeName(l.Name) + "|" + a.RenewalDate.String(), Date: today,
+			Text: fmt.Sprintf("%s crossed %s of the plan limit (%s of %s): an opportunity", l.Name, pct(cfg.Triggers.LimitWarnPct), groupThousands(l.Used), groupThousands(l.Limit))})
 	}
 	return out
 }

@@ -116,8 +116,10 @@ func TestAlertsAreKeyedByEvent(t *testing.T) {
 	a := baseAccount()
 	a.Stakeholders = []Stakeholder{{Name: "Dana", Champion: true, Left: today.AddDays(-2)}, {Name: "Old", Champion: true, Left: today.AddDays(-30)}}
 	a.Signals = []Signal{{Date: today, Kind: SignalCompetitor, Note: "Globex"}}
-	a.Limits = []PlanLimit{{"API calls", 100, 85}, {"Seats", 100, 10}}
-	a.Usage = weekly(today, 14, 100, 100, 10000, 5000, 0)
+	// Usage steady for 14 weeks, then down to 5,000 this week: the decline
+	// passed 20% within the week.
+	a.Usage = weekly(today, 15, 100, 100, 8500, 8500, 0)
+	a.Usage[14].Usage = 5000
 	a.Normalize()
 	h := ScoreHealth(a, today, cfg.Health)
 	ev := Alerts(a, h, today, 7, cfg)
@@ -125,8 +127,25 @@ func TestAlertsAreKeyedByEvent(t *testing.T) {
 	for _, e := range ev {
 		rules[e.Rule]++
 	}
-	if rules["champion_left"] != 1 || rules["competitor"] != 1 || rules["limit_80"] != 1 || rules["usage_decline"] != 1 {
+	if rules["champion_left"] != 1 || rules["competitor"] != 1 || rules["usage_decline"] != 1 || len(ev) != 3 {
 		t.Errorf("alerts = %+v", ev)
+	}
+	// A limit crosses 80% as usage grows: 85% now, about 70% a week ago.
+	c := baseAccount()
+	c.Limits = []PlanLimit{{"API calls", 100, 85}, {"Seats", 100, 10}}
+	c.Usage = weekly(today, 15, 100, 100, 7000, 7000, 0)
+	c.Usage[14].Usage = 8500
+	c.Normalize()
+	if got := Alerts(c, ScoreHealth(c, today, cfg.Health), today, 7, cfg); len(got) != 1 || got[0].Rule != "limit_80" {
+		t.Errorf("limit crossing = %+v", got)
+	}
+	// A decline and a limit that were already there a week ago do not alert.
+	b := baseAccount()
+	b.Limits = []PlanLimit{{"API calls", 100, 95}}
+	b.Usage = weekly(today, 15, 100, 100, 10000, 5000, 0)
+	b.Normalize()
+	if got := Alerts(b, ScoreHealth(b, today, cfg.Health), today, 7, cfg); len(got) != 0 {
+		t.Errorf("old conditions alerted: %+v", got)
 	}
 	// The same events on the next day have the same ids: one event, one alert.
 	next := Alerts(a, h, today.AddDays(1), 7, cfg)

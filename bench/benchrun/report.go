@@ -72,7 +72,7 @@ func (r report) markdown() string {
 		} else if r.peerErr != "" {
 			fmt.Fprintf(&b, "; the Bolt peer could not run: %s.", r.peerErr)
 		}
-		fmt.Fprintf(&b, "\n\nMemory of `serve` with the %d-account book: RSS %.0f MB idle, %.0f MB after the load; Go heap in use %.0f MB.", s.accounts, s.rssIdleMB, s.rssMB, s.heapMB)
+		fmt.Fprintf(&b, "\n\nMemory of `serve` with the %d-account book: RSS %.0f MB idle, %.0f MB under the fixed-rate load (Go heap in use %.0f MB), %.0f MB after the ramp past saturation.", s.accounts, s.rssIdleMB, s.rssMB, s.heapMB, s.rssPeakMB)
 		if p := r.peer; p != nil {
 			fmt.Fprintf(&b, " (Bolt peer RSS %.0f MB.)", p.rssMB)
 		}
@@ -92,7 +92,7 @@ func (r report) markdown() string {
 			ratio := s.best.achieved / max(p.best.achieved, 1)
 			fmt.Fprintf(&b, "| throughput ≥ 3× the Bolt peer's, with a lower p99 | %.1f×, p99 %s vs %s: %s |\n", ratio, ms(s.fixed.p99), ms(p.fixed.p99), verdict(ratio >= 3 && s.fixed.p99 < p.fixed.p99))
 		}
-		fmt.Fprintf(&b, "| RSS of serve ≤ 300 MB with the %d book | %.0f MB: %s |\n", s.accounts, s.rssMB, verdict(s.rssMB <= 300))
+		fmt.Fprintf(&b, "| RSS of serve ≤ 300 MB with the %d book, under load | %.0f MB at %d req/s (%.0f MB after saturating it): %s |\n", s.accounts, s.rssMB, s.fixed.target, s.rssPeakMB, verdict(s.rssMB <= 300))
 	}
 	b.WriteString("\nCPU profiles of the answer, digest and serve-under-load phases are in `bench/results/profiles/` (`go tool pprof -top FILE`).\n")
 	return b.String()

@@ -23,8 +23,9 @@ type serveResult struct {
 	fixed         loadResult
 	best          loadResult
 	steps         []loadResult
-	rssMB, heapMB float64
+	rssMB, heapMB float64 // after the fixed-rate load
 	rssIdleMB     float64
+	rssPeakMB     float64 // after the ramp past saturation
 	loadTime      time.Duration
 }
 
@@ -131,6 +132,8 @@ func serveRun(ctx context.Context, n int, o options) (serveResult, error) {
 	target := base + "/slack/commands"
 	run(ctx, target, 100, 2*time.Second, n) // warm-up
 	res.fixed = run(ctx, target, o.fixedRate, 10*time.Second, n)
+	res.rssMB = rssMB(cmd.Process.Pid)
+	res.heapMB = heapMB(base)
 	// Profile the highest-load phase.
 	prof := make(chan []byte, 1)
 	go func() {
@@ -144,8 +147,7 @@ func serveRun(ctx context.Context, n int, o options) (serveResult, error) {
 		prof <- b
 	}()
 	res.best, res.steps = ramp(ctx, target, o.fixedRate*2, time.Duration(o.stepSeconds)*time.Second, n)
-	res.rssMB = rssMB(cmd.Process.Pid)
-	res.heapMB = heapMB(base)
+	res.rssPeakMB = rssMB(cmd.Process.Pid)
 	if b := <-prof; len(b) > 0 {
 		os.WriteFile(filepath.Join(o.profiles, "serve-under-load.cpu.pprof"), b, 0o644)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -70,6 +71,12 @@ func (m *Main) runServe(ctx context.Context) error {
 	}
 	if sc.AppToken != "" && !strings.HasPrefix(sc.AppToken, "xapp-") {
 		return domain.Errorf(domain.EINVALID, "SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+	}
+	if m.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit: whole-book scans (daily scores, nudges) allocate in
+		// bursts, and by default the heap may grow to twice the live data
+		// before collecting. Set GOMEMLIMIT to choose another limit.
+		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 	e, err := m.engine(ctx)
 	if err != nil {
@@ -168,6 +175,9 @@ func (m *Main) runServe(ctx context.Context) error {
 	wg.Wait()
 	return err
 }
+
+// defaultMemoryLimit is serve's soft Go memory limit unless GOMEMLIMIT is set.
+const defaultMemoryLimit = 160 << 20
 
 // listen opens the HTTP listener on ACCOUNTBOT_ADDR (default :3000).
 func (m *Main) listen(h http.Handler) (*http.Server, error) {
