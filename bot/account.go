@@ -381,6 +381,7 @@ func (e *Engine) addSignal(ctx context.Context, c *Call, s domain.Signal) (*Mess
 	if _, err := e.Store.Apply(ctx, []domain.Patch{{ID: c.Account.ID, Signals: []domain.Signal{s}}}); err != nil {
 		return nil, fmt.Errorf("saving %s on %s: %w", s.Kind, c.Account.ID, err)
 	}
+	e.trends.forget(c.Account.ID) // the trend depends on the account's signals
 	c.Account.Signals = append(c.Account.Signals, s)
 	c.Account.Normalize()
 	ev := e.evaluate(c)

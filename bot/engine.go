@@ -83,6 +83,7 @@ type Engine struct {
 	Log     *slog.Logger
 	reg     *Registry
 	book    bookCache
+	trends  trendCache
 }
 
 // NewEngine builds an engine with every verb registered.

@@ -15,6 +15,46 @@ const trendWeeks = 12
 // snapshots where there are enough, else recomputed from the account's own
 // dated history (usage, signals, stakeholder dates).
 func (e *Engine) weeklyScores(ctx context.Context, a *domain.Account, today domain.Date) []Point {
+	key := trendKey{a.ID, today}
+	e.trends.mu.Lock()
+	if pts, ok := e.trends.m[key]; ok {
+		e.trends.mu.Unlock()
+		return pts
+	}
+	e.trends.mu.Unlock()
+	pts := e.computeWeeklyScores(ctx, a, today)
+	e.trends.mu.Lock()
+	if e.trends.m == nil || len(e.trends.m) >= 50_000 {
+		e.trends.m = map[trendKey][]Point{} // bounded: start over rather than grow
+	}
+	e.trends.m[key] = pts
+	e.trends.mu.Unlock()
+	return pts
+}
+
+// trendCache keeps an account's weekly trend for the day: it only changes
+// when the account's data does (forget is called then).
+type trendCache struct {
+	mu sync.Mutex
+	m  map[trendKey][]Point
+}
+
+type trendKey struct {
+	id    string
+	today domain.Date
+}
+
+func (c *trendCache) forget(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.m {
+		if k.id == id {
+			delete(c.m, k)
+		}
+	}
+}
+
+func (e *Engine) computeWeeklyScores(ctx context.Context, a *domain.Account, today domain.Date) []Point {
 	from := today.AddDays(-7 * (trendWeeks - 1))
 	hist, err := e.Store.ScoreHistory(ctx, a.ID, from, today)
 	if err == nil && len(hist) >= trendWeeks/2 {

@@ -42,6 +42,7 @@ func main() {
 	flag.IntVar(&o.stepSeconds, "step", 5, "seconds per load step")
 	flag.BoolVar(&o.skipServe, "skip-serve", false, "skip the end-to-end and peer runs")
 	flag.BoolVar(&o.skipPeer, "skip-peer", false, "skip the Bolt peer")
+	onlyServe := flag.Bool("only-serve", false, "skip the in-process measurements")
 	flag.Parse()
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -57,6 +58,9 @@ func main() {
 	start := time.Now()
 	r := report{machine: machine(), date: time.Now().UTC()}
 	for _, n := range o.sizes {
+		if *onlyServe {
+			break
+		}
 		log.Printf("in-process: %d accounts", n)
 		row, err := inProcess(ctx, n, o)
 		if err != nil {

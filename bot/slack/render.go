@@ -35,10 +35,10 @@ type RenderOptions struct {
 
 // Escape makes data-derived text inert in mrkdwn: &, < and > are escaped,
 // so a name can never become <!channel>, <@U…> or a link.
-func Escape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-	return r.Replace(s)
-}
+func Escape(s string) string { return escaper.Replace(s) }
+
+// escaper is built once: a Replacer is costly to build and safe to share.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // truncate cuts s to n runes, ending with "…" when cut.
 func truncate(s string, n int) string {

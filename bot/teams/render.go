@@ -20,10 +20,10 @@ const (
 // can never become a link, formatting or a mention tag: the characters
 // that start them are backslash-escaped (CommonMark escapes, which Teams
 // renders as the plain character).
-func Escape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "`", "\\`", "<", `\<`, ">", `\>`)
-	return r.Replace(s)
-}
+func Escape(s string) string { return escaper.Replace(s) }
+
+// escaper is built once: a Replacer is costly to build and safe to share.
+var escaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "`", "\\`", "<", `\<`, ">", `\>`)
 
 func tone(t bot.Tone) string {
 	switch t {
