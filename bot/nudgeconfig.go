@@ -22,6 +22,7 @@ type NudgeConfig struct {
 	Grace         time.Duration `yaml:"grace" json:"grace"`                 // how late a digest or review may still go out
 	RenewalGrace  time.Duration `yaml:"renewal_grace" json:"renewal_grace"` // how late a renewal reminder may still go out
 	AlertWindow   int           `yaml:"alert_window_days" json:"alert_window_days"`
+	AlertEvery    time.Duration `yaml:"alert_check_every" json:"alert_check_every"` // the whole-book alert scan's period
 	Channels      ChannelRules  `yaml:"channels" json:"channels"`
 	PerSecond     float64       `yaml:"sends_per_second" json:"sends_per_second"`
 	Burst         int           `yaml:"burst" json:"burst"`
@@ -48,7 +49,7 @@ type ChannelRule struct {
 func DefaultNudgeConfig() NudgeConfig {
 	return NudgeConfig{TimeZone: "UTC", DigestAt: "08:30", Workdays: []string{"mon", "tue", "wed", "thu", "fri"},
 		WeeklyDay: "mon", WeeklyAt: "08:30", QuietFrom: "20:00", QuietTo: "07:00", RenewalPostAt: "09:00", RenewalZone: "UTC",
-		Grace: 12 * time.Hour, RenewalGrace: 72 * time.Hour, AlertWindow: 7, Channels: ChannelRules{Default: "#renewals"},
+		Grace: 12 * time.Hour, RenewalGrace: 72 * time.Hour, AlertWindow: 7, AlertEvery: 15 * time.Minute, Channels: ChannelRules{Default: "#renewals"},
 		PerSecond: 1, Burst: 5, MaxAttempts: 5, Every: time.Minute}
 }
 
@@ -97,6 +98,9 @@ func (c NudgeConfig) Validate() error {
 	}
 	if c.AlertWindow < 1 || c.AlertWindow > 90 {
 		bad = append(bad, "nudges.alert_window_days: must be 1 to 90")
+	}
+	if c.AlertEvery < time.Minute || c.AlertEvery > 24*time.Hour {
+		bad = append(bad, "nudges.alert_check_every: must be 1m to 24h")
 	}
 	if c.Channels.Default == "" {
 		bad = append(bad, "nudges.channels.default: a default channel is required")

@@ -108,6 +108,7 @@ type NudgeStore interface {
 	LedgerGet(ctx context.Context, key string) (domain.LedgerEntry, bool, error)
 	LedgerPut(ctx context.Context, e domain.LedgerEntry) error
 	LedgerSince(ctx context.Context, since time.Time) ([]domain.LedgerEntry, error)
+	IDsRenewingBetween(ctx context.Context, from, to domain.Date) ([]string, error)
 	Settings(ctx context.Context, user string) (domain.UserSettings, error)
 }
 
@@ -136,8 +137,9 @@ type Scheduler struct {
 
 	once    sync.Once
 	limiter *rate.Limiter
-	mu      sync.Mutex
-	zones   map[string]*time.Location
+	mu         sync.Mutex
+	zones      map[string]*time.Location
+	lastAlerts time.Time
 }
 
 func (s *Scheduler) init() {
@@ -178,6 +180,22 @@ func (s *Scheduler) location(ctx context.Context, email string, u domain.UserSet
 
 // Plan lists every nudge due at now that the ledger does not show as done.
 func (s *Scheduler) Plan(ctx context.Context, now time.Time) ([]Planned, error) {
+	return s.plan(ctx, now, true)
+}
+
+// alertsDue reports whether the whole-book alert scan should run at now:
+// at most every AlertEvery, since it reads every account.
+func (s *Scheduler) alertsDue(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.lastAlerts.IsZero() && now.Sub(s.lastAlerts) < s.Config.AlertEvery && !now.Before(s.lastAlerts) {
+		return false
+	}
+	s.lastAlerts = now
+	return true
+}
+
+func (s *Scheduler) plan(ctx context.Context, now time.Time, withAlerts bool) ([]Planned, error) {
 	s.init()
 	var all []Planned
 	owners, err := s.Store.Owners(ctx)
@@ -204,14 +222,38 @@ func (s *Scheduler) Plan(ctx context.Context, now time.Time) ([]Planned, error) 
 	today := domain.DateOf(now.In(renewLoc))
 	cfg := s.Engine.Config
 	snoozes := map[string]map[string]domain.Date{}
-	err = s.Store.ForEach(ctx, func(a *domain.Account) error {
-		h := domain.ScoreHealth(a, today, cfg.Health)
-		tier := domain.AssignTier(a, h, cfg.Tiers).Tier
-		for _, r := range domain.DueRenewalReminders(a, tier, now, postAt, renewLoc, s.Config.RenewalGrace, cfg) {
-			ch := s.Config.Channels.channelFor(tier, a.Owner)
-			key := fmt.Sprintf("renewal|%s|%d|%s|%s", a.ID, r.Milestone.Days, a.RenewalDate, ch)
-			all = append(all, s.renewal(a.ID, r, key, Recipient{Channel: ch}))
+	// Renewal reminders: only accounts whose renewal date puts a milestone
+	// inside the grace window today, found through the renewal-date index
+	// rather than by scanning the book every minute.
+	graceDays := int(s.Config.RenewalGrace/(24*time.Hour)) + 1
+	seen := map[string]bool{}
+	for _, m := range allMilestones(cfg) {
+		ids, err := s.Store.IDsRenewingBetween(ctx, today.AddDays(m-graceDays), today.AddDays(m+1))
+		if err != nil {
+			return nil, fmt.Errorf("finding renewals: %w", err)
 		}
+		for _, id := range ids {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			a, err := s.Store.Account(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			h := domain.ScoreHealth(a, today, cfg.Health)
+			tier := domain.AssignTier(a, h, cfg.Tiers).Tier
+			for _, r := range domain.DueRenewalReminders(a, tier, now, postAt, renewLoc, s.Config.RenewalGrace, cfg) {
+				ch := s.Config.Channels.channelFor(tier, a.Owner)
+				key := fmt.Sprintf("renewal|%s|%d|%s|%s", a.ID, r.Milestone.Days, a.RenewalDate, ch)
+				all = append(all, s.renewal(a.ID, r, key, Recipient{Channel: ch}))
+			}
+		}
+	}
+	if !withAlerts {
+		return s.filter(ctx, now, all)
+	}
+	err = s.Store.ForEach(ctx, func(a *domain.Account) error {
 		if a.Owner == "" {
 			return nil
 		}
@@ -229,10 +271,12 @@ func (s *Scheduler) Plan(ctx context.Context, now time.Time) ([]Planned, error) 
 			}
 			snoozes[a.Owner] = sn
 		}
-		if until, ok := sn[a.ID]; ok && until >= domain.DateOf(now.In(sch.Location)) {
+		local := domain.DateOf(now.In(sch.Location))
+		if until, ok := sn[a.ID]; ok && until >= local {
 			return nil
 		}
-		for _, ev := range domain.Alerts(a, h, domain.DateOf(now.In(sch.Location)), s.Config.AlertWindow, cfg) {
+		h := domain.ScoreHealth(a, local, cfg.Health)
+		for _, ev := range domain.Alerts(a, h, local, s.Config.AlertWindow, cfg) {
 			key := fmt.Sprintf("alert|%s|%s|%s", a.ID, ev.ID, a.Owner)
 			p := s.alert(a.ID, a.Owner, ev, key)
 			p.DueAt = now
@@ -243,6 +287,26 @@ func (s *Scheduler) Plan(ctx context.Context, now time.Time) ([]Planned, error) 
 	if err != nil {
 		return nil, fmt.Errorf("planning nudges: %w", err)
 	}
+	return s.filter(ctx, now, all)
+}
+
+// allMilestones lists every milestone offset any tier uses.
+func allMilestones(cfg domain.Config) []int {
+	set := map[int]bool{}
+	var out []int
+	for tier := 1; tier <= 3; tier++ {
+		for _, m := range domain.TierMilestones(cfg, tier) {
+			if !set[m] {
+				set[m] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// filter drops what the ledger shows as done or backing off.
+func (s *Scheduler) filter(ctx context.Context, now time.Time, all []Planned) ([]Planned, error) {
 	var out []Planned
 	for _, p := range all {
 		e, found, err := s.Store.LedgerGet(ctx, p.Key)
@@ -282,7 +346,7 @@ type Report struct {
 // and retried later; it never stops the others.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Report, error) {
 	var rep Report
-	plan, err := s.Plan(ctx, now)
+	plan, err := s.plan(ctx, now, s.alertsDue(now))
 	if err != nil {
 		return rep, err
 	}
