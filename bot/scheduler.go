@@ -135,8 +135,8 @@ type Scheduler struct {
 	// ledger record; returning true simulates a crash there.
 	AfterSend func(key string) bool
 
-	once    sync.Once
-	limiter *rate.Limiter
+	once       sync.Once
+	limiter    *rate.Limiter
 	mu         sync.Mutex
 	zones      map[string]*time.Location
 	lastAlerts time.Time
