@@ -255,12 +255,28 @@ func loadDated(it *badger.Iterator, a *domain.Account) error {
 // ForEach calls fn with every account, fully loaded, in id order, from one
 // consistent snapshot. fn must not keep the account after it returns: the
 // same value is reused for the next account to spare allocations.
-//
-// Accounts, usage and signals are all keyed by id first, so this is a
-// merge join of three forward scans: no seeks, and no value prefetching
-// (usage values are 16 bytes stored inline; Badger's prefetch would start
-// a goroutine per item).
 func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error {
+	var a domain.Account
+	var usage []domain.Snapshot
+	var sigs []domain.Signal
+	return s.scanBook(ctx, true, func(rec *badger.Item, u []domain.Snapshot, sg []domain.Signal) error {
+		usage, sigs = u, sg
+		a = domain.Account{}
+		if err := rec.Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
+			return fmt.Errorf("decoding account %s: %w", rec.Key(), err)
+		}
+		a.Usage, a.Signals = usage, sigs
+		return fn(&a)
+	})
+}
+
+// scanBook walks every account in id order, handing fn the account's
+// record and its usage and signals. Accounts, usage and signals are all
+// keyed by id first, so this is a merge join of three forward scans: no
+// seeks, and no value prefetching (usage values are 16 bytes stored inline;
+// Badger's prefetch would start a goroutine per item). With reuse, the
+// slices passed to fn are reused for the next account.
+func (s *DB) scanBook(ctx context.Context, reuse bool, fn func(rec *badger.Item, usage []domain.Snapshot, sigs []domain.Signal) error) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		accIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAccount})
 		defer accIt.Close()
@@ -278,19 +294,19 @@ func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error 
 					return err
 				}
 			}
-			usage, sigs := a.Usage[:0], a.Signals[:0]
-			a = domain.Account{}
-			if err := accIt.Item().Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
-				return fmt.Errorf("decoding account %s: %w", accIt.Item().Key(), err)
+			a.ID = string(accIt.Item().Key()[len(prefixAccount):])
+			if reuse {
+				a.Usage, a.Signals = a.Usage[:0], a.Signals[:0]
+			} else {
+				a.Usage, a.Signals = nil, nil
 			}
-			a.Usage, a.Signals = usage, sigs
 			if err := scanUsage(useIt, &a); err != nil {
 				return err
 			}
 			if err := scanSignals(sigIt, &a); err != nil {
 				return err
 			}
-			if err := fn(&a); err != nil {
+			if err := fn(accIt.Item(), a.Usage, a.Signals); err != nil {
 				return err
 			}
 		}
@@ -332,35 +348,17 @@ func (s *DB) ForEachConcurrent(ctx context.Context, workers int, fn func(worker 
 			}
 		})
 	}
-	scanErr := s.db.View(func(txn *badger.Txn) error {
-		accIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAccount})
-		defer accIt.Close()
-		useIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixUsage})
-		defer useIt.Close()
-		sigIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixSignal})
-		defer sigIt.Close()
-		useIt.Rewind()
-		sigIt.Rewind()
-		for accIt.Rewind(); accIt.Valid(); accIt.Next() {
-			id := string(accIt.Item().Key()[len(prefixAccount):])
-			rec, err := accIt.Item().ValueCopy(nil)
-			if err != nil {
-				return err
-			}
-			a := domain.Account{ID: id}
-			if err := scanUsage(useIt, &a); err != nil {
-				return err
-			}
-			if err := scanSignals(sigIt, &a); err != nil {
-				return err
-			}
-			select {
-			case jobs <- job{rec, a.Usage, a.Signals}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+	scanErr := s.scanBook(ctx, false, func(rec *badger.Item, usage []domain.Snapshot, sigs []domain.Signal) error {
+		b, err := rec.ValueCopy(nil)
+		if err != nil {
+			return err
 		}
-		return nil
+		select {
+		case jobs <- job{b, usage, sigs}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	})
 	close(jobs)
 	wg.Wait()

@@ -83,10 +83,9 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
-	wg.Go(func() { m.dailyScores(ctx) })
+	// Whatever the way out, background work ends before the store closes.
+	defer func() { cancel(); wg.Wait() }()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
@@ -137,14 +136,15 @@ func (m *Main) runServe(ctx context.Context) error {
 		modes = append(modes, "Teams at /api/messages")
 		notifiers = append(notifiers, teamsApp)
 	}
-	sched := m.scheduler(e, notifiers)
-	e.Nudges = sched
-	wg.Go(func() { sched.Run(ctx, m.Now) })
-
 	srv, err := m.listen(mux)
 	if err != nil {
 		return err
 	}
+	sched := m.scheduler(e, notifiers)
+	e.Nudges = sched
+	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
+	wg.Go(func() { m.dailyScores(ctx) })
+	wg.Go(func() { sched.Run(ctx, m.Now) })
 	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(modes, " and "), m.HTTPAddr(), m.DataDir)
 
 	errs := make(chan error, 2)

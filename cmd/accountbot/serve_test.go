@@ -34,25 +34,8 @@ func TestServeSlackHTTP(t *testing.T) {
 	}
 	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "shh", "SLACK_API_URL": fake.URL + "/api",
 		"ACCOUNTBOT_ADDR": "127.0.0.1:0"}
-	var stderr bytes.Buffer
-	m := NewMain()
-	m.Stdout, m.Stderr = io.Discard, &stderr
-	m.Getenv = func(k string) string { return env[k] }
-	m.Now = func() time.Time { return fixedNow }
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := m.ParseFlags(ctx, []string{"--data", dir, "serve"}); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	var addr string
-	for i := 0; i < 1000 && addr == ""; i++ { // up to 10 s on a loaded machine
-		time.Sleep(10 * time.Millisecond)
-		addr = m.HTTPAddr()
-	}
-	if addr == "" {
-		t.Fatalf("server did not start: %s", stderr.String())
-	}
+	srv := startServe(t, dir, env)
+	addr := srv.addr
 	body := url.Values{"command": {"/account"}, "text": {"globex health"}, "user_id": {"U1"}, "channel_id": {"C1"},
 		"response_url": {fake.URL + "/response"}}.Encode()
 	ts := fmt.Sprint(fixedNow.Unix())
@@ -74,55 +57,72 @@ func TestServeSlackHTTP(t *testing.T) {
 	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("healthz: %v", err)
 	}
-	cancel()
+	if out := srv.stop(t); !strings.Contains(out, "serving Slack over HTTP") {
+		t.Errorf("stderr = %s", out)
+	}
+}
+
+// served is a running `accountbot serve`.
+type served struct {
+	m      *Main
+	addr   string
+	cancel context.CancelFunc
+	done   chan error
+	stderr *bytes.Buffer
+}
+
+// startServe runs the real program's serve command on dir with env and
+// waits for its listener.
+func startServe(t *testing.T, dir string, env map[string]string) *served {
+	t.Helper()
+	s := &served{m: NewMain(), done: make(chan error, 1), stderr: &bytes.Buffer{}}
+	s.m.Stdout, s.m.Stderr = io.Discard, s.stderr
+	s.m.Getenv = func(k string) string { return env[k] }
+	s.m.Now = func() time.Time { return fixedNow }
+	var ctx context.Context
+	ctx, s.cancel = context.WithCancel(context.Background())
+	if err := s.m.ParseFlags(ctx, []string{"--data", dir, "serve"}); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- s.m.Run(ctx) }()
+	for i := 0; i < 1000 && s.addr == ""; i++ { // up to 10 s on a loaded machine
+		time.Sleep(10 * time.Millisecond)
+		s.addr = s.m.HTTPAddr()
+	}
+	if s.addr == "" {
+		t.Fatalf("server did not start: %s", s.stderr.String())
+	}
+	return s
+}
+
+// stop shuts the server down and returns what it wrote to stderr.
+func (s *served) stop(t *testing.T) string {
+	t.Helper()
+	s.cancel()
 	select {
-	case err := <-done:
+	case err := <-s.done:
 		if err != nil {
 			t.Errorf("serve returned %v", err)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
 	}
-	m.Close()
-	if !strings.Contains(stderr.String(), "serving Slack over HTTP") {
-		t.Errorf("stderr = %s", stderr.String())
-	}
+	s.m.Close()
+	return s.stderr.String()
 }
 
 func TestServeTeamsEndpoint(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555", "MICROSOFT_APP_PASSWORD": "pw",
 		"MICROSOFT_OPENID_METADATA_URL": "http://127.0.0.1:1/openid", "MICROSOFT_TOKEN_URL": "http://127.0.0.1:1/token", "ACCOUNTBOT_ADDR": "127.0.0.1:0"}
-	var stderr bytes.Buffer
-	m := NewMain()
-	m.Stdout, m.Stderr = io.Discard, &stderr
-	m.Getenv = func(k string) string { return env[k] }
-	m.Now = func() time.Time { return fixedNow }
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := m.ParseFlags(ctx, []string{"--data", dir, "serve"}); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	var addr string
-	for i := 0; i < 1000 && addr == ""; i++ { // up to 10 s on a loaded machine
-		time.Sleep(10 * time.Millisecond)
-		addr = m.HTTPAddr()
-	}
-	if addr == "" {
-		t.Fatalf("server did not start: %s", stderr.String())
-	}
+	srv := startServe(t, dir, env)
+	addr := srv.addr
 	resp, err := http.Post("http://"+addr+"/api/messages", "application/json", strings.NewReader(`{"type":"message"}`))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("unauthenticated activity: %v %v", resp.StatusCode, err)
 	}
 	resp.Body.Close()
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("serve: %v", err)
-	}
-	m.Close()
-	if !strings.Contains(stderr.String(), "Teams at /api/messages") {
-		t.Errorf("stderr = %s", stderr.String())
+	if out := srv.stop(t); !strings.Contains(out, "Teams at /api/messages") {
+		t.Errorf("stderr = %s", out)
 	}
 }
