@@ -105,7 +105,7 @@ func (e *Engine) health(ctx context.Context, c *Call) (*Message, error) {
 			{Label: "Priority", Value: ev.Priority.Label(), Tone: priorityTone(ev.Priority)},
 			{Label: "Tier", Value: fmt.Sprintf("Tier %d", ev.Tier.Tier)},
 		}},
-		List{Title: "Why", Items: reasonItems(h, false)},
+		List{Title: "Why", Items: reasonItems(h)},
 		Section{Text: "Next action: " + ev.Action.Text},
 	)
 	if t := e.trendBlock(ctx, a, c.Today); t != nil {

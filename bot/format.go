@@ -66,12 +66,9 @@ func accountButtons(id string) Actions {
 	}}
 }
 
-func reasonItems(h domain.Health, onlyMet bool) []Item {
+func reasonItems(h domain.Health) []Item {
 	var items []Item
 	for _, r := range h.Reasons {
-		if onlyMet && !r.Met {
-			continue
-		}
 		tone := ToneNone
 		if r.Met && r.Points > 0 {
 			tone = ToneGood

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/accountbot/accountbot/domain"
@@ -17,7 +18,7 @@ func (e *Engine) roi(ctx context.Context, c *Call) (*Message, error) {
 	for _, arg := range c.Parsed.Args {
 		k, v, ok := strings.Cut(arg, "=")
 		k = strings.ToLower(strings.TrimSpace(k))
-		if !ok || !contains(roiKeys, k) {
+		if !ok || !slices.Contains(roiKeys, k) {
 			return nil, domain.Errorf(domain.EINVALID, "%q is not an roi input. Use key=value with keys: %s.", arg, strings.Join(roiKeys, ", "))
 		}
 		cur := a.Currency
@@ -106,13 +107,4 @@ func (e *Engine) roi(ctx context.Context, c *Call) (*Message, error) {
 	}
 	m.Data = data
 	return m, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -120,7 +120,6 @@ type Planned struct {
 	AccountID string           `json:"account_id,omitempty"`
 	DueAt     time.Time        `json:"due_at"`
 	Date      domain.Date      `json:"date"` // the local date it belongs to
-	Resend    bool             `json:"-"`    // a retry after a failure or an unconfirmed crash
 	build     func(ctx context.Context) (*Message, error)
 }
 
@@ -322,7 +321,6 @@ func (s *Scheduler) filter(ctx context.Context, now time.Time, all []Planned) ([
 			case e.State == domain.LedgerFailed && now.Before(e.UpdatedAt.Add(retryDelay(e.Attempts))):
 				continue // backing off
 			}
-			p.Resend = true
 		}
 		out = append(out, p)
 	}

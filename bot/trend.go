@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -149,7 +150,7 @@ func (e *Engine) draftVerb(kind string) func(ctx context.Context, c *Call) (*Mes
 			arg = c.Parsed.Args[0]
 		}
 		if kind == "objection" && arg == "" {
-			return nil, domain.Errorf(domain.EINVALID, "Which objection? Kinds: %s.", joinComma(e.Drafter.Objections()))
+			return nil, domain.Errorf(domain.EINVALID, "Which objection? Kinds: %s.", strings.Join(e.Drafter.Objections(), ", "))
 		}
 		ev := e.evaluate(c)
 		book, err := e.bookStats(ctx, c.Today)
@@ -169,7 +170,7 @@ func (e *Engine) draftVerb(kind string) func(ctx context.Context, c *Call) (*Mes
 			note += " (language model not used: " + d.FallbackReason + ")"
 		}
 		if len(d.Missing) > 0 {
-			note += ". Missing data: " + joinComma(d.Missing)
+			note += ". Missing data: " + strings.Join(d.Missing, ", ")
 		}
 		m.Blocks = append(m.Blocks, Context{Text: note + "."}, accountButtons(c.Account.ID))
 		data := map[string]any{"id": c.Account.ID, "kind": kind, "title": d.Title, "text": d.Text, "source": d.Source}
@@ -182,15 +183,4 @@ func (e *Engine) draftVerb(kind string) func(ctx context.Context, c *Call) (*Mes
 		m.Data = data
 		return m, nil
 	}
-}
-
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ", "
-		}
-		out += s
-	}
-	return out
 }

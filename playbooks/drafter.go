@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -163,7 +164,7 @@ func (d *Drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, e
 		title = "Renewal script — " + f.Name
 	case "objection":
 		kind := strings.ToLower(req.Arg)
-		if !contains(Objections, kind) {
+		if !slices.Contains(Objections, kind) {
 			return bot.Draft{}, domain.Errorf(domain.EINVALID, "There's no playbook for the objection %q. Kinds: %s.", req.Arg, strings.Join(Objections, ", "))
 		}
 		name, title = "objection_"+kind, objectionTitles[kind]+" — "+f.Name
@@ -238,13 +239,4 @@ func pickOpportunity(req bot.DraftRequest, f Facts) (domain.Opportunity, error) 
 		return o, nil
 	}
 	return domain.Opportunity{}, domain.Errorf(domain.ECONFLICT, "No expansion trigger fired for %s; name a motion to draft anyway (e.g. `account %s expand draft seats`).", f.Name, f.ID)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -57,16 +58,8 @@ func (s *DB) LedgerSince(ctx context.Context, since time.Time) ([]domain.LedgerE
 		}
 		return nil
 	})
-	sortLedger(out)
+	slices.SortStableFunc(out, func(a, b domain.LedgerEntry) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
 	return out, err
-}
-
-func sortLedger(es []domain.LedgerEntry) {
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && es[j].UpdatedAt.After(es[j-1].UpdatedAt); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
 }
 
 // getJSON decodes the value at key into v, reporting whether it exists.

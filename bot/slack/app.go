@@ -57,9 +57,15 @@ type App struct {
 	Background context.Context
 
 	mu     sync.Mutex
-	emails map[string]cached // Slack user id → e-mail
-	ids    map[string]cached // e-mail → Slack user id
+	emails map[string]cached   // Slack user id → e-mail
+	byMail map[string]mailUser // e-mail → Slack user (id and time zone)
 	wg     sync.WaitGroup
+}
+
+// mailUser is what users.lookupByEmail told about a person, and when.
+type mailUser struct {
+	id, tz string
+	at     time.Time
 }
 
 type cached struct {
@@ -134,26 +140,34 @@ func (a *App) user(ctx context.Context, id, name string) bot.User {
 
 // UserIDByEmail finds a Slack user by e-mail (users.lookupByEmail, cached).
 func (a *App) UserIDByEmail(ctx context.Context, email string) (string, error) {
+	u, err := a.userByEmail(ctx, email)
+	return u.id, err
+}
+
+// userByEmail looks a person up once an hour at most; the DM target and
+// the time zone both come from the same answer.
+func (a *App) userByEmail(ctx context.Context, email string) (mailUser, error) {
 	a.mu.Lock()
-	if c, ok := a.ids[email]; ok && a.Now().Sub(c.at) < cacheTTL {
+	if c, ok := a.byMail[email]; ok && a.Now().Sub(c.at) < cacheTTL {
 		a.mu.Unlock()
-		return c.v, nil
+		return c, nil
 	}
 	a.mu.Unlock()
 	var u *slack.User
 	if err := a.retry(ctx, func() (err error) { u, err = a.API.GetUserByEmailContext(ctx, email); return err }); err != nil {
 		if strings.Contains(err.Error(), "users_not_found") {
-			return "", fmt.Errorf("%w: no Slack user with e-mail %s", bot.ErrUnknownRecipient, email)
+			return mailUser{}, fmt.Errorf("%w: no Slack user with e-mail %s", bot.ErrUnknownRecipient, email)
 		}
-		return "", fmt.Errorf("looking up Slack user %s: %w", email, err)
+		return mailUser{}, fmt.Errorf("looking up Slack user %s: %w", email, err)
 	}
+	mu := mailUser{id: u.ID, tz: u.TZ, at: a.Now()}
 	a.mu.Lock()
-	if a.ids == nil {
-		a.ids = map[string]cached{}
+	if a.byMail == nil {
+		a.byMail = map[string]mailUser{}
 	}
-	a.ids[email] = cached{u.ID, a.Now()}
+	a.byMail[email] = mu
 	a.mu.Unlock()
-	return u.ID, nil
+	return mu, nil
 }
 
 // retry runs f, waiting out Slack's rate limits (Retry-After) up to three

@@ -214,12 +214,12 @@ func (a *App) Delivered(ctx context.Context, to bot.Recipient, dedupeKey string)
 
 // TimeZone is the person's Slack time zone (bot.ZoneLookup).
 func (a *App) TimeZone(ctx context.Context, email string) (*time.Location, error) {
-	var u *slack.User
-	if err := a.retry(ctx, func() (err error) { u, err = a.API.GetUserByEmailContext(ctx, email); return err }); err != nil {
+	u, err := a.userByEmail(ctx, email)
+	if err != nil {
 		return nil, err
 	}
-	if u.TZ == "" {
+	if u.tz == "" {
 		return nil, errors.New("no time zone in the Slack profile")
 	}
-	return time.LoadLocation(u.TZ)
+	return time.LoadLocation(u.tz)
 }

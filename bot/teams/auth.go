@@ -16,6 +16,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -129,7 +130,7 @@ func (v *Validator) Validate(ctx context.Context, header, serviceURL, channelID 
 	if su, _ := claims["serviceurl"].(string); su == "" || !sameURL(su, serviceURL) {
 		return nil, fmt.Errorf("%w: serviceurl claim does not match the activity", ErrUnauthorized)
 	}
-	if channelID != "" && len(signer.endorsements) > 0 && !contains(signer.endorsements, channelID) {
+	if channelID != "" && len(signer.endorsements) > 0 && !slices.Contains(signer.endorsements, channelID) {
 		return nil, fmt.Errorf("%w: signing key not endorsed for channel %q", ErrUnauthorized, channelID)
 	}
 	return claims, nil
@@ -137,15 +138,6 @@ func (v *Validator) Validate(ctx context.Context, header, serviceURL, channelID 
 
 func sameURL(a, b string) bool {
 	return strings.TrimRight(strings.ToLower(a), "/") == strings.TrimRight(strings.ToLower(b), "/")
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // key returns the signing key for kid, refreshing the key set when it is
