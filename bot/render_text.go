@@ -3,37 +3,40 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // RenderText draws a message for a terminal. Tones become a leading mark
-// (✓ good, ! warning, ✗ bad) so meaning survives without colour.
+// (✓ good, ! warning, ✗ bad) so meaning survives without colour. Every
+// data-derived string goes through Sanitize, so a name can neither reverse
+// the line (bidi controls) nor drive the terminal (escape sequences).
 func RenderText(m *Message) string {
 	var b strings.Builder
-	if m.Title != "" {
-		b.WriteString(m.Title + "\n")
-		b.WriteString(strings.Repeat("─", min(len([]rune(m.Title)), 72)) + "\n")
+	if title := Sanitize(m.Title); title != "" {
+		b.WriteString(title + "\n")
+		b.WriteString(strings.Repeat("─", min(utf8.RuneCountInString(title), 72)) + "\n")
 	}
 	for _, blk := range m.Blocks {
 		switch v := blk.(type) {
 		case Section:
 			if v.Text != "" {
-				b.WriteString(v.Text + "\n")
+				b.WriteString(Sanitize(v.Text) + "\n")
 			}
 			width := 0
 			for _, f := range v.Fields {
-				width = max(width, len([]rune(f.Label)))
+				width = max(width, utf8.RuneCountInString(Sanitize(f.Label)))
 			}
 			for _, f := range v.Fields {
-				fmt.Fprintf(&b, "  %-*s  %s%s\n", width+1, f.Label+":", toneMark(f.Tone), f.Value)
+				fmt.Fprintf(&b, "  %-*s  %s%s\n", width+1, Sanitize(f.Label)+":", toneMark(f.Tone), Sanitize(f.Value))
 			}
 		case List:
 			if v.Title != "" {
-				b.WriteString(v.Title + ":\n")
+				b.WriteString(Sanitize(v.Title) + ":\n")
 			}
 			for _, it := range v.Items {
-				fmt.Fprintf(&b, "  • %s%s\n", toneMark(it.Tone), it.Text)
+				fmt.Fprintf(&b, "  • %s%s\n", toneMark(it.Tone), Sanitize(it.Text))
 				if it.Detail != "" {
-					fmt.Fprintf(&b, "      %s\n", it.Detail)
+					fmt.Fprintf(&b, "      %s\n", Sanitize(it.Detail))
 				}
 			}
 			if v.More > 0 {
@@ -42,19 +45,23 @@ func RenderText(m *Message) string {
 		case Actions:
 			var bs []string
 			for _, btn := range v.Buttons {
-				bs = append(bs, "["+btn.Label+"]")
+				bs = append(bs, "["+Sanitize(btn.Label)+"]")
 			}
 			b.WriteString("  " + strings.Join(bs, " ") + "\n")
 		case Context:
-			b.WriteString("  " + v.Text + "\n")
+			b.WriteString("  " + Sanitize(v.Text) + "\n")
 		case Divider:
 			b.WriteString("\n")
 		case Trend:
+			if len(v.Points) == 0 {
+				continue
+			}
 			vals := make([]float64, len(v.Points))
 			for i, p := range v.Points {
 				vals[i] = p.Value
 			}
-			fmt.Fprintf(&b, "%s: %s  (%s … %s: %.0f → %.0f)\n", v.Label, Sparkline(vals), v.Points[0].Label, v.Points[len(v.Points)-1].Label, vals[0], vals[len(vals)-1])
+			fmt.Fprintf(&b, "%s: %s  (%s … %s: %.0f → %.0f)\n", Sanitize(v.Label), Sparkline(vals),
+				Sanitize(v.Points[0].Label), Sanitize(v.Points[len(v.Points)-1].Label), vals[0], vals[len(vals)-1])
 		}
 	}
 	return b.String()
