@@ -17,6 +17,7 @@ const (
 	maxBlocksMessage = 50
 	maxBlocksHome    = 100
 	maxSectionText   = 3000
+	maxContextText   = 2000 // per text element of a context block
 	maxFieldText     = 2000
 	maxFields        = 10
 	maxHeader        = 150
@@ -33,35 +34,72 @@ type RenderOptions struct {
 	Share     string // when set, add a "Share in channel" button carrying this command
 }
 
-// Escape makes data-derived text inert in mrkdwn: &, < and > are escaped,
-// so a name can never become <!channel>, <@U…> or a link.
-func Escape(s string) string { return escaper.Replace(s) }
+// maxTextPieces is how many sections one long text may fill before it is
+// cut: a long note is shown whole, an absurd one does not flood the channel.
+const maxTextPieces = 4
+
+// Escape makes data-derived text inert in mrkdwn: it is sanitized (no bidi
+// controls, see bot.Sanitize) and &, < and > are escaped, so a name can
+// never become <!channel>, <@U…> or a link. Slack has no escape for the
+// formatting characters (*, _, ~, `); they can style text but never
+// mention or link, and mrkdwn objects are sent verbatim so bare URLs,
+// #channels and @here stay text.
+func Escape(s string) string { return escaper.Replace(bot.Sanitize(s)) }
 
 // escaper is built once: a Replacer is costly to build and safe to share.
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// truncate cuts s to n runes, ending with "…" when cut.
+// escapedLen is what a rune costs against Slack's character limits once
+// escaped.
+func escapedLen(r rune) int {
+	switch r {
+	case '&':
+		return len("&amp;")
+	case '<', '>':
+		return len("&lt;")
+	}
+	return 1
+}
+
+// truncate sanitizes a plain_text label and cuts it to n characters,
+// ending with bot.CutMark when cut.
 func truncate(s string, n int) string {
+	return bot.Cut(visible(s), n, bot.Runes)
+}
+
+// visible sanitizes s; a text made only of controls and spaces becomes
+// U+FFFD, because Slack refuses a blank text and something was there.
+func visible(s string) string {
+	c := bot.Sanitize(s)
+	if s != "" && strings.TrimSpace(c) == "" {
+		return "\uFFFD"
+	}
+	return c
+}
+
+// clip cuts a machine value (a button's value) to n characters; it is
+// never shown, so it is neither sanitized nor marked.
+func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return string([]rune(s)[:n])
 }
 
-// cutEscaped escapes s and truncates the result to n characters without
-// splitting an entity.
+// cutEscaped escapes s and cuts it so the escaped text has at most n
+// characters, never splitting an entity, ending with bot.CutMark when cut.
 func cutEscaped(s string, n int) string {
-	e := Escape(s)
-	if utf8.RuneCountInString(e) <= n {
-		return e
+	return splitEscaped(s, n, 1)[0]
+}
+
+// splitEscaped is cutEscaped over up to pieces parts, for texts that may
+// continue in the next block.
+func splitEscaped(s string, n, pieces int) []string {
+	parts := bot.Split(visible(s), n, pieces, escapedLen)
+	for i, p := range parts {
+		parts[i] = Escape(p)
 	}
-	// Truncate the raw text until its escaped form fits.
-	r := []rune(s)
-	for len(r) > 0 && utf8.RuneCountInString(Escape(string(r)))+1 > n {
-		r = r[:len(r)-max(1, (utf8.RuneCountInString(Escape(string(r)))+1-n)/6)]
-	}
-	return Escape(string(r)) + "…"
+	return parts
 }
 
 func toneEmoji(t bot.Tone) string {
@@ -76,8 +114,10 @@ func toneEmoji(t bot.Tone) string {
 	return ""
 }
 
+// mrkdwn objects are verbatim: Slack then leaves bare URLs, #channel
+// names and @here/@channel in data as text instead of linking them.
 func mrkdwn(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, true)
 }
 
 func plain(s string) *slack.TextBlockObject {
@@ -95,14 +135,14 @@ func Render(m *bot.Message, opt RenderOptions) []slack.Block {
 		opt.MaxBlocks = maxBlocksMessage
 	}
 	var out []slack.Block
-	if m.Title != "" {
-		out = append(out, slack.NewHeaderBlock(plain(truncate(m.Title, maxHeader))))
+	if title := truncate(m.Title, maxHeader); strings.TrimSpace(title) != "" {
+		out = append(out, slack.NewHeaderBlock(plain(title)))
 	}
 	for _, b := range m.Blocks {
 		out = append(out, renderBlock(b, opt)...)
 	}
 	if opt.Share != "" {
-		btn := slack.NewButtonBlockElement(ShareActionID, truncate(opt.Share, maxButtonValue), plain("Share in channel"))
+		btn := slack.NewButtonBlockElement(ShareActionID, clip(opt.Share, maxButtonValue), plain("Share in channel"))
 		out = append(out, slack.NewActionBlock("share", btn))
 	}
 	if len(out) > opt.MaxBlocks {
@@ -124,7 +164,7 @@ func renderBlock(b bot.Block, opt RenderOptions) []slack.Block {
 			if i == maxButtons {
 				break
 			}
-			e := slack.NewButtonBlockElement(btn.ActionID, truncate(btn.Value, maxButtonValue), plain(truncate(btn.Label, maxButtonText)))
+			e := slack.NewButtonBlockElement(btn.ActionID, clip(btn.Value, maxButtonValue), plain(truncate(btn.Label, maxButtonText)))
 			if btn.Primary {
 				e = e.WithStyle(slack.StylePrimary)
 			}
@@ -135,7 +175,11 @@ func renderBlock(b bot.Block, opt RenderOptions) []slack.Block {
 		}
 		return []slack.Block{slack.NewActionBlock("", els...)}
 	case bot.Context:
-		return []slack.Block{slack.NewContextBlock("", mrkdwn(cutEscaped(v.Text, maxSectionText)))}
+		text := cutEscaped(v.Text, maxContextText)
+		if strings.TrimSpace(text) == "" {
+			return nil // Slack refuses an empty text
+		}
+		return []slack.Block{slack.NewContextBlock("", mrkdwn(text))}
 	case bot.Divider:
 		return []slack.Block{slack.NewDividerBlock()}
 	case bot.Trend:
@@ -144,11 +188,24 @@ func renderBlock(b bot.Block, opt RenderOptions) []slack.Block {
 	return nil
 }
 
+// renderSection draws a paragraph and its fields. A text past 3,000
+// characters continues in further sections (up to maxTextPieces, then it
+// is cut); more than 10 fields continue in further sections too.
 func renderSection(s bot.Section) []slack.Block {
 	var out []slack.Block
 	var text *slack.TextBlockObject
-	if s.Text != "" {
-		text = mrkdwn(cutEscaped(s.Text, maxSectionText))
+	var parts []string
+	for _, p := range splitEscaped(s.Text, maxSectionText, maxTextPieces) {
+		if strings.TrimSpace(p) != "" { // Slack refuses an empty text
+			parts = append(parts, p)
+		}
+	}
+	for i, p := range parts {
+		if i < len(parts)-1 {
+			out = append(out, slack.NewSectionBlock(mrkdwn(p), nil, nil))
+		} else {
+			text = mrkdwn(p)
+		}
 	}
 	var fields []*slack.TextBlockObject
 	for _, f := range s.Fields {
@@ -213,7 +270,7 @@ func renderTrend(t bot.Trend, opt RenderOptions) []slack.Block {
 	for i, p := range pts {
 		vals[i] = p.Value
 	}
-	spark := fmt.Sprintf("%s: `%s` %.0f → %.0f", Escape(t.Label), bot.Sparkline(vals), vals[0], vals[len(vals)-1])
+	spark := fmt.Sprintf("%s: `%s` %.0f → %.0f", cutEscaped(t.Label, 200), bot.Sparkline(vals), vals[0], vals[len(vals)-1])
 	var out []slack.Block
 	if opt.Charts && len(pts) >= 2 {
 		var cats []string
@@ -237,12 +294,14 @@ func renderTrend(t bot.Trend, opt RenderOptions) []slack.Block {
 // first text), used as the fallback `text` Slack requires with blocks. It
 // is mrkdwn too, so it is escaped like everything else.
 func PlainText(m *bot.Message) string {
-	if m.Title != "" {
-		return cutEscaped(m.Title, 3000)
+	if t := cutEscaped(m.Title, 3000); strings.TrimSpace(t) != "" {
+		return t
 	}
 	for _, b := range m.Blocks {
-		if s, ok := b.(bot.Section); ok && s.Text != "" {
-			return cutEscaped(s.Text, 3000)
+		if s, ok := b.(bot.Section); ok {
+			if t := cutEscaped(s.Text, 3000); strings.TrimSpace(t) != "" {
+				return t
+			}
 		}
 	}
 	return "AccountBot"
