@@ -256,7 +256,9 @@ func cardOf(t *testing.T, p posted) map[string]any {
 	if a["contentType"] != "application/vnd.microsoft.card.adaptive" {
 		t.Fatalf("content type %v", a["contentType"])
 	}
-	return a["content"].(map[string]any)
+	card := a["content"].(map[string]any)
+	teams.RequireValidCard(t, "posted card", card)
+	return card
 }
 
 func TestMessageRepliesWithAdaptiveCard(t *testing.T) {
@@ -402,6 +404,7 @@ func TestEscapeAndSplit(t *testing.T) {
 		t.Fatalf("a large message must split, got %d card(s)", len(cards))
 	}
 	for _, c := range cards {
+		teams.RequireValidCard(t, "split card", c)
 		if b, _ := json.Marshal(c); len(b) > 28<<10 {
 			t.Errorf("card of %d bytes", len(b))
 		}

@@ -1,0 +1,10 @@
+package teams
+
+import "testing"
+
+// RequireValidCard lets the external tests check every card they see
+// (posted to the fake connector, or rendered) against the official schema.
+func RequireValidCard(t *testing.T, name string, card map[string]any) {
+	t.Helper()
+	requireValid(t, name, Card(card))
+}
