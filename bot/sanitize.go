@@ -15,8 +15,8 @@ const CutMark = "…cut"
 // escaping:
 //   - Unicode bidirectional controls (U+202A–U+202E embeddings and
 //     overrides, U+2066–U+2069 isolates, U+200E/U+200F/U+061C marks) are
-//     removed, so "gnp\u202Eexe.…" can never display as "…exe.png": text is
-//     shown in the order it is stored;
+//     removed, so "invoice_\u202Egnp.exe" can never display as
+//     "invoice_exe.png": text is shown in the order it is stored;
 //   - other control characters (C0 except tab and newline, DEL, C1), which
 //     a terminal would obey (ESC starts colour and cursor sequences), become
 //     U+FFFD, visible but inert; CR LF and lone CR become a newline;

@@ -9,7 +9,7 @@ import (
 func TestSanitize(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"plain text unchanged", "Globex — Tier 1 · €18.000", "Globex — Tier 1 · €18.000"},
-		{"right-to-left override", "invoice_gnp\u202Eexe.pdf", "invoice_gnpexe.pdf"},
+		{"right-to-left override", "invoice_\u202Egnp.exe", "invoice_gnp.exe"},
 		{"every embedding and override", "a\u202Ab\u202Bc\u202Cd\u202De\u202Ef", "abcdef"},
 		{"isolates", "\u2066x\u2067y\u2068z\u2069", "xyz"},
 		{"marks", "a\u200Eb\u200Fc\u061Cd", "abcd"},
@@ -66,7 +66,7 @@ func TestSplitAndCut(t *testing.T) {
 // character other than newline, and an empty trend does not panic.
 func TestRenderTextHostile(t *testing.T) {
 	hostile := []string{
-		"invoice_gnp\u202Eexe.pdf", "\u2067reversed\u2069", "\x1b[31mred\x1b[0m\x1b]0;title\x07", "a\u009B2Jb",
+		"invoice_\u202Egnp.exe", "\u2067reversed\u2069", "\x1b[31mred\x1b[0m\x1b]0;title\x07", "a\u009B2Jb",
 		"<!channel> <@U123> @everyone <at>everyone</at>", "{{DATE(2017-02-14T06:08:39Z, SHORT)}}",
 		"[click](https://evil.example) *bold* <b>html</b>", strings.Repeat("huge ", 20000),
 	}

@@ -117,7 +117,7 @@ var hostile = []struct{ name, text string }{
 	{"bare at-mentions", "@channel @here @everyone"},
 	{"Teams at tag", "<at>everyone</at>"},
 	{"link", "<https://evil.example|click here> https://evil.example"},
-	{"right-to-left override", "invoice_gnp\u202Eexe.pdf"},
+	{"right-to-left override", "invoice_\u202Egnp.exe"},
 	{"isolates and marks", "\u2067\u2066x\u2069\u200F\u200E\u061C"},
 	{"only bidi controls", "\u202E\u202C"},
 	{"template function", "{{DATE(2017-02-14T06:08:39Z, SHORT)}} {{TIME(2017-02-14T06:08:39Z)}}"},

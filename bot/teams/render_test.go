@@ -23,7 +23,7 @@ var hostile = []struct{ name, text string }{
 	{"Slack mentions", "<!channel> <@U123> @everyone @here"},
 	{"markdown link and formatting", "[click](https://evil.example) *bold* _it_ `code` ![img](https://evil.example/x.png)"},
 	{"HTML", "<b>bold</b> <a href=\"https://evil.example\">x</a> &lt;at&gt;"},
-	{"right-to-left override", "invoice_gnp\u202Eexe.pdf"},
+	{"right-to-left override", "invoice_\u202Egnp.exe"},
 	{"isolates and marks", "\u2067\u2066x\u2069\u200F\u200E\u061C"},
 	{"only bidi controls", "\u202E\u202C"},
 	{"DATE template", "{{DATE(2017-02-14T06:08:39Z, SHORT)}}"},
