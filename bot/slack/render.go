@@ -17,7 +17,7 @@ const (
 	maxBlocksMessage = 50
 	maxBlocksHome    = 100
 	maxSectionText   = 3000
-	maxContextText   = 2000 // per text element of a context block
+	maxContextText   = 2000 // context is small print: cut before the 3,000 of any text object
 	maxFieldText     = 2000
 	maxFields        = 10
 	maxHeader        = 150
