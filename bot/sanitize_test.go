@@ -87,3 +87,33 @@ func TestRenderTextHostile(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSanitizeSplit: for any input, Sanitize leaves no bidi or control
+// character and Split never exceeds its budget or piece count.
+func FuzzSanitizeSplit(f *testing.F) {
+	for _, s := range []string{"", "a b c", "\u202Egnp.exe", "\r\n\x00\x1b[0m", "\xff\xfe", strings.Repeat("é ", 50)} {
+		f.Add(s, 12, 3)
+	}
+	f.Fuzz(func(t *testing.T, s string, budget, maxPieces int) {
+		c := Sanitize(s)
+		if !utf8.ValidString(c) || Sanitize(c) != c {
+			t.Fatalf("Sanitize(%q) = %q: invalid or not idempotent", s, c)
+		}
+		for _, r := range c {
+			if isBidiControl(r) || r == '\r' || isControl(r) {
+				t.Fatalf("Sanitize(%q) kept %U", s, r)
+			}
+		}
+		budget = 8 + int(uint(budget)%4000)
+		maxPieces = 1 + int(uint(maxPieces)%6)
+		pieces := Split(c, budget, maxPieces, Runes)
+		if len(pieces) == 0 || len(pieces) > maxPieces {
+			t.Fatalf("%d pieces, max %d", len(pieces), maxPieces)
+		}
+		for _, p := range pieces {
+			if utf8.RuneCountInString(p) > budget || !utf8.ValidString(p) {
+				t.Fatalf("piece %q over budget %d", p, budget)
+			}
+		}
+	})
+}
