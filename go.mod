@@ -3,6 +3,7 @@ module github.com/accountbot/accountbot
 go 1.26.0
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/dgraph-io/badger/v4 v4.9.6
 	github.com/gorilla/websocket v1.5.3
 	github.com/sashabaranov/go-openai v1.43.0

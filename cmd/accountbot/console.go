@@ -2,13 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -24,6 +27,11 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 			return err
 		}
 	}
+	// Log lines, like replies, must pass through the line editor on a
+	// terminal, or raw mode prints them as a staircase over the prompt.
+	errOut := &switchWriter{w: m.Stderr}
+	m.Stderr = errOut
+	m.log = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: m.LogLevel}))
 	e, err := m.engine(ctx)
 	if err != nil {
 		return err
@@ -43,7 +51,7 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 	gcCtx, stopGC := context.WithCancel(ctx)
 	var bg sync.WaitGroup
 	defer func() { stopGC(); bg.Wait() }() // background work ends before the store closes
-	bg.Go(func() { m.db.RunGC(gcCtx, 10*time.Minute) })
+	bg.Go(func() { defer m.restoreOnPanic(); m.db.RunGC(gcCtx, 10*time.Minute) })
 	// Replies and nudges share one output, switched to the line editor in
 	// interactive mode (which redraws the prompt around printed nudges).
 	out := &switchWriter{w: m.Stdout}
@@ -52,7 +60,7 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 		// With no chat platform, nudges are printed here as they fall due.
 		sched := m.scheduler(e, &consoleNotifier{w: out})
 		e.Nudges = sched
-		bg.Go(func() { sched.Run(gcCtx, m.Now) })
+		bg.Go(func() { defer m.restoreOnPanic(); sched.Run(gcCtx, m.Now) })
 	}
 
 	user := bot.User{Email: strings.ToLower(*as), Platform: "console"}
@@ -94,36 +102,162 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 }
 
 // interactive runs a line editor with history (arrow keys) on a terminal.
+//
+// The editor writes its prompt and echo straight to the real output; the
+// program's own output (replies, and nudges printed by other goroutines)
+// goes through the editor's Write, which moves the prompt and the line being
+// typed below the printed text. Lines are read on their own goroutine so a
+// signal (SIGTERM, SIGINT) ends the console at once: ReadLine cannot be
+// interrupted, and the process exits without waiting for it.
 func (m *Main) interactive(ctx context.Context, f *os.File, answer func(string) bool) error {
-	old, err := term.MakeRaw(int(f.Fd()))
+	fd := int(f.Fd())
+	old, err := term.MakeRaw(fd)
 	if err != nil {
 		return fmt.Errorf("setting up the terminal: %w", err)
 	}
-	defer term.Restore(int(f.Fd()), old)
+	restore := sync.OnceFunc(func() { term.Restore(fd, old) })
+	m.restoreTerm.Store(&restore)
+	defer restore() // deferred calls run on a panic too, before the crash report
+	sw, _ := m.Stdout.(*switchWriter)
+	var realOut io.Writer = f
+	if sw != nil {
+		realOut = sw.get()
+	}
+	in := &ctrlCReader{r: f}
 	t := term.NewTerminal(struct {
 		io.Reader
 		io.Writer
-	}{f, m.Stdout}, "accountbot> ")
-	if w, h, err := term.GetSize(int(f.Fd())); err == nil {
+	}{in, realOut}, "accountbot> ")
+	in.onCtrlC(t)
+	if w, h, err := term.GetSize(fd); err == nil {
 		t.SetSize(w, h)
 	}
-	if sw, ok := m.Stdout.(*switchWriter); ok {
-		prev := sw.set(t) // output goes through the terminal so raw mode renders newlines
+	if sw != nil {
+		prev := sw.set(t) // output goes through the editor: CRLF in raw mode, prompt redrawn below it
 		defer sw.set(prev)
 	}
-	for ctx.Err() == nil {
-		line, err := t.ReadLine()
-		if err == io.EOF {
-			return nil
+	if ew, ok := m.Stderr.(*switchWriter); ok {
+		prev := ew.set(t)
+		defer ew.set(prev)
+	}
+
+	type read struct {
+		line string
+		err  error
+	}
+	lines := make(chan read)
+	next := make(chan bool) // the previous line is answered: read the next one
+	go func() {
+		defer m.restoreOnPanic()
+		for {
+			line, err := t.ReadLine()
+			select {
+			case lines <- read{line, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || !<-next {
+				return
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("reading input: %w", err)
-		}
-		if answer(line) {
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(t) // leave the prompt line
 			return nil
+		case r := <-lines:
+			if r.err == io.EOF {
+				fmt.Fprintln(t)
+				return nil
+			}
+			if r.err != nil {
+				return fmt.Errorf("reading input: %w", r.err)
+			}
+			if answer(r.line) {
+				close(next)
+				return nil
+			}
+			next <- true
 		}
 	}
-	return nil
+}
+
+// restoreOnPanic puts the terminal back in its old mode when the calling
+// goroutine panics, then lets the panic continue. Every goroutine the
+// console starts defers it: a panic anywhere must not leave the shell raw.
+func (m *Main) restoreOnPanic() {
+	if r := recover(); r != nil {
+		if restore := m.restoreTerm.Load(); restore != nil {
+			(*restore)()
+		}
+		panic(r)
+	}
+}
+
+// ctrlC is a private-use rune the console maps Ctrl-C to: x/term's ReadLine
+// ends the input on Ctrl-C itself, while the console clears the line instead.
+const ctrlC = '\ue003'
+
+// ctrlCReader maps Ctrl-C to ctrlC, which the line editor hands to its
+// AutoCompleteCallback. Ctrl-C on a line with text clears it; Ctrl-C right
+// after another Ctrl-C on an empty line exits (by feeding the editor a
+// Ctrl-D, which ends an empty line). Each ctrlC ends the chunk returned by
+// Read, so the editor has handled it before the next Read looks at quit.
+type ctrlCReader struct {
+	r       io.Reader
+	pending []byte
+	armed   bool // the last key was Ctrl-C on an empty line
+	quit    bool
+}
+
+func (c *ctrlCReader) onCtrlC(t *term.Terminal) {
+	t.AutoCompleteCallback = func(line string, pos int, key rune) (string, int, bool) {
+		if key != ctrlC {
+			return line, pos, false
+		}
+		switch {
+		case line != "":
+			c.armed = true
+		case c.armed:
+			c.quit = true
+		default:
+			c.armed = true
+			fmt.Fprintln(t, "(Ctrl-C again, Ctrl-D or \"exit\" to quit)")
+		}
+		return "", 0, true
+	}
+}
+
+func (c *ctrlCReader) Read(p []byte) (int, error) {
+	if c.quit {
+		c.quit = false
+		p[0] = 4 // Ctrl-D on the now empty line: ReadLine returns io.EOF
+		return 1, nil
+	}
+	if len(c.pending) == 0 {
+		buf := make([]byte, len(p))
+		n, err := c.r.Read(buf)
+		if n == 0 {
+			return 0, err
+		}
+		c.pending = buf[:n]
+	}
+	i := bytes.IndexByte(c.pending, 3)
+	if i != 0 {
+		c.armed = false // a key other than Ctrl-C
+		if i < 0 {
+			i = len(c.pending)
+		}
+		n := copy(p, c.pending[:i])
+		c.pending = c.pending[n:]
+		return n, nil
+	}
+	if len(p) < utf8.UTFMax {
+		return 0, io.ErrShortBuffer
+	}
+	c.pending = c.pending[1:]
+	return utf8.EncodeRune(p, ctrlC), nil
 }
 
 // switchWriter is an io.Writer whose destination can change safely while
@@ -137,6 +271,12 @@ func (s *switchWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+func (s *switchWriter) get() io.Writer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w
 }
 
 func (s *switchWriter) set(w io.Writer) io.Writer {

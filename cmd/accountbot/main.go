@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones work on hosts without a zoneinfo database
@@ -60,6 +61,9 @@ type Main struct {
 	closed   bool
 	mu       sync.Mutex
 	listener net.Listener
+	// restoreTerm puts the terminal back in its old mode while the console
+	// has it raw; goroutines that panic call it (see restoreOnPanic).
+	restoreTerm atomic.Pointer[func()]
 }
 
 // NewMain returns a Main wired to the process's streams and clock.

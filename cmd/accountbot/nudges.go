@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -22,7 +23,7 @@ type consoleNotifier struct {
 func (c *consoleNotifier) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, key string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fmt.Fprintf(c.w, "\n── nudge to %s (%s) ──\n%s", to, key, bot.RenderText(m))
+	fmt.Fprintf(c.w, "\n── nudge to %s (%s) ──\n%s\n", to, key, strings.TrimRight(bot.RenderText(m), "\n"))
 	return nil
 }
 

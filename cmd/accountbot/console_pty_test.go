@@ -1,0 +1,260 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+// The console tests run the real binary on a pseudo-terminal, as a person
+// at a shell would: the line editor, raw mode and signals only exist there.
+
+var (
+	binDir   string // the test binary's temporary directory, removed by TestMain
+	buildBin sync.Once
+	binPath  string
+	binErr   error
+)
+
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "accountbot-test-bin")
+	if err != nil {
+		panic(err)
+	}
+	binDir = d
+	code := m.Run()
+	os.RemoveAll(d)
+	os.Exit(code)
+}
+
+// binary builds cmd/accountbot once per test run (only when a test needs it).
+func binary(t *testing.T) string {
+	t.Helper()
+	buildBin.Do(func() {
+		binPath = filepath.Join(binDir, "accountbot")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = err
+			binPath = string(out)
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("building accountbot: %v\n%s", binErr, binPath)
+	}
+	return binPath
+}
+
+// childEnv is a clean environment: no chat credentials, so serve opens the console.
+func childEnv() []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.TempDir(), "TERM=xterm", "TZ=UTC"}
+}
+
+// ptyProc is the binary running on a pseudo-terminal.
+type ptyProc struct {
+	t        *testing.T
+	cmd      *exec.Cmd
+	ptmx     *os.File // the terminal emulator's side: what the user types and sees
+	tty      *os.File // the program's terminal, kept open to read its settings
+	mu       sync.Mutex
+	out      bytes.Buffer
+	seen     int // output before this offset has been matched
+	done     chan struct{}
+	waitErr  error
+	original *unix.Termios
+}
+
+func startOnPTY(t *testing.T, args ...string) *ptyProc {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 160}); err != nil {
+		t.Fatal(err)
+	}
+	orig, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = childEnv()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &ptyProc{t: t, cmd: cmd, ptmx: ptmx, tty: tty, done: make(chan struct{}), original: orig}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			p.mu.Lock()
+			p.out.Write(buf[:n])
+			p.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			cmd.Process.Kill() // a hung console: the test has already failed
+			<-p.done
+		}
+		ptmx.Close()
+		tty.Close()
+	})
+	return p
+}
+
+func (p *ptyProc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// expect waits for want to appear in the output after what was last matched.
+func (p *ptyProc) expect(want string) {
+	p.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out := p.output()
+		if i := strings.Index(out[p.seen:], want); i >= 0 {
+			p.seen += i + len(want)
+			return
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("no %q within 15s; the terminal shows:\n%q", want, out[p.seen:])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (p *ptyProc) typ(s string) {
+	p.t.Helper()
+	if _, err := p.ptmx.Write([]byte(s)); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// exited checks the program ends within a few seconds, cleanly, and leaves
+// the terminal exactly as it found it.
+func (p *ptyProc) exited() {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		p.t.Fatalf("the console did not exit within 5s; the terminal shows:\n%q", p.output()[p.seen:])
+	}
+	if p.waitErr != nil {
+		p.t.Errorf("exit: %v; output:\n%s", p.waitErr, p.output())
+	}
+	now, err := unix.IoctlGetTermios(int(p.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if *now != *p.original {
+		p.t.Errorf("terminal settings not restored:\nbefore %+v\nafter  %+v", *p.original, *now)
+	}
+}
+
+const prompt = "accountbot> "
+
+// waitPrompt waits for the first prompt and checks the editor made the terminal raw.
+func (p *ptyProc) waitPrompt() {
+	p.t.Helper()
+	p.expect(prompt)
+	st, err := unix.IoctlGetTermios(int(p.tty.Fd()), unix.TCGETS)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if st.Lflag&unix.ECHO != 0 || st.Lflag&unix.ICANON != 0 {
+		p.t.Errorf("the console's line editor should have the terminal in raw mode: lflag %#x", st.Lflag)
+	}
+}
+
+func TestConsoleOnTerminal(t *testing.T) {
+	data := t.TempDir() // shared: the first run loads the demo book, the others reuse it
+	const answer = "Top 5 priority accounts — whole book"
+
+	t.Run("answers, history and exit", func(t *testing.T) {
+		p := startOnPTY(t, "--data", data, "console")
+		p.waitPrompt()
+		p.typ("portfolio top\r")
+		p.expect(answer)
+		p.expect(prompt)
+		p.typ("\x1b[A") // arrow up recalls the last line
+		p.expect("portfolio top")
+		p.typ("\r")
+		p.expect(answer)
+		p.expect(prompt)
+		p.typ("exit\r")
+		p.exited()
+	})
+	t.Run("Ctrl-D", func(t *testing.T) {
+		p := startOnPTY(t, "--data", data, "console")
+		p.waitPrompt()
+		p.typ("\x04")
+		p.exited()
+	})
+	t.Run("Ctrl-C clears the line, twice exits", func(t *testing.T) {
+		p := startOnPTY(t, "--data", data, "console")
+		p.waitPrompt()
+		p.typ("portfolio top")
+		p.expect("portfolio top")
+		p.typ("\x03") // clears the typed line; the console keeps running
+		p.typ("help\r")
+		p.expect("AccountBot commands")
+		p.expect(prompt)
+		if strings.Contains(p.output(), answer) {
+			t.Error("Ctrl-C must discard the line being typed, not run it")
+		}
+		p.typ("\x03")
+		p.expect("Ctrl-C again")
+		p.typ("\x03")
+		p.exited()
+	})
+	t.Run("SIGTERM while serving", func(t *testing.T) {
+		p := startOnPTY(t, "--data", data, "serve")
+		p.waitPrompt()
+		p.typ("portf") // a half-typed line must not stop the exit
+		p.expect("portf")
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		p.exited()
+	})
+}
+
+// TestConsolePipedStdin checks the console still reads plain lines when
+// stdin is not a terminal (scripts, CI).
+func TestConsolePipedStdin(t *testing.T) {
+	cmd := exec.Command(binary(t), "--data", t.TempDir(), "console")
+	cmd.Env = childEnv()
+	cmd.Stdin = strings.NewReader("portfolio top\nexit\nhelp\n")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("console: %v\n%s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "Top 5 priority accounts — whole book") || strings.Contains(out.String(), "AccountBot commands") {
+		t.Errorf("piped console output:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), prompt) {
+		t.Error("no prompt without a terminal")
+	}
+}
