@@ -38,7 +38,7 @@ func (m *Main) runTeamsManifest(ctx context.Context) error {
 			return domain.Errorf(domain.EINVALID, "Teams requires https URLs; got %q", u)
 		}
 	}
-	scopes := []string{"personal", "team", "groupchat"}
+	scopes := []string{"personal", "team", "groupChat"} // the schema's spelling: "groupchat" is refused on upload
 	commands := []map[string]string{
 		{"title": "help", "description": "What AccountBot can do"},
 		{"title": "portfolio top", "description": "Your accounts that most need you today"},
