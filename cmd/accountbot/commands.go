@@ -95,6 +95,15 @@ func (m *Main) runImport(ctx context.Context) error {
 		fmt.Fprintf(m.Stderr, "Nothing was imported: %d problem(s) in %d row(s). Fix them, or pass --skip-invalid to import the good rows.\n", len(res.Errors), res.Bad)
 		return exitErr{1}
 	}
+	if len(res.Errors) > 0 && len(res.Patches) == 0 {
+		// --skip-invalid with no good row: a script must see a failure.
+		report["imported"] = false
+		if *asJSON {
+			json.NewEncoder(m.Stdout).Encode(report)
+		}
+		fmt.Fprintf(m.Stderr, "Nothing was imported: no valid row (%d problem(s) in %d row(s)). Fix the rows listed above.\n", len(res.Errors), res.Bad)
+		return exitErr{1}
+	}
 	st, err := db.Apply(ctx, res.Patches)
 	if err != nil {
 		return fmt.Errorf("importing: %w", err)
