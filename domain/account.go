@@ -219,10 +219,22 @@ func (a *Account) Validate() []FieldError {
 	if !ValidID(a.ID) {
 		add("id", "must be 1-128 letters, digits or . _ : - starting with a letter or digit (got %q)", a.ID)
 	}
+	visible := func(field, s string) bool { // key parts: see HiddenRune
+		if m := hiddenMessage(s); m != "" {
+			add(field, "%s", m)
+			return false
+		}
+		return true
+	}
 	if strings.TrimSpace(a.Name) == "" {
 		add("name", "is required")
+	} else {
+		visible("name", a.Name)
 	}
-	if a.Owner != "" && !emailPattern.MatchString(a.Owner) {
+	for i, al := range a.Aliases {
+		visible(fmt.Sprintf("aliases[%d]", i), al)
+	}
+	if a.Owner != "" && visible("owner", a.Owner) && !emailPattern.MatchString(a.Owner) {
 		add("owner", "must be the CSM's e-mail address (got %q)", a.Owner)
 	}
 	if !currencyPat.MatchString(a.Currency) {
@@ -265,6 +277,8 @@ func (a *Account) Validate() []FieldError {
 	for i, s := range a.Stakeholders {
 		if strings.TrimSpace(s.Name) == "" {
 			add(fmt.Sprintf("stakeholders[%d].name", i), "is required")
+		} else {
+			visible(fmt.Sprintf("stakeholders[%d].name", i), s.Name)
 		}
 		if s.Function != "" && !KnownFunction(s.Function) {
 			add(fmt.Sprintf("stakeholders[%d].function", i), "unknown function %q (want one of %s)", s.Function, FunctionList())

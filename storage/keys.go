@@ -3,30 +3,36 @@
 // # Key schema
 //
 // Every key starts with a short table tag and '/'. Variable parts (ids,
-// e-mails, normalised names) are separated by a 0x00 byte, which none of
-// them may contain (account ids are validated; e-mails and names are
-// checked on write). Dates are domain.Date as a 4-byte big-endian unsigned
-// integer, so a prefix scan returns them in date order.
+// e-mails, normalised names, platform names and keys) are separated by a
+// 0x00 byte, which none of them may contain: account ids must match
+// domain.ValidID (letters, digits and . _ : -), and domain's account
+// validation refuses control and invisible formatting characters
+// (domain.HiddenRune) in owners, names and aliases, so nothing written
+// through Apply can carry one; SetSnooze, SetSettings and PutRef refuse them
+// in the user and key parts they are given (checkKeyPart). Dates are
+// domain.Date as a 4-byte big-endian unsigned integer, so a prefix scan
+// returns them in date order.
 //
-//	m/schema                          → uint32 BE schema version (see migrations.go)
+//	m/schema                          → uint32 BE schema version (schemaVersion and migrations in db.go)
 //	a/<id>                            → account record: JSON of domain.Account without usage and signals
 //	u/<id> 00 <date:4>                → usage snapshot: active_users u32 | usage u64 | tickets u32 (BE, 16 bytes)
-//	s/<id> 00 <date:4> <hash:8>       → signal: JSON {kind, note}; hash = FNV-64a of kind+note, so
+//	s/<id> 00 <date:4> <hash:8>       → signal: JSON {kind, note}; hash = FNV-64a of kind 00 note, so
 //	                                    re-importing the same signal writes the same key (idempotent)
 //	h/<id> 00 <date:4>                → score snapshot: JSON of domain.ScoreSnapshot (one per account per day)
 //	io/<owner> 00 <id>                → index: accounts by owner e-mail (empty value)
 //	ir/<date:4> <id>                  → index: accounts by renewal date (empty value)
-//	in/<normalised name> 00 <id>      → index: accounts by normalised name and each alias (empty value)
+//	in/<normalised name> 00 <id>      → index: accounts by domain.NormalizeName of the name and of each
+//	                                    alias (empty value)
 //
 // Index entries are written and deleted in the same transaction as the
 // account record they point to, so an index never names a missing account.
 //
 //	o/<id> 00 <date:4> <seq:8>        → logged outcome (JSON of domain.Outcome); seq = write time in ns
 //	p/<user e-mail> 00 snooze 00 <id> → snoozed until <date:4> (inclusive)
+//	p/<user e-mail> 00 settings       → JSON of domain.UserSettings (digest time, time zone, quiet hours)
 //	x/<platform> 00 <event id>        → inbound event de-duplication; a Badger TTL expires it
 //	l/<dedupe key>                    → nudge ledger: JSON of domain.LedgerEntry, synced on write, 120-day TTL;
 //	                                    dedupe keys are kind|…|recipient, e.g. digest|2026-11-23|ana@example.com
-//	p/<user e-mail> 00 settings       → JSON of domain.UserSettings (digest time, time zone, quiet hours)
 //	c/<platform> 00 <key>             → a platform's conversation reference (opaque JSON), keyed by
 //	                                    "email:<e-mail>", "user:<platform user id>", "conv:<id>" or "channel:<name>"
 package storage
@@ -50,6 +56,16 @@ var (
 	prefixRenewIdx = []byte("ir/")
 	prefixNameIdx  = []byte("in/")
 )
+
+// checkKeyPart refuses a variable key part holding the separator or any
+// other control or invisible character, which would let one key part run
+// into the next (see domain.HiddenRune).
+func checkKeyPart(what, s string) error {
+	if r, _, bad := domain.HiddenRune(s); bad {
+		return domain.Errorf(domain.EINVALID, "%s %q contains the control or invisible character U+%04X; remove it", what, s, r)
+	}
+	return nil
+}
 
 func join(parts ...[]byte) []byte {
 	n := 0

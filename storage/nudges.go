@@ -93,6 +93,9 @@ func (s *DB) Settings(ctx context.Context, user string) (domain.UserSettings, er
 
 // SetSettings stores a user's nudge settings.
 func (s *DB) SetSettings(ctx context.Context, user string, u domain.UserSettings) error {
+	if err := checkKeyPart("user", user); err != nil {
+		return err
+	}
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(settingsKey(user), mustJSON(u)) }); err != nil {
 		return fmt.Errorf("saving settings of %s: %w", user, err)
 	}

@@ -19,6 +19,9 @@ func snoozeKey(user, id string) []byte {
 
 // SetSnooze silences an account for a user until the given date (inclusive).
 func (s *DB) SetSnooze(ctx context.Context, user, id string, until domain.Date) error {
+	if err := errors.Join(checkKeyPart("user", user), checkKeyPart("account id", id)); err != nil {
+		return err
+	}
 	err := s.db.Update(func(txn *badger.Txn) error {
 		return txn.Set(snoozeKey(user, id), dateBytes(until))
 	})
@@ -129,6 +132,9 @@ func refKey(platform, key string) []byte {
 // key such as "email:ana@example.com" or "channel:renewals", synced, so
 // proactive messages still reach people after a restart.
 func (s *DB) PutRef(ctx context.Context, platform, key string, v []byte) error {
+	if err := errors.Join(checkKeyPart("platform", platform), checkKeyPart("conversation key", key)); err != nil {
+		return err
+	}
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(refKey(platform, key), v) }); err != nil {
 		return fmt.Errorf("saving conversation reference %s: %w", key, err)
 	}

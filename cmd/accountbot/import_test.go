@@ -27,3 +27,19 @@ func TestImportSkipInvalidAllBad(t *testing.T) {
 		t.Errorf("one good row: %+v", r)
 	}
 }
+
+// TestImportRefusesNULInOwner: the owner is part of a storage key (the
+// owner index), so a NUL in it must stop the row, naming row and field.
+func TestImportRefusesNULInOwner(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(t.TempDir(), "book.jsonl")
+	os.WriteFile(f, []byte(`{"id":"ok","name":"Ok Co","owner":"bo@example.com","arr":1000}`+"\n"+
+		`{"id":"ana1","name":"Ana Co","owner":"ana\u0000x@example.com","arr":1000}`+"\n"), 0o644)
+	r := run(t, nil, "", "--data", dir, "import", f)
+	if r.code != 1 || !strings.Contains(r.stderr, "book.jsonl:2: owner: contains the control character U+0000") {
+		t.Fatalf("NUL in owner: %+v", r)
+	}
+	if r = run(t, nil, "", "--data", dir, "ask", "portfolio owners"); strings.Contains(r.stdout, "ana") {
+		t.Errorf("the bad owner was stored: %s", r.stdout)
+	}
+}

@@ -221,6 +221,8 @@ func (im *Importer) csvPatch(kind string, r *csvRow) (domain.Patch, bool) {
 			Executive: r.bool("executive"), Champion: r.bool("champion"), LastContact: r.date("last_contact"), Left: r.date("left")}
 		if s.Name == "" {
 			r.fail("name", "is required")
+		} else if fe := domain.CheckVisible("name", s.Name); fe != nil {
+			r.fail("name", "%s", fe.Message)
 		}
 		if s.Function != "" && !domain.KnownFunction(s.Function) {
 			r.fail("function", "unknown function %q (want one of %s)", s.Function, domain.FunctionList())
@@ -255,6 +257,7 @@ func (im *Importer) csvPatch(kind string, r *csvRow) (domain.Patch, bool) {
 	}
 	// Convert even after a bad cell, so every problem of the row is reported.
 	p, ok := im.convert(r.file, r.line, &fa, func(field string) int {
+		field, _, _ = strings.Cut(field, "[") // aliases[1] is in the aliases column
 		if i, ok := r.cols[field]; ok {
 			_, c := r.cr.FieldPos(i)
 			return c
