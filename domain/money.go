@@ -33,56 +33,6 @@ func pow10(n int) int64 {
 	return p
 }
 
-// ParseMajor parses an amount written in major units ("750000", "1,250.50",
-// "-12.3") into minor units of currency. It refuses more decimals than the
-// currency has, so no amount is ever silently rounded.
-func ParseMajor(s, currency string) (int64, error) {
-	t := strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-	t = strings.ReplaceAll(t, "_", "")
-	if t == "" {
-		return 0, Errorf(EINVALID, "empty amount")
-	}
-	neg := false
-	if t[0] == '-' || t[0] == '+' {
-		neg = t[0] == '-'
-		t = t[1:]
-	}
-	whole, frac, hasFrac := strings.Cut(t, ".")
-	digits := MinorDigits(currency)
-	if hasFrac && len(frac) > digits {
-		return 0, Errorf(EINVALID, "amount %q has more than %d decimals for %s", s, digits, currency)
-	}
-	if whole == "" && frac == "" || !isDigits(whole) || !isDigits(frac) {
-		return 0, Errorf(EINVALID, "amount %q is not a number", s)
-	}
-	if whole == "" {
-		whole = "0"
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > (1<<62)/pow10(digits) {
-		return 0, Errorf(EINVALID, "amount %q is too large", s)
-	}
-	frac += strings.Repeat("0", digits-len(frac))
-	var f int64
-	if digits > 0 {
-		f, _ = strconv.ParseInt(frac, 10, 64)
-	}
-	v := w*pow10(digits) + f
-	if neg {
-		v = -v
-	}
-	return v, nil
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // MajorString renders minor units as a plain major-unit decimal ("1250.5"
 // is written "1250.50"); used for JSON numbers and files.
 func MajorString(minor int64, currency string) string {

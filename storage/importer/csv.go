@@ -230,14 +230,14 @@ func (im *Importer) csvPatch(kind string, r *csvRow) (domain.Patch, bool) {
 		return domain.Patch{ID: id, ReplaceStakeholders: true, Stakeholders: []domain.Stakeholder{s}}, r.ok
 	}
 	// accounts: reuse the JSON conversion so both formats mean the same.
-	fa := fileAccount{ID: r.str("id"), Name: r.str("name"), Owner: r.str("owner"), ARR: amount(r.str("arr")),
+	fa := fileAccount{ID: r.str("id"), Name: r.str("name"), Owner: r.str("owner"), ARR: textAmount(r.str("arr")),
 		Currency: r.str("currency"), Plan: r.str("plan"), ContractStart: r.str("contract_start"), RenewalDate: r.str("renewal_date"),
 		TermMonths: r.int("term_months"), SeatsPurchased: r.int("seats_purchased"), SeatsActive: r.int("seats_active"),
 		FeaturesAvailable: r.int("features_available"), FeaturesAdopted: r.int("features_adopted"),
 		BudgetConfirmed: r.bool("budget_confirmed"), CompanyGrowing: r.bool("company_growing"),
-		ExpansionPotential: amount(r.str("expansion_potential")),
-		HoursSavedPerWeek:  amount(r.str("hours_saved_per_week")), HoursSavedPerMonth: amount(r.str("hours_saved_per_month")),
-		HourlyRate: amount(r.str("hourly_rate"))}
+		ExpansionPotential: textAmount(r.str("expansion_potential")),
+		HoursSavedPerWeek:  textAmount(r.str("hours_saved_per_week")), HoursSavedPerMonth: textAmount(r.str("hours_saved_per_month")),
+		HourlyRate: textAmount(r.str("hourly_rate"))}
 	if s := r.str("aliases"); s != "" {
 		for _, a := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' }) {
 			if a = strings.TrimSpace(a); a != "" {

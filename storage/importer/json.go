@@ -71,13 +71,26 @@ type fileARRPoint struct {
 	Motion string `json:"motion"`
 }
 
-// amount is money in major units, written as a JSON number (120000.5) or
-// a string ("120,000.50"); it is parsed with the row's currency later.
-type amount string
+// amount is money in major units as written: a JSON number (120000.5) or
+// text (a CSV cell or a JSON string such as "$120,000.50"); it is parsed
+// with the row's currency later.
+type amount struct {
+	text   string
+	number bool // a JSON number, whose "." is always the decimal point
+}
+
+func textAmount(s string) amount { return amount{text: s} }
+
+func (a amount) parse(currency string) (int64, error) {
+	if a.number {
+		return domain.ParseMajorNumber(a.text, currency)
+	}
+	return domain.ParseMajor(a.text, currency)
+}
 
 func (a *amount) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
-		*a = ""
+		*a = amount{}
 		return nil
 	}
 	if len(b) > 0 && b[0] == '"' {
@@ -85,10 +98,10 @@ func (a *amount) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*a = amount(s)
+		*a = amount{text: s}
 		return nil
 	}
-	*a = amount(b)
+	*a = amount{text: string(b), number: true}
 	return nil
 }
 
@@ -222,10 +235,10 @@ func (im *Importer) convert(file string, line int, fa *fileAccount, colOf func(f
 		cur = im.opt.DefaultCurrency
 	}
 	money := func(field string, n amount) int64 {
-		if n == "" {
+		if n.text == "" {
 			return 0
 		}
-		v, err := domain.ParseMajor(string(n), cur)
+		v, err := n.parse(cur)
 		if err != nil {
 			bad(field, "%s", domain.ErrorMessage(err))
 		}
@@ -246,19 +259,19 @@ func (im *Importer) convert(file string, line int, fa *fileAccount, colOf func(f
 		SeatsPurchased: fa.SeatsPurchased, SeatsActive: fa.SeatsActive,
 		FeaturesAvailable: fa.FeaturesAvailable, FeaturesAdopted: fa.FeaturesAdopted,
 		Limits: fa.Limits, BudgetConfirmed: fa.BudgetConfirmed, CompanyGrowing: fa.CompanyGrowing}
-	if fa.ARR == "" {
+	if fa.ARR.text == "" {
 		bad("arr", "is required (annual recurring revenue in major units, e.g. 120000)")
 	}
 	a.ARR = money("arr", fa.ARR)
 	a.ExpansionPotential = money("expansion_potential", fa.ExpansionPotential)
 	a.HourlyRate = money("hourly_rate", fa.HourlyRate)
 	hours := func(field string, n amount) int64 {
-		if n == "" {
+		if n.text == "" {
 			return 0
 		}
-		v, err := domain.ParseMajor(string(n), "USD") // hundredths of an hour
+		v, err := n.parse("USD") // hundredths of an hour
 		if err != nil {
-			bad(field, "%q is not a number of hours (up to 2 decimals)", string(n))
+			bad(field, "%q is not a number of hours (up to 2 decimals)", n.text)
 		}
 		return v
 	}
