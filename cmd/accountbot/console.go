@@ -156,19 +156,30 @@ func (m *Main) interactive(ctx context.Context, f *os.File, answer func(string) 
 			case <-ctx.Done():
 				return
 			}
-			if err != nil || !<-next {
+			if err != nil {
+				return
+			}
+			select {
+			case more := <-next:
+				if !more {
+					return
+				}
+			case <-ctx.Done():
 				return
 			}
 		}
 	}()
+	// Leaving with the prompt on screen, end its line directly: the
+	// editor's Write would redraw the prompt below what it prints.
+	endLine := func() { io.WriteString(realOut, "\r\n") }
 	for {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintln(t) // leave the prompt line
+			endLine()
 			return nil
 		case r := <-lines:
 			if r.err == io.EOF {
-				fmt.Fprintln(t)
+				endLine()
 				return nil
 			}
 			if r.err != nil {
@@ -178,7 +189,11 @@ func (m *Main) interactive(ctx context.Context, f *os.File, answer func(string) 
 				close(next)
 				return nil
 			}
-			next <- true
+			select {
+			case next <- true:
+			case <-ctx.Done():
+				return nil
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,18 +96,7 @@ func startOnPTY(t *testing.T, args ...string) *ptyProc {
 		t.Fatal(err)
 	}
 	p := &ptyProc{t: t, cmd: cmd, ptmx: ptmx, tty: tty, done: make(chan struct{}), original: orig}
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := ptmx.Read(buf)
-			p.mu.Lock()
-			p.out.Write(buf[:n])
-			p.mu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
+	go p.collect()
 	go func() { p.waitErr = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		select {
@@ -119,6 +109,20 @@ func startOnPTY(t *testing.T, args ...string) *ptyProc {
 		tty.Close()
 	})
 	return p
+}
+
+// collect records everything the program writes to the terminal.
+func (p *ptyProc) collect() {
+	buf := make([]byte, 4096)
+	for {
+		n, err := p.ptmx.Read(buf)
+		p.mu.Lock()
+		p.out.Write(buf[:n])
+		p.mu.Unlock()
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (p *ptyProc) output() string {
@@ -163,6 +167,12 @@ func (p *ptyProc) exited() {
 	if p.waitErr != nil {
 		p.t.Errorf("exit: %v; output:\n%s", p.waitErr, p.output())
 	}
+	p.restored()
+}
+
+// restored checks the terminal settings are what they were before.
+func (p *ptyProc) restored() {
+	p.t.Helper()
 	now, err := unix.IoctlGetTermios(int(p.tty.Fd()), unix.TCGETS)
 	if err != nil {
 		p.t.Fatal(err)
@@ -257,4 +267,68 @@ func TestConsolePipedStdin(t *testing.T) {
 	if strings.Contains(out.String(), prompt) {
 		t.Error("no prompt without a terminal")
 	}
+}
+
+// inProcessConsole runs Main.interactive on a pseudo-terminal inside the
+// test, so the test can print as the nudge scheduler does, or panic.
+func inProcessConsole(t *testing.T, answer func(string) bool) (*ptyProc, *Main, chan any) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 160})
+	orig, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &ptyProc{t: t, ptmx: ptmx, tty: tty, original: orig}
+	go p.collect()
+	m := NewMain()
+	m.Stdout, m.Stderr = &switchWriter{w: tty}, &switchWriter{w: tty}
+	ended := make(chan any, 1) // the console's error, or what it panicked with
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ended <- r
+			}
+		}()
+		ended <- m.interactive(t.Context(), tty, answer)
+	}()
+	return p, m, ended
+}
+
+// TestConsoleNudgeAbovePrompt: text printed while a line is being typed
+// (a nudge) appears above the prompt, and the typed line survives whole.
+func TestConsoleNudgeAbovePrompt(t *testing.T) {
+	lines := make(chan string, 4)
+	p, m, ended := inProcessConsole(t, func(l string) bool { lines <- l; return l == "exit" })
+	p.waitPrompt()
+	p.typ("portf")
+	p.expect("portf")
+	go fmt.Fprintln(m.Stdout, "── nudge: renewal in 30 days") // as the scheduler prints, from its own goroutine
+	p.expect("── nudge: renewal in 30 days\r\n" + prompt + "portf")
+	p.typ("olio top\r")
+	if l := <-lines; l != "portfolio top" {
+		t.Errorf("the typed line came back as %q", l)
+	}
+	p.typ("exit\r")
+	<-lines
+	if err := <-ended; err != nil {
+		t.Errorf("console: %v", err)
+	}
+	p.restored()
+}
+
+// TestConsolePanicRestoresTerminal: a panic while answering still puts the
+// terminal back before the crash report.
+func TestConsolePanicRestoresTerminal(t *testing.T) {
+	p, _, ended := inProcessConsole(t, func(string) bool { panic("boom") })
+	p.waitPrompt()
+	p.typ("help\r")
+	if r := <-ended; r != "boom" {
+		t.Fatalf("want the panic to go on, got %v", r)
+	}
+	p.restored()
 }
