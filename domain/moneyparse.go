@@ -128,14 +128,14 @@ func currencyMarker(t string, end bool) (marker, rest string, ok bool) {
 		if end {
 			code, rest, next = t[len(t)-3:], t[:len(t)-3], t[len(t)-4]
 		}
-		if isLetters(code) && !isLetters(string(next)) {
+		if isLetters(code) && !isLetters([]byte{next}) {
 			return strings.ToUpper(code), rest, true
 		}
 	}
 	return "", t, false
 }
 
-func isLetters(s string) bool {
+func isLetters[T string | []byte](s T) bool {
 	for i := range len(s) {
 		if c := s[i] | 0x20; c < 'a' || c > 'z' {
 			return false

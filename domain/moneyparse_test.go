@@ -98,3 +98,22 @@ func TestParseMajorNumber(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseMajor: no input panics, and an accepted amount written back as
+// a plain decimal parses to the same value.
+func FuzzParseMajor(f *testing.F) {
+	for _, s := range []string{"$120,000", "€ 18.000", "18.000,50 €", "120000 USD", "-£12.30", "1'000.50", ".5", "kr 1 250", "US$-1", "1.2.3,4"} {
+		f.Add(s, "EUR")
+		f.Add(s, "USD")
+	}
+	f.Fuzz(func(t *testing.T, s, cur string) {
+		v, err := ParseMajor(s, cur)
+		if err != nil {
+			return
+		}
+		back, err := ParseMajorNumber(MajorString(v, cur), cur)
+		if err != nil || back != v {
+			t.Fatalf("ParseMajor(%q, %q) = %d, but %q parses to %d, %v", s, cur, v, MajorString(v, cur), back, err)
+		}
+	})
+}
