@@ -16,6 +16,7 @@ type Config struct {
 	Renewal    RenewalConfig    `yaml:"renewal" json:"renewal"`
 	Triggers   TriggerConfig    `yaml:"triggers" json:"triggers"`
 	Allocation AllocationConfig `yaml:"allocation" json:"allocation"`
+	Access     AccessConfig     `yaml:"access" json:"access"` // roles and audit retention (access.go)
 }
 
 // HealthConfig: the three-dimensional health score.
@@ -159,6 +160,7 @@ func DefaultConfig() Config {
 			},
 		},
 		Allocation: AllocationConfig{Weights: [3]float64{12, 3, 1}, HoursPerWeek: 40},
+		Access:     DefaultAccessConfig(),
 	}
 }
 
@@ -241,6 +243,7 @@ func (c Config) Validate() error {
 	check(a.Weights[0]+a.Weights[1]+a.Weights[2] > 0, "allocation.weights", "at least one weight must be positive")
 	check(a.HoursPerWeek > 0 && a.HoursPerWeek <= 168, "allocation.hours_per_week", "must be between 0 and 168")
 	check(c.Priority.TopN >= 1 && c.Priority.TopN <= 50, "priority.top_n", "must be 1 to 50, got %d", c.Priority.TopN)
+	c.Access.validate(check)
 
 	if len(bad) > 0 {
 		return Errorf(EINVALID, "invalid configuration: %s", strings.Join(bad, "; "))
