@@ -35,6 +35,18 @@
 //	                                    dedupe keys are kind|…|recipient, e.g. digest|2026-11-23|ana@example.com
 //	c/<platform> 00 <key>             → a platform's conversation reference (opaque JSON), keyed by
 //	                                    "email:<e-mail>", "user:<platform user id>", "conv:<id>" or "channel:<name>"
+//	                                    (legacy: replaced by r/ below; MigrateLegacyRefs moves and deletes them)
+//	r/<platform> 00 ch 00 <tenant> 00 <team> 00 <channel id>            → channel reference: JSON {name, ref}
+//	r/<platform> 00 cn 00 <tenant> 00 <name> 00 <team> 00 <channel id>  → index: channel by normalised name within a tenant (empty value)
+//	r/<platform> 00 pu 00 <tenant> 00 <user id>                         → person reference: JSON {email, ref}
+//	r/<platform> 00 pe 00 <e-mail>                                      → JSON {Tenant, User}: written only for the home tenant
+//	i/<platform>                      → JSON of domain.Installation: the learned workspace or tenant (synced)
+//	w/<write id>                      → a user write's id (e.g. slack|view|V123), written in the write's own
+//	                                    transaction; a Badger TTL (WriteIDTTL, 48 h) expires it
+//	au/<ns:8> <seq:4>                 → audit record: JSON of domain.AuditEntry; ns = its time, big-endian
+//	aw/<e-mail> 00 <ns:8> <seq:4>     → index: audit records by e-mail (empty value)
+//	aa/<account id> 00 <ns:8> <seq:4> → index: audit records by account (empty value); PruneAudit deletes
+//	                                    records with their index entries, nothing else ever does
 package storage
 
 import (
