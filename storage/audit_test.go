@@ -119,7 +119,10 @@ func TestRunAuditPruning(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { db.RunAuditPruning(ctx, time.Hour, 400*24*time.Hour, func() time.Time { return now }); close(done) }()
+	go func() {
+		db.RunAuditPruning(ctx, time.Hour, 400*24*time.Hour, func() time.Time { return now })
+		close(done)
+	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		got, _ := db.Audit(context.Background(), AuditQuery{})
