@@ -113,6 +113,7 @@ Commands:
   backup FILE           write a backup of the store
   restore FILE          load a backup into an empty store (--replace to overwrite)
   config                print the effective configuration as YAML (all defaults included)
+  audit                 print the audit log (--since YYYY-MM-DD, --who EMAIL, --account ID, --json)
   version               print the version
 
 Global flags (before the command):
@@ -181,6 +182,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.runBackup(ctx)
 	case "restore":
 		return m.runRestore(ctx)
+	case "audit":
+		return m.runAudit(ctx)
 	case "config":
 		s, err := dumpConfig(m.Config)
 		if err == nil {
