@@ -1,0 +1,74 @@
+package main
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	bs "github.com/accountbot/accountbot/bot/slack"
+	"github.com/accountbot/accountbot/bot/teams"
+	"github.com/accountbot/accountbot/domain"
+)
+
+// Installation binding from the environment. Unset: serve learns the
+// first workspace or tenant it is used from and refuses the others.
+
+var (
+	slackTeamID       = regexp.MustCompile(`^T[A-Z0-9]{2,}$`)
+	slackEnterpriseID = regexp.MustCompile(`^E[A-Z0-9]{2,}$`)
+	slackAppID        = regexp.MustCompile(`^A[A-Z0-9]{2,}$`)
+	tenantID          = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// slackBinding reads SLACK_TEAM_IDS, SLACK_ENTERPRISE_IDS and
+// SLACK_API_APP_ID (comma-separated).
+func (m *Main) slackBinding() (bs.BindingConfig, error) {
+	var c bs.BindingConfig
+	var err error
+	if c.TeamIDs, err = envIDs(m.Getenv, "SLACK_TEAM_IDS", slackTeamID, "a Slack workspace id (T…)"); err != nil {
+		return c, err
+	}
+	if c.EnterpriseIDs, err = envIDs(m.Getenv, "SLACK_ENTERPRISE_IDS", slackEnterpriseID, "an Enterprise Grid org id (E…)"); err != nil {
+		return c, err
+	}
+	c.APIAppIDs, err = envIDs(m.Getenv, "SLACK_API_APP_ID", slackAppID, "a Slack app id (A…, Basic Information → App ID)")
+	return c, err
+}
+
+// teamsBinding reads MICROSOFT_TENANT_IDS (comma-separated); a
+// single-tenant bot's MICROSOFT_APP_TENANT_ID is its home tenant otherwise.
+func (m *Main) teamsBinding() (teams.BindingConfig, error) {
+	ids, err := envIDs(m.Getenv, "MICROSOFT_TENANT_IDS", tenantID, "an Entra tenant id (a GUID)")
+	if err != nil {
+		return teams.BindingConfig{}, err
+	}
+	if len(ids) == 0 {
+		if ids, err = envIDs(m.Getenv, "MICROSOFT_APP_TENANT_ID", tenantID, "an Entra tenant id (a GUID)"); err != nil {
+			return teams.BindingConfig{}, err
+		}
+	}
+	for i := range ids {
+		ids[i] = strings.ToLower(ids[i])
+	}
+	return teams.BindingConfig{TenantIDs: ids}, nil
+}
+
+func envIDs(getenv func(string) string, key string, pat *regexp.Regexp, what string) ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(getenv(key), ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !pat.MatchString(f) {
+			return nil, domain.Errorf(domain.EINVALID, "%s: %q is not %s", key, f, what)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// auditRetention is how long audit records are kept (rules.access).
+func (m *Main) auditRetention() time.Duration {
+	return time.Duration(m.Config.Rules.Access.AuditRetentionDays) * 24 * time.Hour
+}
