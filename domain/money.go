@@ -67,7 +67,11 @@ func (m Money) Format() string {
 	return decorate(s, m.Currency, neg)
 }
 
-// Short renders money compactly for fields and lists: "$750K", "£1.2M".
+// Short renders money compactly for fields and lists: "$750K", "$2.25M",
+// "£10.3K". It keeps at least three significant figures, so $2,250,000 is
+// "$2.25M" (not "$2.2M") and $672,345 is "$672K"; trailing zeros are dropped
+// only when the short form is exact ("$1.2M" is exactly $1,200,000, while
+// $1,200,400 shows as "$1.20M"). Amounts under 1,000 use Format.
 func (m Money) Short() string {
 	p := pow10(MinorDigits(m.Currency))
 	v := m.Minor / p
@@ -75,16 +79,44 @@ func (m Money) Short() string {
 	if neg {
 		v = -v
 	}
-	var s string
-	switch {
-	case v >= 1_000_000:
-		s = trimZero(fmt.Sprintf("%.1f", float64(v)/1e6)) + "M" // display only
-	case v >= 1_000:
-		s = trimZero(fmt.Sprintf("%.1f", float64(v)/1e3)) + "K" // display only
-	default:
+	if v < 1_000 {
 		return m.Format()
 	}
-	return decorate(s, m.Currency, neg)
+	units := []struct {
+		div    int64
+		suffix string
+	}{{1_000, "K"}, {1_000_000, "M"}, {1_000_000_000, "B"}}
+	i := 0
+	for i < len(units)-1 && v >= units[i+1].div {
+		i++
+	}
+	for {
+		u := units[i]
+		dec := 0
+		switch q := v / u.div; {
+		case q < 10:
+			dec = 2
+		case q < 100:
+			dec = 1
+		}
+		scaled := MulDiv(v, pow10(dec), u.div) // rounded half away from zero
+		if scaled >= 1000*pow10(dec) && i < len(units)-1 {
+			i++ // 999,999 rounds to 1000K: say 1M
+			continue
+		}
+		whole, frac := scaled/pow10(dec), scaled%pow10(dec)
+		s := strconv.FormatInt(whole, 10)
+		if dec > 0 {
+			f := fmt.Sprintf("%0*d", dec, frac)
+			if exact := scaled*u.div == v*pow10(dec); exact {
+				f = strings.TrimRight(f, "0")
+			}
+			if f != "" {
+				s += "." + f
+			}
+		}
+		return decorate(s+u.suffix, m.Currency, neg)
+	}
 }
 
 // decorate adds the currency (symbol before, or code after) and the sign.
@@ -99,8 +131,6 @@ func decorate(s, currency string, neg bool) string {
 	}
 	return s
 }
-
-func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
 
 func groupThousands(v int64) string {
 	s := strconv.FormatInt(v, 10)

@@ -42,6 +42,16 @@ func TestMoneyFormat(t *testing.T) {
 		{Money{-5050, "EUR"}, "-€50.50", "-€50.50"},
 		{Money{120_000, "CHF"}, "1,200 CHF", "1.2K CHF"},
 		{Money{5000, "JPY"}, "¥5,000", "¥5K"},
+		// At least three significant figures: the seed's 3 × $750K.
+		{Money{225_000_000, "USD"}, "$2,250,000", "$2.25M"},
+		{Money{67_234_500, "USD"}, "$672,345", "$672K"},
+		{Money{120_040_000, "USD"}, "$1,200,400", "$1.20M"},
+		{Money{1_234_500, "USD"}, "$12,345", "$12.3K"},
+		{Money{99_999_900, "USD"}, "$999,999", "$1.00M"},
+		{Money{270_000_000, "USD"}, "$2,700,000", "$2.7M"},
+		{Money{32_640_000, "USD"}, "$326,400", "$326K"},
+		{Money{-225_000_000, "USD"}, "-$2,250,000", "-$2.25M"},
+		{Money{450_000_000_000, "USD"}, "$4,500,000,000", "$4.5B"},
 	}
 	for _, tt := range tests {
 		if got := tt.m.Format(); got != tt.full {
