@@ -84,6 +84,14 @@ type Account struct {
 	HoursSavedPerWeek  int64 `json:"hours_saved_per_week_centi,omitempty"`
 	HoursSavedPerMonth int64 `json:"hours_saved_per_month_centi,omitempty"`
 	HourlyRate         int64 `json:"hourly_rate_minor,omitempty"`
+	// Value realised to date and value projected at full adoption (annual,
+	// minor units), kept apart so the seed's "133% now → 287% at full
+	// adoption" can be said. Either may instead come from hours saved (the
+	// fields above for now; the two below at full adoption) × hourly rate.
+	ValueDelivered              int64 `json:"value_delivered_minor,omitempty"`
+	ValueAtFullAdoption         int64 `json:"value_at_full_adoption_minor,omitempty"`
+	HoursAtFullAdoptionPerWeek  int64 `json:"hours_at_full_adoption_per_week_centi,omitempty"`
+	HoursAtFullAdoptionPerMonth int64 `json:"hours_at_full_adoption_per_month_centi,omitempty"`
 }
 
 // PlanLimit is a metered limit of the plan (API calls, storage, agents…).
@@ -248,6 +256,9 @@ func (a *Account) Validate() []FieldError {
 	}
 	if a.HoursSavedPerWeek < 0 || a.HoursSavedPerMonth < 0 || a.HourlyRate < 0 {
 		add("roi", "hours saved and hourly rate must not be negative")
+	}
+	if a.ValueDelivered < 0 || a.ValueAtFullAdoption < 0 || a.HoursAtFullAdoptionPerWeek < 0 || a.HoursAtFullAdoptionPerMonth < 0 {
+		add("value_delivered", "value delivered, value at full adoption and hours at full adoption must not be negative")
 	}
 	if a.TermMonths < 0 || a.TermMonths > 120 {
 		add("term_months", "must be between 0 and 120 (got %d)", a.TermMonths)

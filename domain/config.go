@@ -50,12 +50,16 @@ type HealthConfig struct {
 	TicketsHighCount     int     `yaml:"tickets_high_count" json:"tickets_high_count"`
 	TicketsSpikeRatio    float64 `yaml:"tickets_spike_ratio" json:"tickets_spike_ratio"`
 	TicketsSpikeMinCount int     `yaml:"tickets_spike_min_count" json:"tickets_spike_min_count"`
-	ChampionLeftPoints   int     `yaml:"champion_left_points" json:"champion_left_points"`
-	CompetitorPoints     int     `yaml:"competitor_points" json:"competitor_points"`
-	SignalRecencyDays    int     `yaml:"signal_recency_days" json:"signal_recency_days"`
-	RiskLowMin           int     `yaml:"risk_low_min" json:"risk_low_min"`       // -10: 0..-10 is low risk
-	RiskMediumMin        int     `yaml:"risk_medium_min" json:"risk_medium_min"` // -20: -11..-20 is medium
-	HiringSignalDays     int     `yaml:"hiring_signal_days" json:"hiring_signal_days"`
+	// A ticket trend (spike or "rising") needs the windows before the
+	// latest one to cover at least this many days (ours).
+	TicketsMinHistoryDays int     `yaml:"tickets_min_history_days" json:"tickets_min_history_days"`
+	TicketsRisingRatio    float64 `yaml:"tickets_rising_ratio" json:"tickets_rising_ratio"`
+	ChampionLeftPoints    int     `yaml:"champion_left_points" json:"champion_left_points"`
+	CompetitorPoints      int     `yaml:"competitor_points" json:"competitor_points"`
+	SignalRecencyDays     int     `yaml:"signal_recency_days" json:"signal_recency_days"`
+	RiskLowMin            int     `yaml:"risk_low_min" json:"risk_low_min"`       // -10: 0..-10 is low risk
+	RiskMediumMin         int     `yaml:"risk_medium_min" json:"risk_medium_min"` // -20: -11..-20 is medium
+	HiringSignalDays      int     `yaml:"hiring_signal_days" json:"hiring_signal_days"`
 }
 
 // PriorityConfig: how the combined score maps to an action priority.
@@ -133,6 +137,7 @@ func DefaultConfig() Config {
 			PotentialHighMin: 20, PotentialMediumMin: 10,
 			UsageDeclinePoints: 15, UsageDeclineWindow: 90, UsageDeclineMinPct: 20,
 			TicketsPoints: 10, TicketsWindow: 30, TicketsHighCount: 20, TicketsSpikeRatio: 2, TicketsSpikeMinCount: 5,
+			TicketsMinHistoryDays: 60, TicketsRisingRatio: 1.25,
 			ChampionLeftPoints: 10, CompetitorPoints: 5, SignalRecencyDays: 90,
 			RiskLowMin: -10, RiskMediumMin: -20, HiringSignalDays: 180,
 		},
@@ -199,6 +204,8 @@ func (c Config) Validate() error {
 	check(h.TicketsHighCount >= 1, "health.tickets_high_count", "must be at least 1, got %d", h.TicketsHighCount)
 	check(h.TicketsSpikeRatio >= 1, "health.tickets_spike_ratio", "must be at least 1, got %g", h.TicketsSpikeRatio)
 	check(h.TicketsSpikeMinCount >= 0, "health.tickets_spike_min_count", "must not be negative")
+	check(h.TicketsMinHistoryDays >= 1 && h.TicketsMinHistoryDays <= 3*h.TicketsWindow, "health.tickets_min_history_days", "must be 1 to 3 × tickets_window_days (%d), got %d", 3*h.TicketsWindow, h.TicketsMinHistoryDays)
+	check(h.TicketsRisingRatio >= 1, "health.tickets_rising_ratio", "must be at least 1, got %g", h.TicketsRisingRatio)
 
 	t := c.Tiers
 	check(t.Tier2MinARR > 0 && t.Tier1MinARR > t.Tier2MinARR, "tiers.tier1_min_arr", "must be above tier2_min_arr (%d) which must be positive; got %d", t.Tier2MinARR, t.Tier1MinARR)

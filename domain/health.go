@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -181,25 +182,98 @@ func (a *Account) TicketsIn(from, to Date) (sum int, n int) {
 	return sum, n
 }
 
-func highTickets(a *Account, today Date, cfg HealthConfig) (bool, string) {
-	w := cfg.TicketsWindow
-	recent, n := a.TicketsIn(today.AddDays(-w), today)
-	if n == 0 {
-		return false, fmt.Sprintf("no support data in the last %d days", w)
-	}
-	if recent >= cfg.TicketsHighCount {
-		return true, fmt.Sprintf("%d tickets in the last %d days (high from %d)", recent, w, cfg.TicketsHighCount)
-	}
-	prior, pn := a.TicketsIn(today.AddDays(-4*w), today.AddDays(-w))
-	if pn > 0 {
-		baseline := float64(prior) / 3
-		if recent >= cfg.TicketsSpikeMinCount && baseline > 0 && float64(recent) >= cfg.TicketsSpikeRatio*baseline {
-			return true, fmt.Sprintf("%d tickets in the last %d days, %.1f× the average of the %d days before (%.1f)",
-				recent, w, float64(recent)/baseline, 3*w, baseline)
+// TicketSpan sums the tickets of the snapshots dated in (from, to] and the
+// days they cover. A snapshot's tickets were opened since the snapshot
+// before it, so each covers the interval back to its predecessor; the first
+// snapshot's interval is unknown and is left out. Comparing tickets per day
+// of covered time keeps a flat weekly count flat, whichever weekday a
+// window starts on.
+func (a *Account) TicketSpan(from, to Date) (tickets, days int) {
+	for i := 1; i < len(a.Usage); i++ {
+		s := a.Usage[i]
+		if s.Date > from && s.Date <= to {
+			tickets += s.Tickets
+			days += a.Usage[i-1].Date.DaysUntil(s.Date)
 		}
 	}
-	return false, fmt.Sprintf("%d tickets in the last %d days", recent, w)
+	return tickets, days
 }
+
+// TicketTrend compares the latest window of support tickets with the up to
+// three windows before it, aligned on the latest snapshot (not on today).
+type TicketTrend struct {
+	End                 Date // the latest snapshot on or before today
+	Recent, RecentDays  int
+	Prior, PriorDays    int
+	EnoughHistory       bool // the prior windows cover at least tickets_min_history_days
+	RecentPerWeek       float64
+	PriorPerWeek        float64
+	RecentInWindowCount int // the recent rate scaled to one window, for the absolute threshold
+}
+
+// Ratio is the recent weekly rate over the prior one (0 when there is no prior rate).
+func (t TicketTrend) Ratio() float64 {
+	if t.PriorPerWeek <= 0 {
+		return 0
+	}
+	return t.RecentPerWeek / t.PriorPerWeek
+}
+
+// Tickets computes the ticket trend of a on today.
+func Tickets(a *Account, today Date, cfg HealthConfig) (TicketTrend, bool) {
+	last, ok := a.SnapshotAt(today)
+	w := cfg.TicketsWindow
+	if !ok || last.Date <= today.AddDays(-w) {
+		return TicketTrend{}, false
+	}
+	t := TicketTrend{End: last.Date}
+	t.Recent, t.RecentDays = a.TicketSpan(last.Date.AddDays(-w), last.Date)
+	if t.RecentDays == 0 {
+		return t, false
+	}
+	t.Prior, t.PriorDays = a.TicketSpan(last.Date.AddDays(-4*w), last.Date.AddDays(-w))
+	t.EnoughHistory = t.PriorDays >= cfg.TicketsMinHistoryDays
+	t.RecentPerWeek = float64(t.Recent) * 7 / float64(t.RecentDays)
+	t.RecentInWindowCount = int(math.Round(float64(t.Recent) * float64(w) / float64(t.RecentDays)))
+	if t.PriorDays > 0 {
+		t.PriorPerWeek = float64(t.Prior) * 7 / float64(t.PriorDays)
+	}
+	return t, true
+}
+
+// Rising reports whether tickets are rising: enough history, and the recent
+// weekly rate at least tickets_rising_ratio × the prior one (or any tickets
+// after none).
+func (t TicketTrend) Rising(cfg HealthConfig) bool {
+	if !t.EnoughHistory || t.Recent == 0 {
+		return false
+	}
+	return t.PriorPerWeek == 0 || t.RecentPerWeek >= cfg.TicketsRisingRatio*t.PriorPerWeek
+}
+
+func highTickets(a *Account, today Date, cfg HealthConfig) (bool, string) {
+	w := cfg.TicketsWindow
+	t, ok := Tickets(a, today, cfg)
+	if !ok {
+		return false, fmt.Sprintf("no support data in the last %d days", w)
+	}
+	if t.RecentInWindowCount >= cfg.TicketsHighCount {
+		return true, fmt.Sprintf("%d tickets in the %d days to %s (%s a week; high from %d per %d days)",
+			t.Recent, t.RecentDays, t.End, oneDecimal(t.RecentPerWeek), cfg.TicketsHighCount, w)
+	}
+	if !t.EnoughHistory {
+		return false, fmt.Sprintf("%d tickets in the %d days to %s; not enough history for a trend (%d of %d days before)",
+			t.Recent, t.RecentDays, t.End, t.PriorDays, cfg.TicketsMinHistoryDays)
+	}
+	if t.Recent >= cfg.TicketsSpikeMinCount && t.PriorPerWeek > 0 && t.Ratio() >= cfg.TicketsSpikeRatio {
+		return true, fmt.Sprintf("%d tickets in the %d days to %s, %s a week: %s× the %s a week of the %d days before",
+			t.Recent, t.RecentDays, t.End, oneDecimal(t.RecentPerWeek), oneDecimal(t.Ratio()), oneDecimal(t.PriorPerWeek), t.PriorDays)
+	}
+	return false, fmt.Sprintf("%d tickets in the %d days to %s (%s a week; %s a week before)",
+		t.Recent, t.RecentDays, t.End, oneDecimal(t.RecentPerWeek), oneDecimal(t.PriorPerWeek))
+}
+
+func oneDecimal(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
 func championLeft(a *Account, today Date, recency int) (bool, string) {
 	var left *Stakeholder

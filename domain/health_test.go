@@ -63,14 +63,22 @@ func TestHealthRules(t *testing.T) {
 		{"usage down 41% over 90 days", func(a *Account) { a.Usage = weekly(today, 14, 100, 100, 10000, 5900, 0) }, "usage_decline", true, -15, "usage 41% below 90 days ago"},
 		{"usage down exactly 20% counts (20%+)", func(a *Account) { a.Usage = weekly(today, 14, 100, 100, 10000, 8000, 0) }, "usage_decline", true, -15, "20% below"},
 		{"usage down 19%", func(a *Account) { a.Usage = weekly(today, 14, 100, 100, 10000, 8100, 0) }, "usage_decline", false, 0, "19% below"},
-		{"20 tickets in 30 days (5 weekly readings) is high", func(a *Account) { a.Usage = weekly(today, 14, 1, 1, 1, 1, 4) }, "high_tickets", true, -10, "20 tickets"},
-		{"15 tickets steady is not high", func(a *Account) { a.Usage = weekly(today, 14, 1, 1, 1, 1, 3) }, "high_tickets", false, 0, "15 tickets"},
+		// 5 a week is 21.4 per 30 days whatever the weekday; 4 a week (17.1) is not high,
+		// although five weekly readings can fall inside a 30-day window.
+		{"5 tickets a week is high", func(a *Account) { a.Usage = weekly(today, 17, 1, 1, 1, 1, 5) }, "high_tickets", true, -10, "25 tickets in the 35 days"},
+		{"4 tickets a week is not high", func(a *Account) { a.Usage = weekly(today, 17, 1, 1, 1, 1, 4) }, "high_tickets", false, 0, "20 tickets in the 35 days"},
 		{"ticket spike 2x baseline", func(a *Account) {
-			a.Usage = weekly(today, 14, 1, 1, 1, 1, 1)
-			for i := 10; i < 14; i++ {
+			a.Usage = weekly(today, 17, 1, 1, 1, 1, 1)
+			for i := 13; i < 17; i++ {
 				a.Usage[i].Tickets = 3
 			}
-		}, "high_tickets", true, -10, "× the average"},
+		}, "high_tickets", true, -10, "2.6× the 1.0 a week"},
+		{"a spike with 8 weeks of history is no trend", func(a *Account) {
+			a.Usage = weekly(today, 8, 1, 1, 1, 1, 0)
+			for i := 4; i < 8; i++ {
+				a.Usage[i].Tickets = 4
+			}
+		}, "high_tickets", false, 0, "not enough history"},
 		{"champion left 30 days ago", func(a *Account) {
 			a.Stakeholders = []Stakeholder{{Name: "Dana", Role: "Ops lead", Champion: true, Left: today.AddDays(-30)}, {Name: "Eve", Champion: true}}
 		}, "champion_left", true, -10, "Dana (Ops lead) left"},
@@ -135,5 +143,38 @@ func TestConfigChangesPoints(t *testing.T) {
 	a.BudgetConfirmed = true
 	if h := ScoreHealth(a, today, cfg); reasonOf(t, h, "budget").Points != 7 {
 		t.Error("configured points not used")
+	}
+}
+
+// A flat 2 tickets a week is never "rising" nor a spike, whichever weekday
+// the windows start on; the readiness indicator stays green.
+func TestFlatTicketsNeverRising(t *testing.T) {
+	cfg := DefaultConfig()
+	for off := range 7 {
+		day := today.AddDays(off)
+		a := baseAccount()
+		a.Usage = weekly(today, 52, 10, 10, 100, 100, 2)
+		h := ScoreHealth(a, day, cfg.Health)
+		if r := reasonOf(t, h, "high_tickets"); r.Met {
+			t.Errorf("day +%d: flat tickets met high_tickets: %s", off, r.Evidence)
+		}
+		tt, ok := Tickets(a, day, cfg.Health)
+		if !ok || tt.Rising(cfg.Health) || tt.RecentPerWeek != 2 || tt.PriorPerWeek != 2 {
+			t.Errorf("day +%d: trend %+v", off, tt)
+		}
+		r := AssessRenewal(a, h, 1, day, cfg)
+		if r.Indicators[1].Status != Green {
+			t.Errorf("day +%d: tickets indicator %s: %s", off, r.Indicators[1].Status, r.Indicators[1].Evidence)
+		}
+	}
+	// With 6 to 8 weeks of history, no ratio is claimed at all.
+	for weeks := 6; weeks <= 8; weeks++ {
+		a := baseAccount()
+		a.Usage = weekly(today, weeks, 10, 10, 100, 100, 0)
+		a.Usage[len(a.Usage)-1].Tickets = 15
+		h := ScoreHealth(a, today, cfg.Health)
+		if r := reasonOf(t, h, "high_tickets"); r.Met || strings.Contains(r.Evidence, "×") {
+			t.Errorf("%d weeks: %+v", weeks, r)
+		}
 	}
 }

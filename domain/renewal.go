@@ -182,8 +182,8 @@ func readinessIndicators(a *Account, h Health, today Date, cfg Config) []Indicat
 		ind.Evidence = "feature adoption unknown"
 	case decline.Met:
 		ind.Status, ind.Evidence = Red, fmt.Sprintf("%s adoption, %s", pct(adoption*100), decline.Evidence)
-	case adoption*100 < cfg.Triggers.AdoptionFirstBelowPct:
-		ind.Status, ind.Evidence = Red, fmt.Sprintf("adoption %s, under %s: ROI in question", pct(adoption*100), pct(cfg.Triggers.AdoptionFirstBelowPct))
+	case Underused(adoption, cfg.Triggers):
+		ind.Status, ind.Evidence = Red, fmt.Sprintf("adoption %s, at or under %s: ROI in question", pct(adoption*100), pct(cfg.Triggers.AdoptionFirstBelowPct))
 	case adoption*100 > cfg.Health.HighAdoptionAbovePct:
 		ind.Status, ind.Evidence = Green, fmt.Sprintf("adoption %s", pct(adoption*100))
 	default:
@@ -196,14 +196,10 @@ func readinessIndicators(a *Account, h Health, today Date, cfg Config) []Indicat
 	ind = Indicator{Name: "Support tickets", Status: Green, Evidence: t.Evidence}
 	if t.Met {
 		ind.Status = Red
-	} else {
-		w := cfg.Health.TicketsWindow
-		recent, _ := a.TicketsIn(today.AddDays(-w), today)
-		prior, pn := a.TicketsIn(today.AddDays(-4*w), today.AddDays(-w))
-		if pn > 0 && float64(recent) > float64(prior)/3 && recent > 0 {
-			ind.Status = Yellow
-			ind.Evidence = fmt.Sprintf("%d tickets in the last %d days, rising from an average of %.1f", recent, w, float64(prior)/3)
-		}
+	} else if tt, ok := Tickets(a, today, cfg.Health); ok && tt.Rising(cfg.Health) {
+		ind.Status = Yellow
+		ind.Evidence = fmt.Sprintf("%d tickets in the %d days to %s, rising: %s a week against %s a week in the %d days before",
+			tt.Recent, tt.RecentDays, tt.End, oneDecimal(tt.RecentPerWeek), oneDecimal(tt.PriorPerWeek), tt.PriorDays)
 	}
 	out = append(out, ind)
 

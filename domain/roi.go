@@ -136,3 +136,65 @@ func VariableComp(expansionMinor, rateBasis int64) int64 {
 
 // ContractValue is the total value of a multi-year term: $750K × 3 = $2.25M.
 func ContractValue(annualMinor int64, years int) int64 { return annualMinor * int64(years) }
+
+// ValueBasis says where an annual value comes from: given directly, or
+// hours saved per period × the hourly rate.
+type ValueBasis struct {
+	Value      int64  `json:"value_minor"`
+	HoursCenti int64  `json:"hours_centi,omitempty"` // 0: the value was given directly
+	Per        Period `json:"per,omitempty"`
+}
+
+// HoursKnown reports whether the value was computed from hours saved.
+func (b ValueBasis) HoursKnown() bool { return b.HoursCenti > 0 }
+
+// AccountReturn is an account's return now and, when known, at full
+// adoption: the seed's "You've achieved 133% ROI … full platform usage
+// would deliver 287%".
+type AccountReturn struct {
+	Now       ROI         `json:"now"`
+	NowBasis  ValueBasis  `json:"now_basis"`
+	Full      *ROI        `json:"full,omitempty"`
+	FullBasis *ValueBasis `json:"full_basis,omitempty"`
+}
+
+// BelowCost reports whether the value delivered so far is less than the
+// cost. Such a figure is never presented to the customer as a result.
+func (r AccountReturn) BelowCost() bool { return r.Now.AnnualValue < r.Now.AnnualCost }
+
+// ReturnOf computes an account's return on its ARR: value delivered from
+// value_delivered, else from hours saved × hourly rate; value at full
+// adoption from value_at_full_adoption, else from hours at full adoption ×
+// rate. ok is false when there is no ARR or no value input.
+func ReturnOf(a *Account) (AccountReturn, bool) {
+	var r AccountReturn
+	now, ok := valueOf(a.ValueDelivered, a.HoursSavedPerWeek, a.HoursSavedPerMonth, a.HourlyRate)
+	if !ok || a.ARR <= 0 {
+		return r, false
+	}
+	roi, err := ComputeROI(now.Value, a.ARR)
+	if err != nil {
+		return r, false
+	}
+	r.Now, r.NowBasis = roi, now
+	if full, ok := valueOf(a.ValueAtFullAdoption, a.HoursAtFullAdoptionPerWeek, a.HoursAtFullAdoptionPerMonth, a.HourlyRate); ok {
+		if f, err := ComputeROI(full.Value, a.ARR); err == nil {
+			r.Full, r.FullBasis = &f, &full
+		}
+	}
+	return r, true
+}
+
+func valueOf(direct, perWeek, perMonth, rate int64) (ValueBasis, bool) {
+	switch {
+	case direct > 0:
+		return ValueBasis{Value: direct}, true
+	case rate <= 0:
+		return ValueBasis{}, false
+	case perWeek > 0:
+		return ValueBasis{Value: AnnualValueFromHours(perWeek, PerWeek, rate), HoursCenti: perWeek, Per: PerWeek}, true
+	case perMonth > 0:
+		return ValueBasis{Value: AnnualValueFromHours(perMonth, PerMonth, rate), HoursCenti: perMonth, Per: PerMonth}, true
+	}
+	return ValueBasis{}, false
+}

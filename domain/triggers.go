@@ -81,12 +81,19 @@ func Headcount(note string) int {
 	return n
 }
 
+// Underused reports the seed's underutilisation: adoption at or below
+// adoption_first_below_pct (50%). The case study's "only used 50% of
+// available capabilities" is underuse, so exactly 50% counts.
+func Underused(adoption float64, tc TriggerConfig) bool {
+	return adoption*100 <= tc.AdoptionFirstBelowPct
+}
+
 // FindOpportunities runs the Expansion Trigger Playbook on an account.
 func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) []Opportunity {
 	tc := cfg.Triggers
 	var out []Opportunity
 	adoption, known := a.Adoption()
-	holdExpansion := known && adoption*100 < tc.AdoptionFirstBelowPct
+	holdExpansion := known && Underused(adoption, tc)
 
 	// Tier upgrade: high adoption, a plan limit reached, or a limit/feature request.
 	var why []string
@@ -97,6 +104,11 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		if l.Used >= l.Limit {
 			why = append(why, fmt.Sprintf("%s limit reached (%s of %s)", l.Name, groupThousands(l.Used), groupThousands(l.Limit)))
 		}
+	}
+	// The seed's trigger playbook: "hiring 10+ new users → trigger Enterprise
+	// tier conversation" (the seat motion below fires from it too).
+	if s, n, ok := bigHire(a, today, tc); ok {
+		why = append(why, fmt.Sprintf("hiring %d (%s): time for an Enterprise-tier conversation", n, s.Date))
 	}
 	for _, k := range []SignalKind{SignalLimit, SignalFeatureReq} {
 		if s, ok := latestSignal(a, k, today, tc.SignalDays); ok {
@@ -134,12 +146,9 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		why = append(why, fmt.Sprintf("%d of %d seats active (%s)", a.SeatsActive, a.SeatsPurchased, pct(float64(a.SeatsActive)*100/float64(a.SeatsPurchased))))
 		added = int(math.Ceil(float64(a.SeatsPurchased) * tc.SeatGrowthPct / 100))
 	}
-	for _, s := range recentSignals(a, SignalHiring, today, tc.SignalDays) {
-		if n := Headcount(s.Note); n >= tc.HiringMinHeadcount {
-			why = append(why, fmt.Sprintf("hiring %d (%s, %s)", n, s.Note, s.Date))
-			added = max(added, n)
-			break
-		}
+	if s, n, ok := bigHire(a, today, tc); ok {
+		why = append(why, fmt.Sprintf("hiring %d (%s, %s)", n, s.Note, s.Date))
+		added = max(added, n)
 	}
 	if len(why) > 0 {
 		o := Opportunity{Motion: MotionSeats, Trigger: "seats", Title: "Seat expansion", Evidence: strings.Join(why, "; "), TalkTrack: "seats"}
@@ -159,20 +168,20 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		if s.Date > today || s.Date <= today.AddDays(-tc.SignalDays) || (s.Kind != SignalIntegration && s.Kind != SignalGoal) {
 			continue
 		}
-		note := strings.ToLower(s.Note)
-		for _, m := range tc.Modules {
-			if seen[m.Name] || !containsAny(note, m.Keywords) {
-				continue
-			}
-			seen[m.Name] = true
-			if m.Motion == MotionUpsell {
-				out = append(out, Opportunity{Motion: MotionUpsell, Trigger: "goal_upsell", Title: "Upgrade to " + m.Name, Module: m.Name,
-					Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell"})
-				continue
-			}
-			out = append(out, Opportunity{Motion: MotionCrossSell, Trigger: "cross_sell", Title: "Cross-sell " + m.Name, Module: m.Name,
-				Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.CrossSellUpliftPct), TalkTrack: "cross_sell"})
+		// One signal calls for one module: the one whose keywords it
+		// matches most (the first listed on a tie), never two from the same words.
+		m, ok := bestModule(strings.ToLower(s.Note), tc.Modules)
+		if !ok || seen[m.Name] {
+			continue
 		}
+		seen[m.Name] = true
+		if m.Motion == MotionUpsell {
+			out = append(out, Opportunity{Motion: MotionUpsell, Trigger: "goal_upsell", Title: "Upgrade to " + m.Name, Module: m.Name,
+				Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell"})
+			continue
+		}
+		out = append(out, Opportunity{Motion: MotionCrossSell, Trigger: "cross_sell", Title: "Cross-sell " + m.Name, Module: m.Name,
+			Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.CrossSellUpliftPct), TalkTrack: "cross_sell"})
 	}
 
 	healthy := h.RiskBand == BandLow && h.EngagementBand != BandLow
@@ -227,11 +236,32 @@ func projectLimit(a *Account, l PlanLimit, today Date, window int) (Date, bool) 
 	return today.AddDays(int(math.Ceil(need / daily))), true
 }
 
-func containsAny(s string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(s, strings.ToLower(w)) {
-			return true
+// bestModule returns the module with the most keywords found in note.
+func bestModule(note string, modules []Module) (Module, bool) {
+	best, bestN := -1, 0
+	for i, m := range modules {
+		n := 0
+		for _, w := range m.Keywords {
+			if strings.Contains(note, strings.ToLower(w)) {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = i, n
 		}
 	}
-	return false
+	if best < 0 {
+		return Module{}, false
+	}
+	return modules[best], true
+}
+
+// bigHire returns the newest hiring signal of hiring_min_headcount or more.
+func bigHire(a *Account, today Date, tc TriggerConfig) (Signal, int, bool) {
+	for _, s := range recentSignals(a, SignalHiring, today, tc.SignalDays) {
+		if n := Headcount(s.Note); n >= tc.HiringMinHeadcount {
+			return s, n, true
+		}
+	}
+	return Signal{}, 0, false
 }

@@ -51,6 +51,13 @@ func TestExpansionTriggers(t *testing.T) {
 		{"renewing in 90 days, low risk → price increase 5–10%", func(a *Account) { a.RenewalDate = today.AddDays(90) }, MotionPriceIncrease, true, 2_500_00, "$2,500–$5,000"},
 		{"renewing in 91 days → no price increase yet", func(a *Account) { a.RenewalDate = today.AddDays(91) }, MotionPriceIncrease, false, 0, ""},
 		{"adoption 40% → adoption first", func(a *Account) { a.FeaturesAdopted = 4 }, MotionAdoptionFirst, true, 0, "only 4 of 10"},
+		// The case study's "only used 50% of available capabilities" is underuse.
+		{"adoption exactly 50% → adoption first", func(a *Account) { a.FeaturesAdopted = 5 }, MotionAdoptionFirst, true, 0, "only 5 of 10"},
+		{"adoption 60% → no adoption first", func(a *Account) { a.FeaturesAdopted = 6 }, MotionAdoptionFirst, false, 0, ""},
+		// "When customer mentions hiring 10+ new users → trigger Enterprise tier conversation."
+		{"hiring 12 → Enterprise-tier conversation too", func(a *Account) {
+			a.Signals = []Signal{{Date: today.AddDays(-3), Kind: SignalHiring, Note: "Marketing hiring 12 people"}}
+		}, MotionUpsell, true, 20_000_00, "Enterprise-tier conversation"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,5 +123,29 @@ func TestHeadcount(t *testing.T) {
 		if got := Headcount(in); got != want {
 			t.Errorf("Headcount(%q) = %d", in, got)
 		}
+	}
+}
+
+// One goal note calls for one module, even when its words match several.
+func TestOneGoalOneModule(t *testing.T) {
+	a := baseAccount()
+	// "reporting" and "dashboard" are Advanced Analytics; "executive" alone is Executive Dashboard.
+	a.Signals = []Signal{{Date: today.AddDays(-3), Kind: SignalGoal, Note: "Executive reporting dashboards take our analyst a day"}}
+	a.Normalize()
+	ops := FindOpportunities(a, Health{}, today, -1, DefaultConfig())
+	var modules []string
+	for _, o := range ops {
+		if o.Motion == MotionCrossSell || o.Trigger == "goal_upsell" {
+			modules = append(modules, o.Module)
+		}
+	}
+	if len(modules) != 1 || modules[0] != "Advanced Analytics" {
+		t.Errorf("one goal fired %v, want just Advanced Analytics", modules)
+	}
+	// Two notes may call for two different modules.
+	a.Signals = append(a.Signals, Signal{Date: today.AddDays(-2), Kind: SignalIntegration, Note: "Zapier to Salesforce"})
+	a.Normalize()
+	if n := len(FindOpportunities(a, Health{}, today, -1, DefaultConfig())); n != 2 {
+		t.Errorf("two notes → %d opportunities, want 2", n)
 	}
 }
