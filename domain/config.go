@@ -68,6 +68,30 @@ type PriorityConfig struct {
 	// below this is a DECISION POINT (assess whether it is saveable).
 	DecisionMaxCombined int `yaml:"decision_max_combined" json:"decision_max_combined"`
 	TopN                int `yaml:"top_n" json:"top_n"`
+
+	// Renewal-aware escalations to HIGH PRIORITY (ours: the seed states the
+	// principle, "renewal risk overrides revenue", not the thresholds).
+	// Readiness at least this bad ("yellow", "red"; "" off) inside the
+	// tier's renewal lead time raises the account.
+	RenewalRiskReadiness Readiness `yaml:"renewal_risk_readiness" json:"renewal_risk_readiness"`
+	// A competitor signal within health.signal_recency_days raises it.
+	CompetitorRaisesHigh bool `yaml:"competitor_raises_high" json:"competitor_raises_high"`
+	// No executive contact within the tier's cadence, on tiers up to this (0 off).
+	ExecutiveGapMaxTier int `yaml:"executive_gap_max_tier" json:"executive_gap_max_tier"`
+	// An executive (decision-maker) never contacted, on tiers up to this (0 off).
+	NeverContactedMaxTier int `yaml:"never_contacted_max_tier" json:"never_contacted_max_tier"`
+
+	// Ranking by expected ARR impact (ours).
+	// Share of ARR at risk by readiness red/yellow/green (and by retention
+	// risk band high/medium/low, whichever is larger).
+	AtRiskPct [3]float64 `yaml:"at_risk_pct" json:"at_risk_pct"`
+	// Urgency of an account without a renewal date.
+	NoRenewalUrgencyPct float64 `yaml:"no_renewal_urgency_pct" json:"no_renewal_urgency_pct"`
+	// Confidence in the best expansion uplift by revenue-potential band high/medium/low.
+	ExpansionConfidencePct [3]float64 `yaml:"expansion_confidence_pct" json:"expansion_confidence_pct"`
+	// A red renewal inside the lead time on tiers up to this ranks ahead of
+	// every other account, whatever its amount (0 off).
+	RenewalOverrideMaxTier int `yaml:"renewal_override_max_tier" json:"renewal_override_max_tier"`
 }
 
 // TierConfig: segmentation thresholds, cadences and renewal lead times.
@@ -141,7 +165,10 @@ func DefaultConfig() Config {
 			ChampionLeftPoints: 10, CompetitorPoints: 5, SignalRecencyDays: 90,
 			RiskLowMin: -10, RiskMediumMin: -20, HiringSignalDays: 180,
 		},
-		Priority: PriorityConfig{DecisionMaxCombined: -15, TopN: 5},
+		Priority: PriorityConfig{DecisionMaxCombined: -15, TopN: 5,
+			RenewalRiskReadiness: Yellow, CompetitorRaisesHigh: true, ExecutiveGapMaxTier: 1, NeverContactedMaxTier: 2,
+			AtRiskPct: [3]float64{50, 20, 5}, NoRenewalUrgencyPct: 25, ExpansionConfidencePct: [3]float64{50, 25, 10},
+			RenewalOverrideMaxTier: 1},
 		Tiers: TierConfig{
 			Tier1MinARR: 100_000, Tier2MinARR: 25_000, ExpansionLiftMin: 100_000,
 			HighRiskRaisesTouch: true,
@@ -249,7 +276,17 @@ func (c Config) Validate() error {
 	}
 	check(a.Weights[0]+a.Weights[1]+a.Weights[2] > 0, "allocation.weights", "at least one weight must be positive")
 	check(a.HoursPerWeek > 0 && a.HoursPerWeek <= 168, "allocation.hours_per_week", "must be between 0 and 168")
-	check(c.Priority.TopN >= 1 && c.Priority.TopN <= 50, "priority.top_n", "must be 1 to 50, got %d", c.Priority.TopN)
+	p := c.Priority
+	check(p.TopN >= 1 && p.TopN <= 50, "priority.top_n", "must be 1 to 50, got %d", p.TopN)
+	check(p.RenewalRiskReadiness == "" || p.RenewalRiskReadiness == Yellow || p.RenewalRiskReadiness == Red, "priority.renewal_risk_readiness", `must be "yellow", "red" or "" (off), got %q`, p.RenewalRiskReadiness)
+	for key, v := range map[string]int{"executive_gap_max_tier": p.ExecutiveGapMaxTier, "never_contacted_max_tier": p.NeverContactedMaxTier, "renewal_override_max_tier": p.RenewalOverrideMaxTier} {
+		check(v >= 0 && v <= 3, "priority."+key, "must be 0 (off) to 3, got %d", v)
+	}
+	for i := range 3 {
+		check(p.AtRiskPct[i] >= 0 && p.AtRiskPct[i] <= 100, fmt.Sprintf("priority.at_risk_pct[%d]", i), "must be a percentage between 0 and 100, got %g", p.AtRiskPct[i])
+		check(p.ExpansionConfidencePct[i] >= 0 && p.ExpansionConfidencePct[i] <= 100, fmt.Sprintf("priority.expansion_confidence_pct[%d]", i), "must be a percentage between 0 and 100, got %g", p.ExpansionConfidencePct[i])
+	}
+	check(p.NoRenewalUrgencyPct >= 0 && p.NoRenewalUrgencyPct <= 100, "priority.no_renewal_urgency_pct", "must be a percentage between 0 and 100, got %g", p.NoRenewalUrgencyPct)
 	c.Access.validate(check)
 
 	if len(bad) > 0 {

@@ -1,5 +1,7 @@
 package domain
 
+import "strings"
+
 // Evaluation is everything the rules say about one account on one day.
 type Evaluation struct {
 	AccountID      string        `json:"id"`
@@ -14,6 +16,12 @@ type Evaluation struct {
 	Renewal        RenewalStatus `json:"renewal"`
 	Opportunities  []Opportunity `json:"opportunities"`
 	Action         Action        `json:"action"`
+	// Escalations are the renewal-aware rules that fired (see Escalate).
+	Escalations []Escalation `json:"escalations,omitempty"`
+	// Impact is the expected ARR impact the daily top-N ranks by, and
+	// RankReason says it in one line.
+	Impact     Impact `json:"impact"`
+	RankReason string `json:"rank_reason"`
 }
 
 // Evaluate applies every rule to a on today. a must be normalised.
@@ -29,6 +37,22 @@ func Evaluate(a *Account, today Date, cfg Config) Evaluation {
 	}
 	e.Opportunities = FindOpportunities(a, e.Health, today, days, cfg)
 	e.Action = recommend(&e)
+	if e.Escalations = Escalate(a, &e, cfg); len(e.Escalations) > 0 {
+		whys := make([]string, len(e.Escalations))
+		for i, x := range e.Escalations {
+			whys[i] = x.Why
+		}
+		if e.Priority == PriorityMedium || e.Priority == PriorityTop {
+			// Renewal risk overrides revenue: the seed's case study is this account.
+			e.Priority = PriorityHigh
+			e.PriorityReason = "renewal at stake: " + strings.Join(whys, "; ")
+			e.Action = escalationAction(a, &e, e.Escalations, cfg)
+		} else {
+			e.PriorityReason += "; also " + strings.Join(whys, "; ")
+		}
+	}
+	e.Impact = ComputeImpact(a, &e, cfg.Priority)
+	e.RankReason = rankReason(a, &e)
 	return e
 }
 

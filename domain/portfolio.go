@@ -4,9 +4,18 @@ import (
 	"sort"
 )
 
-// Less orders evaluations for a CSM's priority list: by priority class,
-// then ARR (valuable accounts first), then the nearest renewal, then id.
+// Less orders evaluations for a CSM's "most need you today" list: a red
+// renewal inside its lead time on a top tier first ("renewal risk overrides
+// revenue"), then by expected ARR impact (see ComputeImpact), then priority
+// class, ARR, the nearest renewal and id, so the order is total (TopN
+// merges partial lists exactly).
 func Less(a, b *Evaluation) bool {
+	if a.Impact.Override != b.Impact.Override {
+		return a.Impact.Override
+	}
+	if a.Impact.Total != b.Impact.Total {
+		return a.Impact.Total > b.Impact.Total
+	}
 	if ra, rb := a.Priority.Rank(), b.Priority.Rank(); ra != rb {
 		return ra < rb
 	}

@@ -74,6 +74,10 @@ const (
 	ActionAdoption       ActionKind = "adoption_plan"
 	ActionQBR            ActionKind = "schedule_qbr"
 	ActionMaintain       ActionKind = "maintain"
+	// The renewal-aware escalations (see Escalate).
+	ActionEBR                ActionKind = "executive_business_review"
+	ActionValueReview        ActionKind = "value_review"
+	ActionCompetitiveDefence ActionKind = "competitive_defence"
 )
 
 // Action is the one thing to do next on an account.

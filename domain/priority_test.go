@@ -1,6 +1,9 @@
 package domain
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // The seed's "Combined Health Score Prioritization" table.
 func TestPrioritizeSeedExamples(t *testing.T) {
@@ -125,11 +128,20 @@ func TestRecommendedActions(t *testing.T) {
 	if e.Health.RiskBand != BandMedium || e.Action.Kind != ActionRiskMitigation {
 		t.Errorf("medium-risk account: %+v %+v", e.Health.RetentionRisk, e.Action)
 	}
-	// A stable account at a due milestone gets the renewal action.
+	// A stable, renewal-ready account at a due milestone gets the renewal action.
 	c := baseAccount()
 	c.RenewalDate = today.AddDays(30)
+	c.FeaturesAdopted = 8
+	c.Stakeholders = []Stakeholder{{Name: "Cleo", Executive: true, LastContact: today.AddDays(-10)}}
 	e = Evaluate(c, today, cfg)
-	if e.Priority != PriorityMedium || e.Action.Kind != ActionRenewal {
-		t.Errorf("renewal account: %s %+v", e.Priority, e.Action)
+	if e.Priority != PriorityMedium || e.Action.Kind != ActionRenewal || e.Renewal.Readiness != Green {
+		t.Errorf("renewal account: %s %s %+v", e.Priority, e.Renewal.Readiness, e.Action)
+	}
+	// The same renewal at yellow readiness (no engaged executive) is HIGH:
+	// renewal risk inside the lead time.
+	c.Stakeholders = nil
+	e = Evaluate(c, today, cfg)
+	if e.Priority != PriorityHigh || e.Action.Kind != ActionRenewal || !strings.Contains(e.PriorityReason, "readiness yellow") {
+		t.Errorf("yellow renewal: %s %q %+v", e.Priority, e.PriorityReason, e.Action)
 	}
 }
