@@ -75,3 +75,22 @@ func TestSeedArithmetic(t *testing.T) {
 		t.Errorf("GrowthPct = %v", g)
 	}
 }
+
+// The case study's "133% now → 287% at full adoption" needs value delivered
+// and value at full adoption as separate inputs.
+func TestReturnNowAndAtFullAdoption(t *testing.T) {
+	a := &Account{ARR: 750_000_00, Currency: "USD", ValueDelivered: 1_000_000_00, ValueAtFullAdoption: 2_152_500_00}
+	r, ok := ReturnOf(a)
+	if !ok || r.Now.ReturnPct != 133.3 || r.Full == nil || r.Full.ReturnPct != 287 || r.BelowCost() || r.NowBasis.HoursKnown() {
+		t.Fatalf("got %+v %v", r, ok)
+	}
+	// Hours now and at full adoption, at the customer's rate.
+	a = &Account{ARR: 750_000_00, Currency: "USD", HoursSavedPerMonth: 320_00, HoursAtFullAdoptionPerMonth: 640_00, HourlyRate: 85_00}
+	r, ok = ReturnOf(a)
+	if !ok || r.Now.AnnualValue != 326_400_00 || r.Now.ReturnPct != 43.5 || !r.BelowCost() || !r.NowBasis.HoursKnown() || r.Full.AnnualValue != 652_800_00 {
+		t.Fatalf("hours: %+v", r)
+	}
+	if _, ok := ReturnOf(&Account{ARR: 1}); ok {
+		t.Error("no value input must give no return")
+	}
+}

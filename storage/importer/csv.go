@@ -17,7 +17,8 @@ import (
 var csvColumns = map[string][]string{
 	"accounts": {"id", "name", "aliases", "owner", "arr", "currency", "plan", "contract_start", "renewal_date", "term_months",
 		"seats_purchased", "seats_active", "features_available", "features_adopted", "limits", "budget_confirmed",
-		"company_growing", "expansion_potential", "hours_saved_per_week", "hours_saved_per_month", "hourly_rate"},
+		"company_growing", "expansion_potential", "hours_saved_per_week", "hours_saved_per_month", "hourly_rate",
+		"value_delivered", "value_at_full_adoption", "hours_at_full_adoption_per_week", "hours_at_full_adoption_per_month"},
 	"usage":        {"account_id", "date", "active_users", "usage", "tickets"},
 	"signals":      {"account_id", "date", "kind", "note"},
 	"stakeholders": {"account_id", "name", "role", "function", "executive", "champion", "last_contact", "left"},
@@ -237,7 +238,10 @@ func (im *Importer) csvPatch(kind string, r *csvRow) (domain.Patch, bool) {
 		BudgetConfirmed: r.bool("budget_confirmed"), CompanyGrowing: r.bool("company_growing"),
 		ExpansionPotential: textAmount(r.str("expansion_potential")),
 		HoursSavedPerWeek:  textAmount(r.str("hours_saved_per_week")), HoursSavedPerMonth: textAmount(r.str("hours_saved_per_month")),
-		HourlyRate: textAmount(r.str("hourly_rate"))}
+		HourlyRate:     textAmount(r.str("hourly_rate")),
+		ValueDelivered: textAmount(r.str("value_delivered")), ValueAtFullAdoption: textAmount(r.str("value_at_full_adoption")),
+		HoursAtFullAdoptionPerWeek:  textAmount(r.str("hours_at_full_adoption_per_week")),
+		HoursAtFullAdoptionPerMonth: textAmount(r.str("hours_at_full_adoption_per_month"))}
 	if s := r.str("aliases"); s != "" {
 		for _, a := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' }) {
 			if a = strings.TrimSpace(a); a != "" {

@@ -115,3 +115,30 @@ func TestStakeholderRowsReplaceTogether(t *testing.T) {
 		t.Errorf("patches = %+v", res.Patches)
 	}
 }
+
+// Value delivered and value at full adoption are separate inputs, in JSON
+// and CSV alike (the seed's 133% → 287%).
+func TestValueInputs(t *testing.T) {
+	res := parse(t, map[string]string{
+		"a.json": `[{"id":"cs","name":"Case","arr":"750000","currency":"USD","value_delivered":"1000000","value_at_full_adoption":2152500,"hours_at_full_adoption_per_month":"640.5"}]`,
+		"b.csv":  "id,name,arr,value_delivered,value_at_full_adoption,hours_at_full_adoption_per_week\ncs2,Case 2,750000,1000000,2152500,12\n",
+	}, nil)
+	if len(res.Errors) != 0 || len(res.Patches) != 2 {
+		t.Fatalf("%+v", res)
+	}
+	for _, p := range res.Patches {
+		if c := p.Core; c.ValueDelivered != 1_000_000_00 || c.ValueAtFullAdoption != 2_152_500_00 {
+			t.Errorf("%s: %+v", p.ID, c)
+		}
+	}
+	if c := res.Patches[0].Core; c.ID == "cs" && c.HoursAtFullAdoptionPerMonth != 640_50 {
+		t.Errorf("hours at full adoption = %d", c.HoursAtFullAdoptionPerMonth)
+	}
+	if c := res.Patches[1].Core; c.ID == "cs2" && c.HoursAtFullAdoptionPerWeek != 12_00 {
+		t.Errorf("hours at full adoption per week = %d", c.HoursAtFullAdoptionPerWeek)
+	}
+	bad := parse(t, map[string]string{"a.json": `[{"id":"cs","name":"Case","arr":"1","value_delivered":"-5"}]`}, nil)
+	if len(bad.Errors) == 0 {
+		t.Error("a negative value delivered must be refused")
+	}
+}

@@ -40,6 +40,12 @@ type fileAccount struct {
 	HoursSavedPerWeek  amount             `json:"hours_saved_per_week"`
 	HoursSavedPerMonth amount             `json:"hours_saved_per_month"`
 	HourlyRate         amount             `json:"hourly_rate"`
+	// Value delivered to date and at full adoption (annual, major units),
+	// or the hours saved at full adoption.
+	ValueDelivered              amount `json:"value_delivered"`
+	ValueAtFullAdoption         amount `json:"value_at_full_adoption"`
+	HoursAtFullAdoptionPerWeek  amount `json:"hours_at_full_adoption_per_week"`
+	HoursAtFullAdoptionPerMonth amount `json:"hours_at_full_adoption_per_month"`
 }
 
 type fileStakeholder struct {
@@ -277,6 +283,10 @@ func (im *Importer) convert(file string, line int, fa *fileAccount, colOf func(f
 	}
 	a.HoursSavedPerWeek = hours("hours_saved_per_week", fa.HoursSavedPerWeek)
 	a.HoursSavedPerMonth = hours("hours_saved_per_month", fa.HoursSavedPerMonth)
+	a.ValueDelivered = money("value_delivered", fa.ValueDelivered)
+	a.ValueAtFullAdoption = money("value_at_full_adoption", fa.ValueAtFullAdoption)
+	a.HoursAtFullAdoptionPerWeek = hours("hours_at_full_adoption_per_week", fa.HoursAtFullAdoptionPerWeek)
+	a.HoursAtFullAdoptionPerMonth = hours("hours_at_full_adoption_per_month", fa.HoursAtFullAdoptionPerMonth)
 	a.ContractStart = date("contract_start", fa.ContractStart)
 	a.RenewalDate = date("renewal_date", fa.RenewalDate)
 	p := domain.Patch{ID: a.ID, Core: a}
