@@ -68,6 +68,13 @@ type Opportunity struct {
 	LimitDate Date   `json:"limit_date,omitempty"` // usage: when the limit is reached at the current trend
 	Hold      bool   `json:"hold,omitempty"`       // adoption first: drive adoption before this
 	TalkTrack string `json:"talk_track"`           // the playbook that fits
+	// Source is the kind of signal a module opportunity came from (goal or
+	// integration), so a draft can say "the tools you connect today" only
+	// when an integration signal is behind it.
+	Source SignalKind `json:"source,omitempty"`
+	// Hiring is the headcount of the hiring signal behind a seat or
+	// Enterprise-tier opportunity (0 when none).
+	Hiring int `json:"hiring,omitempty"`
 }
 
 func pctOf(v int64, p float64) int64 { return MulDiv(v, int64(math.Round(p*100)), 10000) }
@@ -107,8 +114,10 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 	}
 	// The seed's trigger playbook: "hiring 10+ new users → trigger Enterprise
 	// tier conversation" (the seat motion below fires from it too).
+	hired := 0
 	if s, n, ok := bigHire(a, today, tc); ok {
 		why = append(why, fmt.Sprintf("hiring %d (%s): time for an Enterprise-tier conversation", n, s.Date))
+		hired = n
 	}
 	for _, k := range []SignalKind{SignalLimit, SignalFeatureReq} {
 		if s, ok := latestSignal(a, k, today, tc.SignalDays); ok {
@@ -117,7 +126,7 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 	}
 	if len(why) > 0 {
 		out = append(out, Opportunity{Motion: MotionUpsell, Trigger: "tier_upgrade", Title: "Tier upgrade",
-			Evidence: strings.Join(why, "; "), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell"})
+			Evidence: strings.Join(why, "; "), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell", Hiring: hired})
 	}
 
 	// Usage-based: a plan limit at 80%+, with the date it reaches 100%.
@@ -141,17 +150,17 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 
 	// Seats: active near purchased, or a hiring signal of 10+.
 	why = why[:0]
-	added := 0
+	added, hired := 0, 0
 	if a.SeatsPurchased > 0 && float64(a.SeatsActive)*100 >= tc.SeatsNearFullPct*float64(a.SeatsPurchased) {
 		why = append(why, fmt.Sprintf("%d of %d seats active (%s)", a.SeatsActive, a.SeatsPurchased, pct(float64(a.SeatsActive)*100/float64(a.SeatsPurchased))))
 		added = int(math.Ceil(float64(a.SeatsPurchased) * tc.SeatGrowthPct / 100))
 	}
 	if s, n, ok := bigHire(a, today, tc); ok {
 		why = append(why, fmt.Sprintf("hiring %d (%s, %s)", n, s.Note, s.Date))
-		added = max(added, n)
+		added, hired = max(added, n), n
 	}
 	if len(why) > 0 {
-		o := Opportunity{Motion: MotionSeats, Trigger: "seats", Title: "Seat expansion", Evidence: strings.Join(why, "; "), TalkTrack: "seats"}
+		o := Opportunity{Motion: MotionSeats, Trigger: "seats", Title: "Seat expansion", Evidence: strings.Join(why, "; "), TalkTrack: "seats", Hiring: hired}
 		if a.SeatsPurchased > 0 {
 			o.Uplift = MulDiv(a.ARR, int64(added), int64(a.SeatsPurchased))
 			o.Evidence += fmt.Sprintf("; +%d seats at %s per seat", added, a.Money(a.ARR/int64(a.SeatsPurchased)).Format())
@@ -177,11 +186,11 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		seen[m.Name] = true
 		if m.Motion == MotionUpsell {
 			out = append(out, Opportunity{Motion: MotionUpsell, Trigger: "goal_upsell", Title: "Upgrade to " + m.Name, Module: m.Name,
-				Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell"})
+				Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell", Source: s.Kind})
 			continue
 		}
 		out = append(out, Opportunity{Motion: MotionCrossSell, Trigger: "cross_sell", Title: "Cross-sell " + m.Name, Module: m.Name,
-			Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.CrossSellUpliftPct), TalkTrack: "cross_sell"})
+			Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.CrossSellUpliftPct), TalkTrack: "cross_sell", Source: s.Kind})
 	}
 
 	healthy := h.RiskBand == BandLow && h.EngagementBand != BandLow

@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -140,11 +139,14 @@ func (d *Drafter) check() error {
 }
 
 func sampleFacts() Facts {
-	return Facts{ID: "x", Name: "Sample", Owner: "csm@example.com", ARR: "$1", Tier: 1, Adoption: "50%", FeaturesAdopted: 1, FeaturesAvailable: 2,
-		Benchmark: "b", ROI: &ROIFacts{"1 hour per week", "$1", "$52", "$1", "5200%", "0.2 months"}, Strengths: []string{"s"}, Risks: []string{"r"},
-		Opportunities: []OppFacts{{"t", "e", "$1", "seats"}}, Opportunity: OppFacts{"t", "e", "$1", "seats"},
-		Positioning: "p", Problem: "p", Renewal: "r", RenewalDate: "2026-01-01", StageTitle: "s",
-		Readiness: "green", ReadinessNotes: []string{"n"}, Term: "12-month term", Executive: "e", FormerChampion: "f", Competitor: "c"}
+	return Facts{ID: "x", Name: "Sample", Owner: "csm@example.com", ARR: "$1", Tier: 1, Adoption: "50%", FeaturesAdopted: 1, FeaturesAvailable: 2, UnusedFeatures: 1,
+		Benchmark: "b", ROI: &ROIFacts{"1 hour per week", "$1", "$52", "$1", "5200%", "0.2 months"}, Full: &FullFacts{"$104", "10400%"}, Whitespace: "$52",
+		Strengths: []string{"s"}, Risks: []string{"r"}, ChampionLeft: true, FormerChampion: "f", Executive: "e", ExecGap: true,
+		LimitNear: &LimitFacts{"API calls", "80%"}, Integration: true, CompetitorActive: true, Hiring: 10,
+		Opportunities: []OppFacts{{"t", "p", "e", "$1", "seats"}}, Opportunity: OppFacts{"t", "p", "e", "$1", "seats"},
+		Expansion: []OppFacts{{"t", "p", "e", "$1", "seats"}}, MultiYear: &MultiYearFacts{3, "$1", "$3"}, PriceIncrease: "$1–$2",
+		Years: 3, DeferDays: seedDeferDays, Positioning: "p", Problem: "p", Offer: "o", Renewal: "r", RenewalDate: "2026-01-01", StageTitle: "s",
+		Readiness: "green", ReadinessNotes: []string{"n"}, Term: "12-month term"}
 }
 
 // Polishing reports whether an LLM polishes drafts (bot.Drafter).
@@ -153,8 +155,48 @@ func (d *Drafter) Polishing() bool { return d.llm != nil }
 // Objections lists the objection kinds (bot.Drafter).
 func (d *Drafter) Objections() []string { return Objections }
 
+// Draft is a playbook draft with what may reach the customer kept apart
+// from what is for the CSM only.
+type Draft struct {
+	Title string `json:"title"`
+	// CustomerText may be said or sent to the customer: every figure in it
+	// comes from a typed field, and no free-text note is quoted.
+	CustomerText string `json:"customer_text"`
+	// Internal is for the CSM only: warnings (a below-cost return, an
+	// active competitor), the evidence and uplift behind an opportunity,
+	// readiness and risks — these may quote notes.
+	Internal       []string `json:"internal,omitempty"`
+	Missing        []string `json:"missing,omitempty"`
+	Source         string   `json:"source"` // "template" or "llm"
+	FallbackReason string   `json:"fallback_reason,omitempty"`
+}
+
+// InternalHeading introduces the CSM-only notes where a renderer has only
+// one text field (Bot).
+const InternalHeading = "For you only — not for the customer:"
+
+// Bot converts the draft for renderers that know only bot.Draft: the
+// customer text first, then the internal notes under InternalHeading.
+func (d Draft) Bot() bot.Draft {
+	text := d.CustomerText
+	if len(d.Internal) > 0 {
+		text += "\n\n" + InternalHeading + "\n• " + strings.Join(d.Internal, "\n• ")
+	}
+	return bot.Draft{Title: d.Title, Text: text, Source: d.Source, FallbackReason: d.FallbackReason, Missing: d.Missing}
+}
+
 // Draft renders a playbook for an account (bot.Drafter).
 func (d *Drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, error) {
+	x, err := d.Compose(ctx, req)
+	if err != nil {
+		return bot.Draft{}, err
+	}
+	return x.Bot(), nil
+}
+
+// Compose renders a playbook for an account, customer text and internal
+// notes apart; with an LLM, only the customer text is polished.
+func (d *Drafter) Compose(ctx context.Context, req bot.DraftRequest) (Draft, error) {
 	f, missing := buildFacts(req)
 	name, title := req.Kind, ""
 	switch req.Kind {
@@ -165,34 +207,37 @@ func (d *Drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, e
 	case "objection":
 		kind := strings.ToLower(req.Arg)
 		if !slices.Contains(Objections, kind) {
-			return bot.Draft{}, domain.Errorf(domain.EINVALID, "There's no playbook for the objection %q. Kinds: %s.", req.Arg, strings.Join(Objections, ", "))
+			return Draft{}, domain.Errorf(domain.EINVALID, "There's no playbook for the objection %q. Kinds: %s.", req.Arg, strings.Join(Objections, ", "))
 		}
 		name, title = "objection_"+kind, objectionTitles[kind]+" — "+f.Name
 	case "expand":
 		o, err := pickOpportunity(req, f)
 		if err != nil {
-			return bot.Draft{}, err
+			return Draft{}, err
 		}
 		f.Opportunity, f.Hold = oppFacts(req.Account, o), o.Hold
+		f.Integration = o.Source == domain.SignalIntegration
 		name = "expand_" + string(o.Motion)
 		title = "Talk track — " + o.Title + " — " + f.Name
 	default:
-		return bot.Draft{}, domain.Errorf(domain.EINVALID, "unknown playbook %q", req.Kind)
+		return Draft{}, domain.Errorf(domain.EINVALID, "unknown playbook %q", req.Kind)
 	}
+	warnings(req, &f, name)
 	var b bytes.Buffer
 	if err := d.tmpl.ExecuteTemplate(&b, name, f); err != nil {
-		return bot.Draft{}, fmt.Errorf("rendering playbook %s for %s: %w", name, req.Account.ID, err)
+		return Draft{}, fmt.Errorf("rendering playbook %s for %s: %w", name, req.Account.ID, err)
 	}
-	draft := bot.Draft{Title: title, Text: strings.TrimSpace(b.String()), Source: "template", Missing: missing}
+	draft := Draft{Title: title, CustomerText: strings.TrimSpace(b.String()), Internal: *f.notes, Source: "template", Missing: missing}
 	if d.llm == nil {
 		return draft, nil
 	}
-	facts, err := json.MarshalIndent(f, "", " ")
+	facts, notes, err := promptFacts(req, f)
 	if err != nil {
 		return draft, nil
 	}
-	// Only this account's own facts go into the prompt.
-	polished, err := d.llm.Polish(ctx, string(facts), draft.Text, contactNames(req))
+	// Only this account's own facts go into the prompt; its notes go in
+	// quoted and marked untrusted, and no figure may come from them.
+	polished, err := d.llm.Polish(ctx, facts, notes, draft.CustomerText, contactNames(req))
 	if err != nil {
 		draft.FallbackReason = err.Error()
 		if d.log != nil {
@@ -200,8 +245,33 @@ func (d *Drafter) Draft(ctx context.Context, req bot.DraftRequest) (bot.Draft, e
 		}
 		return draft, nil
 	}
-	draft.Text, draft.Source = polished, "llm"
+	draft.CustomerText, draft.Source = polished, "llm"
 	return draft, nil
+}
+
+// warnings adds the internal notes every playbook carries.
+func warnings(req bot.DraftRequest, f *Facts, name string) {
+	a := req.Account
+	if r, ok := domain.ReturnOf(a); ok && r.BelowCost() {
+		f.Note("Value delivered so far (%s a year) is below the cost (%s a year; a %.0f%% return): never present it as a result. This draft uses a value-realisation plan instead; check the value inputs with the customer.",
+			a.Money(r.Now.AnnualValue).Format(), a.Money(a.ARR).Format(), r.Now.ReturnPct)
+	}
+	if !f.CompetitorActive && name != "objection_competitor" && name != "objection_vendor" {
+		return
+	}
+	for i := len(a.Signals) - 1; i >= 0; i-- {
+		if s := a.Signals[i]; s.Kind == domain.SignalCompetitor && s.Date <= req.Evaluation.Today {
+			f.Note("Competitor context: mentioned on %s%s", s.Date, quoteNote(s.Note))
+			return
+		}
+	}
+}
+
+func quoteNote(n string) string {
+	if n == "" {
+		return ""
+	}
+	return fmt.Sprintf(": %q", n)
 }
 
 // contactNames are the names masking hides from the model.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/playbooks"
 )
 
@@ -160,5 +161,51 @@ func TestLLMCacheAndMasking(t *testing.T) {
 func TestNoKeyNoLLM(t *testing.T) {
 	if playbooks.NewPolisher(playbooks.LLMConfig{}, nil) != nil {
 		t.Error("without a key the polisher must be off")
+	}
+}
+
+// Figures planted in a free-text note never reach a polished draft: the
+// note goes into the prompt quoted and marked untrusted, and an answer
+// using its figures is refused (then the template is used, which never
+// quotes notes to the customer).
+func TestPlantedNoteFiguresNeverReachTheDraft(t *testing.T) {
+	const planted = "best price $987,654 with a 61% discount"
+	for _, answer := range []string{
+		"Polished: our competitor offers a best price of $987,654.",
+		"Polished: they offered a 61% discount; we can match it.",
+	} {
+		f := newFakeLLM(t, reply(answer))
+		d := drafter(t, f.URL, false, 0)
+		for _, kind := range []struct{ kind, arg string }{{"objection", "competitor"}, {"renewal", ""}, {"qbr", ""}} {
+			a, ev := sample(t, 0)
+			a.Signals = append(a.Signals, domain.Signal{Date: today.AddDays(-3), Kind: domain.SignalCompetitor, Note: planted})
+			a.Normalize()
+			ev = domain.Evaluate(a, today, domain.DefaultConfig())
+			got, err := d.Compose(context.Background(), bot.DraftRequest{Kind: kind.kind, Arg: kind.arg, Account: a, Evaluation: &ev})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Source != "template" || !strings.Contains(got.FallbackReason, "not in the facts") {
+				t.Errorf("%s: source %q reason %q: the planted figure was accepted", kind.kind, got.Source, got.FallbackReason)
+			}
+			if strings.Contains(got.CustomerText, "987,654") || strings.Contains(got.CustomerText, "61%") {
+				t.Errorf("%s: customer text carries the note's figures:\n%s", kind.kind, got.CustomerText)
+			}
+		}
+		f.mu.Lock()
+		body := f.bodies[0]
+		f.mu.Unlock()
+		var req struct {
+			Messages []struct{ Role, Content string } `json:"messages"`
+		}
+		json.Unmarshal([]byte(body), &req)
+		user := req.Messages[1].Content
+		factsPart, rest, _ := strings.Cut(user, "Untrusted notes")
+		if strings.Contains(factsPart, "987,654") || !strings.Contains(rest, "> competitor: "+planted) {
+			t.Errorf("the note must appear only in the quoted untrusted section:\n%s", user)
+		}
+		if !strings.Contains(req.Messages[0].Content, "Untrusted notes") {
+			t.Error("the system prompt must say the notes are untrusted")
+		}
 	}
 }
