@@ -271,7 +271,10 @@ func opportunityFacts(a *domain.Account, ev *domain.Evaluation, f *Facts) {
 }
 
 func oppFacts(a *domain.Account, o domain.Opportunity) OppFacts {
-	f := OppFacts{Title: o.Title, Evidence: o.Evidence, Motion: string(o.Motion), Pitch: pitch(a, o)}
+	f := OppFacts{Title: o.Title, Evidence: o.Evidence, Motion: string(o.Motion)}
+	if o.Trigger != "" { // a motion asked for by name with no trigger behind it claims nothing
+		f.Pitch = pitch(a, o)
+	}
 	if o.Uplift > 0 {
 		f.Uplift = a.Money(o.Uplift).Format()
 		if o.UpliftMax > 0 {
