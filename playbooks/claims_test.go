@@ -47,10 +47,18 @@ var dimensions = [][]variant{
 	},
 	{ // plan limits
 		{"no limits", func(a *domain.Account) {}},
-		{"limit at 50%", func(a *domain.Account) { a.Limits = []domain.PlanLimit{{Name: "API calls", Limit: 100_000, Used: 50_000}} }},
-		{"limit at 79%", func(a *domain.Account) { a.Limits = []domain.PlanLimit{{Name: "API calls", Limit: 100_000, Used: 79_000}} }},
-		{"limit at 85%", func(a *domain.Account) { a.Limits = []domain.PlanLimit{{Name: "API calls", Limit: 100_000, Used: 85_000}} }},
-		{"limit reached", func(a *domain.Account) { a.Limits = []domain.PlanLimit{{Name: "API calls", Limit: 100_000, Used: 100_000}} }},
+		{"limit at 50%", func(a *domain.Account) {
+			a.Limits = []domain.PlanLimit{{Name: "API calls", Limit: 100_000, Used: 50_000}}
+		}},
+		{"limit at 79%", func(a *domain.Account) {
+			a.Limits = []domain.PlanLimit{{Name: "API calls", Limit: 100_000, Used: 79_000}}
+		}},
+		{"limit at 85%", func(a *domain.Account) {
+			a.Limits = []domain.PlanLimit{{Name: "API calls", Limit: 100_000, Used: 85_000}}
+		}},
+		{"limit reached", func(a *domain.Account) {
+			a.Limits = []domain.PlanLimit{{Name: "API calls", Limit: 100_000, Used: 100_000}}
+		}},
 	},
 	{ // goals and integrations
 		{"no goal or integration", func(a *domain.Account) {}},
