@@ -152,3 +152,23 @@ func TestRenewalRiskOverridesRevenue(t *testing.T) {
 		t.Errorf("the red Tier-1 renewal must rank first: %s vs %s", er.RankReason, es.RankReason)
 	}
 }
+
+// Each escalation can be turned off; with all off the case study is the
+// health-score class alone again.
+func TestEscalationsConfigurable(t *testing.T) {
+	cfg := domain.DefaultConfig()
+	cfg.Priority.RenewalRiskReadiness, cfg.Priority.CompetitorRaisesHigh = "", false
+	cfg.Priority.ExecutiveGapMaxTier, cfg.Priority.NeverContactedMaxTier = 0, 0
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	e := domain.Evaluate(caseStudy("ana@example.com"), csToday, cfg)
+	if e.Priority != domain.PriorityMedium || len(e.Escalations) != 0 {
+		t.Errorf("all escalations off: %s %v", e.Priority, e.Escalations)
+	}
+	cfg.Priority.CompetitorRaisesHigh = true
+	e = domain.Evaluate(caseStudy("ana@example.com"), csToday, cfg)
+	if e.Priority != domain.PriorityHigh || len(e.Escalations) != 1 || e.Action.Kind != domain.ActionValueReview && e.Action.Kind != domain.ActionCompetitiveDefence {
+		t.Errorf("competitor only: %s %v %+v", e.Priority, e.Escalations, e.Action)
+	}
+}

@@ -27,6 +27,12 @@ func TestConfigValidateNamesField(t *testing.T) {
 		{func(c *Config) { c.Triggers.Modules[0].Motion = "seats" }, "triggers.modules[0].motion"},
 		{func(c *Config) { c.Allocation.Weights = [3]float64{} }, "allocation.weights"},
 		{func(c *Config) { c.Priority.TopN = 0 }, "priority.top_n"},
+		{func(c *Config) { c.Priority.RenewalRiskReadiness = "amber" }, "priority.renewal_risk_readiness"},
+		{func(c *Config) { c.Priority.ExecutiveGapMaxTier = 4 }, "priority.executive_gap_max_tier"},
+		{func(c *Config) { c.Priority.AtRiskPct[1] = 120 }, "priority.at_risk_pct[1]"},
+		{func(c *Config) { c.Priority.ExpansionConfidencePct[0] = -1 }, "priority.expansion_confidence_pct[0]"},
+		{func(c *Config) { c.Health.TicketsMinHistoryDays = 0 }, "health.tickets_min_history_days"},
+		{func(c *Config) { c.Health.TicketsRisingRatio = 0.5 }, "health.tickets_rising_ratio"},
 	}
 	for _, tt := range tests {
 		c := DefaultConfig()
