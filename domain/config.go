@@ -161,7 +161,7 @@ func DefaultConfig() Config {
 			PotentialHighMin: 20, PotentialMediumMin: 10,
 			UsageDeclinePoints: 15, UsageDeclineWindow: 90, UsageDeclineMinPct: 20,
 			TicketsPoints: 10, TicketsWindow: 30, TicketsHighCount: 20, TicketsSpikeRatio: 2, TicketsSpikeMinCount: 5,
-			TicketsMinHistoryDays: 60, TicketsRisingRatio: 1.25,
+			TicketsMinHistoryDays: 30, TicketsRisingRatio: 1.25,
 			ChampionLeftPoints: 10, CompetitorPoints: 5, SignalRecencyDays: 90,
 			RiskLowMin: -10, RiskMediumMin: -20, HiringSignalDays: 180,
 		},
