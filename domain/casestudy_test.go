@@ -77,7 +77,8 @@ func TestCaseStudyIsHighWithTheSeedsAction(t *testing.T) {
 			t.Errorf("reason %q lacks %q", e.PriorityReason, want)
 		}
 	}
-	if !e.Impact.Override || !strings.Contains(e.RankReason, "renewal risk overrides revenue") {
+	if !e.Impact.Override || !strings.Contains(e.RankReason, "renewal risk overrides revenue") || strings.Contains(e.RankReason, "\n") ||
+		!strings.Contains(e.RankReason, "$250K expected ARR impact: $750K ARR × 50% at risk (readiness red, low risk) × 66.7% urgency (renewal in 120 days)") {
 		t.Errorf("impact %+v, reason %q", e.Impact, e.RankReason)
 	}
 }

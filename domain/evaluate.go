@@ -45,7 +45,7 @@ func Evaluate(a *Account, today Date, cfg Config) Evaluation {
 		if e.Priority == PriorityMedium || e.Priority == PriorityTop {
 			// Renewal risk overrides revenue: the seed's case study is this account.
 			e.Priority = PriorityHigh
-			e.PriorityReason = "renewal at stake: " + strings.Join(whys, "; ")
+			e.PriorityReason = "raised to HIGH (renewal risk overrides revenue): " + strings.Join(whys, "; ")
 			e.Action = escalationAction(a, &e, e.Escalations, cfg)
 		} else {
 			e.PriorityReason += "; also " + strings.Join(whys, "; ")

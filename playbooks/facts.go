@@ -127,6 +127,7 @@ func buildFacts(req bot.DraftRequest) (Facts, []string) {
 	f := Facts{ID: a.ID, Name: a.Name, Owner: a.Owner, ARR: ev.ARR.Format(), Tier: ev.Tier.Tier, Priority: ev.Priority.Label(),
 		FeaturesAdopted: a.FeaturesAdopted, FeaturesAvailable: a.FeaturesAvailable,
 		Stage: string(ev.Renewal.Stage), StageTitle: ev.Renewal.StageTitle, Readiness: string(ev.Renewal.Readiness),
+		// The multi-year length of a fired trigger replaces this default below.
 		Years: domain.DefaultConfig().Triggers.MultiYearYears, DeferDays: seedDeferDays, notes: &[]string{}}
 	var missing []string
 	if v, ok := a.Adoption(); ok {
@@ -195,12 +196,15 @@ func valueFacts(a *domain.Account, f *Facts) bool {
 
 // claimFacts sets the guarded claims from the evaluation's typed results.
 func claimFacts(a *domain.Account, ev *domain.Evaluation, f *Facts) {
+	engaged := false
 	for _, r := range ev.Health.Reasons {
-		switch {
-		case r.Rule == "champion_left":
+		switch r.Rule {
+		case "champion_left":
 			f.ChampionLeft = r.Met
-		case r.Rule == "competitor":
+		case "competitor":
 			f.CompetitorActive = r.Met
+		case "executive_engaged":
+			engaged = r.Met
 		}
 		switch {
 		case r.Met && r.Points > 0 && r.Dimension == domain.Engagement && r.Rule != "high_adoption": // adoption has its own line
@@ -225,8 +229,9 @@ func claimFacts(a *domain.Account, ev *domain.Evaluation, f *Facts) {
 			f.Executive += " (" + exec.Role + ")"
 		}
 		f.ExecNever = exec.LastContact.IsZero()
-		window := domain.DefaultConfig().Health.ExecutiveContactDays
-		f.ExecGap = !f.ExecNever && exec.LastContact < ev.Today.AddDays(-window)
+		// Stale when the health rule (with its configured window) found no
+		// executive engaged: then every executive's last contact is old.
+		f.ExecGap = !f.ExecNever && !engaged
 	}
 	for _, o := range ev.Opportunities {
 		if o.Motion != domain.MotionUsage {
