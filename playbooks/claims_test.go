@@ -243,7 +243,7 @@ func TestNoClaimWithoutData(t *testing.T) {
 			}
 		}
 	}
-	for i := range 150 { // a fixed spread over the whole space
+	for i := range 80 { // a fixed spread over the whole space
 		c := make([]int, len(dimensions))
 		x := uint64(i)*0x9e3779b97f4a7c15 + 7
 		for dim := range dimensions {

@@ -303,11 +303,11 @@ func pitch(a *domain.Account, o domain.Opportunity) string {
 		}
 		for _, l := range a.Limits {
 			if l.Used >= l.Limit {
-				return "the next tier: your " + l.Name + " limit has been reached"
+				return "the next tier (your " + l.Name + " limit has been reached)"
 			}
 		}
 		if a.FeaturesAvailable > 0 {
-			return fmt.Sprintf("the next tier: you use %d of %d features", a.FeaturesAdopted, a.FeaturesAvailable)
+			return fmt.Sprintf("the next tier (you already use %d of %d features)", a.FeaturesAdopted, a.FeaturesAvailable)
 		}
 		return "the capabilities of the next tier"
 	case domain.MotionCrossSell:
@@ -319,7 +319,7 @@ func pitch(a *domain.Account, o domain.Opportunity) string {
 		if o.Hiring > 0 {
 			return fmt.Sprintf("access for the %d new people joining", o.Hiring)
 		}
-		return fmt.Sprintf("more seats: %d of %d in use", a.SeatsActive, a.SeatsPurchased)
+		return fmt.Sprintf("more seats (%d of %d in use)", a.SeatsActive, a.SeatsPurchased)
 	case domain.MotionUsage:
 		return "a plan with headroom above your current limits"
 	case domain.MotionMultiYear:
