@@ -208,6 +208,10 @@ var claims = []claim{
 	{"features unused", regexp.MustCompile(`features you (have but don't use yet|already pay for but don't use yet)`), func(c claimCtx) bool {
 		return c.a.FeaturesAvailable > c.a.FeaturesAdopted
 	}},
+	{"a module pitched outside its talk track while adoption is low", regexp.MustCompile(`for the goal you shared|to replace the tools you connect|to replace the connector`), func(c claimCtx) bool {
+		v, ok := c.a.Adoption()
+		return !ok || v > 0.5 || strings.HasPrefix(c.playbook, "expand_")
+	}},
 	{"free text quoted", regexp.MustCompile(`ZZNOTE|987,654|61%`), func(c claimCtx) bool { return false }},
 	{"a pilot with the competitor", regexp.MustCompile(`pilot with them`), func(c claimCtx) bool { return false }},
 }

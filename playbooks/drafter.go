@@ -143,8 +143,8 @@ func sampleFacts() Facts {
 		Benchmark: "b", ROI: &ROIFacts{"1 hour per week", "$1", "$52", "$1", "5200%", "0.2 months"}, Full: &FullFacts{"$104", "10400%"}, Whitespace: "$52",
 		Strengths: []string{"s"}, Risks: []string{"r"}, ChampionLeft: true, FormerChampion: "f", Executive: "e", ExecGap: true,
 		LimitNear: &LimitFacts{"API calls", "80%"}, Integration: true, CompetitorActive: true, Hiring: 10,
-		Opportunities: []OppFacts{{"t", "p", "e", "$1", "seats"}}, Opportunity: OppFacts{"t", "p", "e", "$1", "seats"},
-		Expansion: []OppFacts{{"t", "p", "e", "$1", "seats"}}, MultiYear: &MultiYearFacts{3, "$1", "$3"}, PriceIncrease: "$1–$2",
+		Opportunities: []OppFacts{{"t", "p", "e", "$1", "seats", false}}, Opportunity: OppFacts{"t", "p", "e", "$1", "seats", false},
+		Expansion: []OppFacts{{"t", "p", "e", "$1", "seats", false}}, MultiYear: &MultiYearFacts{3, "$1", "$3"}, PriceIncrease: "$1–$2",
 		Years: 3, DeferDays: seedDeferDays, Positioning: "p", Problem: "p", Offer: "o", Renewal: "r", RenewalDate: "2026-01-01", StageTitle: "s",
 		Readiness: "green", ReadinessNotes: []string{"n"}, Term: "12-month term"}
 }

@@ -90,7 +90,10 @@ type MultiYearFacts struct {
 
 // OppFacts is a formatted opportunity. Pitch is safe for the customer (typed
 // data only); Evidence (which may quote notes) and Uplift are for the CSM.
-type OppFacts struct{ Title, Pitch, Evidence, Uplift, Motion string }
+type OppFacts struct {
+	Title, Pitch, Evidence, Uplift, Motion string
+	Hold                                   bool // adoption first: not for the customer yet
+}
 
 // Line is the pitch as a sentence start ("Access for the 12 new people joining").
 func (o OppFacts) Line() string {
@@ -105,6 +108,9 @@ func (o OppFacts) Internal() string {
 	s := o.Title + ": " + o.Evidence
 	if o.Uplift != "" {
 		s += " (est. +" + o.Uplift + " ARR)"
+	}
+	if o.Hold {
+		s += " — on hold: drive adoption first"
 	}
 	return s
 }
@@ -276,7 +282,7 @@ func opportunityFacts(a *domain.Account, ev *domain.Evaluation, f *Facts) {
 }
 
 func oppFacts(a *domain.Account, o domain.Opportunity) OppFacts {
-	f := OppFacts{Title: o.Title, Evidence: o.Evidence, Motion: string(o.Motion)}
+	f := OppFacts{Title: o.Title, Evidence: o.Evidence, Motion: string(o.Motion), Hold: o.Hold}
 	if o.Trigger != "" { // a motion asked for by name with no trigger behind it claims nothing
 		f.Pitch = pitch(a, o)
 	}
