@@ -200,7 +200,7 @@ func TestMyPortfolioAndNotes(t *testing.T) {
 		t.Errorf("bo's top = %v", d)
 	}
 	_, d = ask(t, e, "portfolio top for ana", "")
-	if d["owner"] != "ana@example.com" || d["accounts"].([]any)[0].(map[string]any)["id"] != "globex" {
+	if d["owner"] != "ana@example.com" || d["accounts"].([]any)[0].(map[string]any)["id"] != "acme" {
 		t.Errorf("ana's top = %v", d)
 	}
 	m, _ := ask(t, e, "portfolio top", "stranger@example.com")

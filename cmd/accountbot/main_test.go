@@ -77,7 +77,7 @@ func TestImportAndAskEndToEnd(t *testing.T) {
 			t.Errorf("health lacks %s", k)
 		}
 	}
-	if h["id"] != "acme" || h["tier"] != 1.0 || h["combined"] != 20.0 || h["priority"] != "medium" {
+	if h["id"] != "acme" || h["tier"] != 1.0 || h["combined"] != 20.0 || h["priority"] != "high" {
 		t.Errorf("acme health = %v", h)
 	}
 	rn := askJSON(t, dir, "account hooli renewal")
