@@ -5,26 +5,56 @@ import (
 	"time"
 )
 
-// Dashboard is a CSM's home screen: today's top accounts with their
+// DashboardResult is a CSM's home screen: today's top accounts with their
 // actions, renewals in the next six months with readiness, and the tier
-// mix. It is built from the portfolio commands, so it always agrees with
-// them.
+// mix. It is built from the portfolio verbs, so it always agrees with them.
+type DashboardResult struct {
+	User     string          `json:"user"`
+	Top      *TopResult      `json:"top"`
+	Renewals *RenewalsResult `json:"renewals"`
+	Tiers    *TiersResult    `json:"tiers"`
+}
+
+// Dashboard answers the home screen for a person (Slack's App Home).
 func (e *Engine) Dashboard(ctx context.Context, u User, now time.Time) *Message {
-	who := u.Email
+	req := Request{Text: "portfolio dashboard", Now: now, User: u}
+	r, err := e.dashboard(ctx, e.newCall(req))
+	return e.answer(req, r, err)
+}
+
+func (e *Engine) dashboard(ctx context.Context, c *Call) (Result, error) {
+	c.Args = Args{}
+	d := &DashboardResult{User: c.Req.User.Email}
+	top, err := e.top(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	ren, err := e.renewals(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	tiers, err := e.tiers(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	d.Top, d.Renewals, d.Tiers = top.(*TopResult), ren.(*RenewalsResult), tiers.(*TiersResult)
+	return d, nil
+}
+
+// Message draws the three parts one after the other.
+func (d *DashboardResult) Message() *Message {
+	who := d.User
 	if who == "" {
 		who = "your team"
 	}
 	m := &Message{Title: "AccountBot — " + who}
-	data := map[string]any{}
-	for i, part := range []struct{ key, cmd string }{{"top", "portfolio top"}, {"renewals", "portfolio renewals"}, {"tiers", "portfolio tiers"}} {
-		r := e.Handle(ctx, Request{Text: part.cmd, Now: now, User: u})
+	for i, part := range []Result{d.Top, d.Renewals, d.Tiers} {
+		r := part.Message()
 		if i > 0 {
 			m.Blocks = append(m.Blocks, Divider{})
 		}
 		m.Blocks = append(m.Blocks, Section{Text: r.Title})
 		m.Blocks = append(m.Blocks, r.Blocks...)
-		data[part.key] = r.Data
 	}
-	m.Data = data
 	return m
 }

@@ -94,113 +94,180 @@ func NewEngine(store Store, cfg domain.Config, log *slog.Logger) *Engine {
 	e := &Engine{Store: store, Config: cfg, Log: log, reg: NewRegistry()}
 	e.registerAccountVerbs()
 	e.registerPortfolioVerbs()
-	e.reg.MustRegister(Verb{Noun: "help", Name: "", Args: "[account|portfolio]", Help: "this list",
-		Run: func(ctx context.Context, c *Call) (*Message, error) { return e.reg.Help(c.Parsed.Verb), nil }})
+	e.reg.MustRegister(Verb{Noun: "help", Name: "", Help: "this list", Result: &HelpResult{},
+		Args: []Arg{{Name: "topic", Kind: KindWord, Usage: "[account|portfolio]", Help: "only this noun's commands"}},
+		Run:  func(ctx context.Context, c *Call) (Result, error) { return e.reg.Help(strings.ToLower(c.Args.Text("topic"))) }})
 	return e
 }
 
-// Slow reports whether a command will take long enough that a platform
-// should show a "drafting…" placeholder at once: drafts, when a language
-// model polishes them.
-func (e *Engine) Slow(text string) bool {
-	if e.Drafter == nil || !e.Drafter.Polishing() {
-		return false
-	}
-	p, err := Parse(e.reg, text)
-	if err != nil || p.Noun != "account" {
-		return false
-	}
-	for _, q := range append([]Parsed{p}, p.Longer...) {
-		switch q.Verb {
-		case "qbr", "objection":
-			return true
-		case "expand", "expansion", "opportunities", "renewal":
-			if len(q.Args) > 0 && strings.EqualFold(q.Args[0], "draft") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// Registry exposes the verbs (for help and for adapters that list commands).
+// Registry exposes the verbs (for help, schemas and adapters that list commands).
 func (e *Engine) Registry() *Registry { return e.reg }
 
-// Call is one command being answered.
+// Call is one command being answered: the verb, its typed arguments and,
+// for account verbs, the resolved account.
 type Call struct {
 	Req     Request
 	Today   domain.Date
-	Parsed  Parsed
-	Account *domain.Account // resolved, for account verbs
+	Verb    *Verb
+	Args    Args
+	Account *domain.Account
+}
+
+// Command is a request parsed once: platforms ask it whether it is slow
+// (to show a placeholder) and then run it.
+type Command struct {
+	req    Request
+	parsed Parsed
+	err    error
+	slow   bool
+}
+
+// Slow reports whether the command drafts through a language model, so a
+// platform should show a "drafting…" placeholder at once.
+func (c *Command) Slow() bool { return c.slow }
+
+// Prepare parses a request's text.
+func (e *Engine) Prepare(req Request) *Command {
+	c := &Command{req: req}
+	if len(req.Text) > 4000 {
+		c.err = domain.Errorf(domain.EINVALID, "That command is too long (over 4,000 characters).")
+		return c
+	}
+	c.parsed, c.err = Parse(e.reg, req.Text)
+	if c.err == nil && e.Drafter != nil && e.Drafter.Polishing() {
+		for _, p := range append([]Parsed{c.parsed}, c.parsed.Longer...) {
+			if v, ok := e.reg.Lookup(p.Noun, p.Verb); ok && v.isSlow(p.Words()) {
+				c.slow = true
+			}
+		}
+	}
+	return c
+}
+
+// isSlow applies the verb's declaration to the words typed.
+func (v *Verb) isSlow(words []string) bool {
+	if !v.Slow || v.SlowFlag == "" {
+		return v.Slow
+	}
+	for _, w := range words {
+		if strings.EqualFold(w, v.SlowFlag) {
+			return true
+		}
+	}
+	return false
 }
 
 // Handle answers a request. It never fails: user mistakes come back as a
 // message saying what to fix; internal failures are logged and answered
 // with a short apology that leaks nothing.
 func (e *Engine) Handle(ctx context.Context, req Request) *Message {
-	m, err := e.handle(ctx, req)
-	if err == nil {
-		return m
-	}
-	switch domain.ErrorCode(err) {
-	case domain.EINVALID, domain.ENOTFOUND, domain.ECONFLICT:
-		return userError("%s", domain.ErrorMessage(err))
-	}
-	e.Log.Error("command failed", "text", req.Text, "user", req.User.Email, "platform", req.User.Platform, "err", err)
-	return &Message{Title: "Something went wrong", Error: true,
-		Blocks: []Block{Section{Text: domain.ErrorMessage(err)}}, Data: map[string]any{"error": domain.ErrorMessage(err), "code": domain.EINTERNAL}}
+	return e.Run(ctx, e.Prepare(req))
 }
 
-func (e *Engine) handle(ctx context.Context, req Request) (*Message, error) {
-	if len(req.Text) > 4000 {
-		return nil, domain.Errorf(domain.EINVALID, "That command is too long (over 4,000 characters).")
+// Run answers a prepared command.
+func (e *Engine) Run(ctx context.Context, cmd *Command) *Message {
+	r, err := e.runCommand(ctx, cmd)
+	return e.answer(cmd.req, r, err)
+}
+
+// answer turns a verb's outcome into the reply, logging internal failures.
+func (e *Engine) answer(req Request, r Result, err error) *Message {
+	if err == nil {
+		return reply(r)
 	}
-	p, err := Parse(e.reg, req.Text)
-	if err != nil {
-		return nil, err
+	if domain.ErrorCode(err) == domain.EINTERNAL {
+		e.Log.Error("command failed", "text", req.Text, "user", req.User.Email, "platform", req.User.Platform, "err", err)
 	}
-	loc := req.Location
-	if loc == nil {
-		loc = time.UTC
+	return reply(errorResult(err))
+}
+
+func (e *Engine) runCommand(ctx context.Context, cmd *Command) (Result, error) {
+	if cmd.err != nil {
+		return nil, cmd.err
 	}
-	now := req.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	c := &Call{Req: req, Today: domain.DateOf(now.In(loc)), Parsed: p}
-	var v *Verb
+	p := cmd.parsed
+	c := e.newCall(cmd.req)
 	switch p.Noun {
-	case "help", "?":
-		c.Parsed.Verb = ""
-		if len(p.Args) > 0 || p.Verb != "" {
-			c.Parsed.Verb = strings.ToLower(strings.TrimSpace(p.Verb))
-		}
-		return e.reg.Help(c.Parsed.Verb), nil
-	case "account", "portfolio":
-		var ok bool
-		if v, ok = e.reg.Lookup(p.Noun, p.Verb); !ok {
-			return nil, domain.Errorf(domain.EINVALID, "%q is not a %s command. %s", p.Verb, p.Noun, verbList(e.reg, p.Noun))
-		}
+	case "help", "account", "portfolio":
 	default:
 		return nil, domain.Errorf(domain.EINVALID, "I don't know %q. Commands start with `account`, `portfolio` or `help`.", p.Noun)
 	}
 	if p.Noun == "account" {
-		// A longer reading wins when its name is exactly one account.
-		for _, alt := range p.Longer {
-			res, err := e.Store.Resolve(ctx, alt.Target)
-			if err != nil {
-				return nil, fmt.Errorf("resolving %q: %w", alt.Target, err)
-			}
-			if av, ok := e.reg.Lookup(alt.Noun, alt.Verb); ok && len(res.IDs) == 1 {
-				v, c.Parsed = av, alt
-				break
-			}
-		}
-		if c.Account, err = e.resolve(ctx, c.Parsed.Target); err != nil {
+		var err error
+		if p, c.Account, err = e.pickReading(ctx, p); err != nil {
 			return nil, err
 		}
 	}
+	v, ok := e.reg.Lookup(p.Noun, p.Verb)
+	if !ok {
+		return nil, domain.Errorf(domain.EINVALID, "%q is not a %s command. %s", p.Verb, p.Noun, verbList(e.reg, p.Noun))
+	}
+	args, err := v.bindWords(p, c.currency())
+	if err != nil {
+		return nil, err
+	}
+	c.Verb, c.Args = v, args
 	return v.Run(ctx, c)
+}
+
+func (e *Engine) newCall(req Request) *Call {
+	loc := req.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	if req.Now.IsZero() {
+		req.Now = time.Now()
+	}
+	return &Call{Req: req, Today: domain.DateOf(req.Now.In(loc))}
+}
+
+// currency is what money arguments are read in: the account's.
+func (c *Call) currency() string {
+	if c.Account != nil && c.Account.Currency != "" {
+		return c.Account.Currency
+	}
+	return "USD"
+}
+
+// pickReading chooses how an account command is read when its name
+// contains verb words. A longer reading wins when its name is exactly one
+// account; when the usual reading's name is unknown or ambiguous, reading
+// every word as the name wins if that names exactly one account.
+func (e *Engine) pickReading(ctx context.Context, p Parsed) (Parsed, *domain.Account, error) {
+	for _, alt := range p.Longer {
+		if !e.reg.IsVerb(alt.Noun, alt.Verb) {
+			continue
+		}
+		if a, err := e.exactlyOne(ctx, alt.Target); err != nil || a != nil {
+			return alt, a, err
+		}
+	}
+	if _, ok := e.reg.Lookup(p.Noun, p.Verb); !ok {
+		return p, nil, domain.Errorf(domain.EINVALID, "%q is not a %s command. %s", p.Verb, p.Noun, verbList(e.reg, p.Noun))
+	}
+	a, err := e.resolve(ctx, p.Target)
+	if err == nil || p.Whole == nil {
+		return p, a, err
+	}
+	if code := domain.ErrorCode(err); code == domain.EINVALID || code == domain.ENOTFOUND {
+		if w, werr := e.exactlyOne(ctx, p.Whole.Target); werr != nil || w != nil {
+			return *p.Whole, w, werr
+		}
+	}
+	return p, nil, err
+}
+
+// exactlyOne returns the account name resolves to when it names exactly
+// one, and nil otherwise.
+func (e *Engine) exactlyOne(ctx context.Context, name string) (*domain.Account, error) {
+	res, err := e.Store.Resolve(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %q: %w", name, err)
+	}
+	if len(res.IDs) != 1 {
+		return nil, nil
+	}
+	return e.Store.Account(ctx, res.IDs[0])
 }
 
 func verbList(r *Registry, noun string) string {
@@ -256,10 +323,4 @@ func orList(s []string) string {
 		return s[0]
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
-}
-
-func userError(format string, args ...any) *Message {
-	text := fmt.Sprintf(format, args...)
-	return &Message{Title: "Can't do that", Error: true, Blocks: []Block{Section{Text: text}},
-		Data: map[string]any{"error": text}}
 }

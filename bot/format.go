@@ -83,12 +83,3 @@ func reasonItems(h domain.Health) []Item {
 	}
 	return items
 }
-
-func reasonData(h domain.Health) []map[string]any {
-	out := make([]map[string]any, 0, len(h.Reasons))
-	for _, r := range h.Reasons {
-		out = append(out, map[string]any{"dimension": r.Dimension, "rule": r.Rule, "label": r.Label,
-			"met": r.Met, "points": r.Points, "evidence": r.Evidence})
-	}
-	return out
-}

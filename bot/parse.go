@@ -9,14 +9,17 @@ import (
 
 // token is one word of a command with where it starts in the input.
 type token struct {
-	text  string
-	start int
-	end   int
+	text     string
+	start    int
+	end      int
+	unclosed bool // a quote opened here is never closed: text runs to the end
 }
 
 // tokenize splits on white space, keeping "double" or 'single' quoted
-// runs (and “smart quotes”, which chat clients insert) as one token.
-func tokenize(s string) ([]token, error) {
+// runs (and “smart quotes”, which chat clients insert) as one token. A
+// quote that is never closed makes a last token running to the end of the
+// input: free text (a note) may contain one, anything else may not.
+func tokenize(s string) []token {
 	var out []token
 	// Byte offsets come from ranging over the string itself: an invalid
 	// UTF-8 byte is one byte wide there, though it becomes a 3-byte U+FFFD.
@@ -42,7 +45,8 @@ func tokenize(s string) ([]token, error) {
 					j++
 				}
 				if j == len(rs) {
-					return nil, domain.Errorf(domain.EINVALID, "a quote opened at character %d is never closed", i+1)
+					raw := strings.TrimSpace(s[byteAt[start]:])
+					return append(out, token{text: raw, start: byteAt[start], end: len(s), unclosed: true})
 				}
 				sb.WriteString(string(rs[i+1 : j]))
 				i = j + 1
@@ -53,86 +57,119 @@ func tokenize(s string) ([]token, error) {
 		}
 		out = append(out, token{text: sb.String(), start: byteAt[start], end: byteAt[i]})
 	}
-	return out, nil
+	return out
 }
 
-// Parsed is a command split into its parts.
+// unclosedError is the error for a quote that is never closed.
+func unclosedError(in string, t token) error {
+	return domain.Errorf(domain.EINVALID, "a quote opened at character %d is never closed", len([]rune(in[:t.start]))+1)
+}
+
+// Parsed is a command split into its parts; its arguments are still words,
+// bound to the verb's declared arguments once the verb is known.
 type Parsed struct {
-	Noun   string   // account, portfolio, help
-	Target string   // account name as typed (account commands)
-	Verb   string   // "" for the noun's default
-	Args   []string // words after the verb
-	Rest   string   // the raw text after the verb, for free text such as notes
+	Noun   string // account, portfolio, help
+	Target string // account name as typed (account commands)
+	Verb   string // "" for the noun's default
+	input  string
+	args   []token // the words after the verb
 	// Longer is the other readings of an account command when the name
 	// itself contains verb words ("Sterling Health health"), longest name
 	// first; the engine takes the first whose name resolves.
 	Longer []Parsed
+	// Whole reads every word as the name (the noun's default verb): taken
+	// when the usual reading's name is unknown or ambiguous but this one
+	// names exactly one account ("account sterling health" for the account
+	// "Sterling Health" when there are several Sterlings).
+	Whole *Parsed
 }
+
+// Words returns the argument words as typed (quotes removed).
+func (p Parsed) Words() []string { return texts(p.args) }
 
 // Parse splits a command. For account commands the name runs until the
 // first word that is one of the registry's account verbs, so multi-word
 // names need no quotes unless they contain a verb word.
 func Parse(reg *Registry, text string) (Parsed, error) {
 	text = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), "/"))
-	toks, err := tokenize(text)
-	if err != nil {
-		return Parsed{}, err
-	}
+	toks := tokenize(text)
 	if len(toks) == 0 {
-		return Parsed{Noun: "help"}, nil
+		return Parsed{Noun: "help", input: text}, nil
 	}
-	p := Parsed{Noun: strings.ToLower(strings.TrimSpace(toks[0].text))}
+	if toks[0].unclosed {
+		return Parsed{}, unclosedError(text, toks[0])
+	}
+	p := Parsed{Noun: strings.ToLower(strings.TrimSpace(toks[0].text)), input: text}
 	if p.Noun == "" {
 		return Parsed{}, domain.Errorf(domain.EINVALID, "Commands start with `account`, `portfolio` or `help`.")
 	}
 	if p.Noun == "accounts" {
 		p.Noun = "account"
 	}
-	rest := toks[1:]
-	rawAfter := func(i int) string {
-		if i >= len(rest) {
-			return ""
-		}
-		return strings.TrimSpace(text[rest[i].start:])
+	if p.Noun == "?" {
+		p.Noun = "help"
 	}
+	rest := toks[1:]
 	switch p.Noun {
 	case "account":
-		if len(rest) == 0 {
-			return p, domain.Errorf(domain.EINVALID, "Which account? Try `account <name>` or `account <name> health`.")
-		}
-		// The first token is always part of the name, so an account may be
-		// called "Renewal". The name runs to the first verb word; every later
-		// verb word gives a longer reading, tried first by the engine.
-		split := func(i int) Parsed {
-			q := Parsed{Noun: p.Noun, Target: strings.Join(texts(rest[:i]), " ")}
-			if i < len(rest) {
-				q.Verb = strings.ToLower(rest[i].text)
-				q.Args = texts(rest[i+1:])
-				q.Rest = rawAfter(i + 1)
-			}
-			return q
-		}
-		var at []int
-		for i := 1; i < len(rest); i++ {
-			if reg.IsVerb("account", strings.ToLower(rest[i].text)) {
-				at = append(at, i)
-			}
-		}
-		if len(at) == 0 {
-			return split(len(rest)), nil
-		}
-		p = split(at[0])
-		for k := len(at) - 1; k > 0; k-- {
-			p.Longer = append(p.Longer, split(at[k]))
-		}
+		return parseAccount(reg, p, rest)
+	case "help":
+		p.args = rest
 	default:
 		if len(rest) > 0 {
+			if rest[0].unclosed {
+				return Parsed{}, unclosedError(text, rest[0])
+			}
 			p.Verb = strings.ToLower(rest[0].text)
-			p.Args = texts(rest[1:])
-			p.Rest = rawAfter(1)
+			p.args = rest[1:]
 		}
 	}
 	return p, nil
+}
+
+// parseAccount reads "<name> [verb [args]]". The first token is always
+// part of the name, so an account may be called "Renewal". The name runs to
+// the first verb word; every later verb word gives a longer reading.
+func parseAccount(reg *Registry, p Parsed, rest []token) (Parsed, error) {
+	if len(rest) == 0 {
+		return p, domain.Errorf(domain.EINVALID, "Which account? Try `account <name>` or `account <name> health`.")
+	}
+	split := func(i int) (Parsed, error) {
+		q := Parsed{Noun: p.Noun, input: p.input}
+		for _, t := range rest[:i] {
+			if t.unclosed {
+				return q, unclosedError(p.input, t)
+			}
+		}
+		q.Target = strings.Join(texts(rest[:i]), " ")
+		if i < len(rest) {
+			q.Verb = strings.ToLower(rest[i].text)
+			q.args = rest[i+1:]
+		}
+		return q, nil
+	}
+	var at []int
+	for i := 1; i < len(rest); i++ {
+		if !rest[i].unclosed && reg.IsVerb("account", strings.ToLower(rest[i].text)) {
+			at = append(at, i)
+		}
+	}
+	if len(at) == 0 {
+		return split(len(rest))
+	}
+	q, err := split(at[0])
+	if err != nil {
+		return q, err
+	}
+	for k := len(at) - 1; k > 0; k-- {
+		if l, err := split(at[k]); err == nil {
+			q.Longer = append(q.Longer, l)
+		}
+	}
+	if w, err := split(len(rest)); err == nil {
+		q.Whole = &w
+	}
+	return q, nil
 }
 
 func texts(ts []token) []string {

@@ -3,17 +3,45 @@ package bot
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
-// Verb is one command: a noun ("account", "portfolio") and a verb name.
+// Role is who may run a verb. Access control fills this in; "" lets
+// everyone run the verb, as today.
+type Role string
+
+// Verb is one command: a noun ("account", "portfolio") and a verb name,
+// with everything the engine, help and the platforms need to know about it.
 type Verb struct {
 	Noun    string
 	Name    string   // "" is the noun's default (e.g. the account overview)
 	Aliases []string // other names for the same verb
-	Args    string   // usage of the arguments, e.g. "<kind> [note]"
+	Args    []Arg    // declared arguments, in positional order
 	Help    string
-	Run     func(ctx context.Context, c *Call) (*Message, error)
+	// Writes marks verbs that change stored data (notes, outcomes, settings).
+	Writes bool
+	// Slow marks verbs that draft through the Drafter, which may call a
+	// language model; with SlowFlag set only when that flag is given
+	// ("renewal draft").
+	Slow     bool
+	SlowFlag string
+	// Access is the role needed to run the verb; empty until access
+	// control lands (see Role).
+	Access Role
+	// Result is a zero value of the verb's result type: the JSON Schema of
+	// `ask --json` is generated from it.
+	Result Result
+	Run    func(ctx context.Context, c *Call) (Result, error)
+}
+
+// Key names the verb in schemas and logs: "account.health", "account" for
+// the account overview.
+func (v *Verb) Key() string {
+	if v.Name == "" {
+		return v.Noun
+	}
+	return v.Noun + "." + v.Name
 }
 
 // Registry holds the verbs. Registering a name twice is an error, so two
@@ -28,14 +56,21 @@ func NewRegistry() *Registry { return &Registry{byKey: map[string]*Verb{}} }
 
 // Register adds v under its name and aliases.
 func (r *Registry) Register(v Verb) error {
-	if v.Noun == "" || v.Run == nil {
-		return fmt.Errorf("verb %q: noun and Run are required", v.Name)
+	if v.Noun == "" || v.Run == nil || v.Result == nil {
+		return fmt.Errorf("verb %q: noun, Result and Run are required", v.Name)
 	}
 	names := append([]string{v.Name}, v.Aliases...)
 	for _, n := range names {
 		if _, dup := r.byKey[v.Noun+" "+n]; dup {
 			return fmt.Errorf("command %q is registered twice", strings.TrimSpace(v.Noun+" "+n))
 		}
+	}
+	seen := map[string]bool{}
+	for _, g := range v.Args {
+		if seen[g.Name] || g.Name == "" {
+			return fmt.Errorf("command %q: argument %q declared twice or unnamed", v.Key(), g.Name)
+		}
+		seen[g.Name] = true
 	}
 	vp := &v
 	for _, n := range names {
@@ -77,6 +112,9 @@ func (r *Registry) Verbs(noun string) []*Verb {
 	return out
 }
 
+// All returns every verb in registration order.
+func (r *Registry) All() []*Verb { return append([]*Verb(nil), r.order...) }
+
 // Nouns returns the nouns in registration order.
 func (r *Registry) Nouns() []string {
 	seen := map[string]bool{}
@@ -90,7 +128,7 @@ func (r *Registry) Nouns() []string {
 	return out
 }
 
-// Usage renders one verb's usage line.
+// Usage renders one verb's usage line from its declaration.
 func (v *Verb) Usage() string {
 	parts := []string{v.Noun}
 	if v.Noun == "account" {
@@ -99,44 +137,82 @@ func (v *Verb) Usage() string {
 	if v.Name != "" {
 		parts = append(parts, v.Name)
 	}
-	if v.Args != "" {
-		parts = append(parts, v.Args)
+	for _, g := range v.Args {
+		if u := g.usage(); u != "" {
+			parts = append(parts, u)
+		}
 	}
 	return strings.Join(parts, " ")
 }
 
-// Help generates the help message from the registry.
-func (r *Registry) Help(topic string) *Message {
-	m := &Message{Title: "AccountBot commands"}
+// HelpResult is the command list.
+type HelpResult struct {
+	Topic    string        `json:"topic,omitempty"`
+	Commands []HelpCommand `json:"commands"`
+}
+
+// HelpCommand is one line of help.
+type HelpCommand struct {
+	Command string    `json:"command"`
+	Usage   string    `json:"usage"`
+	Help    string    `json:"help"`
+	Writes  bool      `json:"writes,omitempty"`
+	Args    []HelpArg `json:"args,omitempty"`
+}
+
+// HelpArg describes one declared argument.
+type HelpArg struct {
+	Name     string   `json:"name"`
+	Kind     Kind     `json:"kind"`
+	Help     string   `json:"help,omitempty"`
+	Default  string   `json:"default,omitempty"`
+	Enum     []string `json:"enum,omitempty"`
+	Required bool     `json:"required,omitempty"`
+}
+
+// Help generates the command list from the registry.
+func (r *Registry) Help(topic string) (*HelpResult, error) {
 	nouns := r.Nouns()
 	if topic != "" {
-		if len(r.Verbs(topic)) == 0 {
-			return userError("There is no help topic %q. Try `help` for the list of commands.", topic)
+		if topic == "help" || len(r.Verbs(topic)) == 0 {
+			return nil, userErrorf("There is no help topic %q. Try `help` for the list of commands.", topic)
 		}
 		nouns = []string{topic}
-		m.Title = "AccountBot: " + topic + " commands"
 	}
-	type row struct{ usage, help string }
-	var rows []Item
+	res := &HelpResult{Topic: topic, Commands: []HelpCommand{}}
 	for _, n := range nouns {
-		var rs []row
+		if n == "help" {
+			continue
+		}
 		for _, v := range r.Verbs(n) {
 			h := v.Help
 			if len(v.Aliases) > 0 {
 				h += " (also: " + strings.Join(v.Aliases, ", ") + ")"
 			}
-			rs = append(rs, row{v.Usage(), h})
-		}
-		for _, x := range rs {
-			rows = append(rows, Item{Text: x.usage, Detail: x.help})
+			c := HelpCommand{Command: v.Key(), Usage: v.Usage(), Help: h, Writes: v.Writes}
+			for _, g := range v.Args {
+				c.Args = append(c.Args, HelpArg{Name: g.Name, Kind: g.Kind, Help: g.Help, Default: g.Default, Enum: g.Enum, Required: g.Required})
+			}
+			res.Commands = append(res.Commands, c)
 		}
 	}
-	m.Blocks = append(m.Blocks, List{Items: rows})
-	m.Blocks = append(m.Blocks, Context{Text: "Names match the account id, name or an alias, in any case. Quote names that contain a command word: account \"Health Corp\" renewal."})
-	var data []map[string]string
-	for _, it := range rows {
-		data = append(data, map[string]string{"usage": it.Text, "help": it.Detail})
+	return res, nil
+}
+
+// Message draws the help.
+func (h *HelpResult) Message() *Message {
+	m := &Message{Title: "AccountBot commands"}
+	if h.Topic != "" {
+		m.Title = "AccountBot: " + h.Topic + " commands"
 	}
-	m.Data = map[string]any{"commands": data}
+	l := List{}
+	for _, c := range h.Commands {
+		l.Items = append(l.Items, Item{Text: c.Usage, Detail: c.Help})
+	}
+	m.Blocks = append(m.Blocks, l,
+		Context{Text: "Names match the account id, name or an alias, in any case. Quote names that contain a command word: account \"Health Corp\" renewal."})
 	return m
 }
+
+// resultType is the verb's declared result type, for checks and schemas.
+func (v *Verb) resultType() reflect.Type { return reflect.TypeOf(v.Result) }

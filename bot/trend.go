@@ -85,20 +85,33 @@ func (e *Engine) trendBlock(ctx context.Context, a *domain.Account, today domain
 	return &Trend{Label: "Combined health, weekly", Points: pts}
 }
 
-func (e *Engine) trend(ctx context.Context, c *Call) (*Message, error) {
-	a := c.Account
-	ev := e.evaluate(c)
-	m := &Message{Title: header(a, &ev, "health trend")}
-	t := e.trendBlock(ctx, a, c.Today)
-	if t == nil {
-		m.Blocks = append(m.Blocks, Section{Text: "Not enough history yet for a trend."})
-		m.Data = map[string]any{"id": a.ID, "points": []Point{}}
-		return m, nil
+// TrendResult is `account <name> trend`: the combined score, weekly.
+type TrendResult struct {
+	AccountRef
+	Points []Point `json:"points"`
+
+	tier int
+}
+
+func (e *Engine) trend(ctx context.Context, c *Call) (Result, error) {
+	r := &TrendResult{AccountRef: ref(c.Account), Points: []Point{}, tier: e.evaluate(c).Tier.Tier}
+	if t := e.trendBlock(ctx, c.Account, c.Today); t != nil {
+		r.Points = t.Points
 	}
-	first, last := t.Points[0].Value, t.Points[len(t.Points)-1].Value
-	m.Blocks = append(m.Blocks, *t, Context{Text: fmt.Sprintf("From %.0f to %.0f over %d weeks.", first, last, len(t.Points)-1)})
-	m.Data = map[string]any{"id": a.ID, "name": a.Name, "points": t.Points}
-	return m, nil
+	return r, nil
+}
+
+// Message draws the trend.
+func (r *TrendResult) Message() *Message {
+	m := &Message{Title: fmt.Sprintf("%s — Tier %d — health trend", r.Name, r.tier)}
+	if len(r.Points) < 2 {
+		m.Blocks = append(m.Blocks, Section{Text: "Not enough history yet for a trend."})
+		return m
+	}
+	first, last := r.Points[0].Value, r.Points[len(r.Points)-1].Value
+	m.Blocks = append(m.Blocks, Trend{Label: "Combined health, weekly", Points: r.Points},
+		Context{Text: fmt.Sprintf("From %.0f to %.0f over %d weeks.", first, last, len(r.Points)-1)})
+	return m
 }
 
 // BookStats are book-wide figures for peer benchmarks ("top 25% by adoption").
@@ -139,48 +152,54 @@ func (e *Engine) bookStats(ctx context.Context, today domain.Date) (*BookStats, 
 	return s, nil
 }
 
+// DraftResult is a drafted talk track, script or set of talking points.
+type DraftResult struct {
+	ID             string   `json:"id"`
+	Kind           string   `json:"kind"`
+	Title          string   `json:"title"`
+	Text           string   `json:"text"`
+	Source         string   `json:"source"` // "template" or "llm"
+	FallbackReason string   `json:"fallback_reason,omitempty"`
+	Missing        []string `json:"missing,omitempty"`
+}
+
 // draftVerb answers a drafting command through the Drafter.
-func (e *Engine) draftVerb(kind string) func(ctx context.Context, c *Call) (*Message, error) {
-	return func(ctx context.Context, c *Call) (*Message, error) {
-		if e.Drafter == nil {
-			return nil, domain.Errorf(domain.ECONFLICT, "Drafting is not available in this build.")
-		}
-		arg := ""
-		if len(c.Parsed.Args) > 0 {
-			arg = c.Parsed.Args[0]
-		}
-		if kind == "objection" && arg == "" {
-			return nil, domain.Errorf(domain.EINVALID, "Which objection? Kinds: %s.", strings.Join(e.Drafter.Objections(), ", "))
-		}
-		ev := e.evaluate(c)
-		book, err := e.bookStats(ctx, c.Today)
-		if err != nil {
-			return nil, err
-		}
-		d, err := e.Drafter.Draft(ctx, DraftRequest{Kind: kind, Arg: arg, Account: c.Account, Evaluation: &ev, Book: book})
-		if err != nil {
-			return nil, err
-		}
-		m := &Message{Title: d.Title}
-		m.Blocks = append(m.Blocks, Section{Text: d.Text})
-		note := "Drafted from the playbook template"
-		if d.Source == "llm" {
-			note = "Drafted from the playbook template and polished by the language model; every figure checked against the account"
-		} else if d.FallbackReason != "" {
-			note += " (language model not used: " + d.FallbackReason + ")"
-		}
-		if len(d.Missing) > 0 {
-			note += ". Missing data: " + strings.Join(d.Missing, ", ")
-		}
-		m.Blocks = append(m.Blocks, Context{Text: note + "."}, accountButtons(c.Account.ID))
-		data := map[string]any{"id": c.Account.ID, "kind": kind, "title": d.Title, "text": d.Text, "source": d.Source}
-		if d.FallbackReason != "" {
-			data["fallback_reason"] = d.FallbackReason
-		}
-		if len(d.Missing) > 0 {
-			data["missing"] = d.Missing
-		}
-		m.Data = data
-		return m, nil
+func (e *Engine) draftVerb(kind string) func(ctx context.Context, c *Call) (Result, error) {
+	return func(ctx context.Context, c *Call) (Result, error) {
+		return e.draft(ctx, c, kind, c.Args.Text("kind"))
 	}
+}
+
+func (e *Engine) draft(ctx context.Context, c *Call, kind, arg string) (Result, error) {
+	if e.Drafter == nil {
+		return nil, domain.Errorf(domain.ECONFLICT, "Drafting is not available in this build.")
+	}
+	ev := e.evaluate(c)
+	book, err := e.bookStats(ctx, c.Today)
+	if err != nil {
+		return nil, err
+	}
+	d, err := e.Drafter.Draft(ctx, DraftRequest{Kind: kind, Arg: arg, Account: c.Account, Evaluation: &ev, Book: book})
+	if err != nil {
+		return nil, err
+	}
+	return &DraftResult{ID: c.Account.ID, Kind: kind, Title: d.Title, Text: d.Text, Source: d.Source,
+		FallbackReason: d.FallbackReason, Missing: d.Missing}, nil
+}
+
+// Message draws the draft with where it came from.
+func (r *DraftResult) Message() *Message {
+	m := &Message{Title: r.Title}
+	m.Blocks = append(m.Blocks, Section{Text: r.Text})
+	note := "Drafted from the playbook template"
+	if r.Source == "llm" {
+		note = "Drafted from the playbook template and polished by the language model; every figure checked against the account"
+	} else if r.FallbackReason != "" {
+		note += " (language model not used: " + r.FallbackReason + ")"
+	}
+	if len(r.Missing) > 0 {
+		note += ". Missing data: " + strings.Join(r.Missing, ", ")
+	}
+	m.Blocks = append(m.Blocks, Context{Text: note + "."}, accountButtons(r.ID))
+	return m
 }

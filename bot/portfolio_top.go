@@ -1,0 +1,228 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// TopAccount is one ranked account with its one action.
+type TopAccount struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	Owner      string            `json:"owner"`
+	Priority   domain.Priority   `json:"priority"`
+	Tier       int               `json:"tier"`
+	Combined   int               `json:"combined"`
+	ARR        json.Number       `json:"arr"`
+	Why        string            `json:"why"`
+	Action     string            `json:"action"`
+	ActionKind domain.ActionKind `json:"action_kind"`
+
+	arrShort string
+}
+
+// topBlocks draws a ranked list of accounts, each with its priority, why,
+// its one action and buttons; `portfolio top` and the daily digest share it.
+func topBlocks(items []domain.Evaluation) ([]Block, []TopAccount) {
+	data := topAccounts(items)
+	return topAccountBlocks(data), data
+}
+
+func topAccounts(items []domain.Evaluation) []TopAccount {
+	data := []TopAccount{}
+	for _, ev := range items {
+		data = append(data, TopAccount{ID: ev.AccountID, Name: ev.Name, Owner: ev.Owner, Priority: ev.Priority,
+			Tier: ev.Tier.Tier, Combined: ev.Health.Combined, ARR: major(ev.ARR.Minor, ev.ARR.Currency), Why: ev.PriorityReason,
+			Action: ev.Action.Text, ActionKind: ev.Action.Kind, arrShort: ev.ARR.Short()})
+	}
+	return data
+}
+
+func topAccountBlocks(items []TopAccount) []Block {
+	var blocks []Block
+	for i, t := range items {
+		blocks = append(blocks,
+			Section{Text: fmt.Sprintf("%d. %s — %s · Tier %d · %s ARR · health %d", i+1, t.Name, t.Priority.Label(), t.Tier, t.arrShort, t.Combined)},
+			Context{Text: "Why: " + t.Why},
+			Section{Text: "Action: " + t.Action},
+			Actions{Buttons: []Button{
+				{Label: "Open " + t.Name, ActionID: ActionOpenAccount, Value: t.ID},
+				{Label: "Draft talk track", ActionID: ActionDraftTalk, Value: t.ID, Primary: true},
+			}},
+		)
+	}
+	return blocks
+}
+
+// TopResult is `portfolio top`.
+type TopResult struct {
+	Owner    string       `json:"owner"`
+	AsOf     domain.Date  `json:"as_of"`
+	Accounts []TopAccount `json:"accounts"`
+	InScope  int          `json:"in_scope"`
+
+	scope scope
+}
+
+func (e *Engine) top(ctx context.Context, c *Call) (Result, error) {
+	s, err := e.resolveScope(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	items, count, err := e.TopFor(ctx, s.Owner, c.Today, e.Config.Priority.TopN)
+	if err != nil {
+		return nil, err
+	}
+	return &TopResult{Owner: s.Owner, AsOf: c.Today, Accounts: topAccounts(items), InScope: count, scope: s}, nil
+}
+
+// Message draws the ranked accounts.
+func (r *TopResult) Message() *Message {
+	m := &Message{Title: fmt.Sprintf("Top %d priority accounts — %s", len(r.Accounts), r.scope.label())}
+	if r.InScope == 0 {
+		m.Blocks = append(m.Blocks, Section{Text: "No accounts yet. Import your book with `accountbot import FILE`."})
+	}
+	m.Blocks = append(m.Blocks, topAccountBlocks(r.Accounts)...)
+	m.Blocks = r.scope.note(m.Blocks)
+	m.Blocks = append(m.Blocks, Context{Text: fmt.Sprintf("Ranked from %d accounts as of %s.", r.InScope, r.AsOf)})
+	return m
+}
+
+// note adds the scope's note ("Showing the whole book…") when there is one.
+func (s scope) note(blocks []Block) []Block {
+	if s.Note == "" {
+		return blocks
+	}
+	return append(blocks, Context{Text: s.Note})
+}
+
+// RenewalsResult is `portfolio renewals`.
+type RenewalsResult struct {
+	Owner         string                 `json:"owner"`
+	AsOf          domain.Date            `json:"as_of"`
+	Window        int                    `json:"window_days"`
+	Renewals      []RenewalRow           `json:"renewals"`
+	ARRByCurrency map[string]json.Number `json:"arr_by_currency"`
+	Green         int                    `json:"green"`
+	Yellow        int                    `json:"yellow"`
+	Red           int                    `json:"red"`
+
+	scope scope
+	total totals
+	items []Item
+}
+
+// RenewalRow is one renewal in the window.
+type RenewalRow struct {
+	ID            string           `json:"id"`
+	Name          string           `json:"name"`
+	RenewalDate   domain.Date      `json:"renewal_date"`
+	DaysToRenewal int              `json:"days_to_renewal"`
+	Stage         domain.Stage     `json:"stage"`
+	Readiness     domain.Readiness `json:"readiness"`
+	ARR           json.Number      `json:"arr"`
+	Tier          int              `json:"tier"`
+}
+
+func (e *Engine) renewals(ctx context.Context, c *Call) (Result, error) {
+	s, err := e.resolveScope(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	window := e.Config.Renewal.ReadinessWindow
+	var evs []domain.Evaluation
+	err = e.each(ctx, s, func(a *domain.Account) error {
+		if d := c.Today.DaysUntil(a.RenewalDate); a.RenewalDate.IsZero() || d < 0 || d > window {
+			return nil
+		}
+		evs = append(evs, domain.Evaluate(a, c.Today, e.Config))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Renewal.DaysToRenewal < evs[j].Renewal.DaysToRenewal })
+	res := &RenewalsResult{Owner: s.Owner, AsOf: c.Today, Window: window, Renewals: []RenewalRow{}, scope: s, total: totals{}}
+	for _, ev := range evs {
+		r := ev.Renewal
+		switch r.Readiness {
+		case domain.Green:
+			res.Green++
+		case domain.Yellow:
+			res.Yellow++
+		case domain.Red:
+			res.Red++
+		}
+		res.total.add(ev.ARR)
+		res.items = append(res.items, Item{Text: fmt.Sprintf("%s — %s ARR, %s (in %d days) · %s", ev.Name, ev.ARR.Short(), r.RenewalDate, r.DaysToRenewal, strings.ToUpper(string(r.Readiness))),
+			Detail: fmt.Sprintf("Stage: %s. %s", r.StageTitle, worstIndicator(r)), Tone: readinessTone(r.Readiness)})
+		res.Renewals = append(res.Renewals, RenewalRow{ID: ev.AccountID, Name: ev.Name, RenewalDate: r.RenewalDate, DaysToRenewal: r.DaysToRenewal,
+			Stage: r.Stage, Readiness: r.Readiness, ARR: major(ev.ARR.Minor, ev.ARR.Currency), Tier: ev.Tier.Tier})
+	}
+	res.ARRByCurrency = res.total.data()
+	return res, nil
+}
+
+// Message draws the renewals in the window.
+func (r *RenewalsResult) Message() *Message {
+	m := &Message{Title: fmt.Sprintf("Renewals in the next %d days — %s", r.Window, r.scope.label())}
+	if len(r.Renewals) == 0 {
+		m.Blocks = append(m.Blocks, Section{Text: "No renewals in the window."})
+	} else {
+		m.Blocks = append(m.Blocks, Section{Fields: []Field{
+			{Label: "Green", Value: fmt.Sprint(r.Green), Tone: ToneGood},
+			{Label: "Yellow", Value: fmt.Sprint(r.Yellow), Tone: ToneWarn},
+			{Label: "Red", Value: fmt.Sprint(r.Red), Tone: ToneBad},
+			{Label: "ARR renewing", Value: r.total.String()},
+		}}, List{Items: r.items})
+	}
+	m.Blocks = r.scope.note(m.Blocks)
+	return m
+}
+
+func worstIndicator(r domain.RenewalStatus) string {
+	for _, want := range []domain.Readiness{domain.Red, domain.Yellow} {
+		for _, i := range r.Indicators {
+			if i.Status == want {
+				return fmt.Sprintf("%s: %s.", i.Name, i.Evidence)
+			}
+		}
+	}
+	return "All four indicators green."
+}
+
+// totals sums money per currency: a book may mix currencies, and amounts
+// in different currencies are never added together.
+type totals map[string]int64
+
+func (t totals) add(m domain.Money) { t[m.Currency] += m.Minor }
+
+func (t totals) String() string {
+	if len(t) == 0 {
+		return "0"
+	}
+	curs := make([]string, 0, len(t))
+	for c := range t {
+		curs = append(curs, c)
+	}
+	sort.Strings(curs)
+	parts := make([]string, len(curs))
+	for i, c := range curs {
+		parts[i] = domain.Money{Minor: t[c], Currency: c}.Short()
+	}
+	return strings.Join(parts, " + ")
+}
+
+// data is the totals in major units by currency code.
+func (t totals) data() map[string]json.Number {
+	out := map[string]json.Number{}
+	for c, v := range t {
+		out[c] = major(v, c)
+	}
+	return out
+}
