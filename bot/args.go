@@ -34,20 +34,20 @@ const (
 // Arg declares one argument of a verb. Parsing, validation, help and the
 // Slack/Teams form fields all come from it.
 type Arg struct {
-	Name     string
-	Aliases  []string // other names in name=value and keyword forms ("tz")
-	Kind     Kind
-	Form     int    // Positional, Keyed or Keyword
-	Help     string // one line, for help and form hints
-	Label    string // the form field's label
-	Default  string // used when the argument is absent, read like input
-	Enum     []string
-	Labels   []string // display labels of Enum values (forms); optional
+	Name    string
+	Aliases []string // other names in name=value and keyword forms ("tz")
+	Kind    Kind
+	Form    int    // Positional, Keyed or Keyword
+	Help    string // one line, for help and form hints
+	Label   string // the form field's label
+	Default string // used when the argument is absent, read like input
+	Enum    []string
+	Labels  []string // display labels of Enum values (forms); optional
 	// NoneLabel is the form's choice for leaving an optional enum out ("-").
 	NoneLabel string
 	Initial   string // the form's preselected value
-	Min, Max int      // KindInt bounds
-	Required bool
+	Min, Max  int    // KindInt bounds
+	Required  bool
 	// Prompt is the reply when a required argument is missing; the usage
 	// line is used otherwise.
 	Prompt string
@@ -112,7 +112,9 @@ func (g Arg) usage() string {
 }
 
 // normEnum folds case and treats '-' as '_' (champion-left, champion_left).
-func normEnum(s string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "-", "_")) }
+func normEnum(s string) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "-", "_"))
+}
 
 // convert reads one value of the argument from what was typed or submitted.
 // cur is the account's currency for money (USD when there is no account).

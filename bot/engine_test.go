@@ -128,7 +128,7 @@ func TestUserErrors(t *testing.T) {
 		{"account acmee health", "Did you mean Acme Analytics (acme)?"},
 		{"account nothinglikeit", `No account matches "nothinglikeit".`},
 		{"account acme roi rate=abc", `rate="abc" is not a non-negative number`},
-		{"account acme roi speed=3", `"speed=3" is not an input of `+"`account roi`"},
+		{"account acme roi speed=3", `"speed=3" is not an input of ` + "`account roi`"},
 		{"account acme roi hours_per_week=1 hours_per_month=2", "not both"},
 		{"account initech roi", "How many hours does Initech save?"},
 		{"account acme objection", "Which objection?"},

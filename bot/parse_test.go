@@ -97,7 +97,7 @@ func TestBindWordsRoundTrips(t *testing.T) {
 		{"account acme snooze 400", nil, "days must be a whole number from 1 to 365"},
 		{"account acme renewal draft", Args{"renewal": {}, "draft": {Flag: true, Given: true}}, ""},
 		{"account acme roi rate=80 hours_per_week=2.5", Args{"rate": {Text: "80", Int: 8000, Given: true}, "hours_per_week": {Text: "2.5", Int: 250, Given: true}}, ""},
-		{"account acme roi speed=3", nil, `"speed=3" is not an input of `+"`account roi`"},
+		{"account acme roi speed=3", nil, `"speed=3" is not an input of ` + "`account roi`"},
 		{"account acme health now", nil, `I didn't expect "now" here`},
 		{"account acme signal champion-left Mia left", Args{"kind": {Text: "champion_left", Given: true}, "note": {Text: "Mia left", Given: true}}, ""},
 		{`account acme signal "gossip`, nil, "never closed"},

@@ -21,11 +21,11 @@ type ROIResult struct {
 	PaybackMonths *float64    `json:"payback_months"`
 	Currency      string      `json:"currency"`
 
-	tier                  int
-	formula               string
-	hoursSrc, rateSrc     string
-	costSrc               string
-	valueText, costText   string
+	tier                int
+	formula             string
+	hoursSrc, rateSrc   string
+	costSrc             string
+	valueText, costText string
 }
 
 func (e *Engine) roi(ctx context.Context, c *Call) (Result, error) {
