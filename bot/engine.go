@@ -124,6 +124,14 @@ type Command struct {
 	slow   bool
 }
 
+// As returns the command as asked by u (platforms learn who asks after
+// they have parsed the text).
+func (c *Command) As(u User) *Command {
+	cp := *c
+	cp.req.User = u
+	return &cp
+}
+
 // Slow reports whether the command drafts through a language model, so a
 // platform should show a "drafting…" placeholder at once.
 func (c *Command) Slow() bool { return c.slow }

@@ -165,3 +165,23 @@ func TestSparkline(t *testing.T) {
 		t.Errorf("flat = %q", got)
 	}
 }
+
+func TestCommandText(t *testing.T) {
+	tests := []struct{ noun, in, want string }{
+		{"account", "", "help"},
+		{"account", "  ", "help"},
+		{"account", "acme health", "account acme health"},
+		{"account", "Help", "Help"},
+		{"account", "portfolio top", "portfolio top"},
+		{"account", "accounts acme", "accounts acme"},
+		{"account", "account\nacme", "account\nacme"},
+		{"account", "?", "?"},
+		{"portfolio", "top for ana", "portfolio top for ana"},
+		{"portfolio", "", "portfolio"},
+	}
+	for _, tt := range tests {
+		if got := CommandText(tt.noun, tt.in); got != tt.want {
+			t.Errorf("CommandText(%q, %q) = %q, want %q", tt.noun, tt.in, got, tt.want)
+		}
+	}
+}

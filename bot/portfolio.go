@@ -16,7 +16,7 @@ var forArg = Arg{Name: "for", Kind: KindWords, Form: Keyword, Usage: "[for <owne
 func (e *Engine) registerPortfolioVerbs() {
 	scoped := []Arg{forArg}
 	e.reg.MustRegister(
-		Verb{Noun: "portfolio", Name: "", Help: "same as portfolio top", Args: scoped, Result: &TopResult{}, Run: e.top},
+		Verb{Noun: "portfolio", Name: "", Help: "same as portfolio top", Result: &TopResult{}, Run: e.top},
 		Verb{Noun: "portfolio", Name: "dashboard", Aliases: []string{"home"}, Help: "your dashboard: top accounts, renewals in the next 6 months, tier mix (Slack's App Home)",
 			Result: &DashboardResult{}, Run: e.dashboard},
 		Verb{Noun: "portfolio", Name: "top", Args: scoped, Help: "the accounts that most need you today, each with its one action", Result: &TopResult{}, Run: e.top},

@@ -174,16 +174,13 @@ type HelpArg struct {
 func (r *Registry) Help(topic string) (*HelpResult, error) {
 	nouns := r.Nouns()
 	if topic != "" {
-		if topic == "help" || len(r.Verbs(topic)) == 0 {
+		if len(r.Verbs(topic)) == 0 {
 			return nil, userErrorf("There is no help topic %q. Try `help` for the list of commands.", topic)
 		}
 		nouns = []string{topic}
 	}
 	res := &HelpResult{Topic: topic, Commands: []HelpCommand{}}
 	for _, n := range nouns {
-		if n == "help" {
-			continue
-		}
 		for _, v := range r.Verbs(n) {
 			h := v.Help
 			if len(v.Aliases) > 0 {

@@ -39,7 +39,8 @@ type Engine interface {
 	Handle(ctx context.Context, req bot.Request) *bot.Message
 	HandleAction(ctx context.Context, a bot.Action) bot.ActionResult
 	Dashboard(ctx context.Context, u bot.User, now time.Time) *bot.Message
-	Slow(text string) bool
+	Prepare(req bot.Request) *bot.Command
+	Run(ctx context.Context, cmd *bot.Command) *bot.Message
 }
 
 // App is the Slack adapter. Both transports (HTTP and Socket Mode) call
@@ -59,6 +60,7 @@ type App struct {
 	mu     sync.Mutex
 	emails map[string]cached   // Slack user id → e-mail
 	byMail map[string]mailUser // e-mail → Slack user (id and time zone)
+	shares shareStore          // replies kept for Share in channel
 	wg     sync.WaitGroup
 }
 
@@ -93,22 +95,6 @@ func (a *App) goBG(f func(ctx context.Context)) {
 		defer cancel()
 		f(ctx)
 	}()
-}
-
-// commandText turns "/account acme health" into the engine's command.
-func commandText(command, text string) string {
-	text = strings.TrimSpace(text)
-	first, _, _ := strings.Cut(strings.ToLower(text), " ")
-	switch {
-	case strings.TrimPrefix(command, "/") == "portfolio":
-		return "portfolio " + text
-	case text == "", first == "help", first == "portfolio", first == "account":
-		if text == "" {
-			return "help"
-		}
-		return text
-	}
-	return "account " + text
 }
 
 // user resolves a Slack user id to the neutral user, e-mail included
@@ -206,42 +192,35 @@ func (a *App) reply(m *bot.Message, share string) response {
 // acknowledgement: the answer itself when it is ready within AckWait,
 // otherwise a placeholder, with the answer following through response_url.
 func (a *App) Slash(cmd slack.SlashCommand) response {
-	text := commandText(cmd.Command, cmd.Text)
-	done := make(chan *bot.Message, 1)
+	prep := a.Engine.Prepare(bot.Request{Text: bot.CommandText(strings.TrimPrefix(cmd.Command, "/"), cmd.Text), Now: a.Now()})
+	done := make(chan response, 1)
 	a.goBG(func(ctx context.Context) {
 		u := a.user(ctx, cmd.UserID, cmd.UserName)
-		done <- a.Engine.Handle(ctx, bot.Request{Text: text, Now: a.Now(), User: u})
+		m := a.Engine.Run(ctx, prep.As(u))
+		done <- a.reply(m, a.shares.keep(cmd.UserID, m))
 	})
 	wait := a.AckWait
 	if wait == 0 {
 		wait = 2 * time.Second
 	}
-	if a.Engine.Slow(text) {
+	if prep.Slow() {
 		wait = 0 // an LLM draft: show the placeholder at once
 	}
 	if wait > 0 {
 		select {
-		case m := <-done:
-			return a.reply(m, shareValue(m, text))
+		case r := <-done:
+			return r
 		case <-time.After(wait):
 		}
 	}
 	a.goBG(func(ctx context.Context) {
-		m := <-done
-		r := a.reply(m, shareValue(m, text))
+		r := <-done
 		r.ReplaceOriginal = true
 		if err := a.postResponse(ctx, cmd.ResponseURL, r); err != nil {
 			a.Log.Error("slack late reply failed", "err", err)
 		}
 	})
 	return response{ResponseType: "ephemeral", Text: "Working on it… (drafting)"}
-}
-
-func shareValue(m *bot.Message, text string) string {
-	if m.Error {
-		return ""
-	}
-	return text
 }
 
 // postResponse posts to a response_url, honouring 429 Retry-After.

@@ -58,7 +58,7 @@ var mentionPat = regexp.MustCompile(`<@[A-Z0-9]+>`)
 func (a *App) answerMessage(ctx context.Context, userID, channel, text, thread string) {
 	text = strings.TrimSpace(mentionPat.ReplaceAllString(text, ""))
 	u := a.user(ctx, userID, "")
-	m := a.Engine.Handle(ctx, bot.Request{Text: commandText("/account", text), Now: a.Now(), User: u})
+	m := a.Engine.Handle(ctx, bot.Request{Text: bot.CommandText("account", text), Now: a.Now(), User: u})
 	opts := []slack.MsgOption{slack.MsgOptionText(PlainText(m), false), slack.MsgOptionBlocks(Render(m, RenderOptions{Charts: a.Charts})...)}
 	if thread != "" {
 		opts = append(opts, slack.MsgOptionTS(thread))

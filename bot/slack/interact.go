@@ -2,11 +2,15 @@ package slack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/slack-go/slack"
 
 	"github.com/accountbot/accountbot/bot"
@@ -30,11 +34,7 @@ func (a *App) Interaction(cb slack.InteractionCallback) {
 func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
 	u := a.user(ctx, cb.User.ID, cb.User.Name)
 	if act.ActionID == ShareActionID {
-		m := a.Engine.Handle(ctx, bot.Request{Text: act.Value, Now: a.Now(), User: u})
-		r := response{ResponseType: "in_channel", Text: PlainText(m), Blocks: Render(m, RenderOptions{Charts: a.Charts})}
-		if err := a.postResponse(ctx, cb.ResponseURL, r); err != nil {
-			a.Log.Error("slack share failed", "err", err)
-		}
+		a.share(ctx, cb, act.Value)
 		return
 	}
 	res := a.Engine.HandleAction(ctx, bot.Action{ID: act.ActionID, Value: act.Value, User: u, Now: a.Now()})
@@ -61,6 +61,66 @@ func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act
 	if err := a.post(ctx, cb.User.ID, res.Message, nil); err != nil {
 		a.Log.Error("slack action DM failed", "err", err)
 	}
+}
+
+// share posts a reply the clicker was shown, as it was rendered then, to
+// the channel. Nothing runs again: sharing `outcome` does not log it twice.
+func (a *App) share(ctx context.Context, cb slack.InteractionCallback, token string) {
+	m, ok := a.shares.take(cb.User.ID, token)
+	r := response{ResponseType: "in_channel"}
+	if ok {
+		r.Text, r.Blocks = PlainText(m), Render(m, RenderOptions{Charts: a.Charts})
+	} else {
+		r = response{ResponseType: "ephemeral", Text: "That reply can no longer be shared (replies are kept for an hour). Ask again and share the new reply."}
+	}
+	if err := a.postResponse(ctx, cb.ResponseURL, r); err != nil {
+		a.Log.Error("slack share failed", "err", err)
+	}
+}
+
+// shareStore keeps the replies that carry a Share button, by a random
+// token (the button's value), for an hour and at most shareCap of them.
+type shareStore struct {
+	once sync.Once
+	lru  *expirable.LRU[string, sharedReply]
+}
+
+type sharedReply struct {
+	user string // only the person who was shown the reply may share it
+	msg  *bot.Message
+}
+
+const (
+	shareTTL = time.Hour
+	shareCap = 10_000
+)
+
+func (s *shareStore) init() {
+	s.once.Do(func() { s.lru = expirable.NewLRU[string, sharedReply](shareCap, nil, shareTTL) })
+}
+
+// keep stores a reply for sharing and returns its token ("" for errors,
+// which are not worth sharing).
+func (s *shareStore) keep(user string, m *bot.Message) string {
+	if m == nil || m.Error {
+		return ""
+	}
+	s.init()
+	var b [16]byte
+	rand.Read(b[:])
+	token := hex.EncodeToString(b[:])
+	s.lru.Add(token, sharedReply{user: user, msg: m})
+	return token
+}
+
+// take returns the reply behind a token.
+func (s *shareStore) take(user, token string) (*bot.Message, bool) {
+	s.init()
+	r, ok := s.lru.Get(token)
+	if !ok || r.user != user {
+		return nil, false
+	}
+	return r.msg, true
 }
 
 func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) {

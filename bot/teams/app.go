@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,7 +26,8 @@ import (
 type Engine interface {
 	Handle(ctx context.Context, req bot.Request) *bot.Message
 	HandleAction(ctx context.Context, a bot.Action) bot.ActionResult
-	Slow(text string) bool
+	Prepare(req bot.Request) *bot.Command
+	Run(ctx context.Context, cmd *bot.Command) *bot.Message
 }
 
 // RefStore keeps conversation references across restarts.
@@ -162,7 +164,7 @@ func (a *App) handle(ctx context.Context, act schema.Activity) error {
 			form := map[string]string{}
 			for k, x := range v {
 				if k != "action" && k != "value" {
-					form[k] = fmt.Sprint(x)
+					form[k] = formValue(x)
 				}
 			}
 			res := a.Engine.HandleAction(ctx, bot.Action{ID: id, Value: value, User: user, Now: a.Now(), Form: form})
@@ -173,26 +175,20 @@ func (a *App) handle(ctx context.Context, act schema.Activity) error {
 		}
 	}
 	text := strings.TrimSpace(atTag.ReplaceAllString(act.Text, ""))
-	text = commandText(text)
-	if a.Engine.Slow(text) {
+	cmd := a.Engine.Prepare(bot.Request{Text: bot.CommandText("account", text), Now: a.Now(), User: user})
+	if cmd.Slow() {
 		a.typing(ctx, act) // Teams' "drafting…": the typing indicator, until the draft arrives
 	}
-	m := a.Engine.Handle(ctx, bot.Request{Text: text, Now: a.Now(), User: user})
-	return a.reply(ctx, act, Render(m))
+	return a.reply(ctx, act, Render(a.Engine.Run(ctx, cmd)))
 }
 
-// commandText maps what was typed to the engine's command, as Slack's
-// /account does: "acme health" means "account acme health".
-func commandText(text string) string {
-	first, _, _ := strings.Cut(strings.ToLower(text), " ")
-	switch first {
-	case "", "help", "portfolio", "account", "accounts":
-		if text == "" {
-			return "help"
-		}
-		return text
+// formValue is a submitted card input as the text the person entered:
+// numbers without exponents (36000, not 3.6e+04), text exactly.
+func formValue(x any) string {
+	if f, ok := x.(float64); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
-	return "account " + text
+	return fmt.Sprint(x)
 }
 
 func helloCard() Card {
