@@ -5,7 +5,7 @@ BIN       := bin/accountbot
 # "context deadline exceeded" on Go < 1.27 (golang/go#75804).
 FUZZTIME  ?= 300000x
 
-.PHONY: all build test run fuzz bench vet clean
+.PHONY: all build test run fuzz bench vet clean schemas
 
 all: build
 
@@ -38,6 +38,11 @@ fuzz:
 bench: build
 	@(cd bench/bolt && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed: the Bolt peer will be skipped"
 	$(GO) run ./bench/benchrun -bin $(BIN) $(BENCHFLAGS)
+
+# Regenerates docs/schemas (the JSON Schema of every command's `ask --json`
+# output) from the result types; a test fails when they are stale.
+schemas:
+	$(GO) run ./bot/schema/schemagen -out docs/schemas
 
 clean:
 	rm -rf bin

@@ -359,7 +359,7 @@ func TestTrendCacheForgetsOnNewSignal(t *testing.T) {
 	ask(t, e, "account globex signal competitor Initrode pitch", "")
 	_, after := ask(t, e, "account globex trend", "")
 	pb, pa := before["points"].([]any), after["points"].([]any)
-	last := func(ps []any) float64 { return ps[len(ps)-1].(map[string]any)["Value"].(float64) }
+	last := func(ps []any) float64 { return ps[len(ps)-1].(map[string]any)["value"].(float64) }
 	if len(pb) == 0 || len(pa) == 0 || last(pa) != last(pb)-5 {
 		t.Errorf("trend after a competitor signal: %v → %v", last(pb), last(pa))
 	}

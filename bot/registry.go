@@ -30,8 +30,10 @@ type Verb struct {
 	// control lands (see Role).
 	Access Role
 	// Result is a zero value of the verb's result type: the JSON Schema of
-	// `ask --json` is generated from it.
+	// `ask --json` is generated from it. Also lists the other result types
+	// the verb may return (`renewal draft` answers a DraftResult).
 	Result Result
+	Also   []Result
 	Run    func(ctx context.Context, c *Call) (Result, error)
 }
 
@@ -211,5 +213,12 @@ func (h *HelpResult) Message() *Message {
 	return m
 }
 
-// resultType is the verb's declared result type, for checks and schemas.
-func (v *Verb) resultType() reflect.Type { return reflect.TypeOf(v.Result) }
+// Returns reports whether r is of one of the verb's declared result types.
+func (v *Verb) Returns(r Result) bool {
+	for _, d := range append([]Result{v.Result}, v.Also...) {
+		if reflect.TypeOf(d) == reflect.TypeOf(r) {
+			return true
+		}
+	}
+	return false
+}

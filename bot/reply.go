@@ -81,8 +81,8 @@ type Trend struct {
 
 // Point is one value of a trend.
 type Point struct {
-	Label string
-	Value float64
+	Label string  `json:"label"` // the week's date, YYYY-MM-DD
+	Value float64 `json:"value"`
 }
 
 func (Section) block() {}

@@ -18,7 +18,7 @@ type ROIResult struct {
 	AnnualCost    json.Number `json:"annual_cost"`
 	ReturnPct     float64     `json:"return_pct"`
 	NetReturnPct  float64     `json:"net_return_pct"`
-	PaybackMonths *float64    `json:"payback_months"`
+	PaybackMonths *float64    `json:"payback_months" jsonschema:"nullable"`
 	Currency      string      `json:"currency"`
 
 	tier                int
