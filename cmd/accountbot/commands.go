@@ -17,7 +17,7 @@ import (
 
 func (m *Main) runAsk(ctx context.Context) error {
 	fs := m.subFlags("ask", `ask [--json] [--as EMAIL] [--at YYYY-MM-DD] "COMMAND"`)
-	asJSON := fs.Bool("json", false, "print the reply's data as JSON")
+	asJSON := fs.Bool("json", false, "print the typed result as JSON (schemas: docs/schemas)")
 	as := fs.String("as", m.Getenv("ACCOUNTBOT_USER"), "who asks (e-mail), for \"my\" portfolio (env ACCOUNTBOT_USER)")
 	at := fs.String("at", "", "answer as of this date (YYYY-MM-DD) instead of today")
 	pos, err := parseInterleaved(fs, m.Args)
