@@ -24,11 +24,13 @@ const (
 	KindFlag  Kind = "flag"  // the bare word Name ("renewal draft")
 )
 
-// How an argument is written in a command.
+// ArgForm is how an argument is written in a command.
+type ArgForm int
+
 const (
-	Positional = iota // in order: "outcome won seats 12000"
-	Keyed             // only as name=value: "roi rate=80"
-	Keyword           // as "name value" or name=value: "settings digest 09:00", "top for ana"
+	Positional ArgForm = iota // in order: "outcome won seats 12000"
+	Keyed                     // only as name=value: "roi rate=80"
+	Keyword                   // as "name value" or name=value: "settings digest 09:00", "top for ana"
 )
 
 // Arg declares one argument of a verb. Parsing, validation, help and the
@@ -37,10 +39,10 @@ type Arg struct {
 	Name    string
 	Aliases []string // other names in name=value and keyword forms ("tz")
 	Kind    Kind
-	Form    int    // Positional, Keyed or Keyword
-	Help    string // one line, for help and form hints
-	Label   string // the form field's label
-	Default string // used when the argument is absent, read like input
+	Form    ArgForm // Positional, Keyed or Keyword
+	Help    string  // one line, for help and form hints
+	Label   string  // the form field's label
+	Default string  // used when the argument is absent, read like input
 	Enum    []string
 	Labels  []string // display labels of Enum values (forms); optional
 	// NoneLabel is the form's choice for leaving an optional enum out ("-").

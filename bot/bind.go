@@ -187,6 +187,9 @@ func (b *binder) rest(from, i int, keyed bool) string {
 }
 
 func (b *binder) set(g Arg, raw string) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil // `note ""` is no note
+	}
 	v, err := g.convert(raw, b.cur)
 	if err != nil {
 		return err

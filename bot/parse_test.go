@@ -101,6 +101,8 @@ func TestBindWordsRoundTrips(t *testing.T) {
 		{"account acme health now", nil, `I didn't expect "now" here`},
 		{"account acme signal champion-left Mia left", Args{"kind": {Text: "champion_left", Given: true}, "note": {Text: "Mia left", Given: true}}, ""},
 		{`account acme signal "gossip`, nil, "never closed"},
+		{`account acme note ""`, nil, "What should the note say?"},
+		{`account acme outcome`, nil, "Usage: account <name> outcome"},
 	}
 	for _, tt := range tests {
 		p, err := Parse(reg, tt.in)

@@ -9,7 +9,8 @@ package bot
 type Message struct {
 	Title  string  `json:"title"`
 	Blocks []Block `json:"-"`
-	// Data is the reply's machine-readable content (ask --json).
+	// Data is the reply's machine-readable content (ask --json): for a
+	// command, its typed Result (or *ErrorResult).
 	Data any `json:"data,omitempty"`
 	// Error marks a user-facing error reply (unknown account, bad arguments).
 	Error bool `json:"error,omitempty"`

@@ -92,7 +92,7 @@ type sharedReply struct {
 
 const (
 	shareTTL = time.Hour
-	shareCap = 10_000
+	shareCap = 2_000
 )
 
 func (s *shareStore) init() {
