@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-)
 
-// Role is who may run a verb. Access control fills this in; "" lets
-// everyone run the verb, as today.
-type Role string
+	"github.com/accountbot/accountbot/domain"
+)
 
 // Verb is one command: a noun ("account", "portfolio") and a verb name,
 // with everything the engine, help and the platforms need to know about it.
@@ -26,15 +24,21 @@ type Verb struct {
 	// ("renewal draft").
 	Slow     bool
 	SlowFlag string
-	// Access is the role needed to run the verb; empty until access
-	// control lands (see Role).
-	Access Role
+	// Access is the scope the verb touches, for domain.Authorize (with
+	// Writes: Requirement). Empty until access control is wired into the
+	// engine, which fills it in for every verb.
+	Access domain.Scope
 	// Result is a zero value of the verb's result type: the JSON Schema of
 	// `ask --json` is generated from it. Also lists the other result types
 	// the verb may return (`renewal draft` answers a DraftResult).
 	Result Result
 	Also   []Result
 	Run    func(ctx context.Context, c *Call) (Result, error)
+}
+
+// Requirement is what the verb needs from access control.
+func (v *Verb) Requirement() domain.Requirement {
+	return domain.Requirement{Scope: v.Access, Write: v.Writes}
 }
 
 // Key names the verb in schemas and logs: "account.health", "account" for
