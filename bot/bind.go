@@ -19,7 +19,7 @@ type binder struct {
 	out  Args
 }
 
-// BindWords reads the words after the verb: name=value for any argument,
+// bindWords reads the words after the verb: name=value for any argument,
 // "name value" for keyword arguments, the rest in declaration order. An
 // optional argument that does not fit the next word is skipped; free text
 // takes the rest of the input exactly as typed.
@@ -37,7 +37,7 @@ func (b *binder) run() error {
 		t := b.toks[i]
 		if g, val, ok := b.keyed(t); ok {
 			if g.Kind == KindText {
-				return b.set(g, b.rest(t.start+len(g.Name)+1, i, true))
+				return b.set(g, b.rest(t.start+strings.IndexByte(b.in[t.start:t.end], '=')+1, i, true))
 			}
 			if err := b.set(g, val); err != nil {
 				return err
