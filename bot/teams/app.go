@@ -163,7 +163,7 @@ func (a *App) handle(ctx context.Context, act schema.Activity) error {
 			value, _ := v["value"].(string)
 			form := map[string]string{}
 			for k, x := range v {
-				if k != "action" && k != "value" {
+				if k != "action" && k != "value" && k != "msteams" { // msteams: the client's own data
 					form[k] = formValue(x)
 				}
 			}
