@@ -1,0 +1,233 @@
+package hubspot
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/domain"
+)
+
+// mapper turns HubSpot records into connector records.
+type mapper struct {
+	m        Mapping
+	owned    connector.Field
+	required connector.Field
+	currency string // for deals without deal_currency_code
+	size     int
+}
+
+func (p *mapper) companyProps() []string {
+	props := []string{p.m.Name, "hubspot_owner_id", "hs_lastmodifieddate", "hs_merged_object_ids"}
+	for _, s := range []string{p.m.Plan, p.m.Seats, p.m.ContractStart} {
+		if s != "" {
+			props = append(props, s)
+		}
+	}
+	if p.m.ARRFrom == "company" {
+		for _, s := range []string{p.m.CompanyARR, p.m.CompanyRenewal} {
+			if s != "" {
+				props = append(props, s)
+			}
+		}
+	}
+	return props
+}
+
+func (p *mapper) dealProps() []string {
+	return []string{p.m.DealAmount, p.m.DealRenewal, p.m.DealCurrency, "dealstage", "dealtype", "hs_is_closed_lost"}
+}
+
+func (p *mapper) contactProps() []string {
+	props := []string{"firstname", "lastname", "email", p.m.Role}
+	if p.m.Function != p.m.Role {
+		props = append(props, p.m.Function)
+	}
+	return props
+}
+
+// record maps one company with its deals and contacts. Owners maps owner
+// ids to e-mails.
+func (p *mapper) record(co Object, deals, contacts []Object, owners map[string]string) connector.Record {
+	rec := connector.Record{ExternalID: co.ID, Sample: sample(co)}
+	f := connector.Fields{Has: p.owned}
+	var errs []string
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	f.Name = strings.TrimSpace(co.Properties[p.m.Name])
+	if oid := co.Properties["hubspot_owner_id"]; oid != "" {
+		if e, ok := owners[oid]; ok {
+			f.Owner = e
+		} else {
+			bad("owner %s is not a HubSpot owner (a deactivated user?)", oid)
+		}
+	}
+	if p.m.Plan != "" {
+		f.Plan = strings.TrimSpace(co.Properties[p.m.Plan])
+	}
+	if p.m.Seats != "" {
+		if v := co.Properties[p.m.Seats]; v != "" {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil || n < 0 || n != float64(int(n)) {
+				bad("%s %q is not a whole number of seats", p.m.Seats, v)
+			}
+			f.Seats = int(n)
+		}
+	}
+	if p.m.ContractStart != "" {
+		f.ContractStart = p.date(co.Properties[p.m.ContractStart], p.m.ContractStart, bad)
+	}
+	switch p.m.ARRFrom {
+	case "company":
+		if p.m.CompanyARR != "" {
+			f.Currency = p.currency
+			f.ARR = p.amount(co.Properties[p.m.CompanyARR], p.currency, p.m.CompanyARR, bad)
+		}
+		if p.m.CompanyRenewal != "" {
+			f.RenewalDate = p.date(co.Properties[p.m.CompanyRenewal], p.m.CompanyRenewal, bad)
+		}
+	case "deal":
+		if d, ok := p.renewalDeal(deals); ok {
+			f.Currency = strings.ToUpper(strings.TrimSpace(d.Properties[p.m.DealCurrency]))
+			if f.Currency == "" {
+				f.Currency = p.currency
+			}
+			f.ARR = p.amount(d.Properties[p.m.DealAmount], f.Currency, "deal "+d.ID+" "+p.m.DealAmount, bad)
+			f.RenewalDate = p.date(d.Properties[p.m.DealRenewal], "deal "+d.ID+" "+p.m.DealRenewal, bad)
+		} else {
+			f.Has &^= connector.FieldARR | connector.FieldRenewal // no deal: keep what AccountBot has
+		}
+	}
+	if f.Has&connector.FieldStakeholders != 0 {
+		f.Stakeholders = p.stakeholders(contacts)
+	}
+	p.checkRequired(&f, bad)
+	if len(errs) > 0 {
+		rec.Err = domain.Errorf(domain.EINVALID, "%s", strings.Join(errs, "; "))
+	}
+	rec.Fields = f
+	return rec
+}
+
+// checkRequired reports required fields without a value.
+func (p *mapper) checkRequired(f *connector.Fields, bad func(string, ...any)) {
+	missing := func(fl connector.Field, empty bool, prop string) {
+		if p.required&fl != 0 && (f.Has&fl == 0 || empty) {
+			bad("required field %s is empty (HubSpot property %s)", fl, prop)
+		}
+	}
+	missing(connector.FieldName, f.Name == "", p.m.Name)
+	missing(connector.FieldOwner, f.Owner == "", "hubspot_owner_id")
+	missing(connector.FieldPlan, f.Plan == "", p.m.Plan)
+	missing(connector.FieldSeats, f.Seats == 0, p.m.Seats)
+	missing(connector.FieldContractStart, f.ContractStart.IsZero(), p.m.ContractStart)
+	missing(connector.FieldARR, f.Has&connector.FieldARR == 0, "the renewal deal's "+p.m.DealAmount)
+	missing(connector.FieldRenewal, f.RenewalDate.IsZero(), "the renewal deal's "+p.m.DealRenewal)
+}
+
+// renewalDeal picks the associated deal with the latest close date that
+// is not closed-lost (and of the configured type).
+func (p *mapper) renewalDeal(deals []Object) (Object, bool) {
+	var best Object
+	found := false
+	for _, d := range deals {
+		if d.Properties["hs_is_closed_lost"] == "true" || d.Properties["dealstage"] == "closedlost" {
+			continue
+		}
+		if t := p.m.RenewalDealType; t != "" && !strings.EqualFold(d.Properties["dealtype"], t) {
+			continue
+		}
+		if !found || d.Properties[p.m.DealRenewal] > best.Properties[p.m.DealRenewal] {
+			best, found = d, true
+		}
+	}
+	return best, found
+}
+
+func (p *mapper) stakeholders(contacts []Object) []domain.Stakeholder {
+	out := make([]domain.Stakeholder, 0, len(contacts))
+	for _, c := range contacts {
+		name := strings.TrimSpace(c.Properties["firstname"] + " " + c.Properties["lastname"])
+		if name == "" {
+			name = c.Properties["email"]
+		}
+		if name == "" {
+			continue
+		}
+		out = append(out, domain.Stakeholder{Name: name, Role: strings.TrimSpace(c.Properties[p.m.Role]),
+			Function: p.function(c.Properties[p.m.Function])})
+	}
+	return out
+}
+
+// function maps a contact's property to a function: the configured
+// substrings first, then the defaults; "" when nothing matches.
+func (p *mapper) function(v string) domain.Function {
+	l := " " + strings.ToLower(v) + " "
+	for sub, fn := range p.m.Functions {
+		if strings.Contains(l, strings.ToLower(sub)) {
+			return domain.Function(fn)
+		}
+	}
+	for _, d := range defaultFunctions {
+		if strings.Contains(l, " "+d.word) {
+			return domain.Function(d.fn)
+		}
+	}
+	return ""
+}
+
+// amount parses a HubSpot number ("120000", "120000.50", "1.2E5" is
+// refused) into minor units; trailing zero decimals are dropped first.
+func (p *mapper) amount(v, currency, what string, bad func(string, ...any)) int64 {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if i := strings.IndexByte(v, '.'); i >= 0 {
+		v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
+	}
+	n, err := domain.ParseMajor(v, currency)
+	if err != nil {
+		bad("%s: %s", what, domain.ErrorMessage(err))
+	}
+	if n < 0 {
+		bad("%s: %q is negative", what, v)
+	}
+	return n
+}
+
+// date reads a HubSpot date or datetime property: an ISO 8601 date, an
+// RFC 3339 timestamp or epoch milliseconds (older portals).
+func (p *mapper) date(v, what string, bad func(string, ...any)) domain.Date {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return domain.DateOf(t.UTC())
+	}
+	if d, err := domain.ParseDate(v); err == nil {
+		return d
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil && ms > 0 {
+		return domain.DateOf(time.UnixMilli(ms).UTC())
+	}
+	bad("%s: %q is not a date", what, v)
+	return 0
+}
+
+// sample renders a company briefly for the review list.
+func sample(co Object) string {
+	s := "company " + co.ID
+	if n := co.Properties["name"]; n != "" {
+		s += " " + strconv.Quote(n)
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+func (p *mapper) pageSize() int { return p.size }
