@@ -132,10 +132,18 @@ func (e *APIError) detail() string {
 }
 
 // do sends one JSON request and decodes the answer into out, pacing and
-// retrying 429 and 5xx. This is the package's only retry loop (the shared
+// retrying 429 and 5xx.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return c.call(ctx, method, path, query, body, out, true)
+}
+
+// call is do with a choice: a request that creates something (a note) must
+// not be repeated after a 5xx, which may come after the record was made;
+// only 429 (refused before any work) is retried then.
+// This is the package's only retry loop (the shared
 // retry helper is not on main yet); it waits Retry-After when given, the
 // rate-limit interval header otherwise, else 1 s doubling.
-func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+func (c *Client) call(ctx context.Context, method, path string, query url.Values, body, out any, retry5xx bool) error {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -153,7 +161,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		}
 		err := c.once(ctx, method, u, payload, out)
 		var ae *APIError
-		if err == nil || !errors.As(err, &ae) || (ae.Status != http.StatusTooManyRequests && ae.Status < 500) || attempt >= c.MaxRetries {
+		if err == nil || !errors.As(err, &ae) || (ae.Status != http.StatusTooManyRequests && (ae.Status < 500 || !retry5xx)) || attempt >= c.MaxRetries {
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", method, path, err)
 			}

@@ -83,10 +83,10 @@ func (w *Writer) WriteNote(ctx context.Context, wr connector.Write) (string, err
 	a := assoc{Types: []typ{{"HUBSPOT_DEFINED", noteToCompany}}}
 	a.To.ID = wr.ExternalID
 	var out Object
-	err = w.c.do(ctx, http.MethodPost, objectsPath("notes"), nil, struct {
+	err = w.c.call(ctx, http.MethodPost, objectsPath("notes"), nil, struct {
 		Properties   map[string]string `json:"properties"`
 		Associations []assoc           `json:"associations"`
-	}{props, []assoc{a}}, &out)
+	}{props, []assoc{a}}, &out, false)
 	if err != nil {
 		return "", classify(fmt.Errorf("creating note %s: %w", wr.ID, err))
 	}
