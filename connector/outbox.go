@@ -47,8 +47,8 @@ type OutboxStore interface {
 	// Delivered removes w from the queue and records its remote id (and,
 	// for properties, the values now in the CRM) in one transaction.
 	Delivered(ctx context.Context, w Write, remoteID string) error
-	// Update stores w's new attempt count, next attempt and error.
-	Update(ctx context.Context, w Write) error
+	// Reschedule stores w's new attempt count, next attempt and error.
+	Reschedule(ctx context.Context, w Write) error
 	// Written returns the property values last delivered for an account.
 	Written(ctx context.Context, source, accountID string) (map[string]string, error)
 	// Pending counts source's queued writes, those given up, and the
@@ -100,7 +100,7 @@ func Deliver(ctx context.Context, st OutboxStore, w Writer, source string, now t
 		wr.LastError = errorText(err)
 		wr.NextAttempt = now.Add(Backoff(wr.Attempts))
 		wr.Failed = errors.Is(err, ErrPermanent) || wr.Attempts >= MaxAttempts
-		return st.Update(ctx, wr)
+		return st.Reschedule(ctx, wr)
 	}
 	for _, wr := range due {
 		if wr.Kind != WriteNote {

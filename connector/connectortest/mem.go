@@ -157,8 +157,8 @@ func (m *Mem) Delivered(ctx context.Context, w connector.Write, remote string) e
 	return nil
 }
 
-// Update implements connector.OutboxStore.
-func (m *Mem) Update(ctx context.Context, w connector.Write) error {
+// Reschedule implements connector.OutboxStore.
+func (m *Mem) Reschedule(ctx context.Context, w connector.Write) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.Outbox[w.ID]; !ok {
