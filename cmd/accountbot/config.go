@@ -20,6 +20,7 @@ type FileConfig struct {
 	Nudges    bot.NudgeConfig `yaml:"nudges"`
 	Playbooks string          `yaml:"playbooks_dir"`
 	Currency  string          `yaml:"default_currency"`
+	Sync      SyncConfig      `yaml:"sync"` // sync.go
 }
 
 func defaultFileConfig() FileConfig {

@@ -110,6 +110,7 @@ Commands:
   demo                  fill the store with the deterministic demo book
   nudges [--at T]       what nudges are due at a moment (YYYY-MM-DDTHH:MM, UTC) and to whom, without sending
   teams-manifest        write the Teams app package (manifest.json and icons, zipped) for MICROSOFT_APP_ID
+  sync SOURCE|status     pull a CRM into the store (--full, --dry-run); "sync status" shows every source
   backup FILE           write a backup of the store
   restore FILE          load a backup into an empty store (--replace to overwrite)
   config                print the effective configuration as YAML (all defaults included)
@@ -178,6 +179,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.runNudges(ctx)
 	case "teams-manifest":
 		return m.runTeamsManifest(ctx)
+	case "sync":
+		return m.runSync(ctx)
 	case "backup":
 		return m.runBackup(ctx)
 	case "restore":

@@ -1,0 +1,214 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/hubspot"
+	"github.com/accountbot/accountbot/storage"
+)
+
+// SyncConfig is the `sync` section of the configuration file.
+type SyncConfig struct {
+	Every   time.Duration  `yaml:"every,omitempty"` // how often `serve` syncs each configured source; default 15m
+	HubSpot hubspot.Config `yaml:"hubspot"`
+}
+
+// syncSources lists the sources `sync` knows.
+var syncSources = []string{hubspot.Name}
+
+func (m *Main) syncEvery() time.Duration {
+	if m.Config.Sync.Every > 0 {
+		return m.Config.Sync.Every
+	}
+	return 15 * time.Minute
+}
+
+// syncSource builds a source, its writer and its run options from the
+// configuration and the environment.
+func (m *Main) syncSource(name string) (connector.Source, connector.Writer, connector.Options, error) {
+	opt := connector.Options{DefaultCurrency: m.Config.Currency, Every: m.syncEvery()}
+	switch name {
+	case hubspot.Name:
+		cfg := m.Config.Sync.HubSpot
+		token, err := cfg.Token(m.Getenv)
+		if err != nil {
+			return nil, nil, opt, err
+		}
+		c := hubspot.NewClient(cfg.URL(m.Getenv), token, cfg.RatePerSecond, nil, nil)
+		src, err := hubspot.NewSource(c, cfg, m.Config.Currency)
+		if err != nil {
+			return nil, nil, opt, err
+		}
+		opt.Create = cfg.CreateAccounts()
+		return src, hubspot.NewWriter(c), opt, nil
+	}
+	return nil, nil, opt, domain.Errorf(domain.EINVALID, "unknown sync source %q (want %s, or status)", name, strings.Join(syncSources, ", "))
+}
+
+func (m *Main) runSync(ctx context.Context) error {
+	fs := m.subFlags("sync", "sync SOURCE [--full] [--dry-run] [--json] | sync status [--json]")
+	full := fs.Bool("full", false, "reload everything instead of the changes since the last run")
+	dry := fs.Bool("dry-run", false, "show what would change and write nothing")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parseInterleaved(fs, m.Args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	db, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	if pos[0] == "status" {
+		return m.syncStatus(ctx, db, *asJSON)
+	}
+	src, _, opt, err := m.syncSource(pos[0])
+	if err != nil {
+		return err
+	}
+	opt.Full, opt.DryRun = *full, *dry
+	r := &connector.Runner{Store: db, Now: m.Now, Log: m.log}
+	rep, err := r.Run(ctx, src, opt)
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		if eerr := enc.Encode(rep); eerr != nil {
+			return fmt.Errorf("encoding report: %w", eerr)
+		}
+	} else {
+		printReport(m.Stdout, rep, opt.DryRun)
+	}
+	if err != nil {
+		return domain.Errorf(domain.EINVALID, "sync %s stopped: %s (see `accountbot sync status`)", pos[0], rep.Status.LastError)
+	}
+	return nil
+}
+
+func printReport(w io.Writer, rep connector.Report, dry bool) {
+	if dry {
+		fmt.Fprintln(w, "Dry run: nothing was written.")
+	}
+	for _, c := range rep.Changes {
+		id := c.AccountID
+		if id == "" {
+			id = "-"
+		}
+		fmt.Fprintf(w, "%-9s %s → %s\n", c.Action, c.ExternalID, id)
+		for _, d := range c.Details {
+			fmt.Fprintf(w, "          %s\n", d)
+		}
+	}
+	if rep.More > 0 {
+		fmt.Fprintf(w, "… and %d more changes\n", rep.More)
+	}
+	s := rep.Status
+	fmt.Fprintf(w, "%s: read %d, changed %d (created %d), refused %d, unmatched %d, marked %d\n",
+		s.Source, s.Read, s.Changed, s.Created, s.Refused, s.Unmatched, s.Marked)
+	for _, r := range s.Refusals {
+		fmt.Fprintln(w, "  refused:", r)
+	}
+	if s.LastError != "" {
+		fmt.Fprintln(w, "  error:", s.LastError)
+	}
+}
+
+// syncStatus prints every known source's status, with the outbox counts.
+func (m *Main) syncStatus(ctx context.Context, db *storage.DB, asJSON bool) error {
+	var all []connector.Status
+	for _, name := range syncSources {
+		cur, st, err := db.SyncState(ctx, name)
+		if err != nil {
+			return err
+		}
+		st.Source, st.Cursor = name, cur
+		if st.WritesPending, st.WritesFailed, st.LastWriteErr, err = db.Pending(ctx, name); err != nil {
+			return err
+		}
+		all = append(all, st)
+	}
+	if asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(all)
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE\tLAST RUN\tREAD\tCHANGED\tREFUSED\tNEXT RUN\tWRITES PENDING/FAILED\tLAST ERROR")
+	for _, s := range all {
+		last, next := "never", "-"
+		if !s.LastRun.IsZero() {
+			last = s.LastRun.UTC().Format("2006-01-02 15:04")
+		}
+		if !s.NextRun.IsZero() {
+			next = s.NextRun.UTC().Format("2006-01-02 15:04")
+		}
+		errText := s.LastError
+		if errText == "" {
+			errText = s.LastWriteErr
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%d/%d\t%s\n", s.Source, last, s.Read, s.Changed, s.Refused, next, s.WritesPending, s.WritesFailed, orDash(errText))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range all {
+		if s.Cursor != "" {
+			fmt.Fprintf(m.Stdout, "%s cursor: %s\n", s.Source, s.Cursor)
+		}
+		for _, r := range s.Refusals {
+			fmt.Fprintf(m.Stdout, "%s refused: %s\n", s.Source, r)
+		}
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// syncLoop is what `serve` runs in the background: every configured
+// source on its schedule, and the write-back outbox every minute. Errors
+// go to the source's status and the log; they never stop the bot.
+func (m *Main) syncLoop(ctx context.Context, db *storage.DB) {
+	every := m.syncEvery()
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	next := map[string]time.Time{}
+	for {
+		for _, name := range syncSources {
+			src, wr, opt, err := m.syncSource(name)
+			if err != nil {
+				continue // not configured
+			}
+			now := m.Now()
+			if now.After(next[name]) {
+				next[name] = now.Add(every)
+				r := &connector.Runner{Store: db, Now: m.Now, Log: m.log}
+				if _, err := r.Run(ctx, src, opt); err != nil {
+					m.log.Warn("sync", "source", name, "err", err)
+				}
+			}
+			if _, err := connector.Deliver(ctx, db, wr, name, m.Now(), 100); err != nil {
+				m.log.Warn("write-back", "source", name, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
