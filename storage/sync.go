@@ -266,4 +266,3 @@ func (s *DB) Pending(ctx context.Context, source string) (pending, failed int, l
 	})
 	return pending, failed, lastErr, err
 }
-
