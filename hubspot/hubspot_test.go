@@ -11,6 +11,7 @@ import (
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/connector/connectortest"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/hubspot/hubspottest"
 )
 
 var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -25,17 +26,17 @@ func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 type env struct {
-	f     *fake
+	f     *hubspottest.Fake
 	clock *testClock
 	store *connectortest.Mem
 	src   *Source
 	run   *connector.Runner
 }
 
-func setup(t testing.TB, cfg Config, p portal) *env {
-	f := newFake(t, p)
+func setup(t testing.TB, cfg Config, p hubspottest.Portal) *env {
+	f := hubspottest.New(t, p)
 	clk := &testClock{}
-	c := NewClient(f.srv.URL, f.token, 0, f.srv.Client(), clk)
+	c := NewClient(f.URL(), f.Token, 0, f.Client(), clk)
 	src, err := NewSource(c, cfg, "USD")
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +63,7 @@ func (e *env) sync(t *testing.T, full bool) connector.Report {
 }
 
 func TestFullLoad(t *testing.T) {
-	e := setup(t, cfgWith(2, nil), loadPortal(t))
+	e := setup(t, cfgWith(2, nil), hubspottest.LoadPortal(t))
 	rep := e.sync(t, true)
 	if rep.Status.Created != 3 || rep.Status.Refused != 0 {
 		t.Fatalf("status = %+v", rep.Status)
@@ -93,7 +94,7 @@ func TestFullLoad(t *testing.T) {
 }
 
 func TestFieldOwnershipAndIncremental(t *testing.T) {
-	p := loadPortal(t)
+	p := hubspottest.LoadPortal(t)
 	e := setup(t, cfgWith(100, nil), p)
 	e.sync(t, true)
 	// AccountBot-owned data: usage, signals, a champion flag set in chat.
@@ -102,10 +103,10 @@ func TestFieldOwnershipAndIncremental(t *testing.T) {
 	a.Signals = []domain.Signal{{Date: domain.DateOf(testNow), Kind: domain.SignalNote, Note: "kept"}}
 	a.Stakeholders[0].Champion = true
 	// The CRM changes Acme's name and owner after the cursor.
-	e.f.p.Companies[0].Properties["name"] = "Acme Corporation"
-	e.f.p.Companies[0].Properties["hubspot_owner_id"] = "41629780"
-	e.f.p.Companies[0].Properties["hs_lastmodifieddate"] = testNow.Add(time.Hour).Format(time.RFC3339)
-	before := e.f.requests
+	e.f.P.Companies[0].Properties["name"] = "Acme Corporation"
+	e.f.P.Companies[0].Properties["hubspot_owner_id"] = "41629780"
+	e.f.P.Companies[0].Properties["hs_lastmodifieddate"] = testNow.Add(time.Hour).Format(time.RFC3339)
+	before := e.f.Requests
 	rep := e.sync(t, false)
 	if rep.Status.Changed != 1 || rep.Status.Read != 1+1 { // Acme, and archived Old Co (never synced)
 		t.Fatalf("incremental status = %+v", rep.Status)
@@ -117,13 +118,13 @@ func TestFieldOwnershipAndIncremental(t *testing.T) {
 	if len(a.Usage) != 1 || len(a.Signals) != 1 || !a.Stakeholders[0].Champion {
 		t.Errorf("AccountBot-owned fields lost: usage %v signals %v stakeholders %+v", a.Usage, a.Signals, a.Stakeholders)
 	}
-	if n := e.f.requests - before; n > 8 {
+	if n := e.f.Requests - before; n > 8 {
 		t.Errorf("incremental run made %d requests; it should search, not list everything", n)
 	}
 }
 
 func TestMergedAndDeletedAreMarked(t *testing.T) {
-	p := loadPortal(t)
+	p := hubspottest.LoadPortal(t)
 	e := setup(t, cfgWith(100, nil), p)
 	e.store.Accounts["acct-old"] = &domain.Account{ID: "acct-old", Name: "Old Co", Currency: "USD"}
 	e.store.Link(Name, "1008", "acct-old")
@@ -142,7 +143,7 @@ func TestMergedAndDeletedAreMarked(t *testing.T) {
 }
 
 func TestUnmatchedGoToReview(t *testing.T) {
-	e := setup(t, cfgWith(100, nil), loadPortal(t))
+	e := setup(t, cfgWith(100, nil), hubspottest.LoadPortal(t))
 	rep, err := e.run.Run(context.Background(), e.src, connector.Options{Full: true})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +156,7 @@ func TestUnmatchedGoToReview(t *testing.T) {
 // A run killed between pages leaves the cursor at the last applied page;
 // the next run resumes there and ends with the same book as one clean run.
 func TestResumeAfterCrash(t *testing.T) {
-	e := setup(t, cfgWith(1, nil), loadPortal(t))
+	e := setup(t, cfgWith(1, nil), hubspottest.LoadPortal(t))
 	crash := errors.New("killed")
 	e.store.FailCommit = func(n int) error {
 		if n == 2 {
@@ -180,9 +181,9 @@ func TestResumeAfterCrash(t *testing.T) {
 	}
 	e.store.FailCommit = nil
 	listed := 0
-	e.f.requests = 0
+	e.f.Requests = 0
 	rep := e.sync(t, false)
-	listed = e.f.requests
+	listed = e.f.Requests
 	if len(e.store.Accounts) != 3 || rep.Status.Created != 1 {
 		t.Fatalf("resume: accounts %d, status %+v", len(e.store.Accounts), rep.Status)
 	}
@@ -192,8 +193,8 @@ func TestResumeAfterCrash(t *testing.T) {
 }
 
 func TestRateLimitBackoff(t *testing.T) {
-	e := setup(t, cfgWith(100, nil), loadPortal(t))
-	e.f.throttle = 3
+	e := setup(t, cfgWith(100, nil), hubspottest.LoadPortal(t))
+	e.f.Throttle = 3
 	e.sync(t, true)
 	if len(e.store.Accounts) != 3 {
 		t.Fatalf("accounts = %d", len(e.store.Accounts))
@@ -208,8 +209,8 @@ func TestRateLimitBackoff(t *testing.T) {
 		t.Errorf("waits = %v, want three Retry-After waits of 2s", e.clock.slept)
 	}
 	// Retries run out: a clear error, cursor unchanged.
-	e2 := setup(t, cfgWith(100, nil), loadPortal(t))
-	e2.f.throttle = 100
+	e2 := setup(t, cfgWith(100, nil), hubspottest.LoadPortal(t))
+	e2.f.Throttle = 100
 	_, err := e2.run.Run(context.Background(), e2.src, connector.Options{Full: true, Create: true, DefaultCurrency: "USD"})
 	if err == nil || !strings.Contains(e2.store.Statuses[Name].LastError, "rate limit") || e2.store.Cursors[Name] != "" {
 		t.Errorf("err %v, status %+v, cursor %q", err, e2.store.Statuses[Name], e2.store.Cursors[Name])
@@ -219,13 +220,13 @@ func TestRateLimitBackoff(t *testing.T) {
 func TestCredentialErrorsInStatus(t *testing.T) {
 	for _, tc := range []struct {
 		name, want string
-		mod        func(*fake)
+		mod        func(*hubspottest.Fake)
 	}{
-		{"bad token", "HUBSPOT_TOKEN", func(f *fake) { f.token = "other" }},
-		{"missing scope", "crm.objects.deals.read", func(f *fake) { f.missingScope = "/deals" }},
+		{"bad token", "HUBSPOT_TOKEN", func(f *hubspottest.Fake) { f.Token = "other" }},
+		{"missing scope", "crm.objects.deals.read", func(f *hubspottest.Fake) { f.MissingScope = "/deals" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := setup(t, cfgWith(100, nil), loadPortal(t))
+			e := setup(t, cfgWith(100, nil), hubspottest.LoadPortal(t))
 			tc.mod(e.f)
 			_, err := e.run.Run(context.Background(), e.src, connector.Options{Full: true, Create: true, DefaultCurrency: "USD"})
 			st := e.store.Statuses[Name]
@@ -247,7 +248,7 @@ func TestMappingErrors(t *testing.T) {
 		}
 	})
 	t.Run("malformed record", func(t *testing.T) {
-		p := loadPortal(t)
+		p := hubspottest.LoadPortal(t)
 		p.Deals[2].Properties["amount"] = "48k"   // Globex's renewal deal
 		p.Companies[2].Properties["seats"] = "-3" // Initech
 		e := setup(t, cfgWith(100, nil), p)
@@ -264,7 +265,7 @@ func TestMappingErrors(t *testing.T) {
 		}
 	})
 	t.Run("required field empty", func(t *testing.T) {
-		p := loadPortal(t)
+		p := hubspottest.LoadPortal(t)
 		delete(p.Companies[1].Properties, "hubspot_owner_id")
 		e := setup(t, cfgWith(100, func(c *Config) { c.Mapping.Required = []string{"name", "owner"} }), p)
 		rep := e.sync(t, true)
@@ -275,7 +276,7 @@ func TestMappingErrors(t *testing.T) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
-	e := setup(t, cfgWith(100, nil), loadPortal(t))
+	e := setup(t, cfgWith(100, nil), hubspottest.LoadPortal(t))
 	rep, err := e.run.Run(context.Background(), e.src, connector.Options{Full: true, DryRun: true, Create: true, DefaultCurrency: "USD"})
 	if err != nil {
 		t.Fatal(err)

@@ -10,18 +10,19 @@ import (
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/connector/connectortest"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/hubspot/hubspottest"
 )
 
 func TestNoteWriteBackIsIdempotent(t *testing.T) {
-	f := newFake(t, loadPortal(t))
-	c := NewClient(f.srv.URL, f.token, 0, f.srv.Client(), &testClock{})
+	f := hubspottest.New(t, hubspottest.LoadPortal(t))
+	c := NewClient(f.URL(), f.Token, 0, f.Client(), &testClock{})
 	w := NewWriter(c)
 	st := connectortest.New()
 	ctx := context.Background()
 	o := domain.Outcome{AccountID: "hubspot-1001", Date: domain.DateOf(testNow), Result: domain.Won, Motion: domain.Motion("upsell"), ARR: 2_000_000, Currency: "USD", By: "ana@example.com", Note: "signed 50 seats"}
 	wr := connector.NoteWrite(Name, "1001", o, testNow)
 	// The first attempt creates the note but the answer is lost (502).
-	f.loseNoteReply = true
+	f.LoseNoteReply = true
 	if err := st.Enqueue(ctx, wr); err != nil {
 		t.Fatal(err)
 	}
@@ -40,22 +41,22 @@ func TestNoteWriteBackIsIdempotent(t *testing.T) {
 	// Logging the same outcome again is a no-op: its write id was delivered.
 	st.Enqueue(ctx, wr)
 	connector.Deliver(ctx, st, w, Name, testNow.Add(time.Hour), 100)
-	if len(f.notes) != 1 {
-		t.Fatalf("%d notes in HubSpot, want exactly 1", len(f.notes))
+	if len(f.Notes) != 1 {
+		t.Fatalf("%d notes in HubSpot, want exactly 1", len(f.Notes))
 	}
-	note := f.notes[0].Properties
+	note := f.Notes[0].Properties
 	if note["hubspot_owner_id"] != "41629779" || note["_company"] != "1001" || !strings.Contains(note["hs_note_body"], "signed 50 seats") ||
 		note["hs_timestamp"] != strconv.FormatInt(testNow.UnixMilli(), 10) {
 		t.Errorf("note = %v", note)
 	}
-	if st.Remote[wr.ID] != f.notes[0].ID {
+	if st.Remote[wr.ID] != f.Notes[0].ID {
 		t.Errorf("write id not mapped to the note id: %v", st.Remote)
 	}
 }
 
 func TestScoresBatchedOnlyWhenChanged(t *testing.T) {
-	f := newFake(t, loadPortal(t))
-	w := NewWriter(NewClient(f.srv.URL, f.token, 0, f.srv.Client(), &testClock{}))
+	f := hubspottest.New(t, hubspottest.LoadPortal(t))
+	w := NewWriter(NewClient(f.URL(), f.Token, 0, f.Client(), &testClock{}))
 	st := connectortest.New()
 	ctx := context.Background()
 	fields := connector.ScoreFields{Health: "accountbot_health", Tier: "accountbot_tier", Priority: "accountbot_priority", Readiness: "accountbot_readiness"}
@@ -73,8 +74,8 @@ func TestScoresBatchedOnlyWhenChanged(t *testing.T) {
 	if n, err := connector.Deliver(ctx, st, w, Name, testNow, 100); err != nil || n != 150 {
 		t.Fatalf("delivered %d, err %v", n, err)
 	}
-	if len(f.updates) != 150 || f.requests != 2 {
-		t.Errorf("%d updates in %d requests, want 150 in 2 batches", len(f.updates), f.requests)
+	if len(f.Updates) != 150 || f.Requests != 2 {
+		t.Errorf("%d updates in %d requests, want 150 in 2 batches", len(f.Updates), f.Requests)
 	}
 	// Unchanged scores are not queued again; a changed one is.
 	if ok, _ := connector.EnqueueScores(ctx, st, Name, "a0", "2000", fields.ScoreValues(ev(40)), testNow); ok {
@@ -84,16 +85,16 @@ func TestScoresBatchedOnlyWhenChanged(t *testing.T) {
 		t.Error("changed scores were not queued")
 	}
 	connector.Deliver(ctx, st, w, Name, testNow, 100)
-	last := f.updates[len(f.updates)-1]
+	last := f.Updates[len(f.Updates)-1]
 	if last["id"] != "2000" || last["properties"].(map[string]any)["accountbot_health"] != "12" {
 		t.Errorf("last update = %v", last)
 	}
 }
 
 func TestWriteFailureShownAndRetriedWithBackoff(t *testing.T) {
-	f := newFake(t, loadPortal(t))
-	f.token = "revoked"
-	w := NewWriter(NewClient(f.srv.URL, "pat-na1-test", 0, f.srv.Client(), &testClock{}))
+	f := hubspottest.New(t, hubspottest.LoadPortal(t))
+	f.Token = "revoked"
+	w := NewWriter(NewClient(f.URL(), "pat-na1-test", 0, f.Client(), &testClock{}))
 	st := connectortest.New()
 	ctx := context.Background()
 	st.Enqueue(ctx, connector.Write{ID: "props:a1", Source: Name, Kind: connector.WriteProperties, AccountID: "a1", ExternalID: "1001", Properties: map[string]string{"accountbot_tier": "1"}})
@@ -113,11 +114,11 @@ func TestWriteFailureShownAndRetriedWithBackoff(t *testing.T) {
 // Incremental paging stops before HubSpot's 10,000-result cap and starts a
 // new search from the highest modification time seen.
 func TestIncrementalMovesPastSearchCap(t *testing.T) {
-	p := portal{Owners: loadPortal(t).Owners}
+	p := hubspottest.Portal{Owners: hubspottest.LoadPortal(t).Owners}
 	base := testNow.Add(-48 * time.Hour)
 	for i := range 10_250 {
 		id := strconv.Itoa(100000 + i)
-		p.Companies = append(p.Companies, Object{ID: id, Properties: map[string]string{"name": "Co " + id, "hubspot_owner_id": "41629779",
+		p.Companies = append(p.Companies, hubspottest.Object{ID: id, Properties: map[string]string{"name": "Co " + id, "hubspot_owner_id": "41629779",
 			"hs_lastmodifieddate": base.Add(time.Duration(i) * time.Second).Format(time.RFC3339)}})
 	}
 	e := setup(t, Config{Mapping: Mapping{ARRFrom: "none", Stakeholders: new(bool)}}, p)

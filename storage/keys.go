@@ -47,7 +47,7 @@
 //	aw/<e-mail> 00 <ns:8> <seq:4>     → index: audit records by e-mail (empty value)
 //	aa/<account id> 00 <ns:8> <seq:4> → index: audit records by account (empty value); PruneAudit deletes
 //	                                    records with their index entries, nothing else ever does
-//	y/, yx/, ym/, yu/, yo/, yd/, yp/  → CRM sync: cursors and status, links, marks, review list, write-back outbox (sync.go)
+//	y/, yx/, yr/, ym/, yu/, yo/, yd/, yp/ → CRM sync: cursors and status, links, marks, review list, write-back outbox (sync.go)
 package storage
 
 import (

@@ -19,6 +19,7 @@ import (
 //	y/<source> 00 cursor            → the source's cursor (opaque bytes)
 //	y/<source> 00 status            → JSON of connector.Status
 //	yx/<source> 00 <external id>    → account id the external record is matched to
+//	yr/<source> 00 <account id>     → that external id (the reverse, for write-back)
 //	ym/<account id>                 → JSON of connector.Mark: deleted or merged at the source
 //	yu/<source> 00 <external id>    → JSON of connector.Unmatched: the review list
 //	yo/<source> 00 <write id>       → JSON of connector.Write: the write-back outbox
@@ -35,6 +36,7 @@ import (
 var (
 	prefixSync      = []byte("y/")
 	prefixSyncLink  = []byte("yx/")
+	prefixSyncRev   = []byte("yr/")
 	prefixSyncMark  = []byte("ym/")
 	prefixSyncUnm   = []byte("yu/")
 	prefixOutbox    = []byte("yo/")
@@ -106,9 +108,26 @@ func (s *DB) Match(ctx context.Context, source string, ext []string) (map[string
 
 // LinkExternal matches an existing account to a source's external id.
 func (s *DB) LinkExternal(ctx context.Context, source, ext, id string) error {
-	return s.db.Update(func(txn *badger.Txn) error {
-		return txn.Set(syncKey(prefixSyncLink, source, ext), []byte(id))
+	return s.db.Update(func(txn *badger.Txn) error { return setAll(txn, linkOps(source, ext, id)) })
+}
+
+func linkOps(source, ext, id string) []op {
+	return []op{{key: syncKey(prefixSyncLink, source, ext), val: []byte(id)},
+		{key: syncKey(prefixSyncRev, source, id), val: []byte(ext)}}
+}
+
+// ExternalID returns the source's external id of an account ("" if none).
+func (s *DB) ExternalID(ctx context.Context, source, id string) (string, error) {
+	var ext string
+	err := s.db.View(func(txn *badger.Txn) error {
+		b, err := getValue(txn, syncKey(prefixSyncRev, source, id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		ext = string(b)
+		return err
 	})
+	return ext, err
 }
 
 // CommitPage implements connector.Store.
@@ -121,8 +140,8 @@ func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) 
 			if err != nil {
 				return err
 			}
-			ops = append(ops, op{key: syncKey(prefixSyncLink, source, l.ExternalID), val: []byte(l.Account.ID)},
-				op{key: syncKey(prefixSyncUnm, source, l.ExternalID), del: true})
+			ops = append(ops, linkOps(source, l.ExternalID, l.Account.ID)...)
+			ops = append(ops, op{key: syncKey(prefixSyncUnm, source, l.ExternalID), del: true})
 			if err := setAll(txn, ops); err != nil {
 				return err
 			}

@@ -237,7 +237,7 @@ func (m *Main) engine(ctx context.Context) (*bot.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := bot.NewEngine(db, m.Config.Rules, m.log)
+	e := bot.NewEngine(m.botStore(db), m.Config.Rules, m.log)
 	d, err := playbooks.New(m.Config.Playbooks)
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "%v", err)

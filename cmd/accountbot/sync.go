@@ -200,6 +200,11 @@ func (m *Main) syncLoop(ctx context.Context, db *storage.DB) {
 				if _, err := r.Run(ctx, src, opt); err != nil {
 					m.log.Warn("sync", "source", name, "err", err)
 				}
+				if name == hubspot.Name {
+					if _, err := m.enqueueScores(ctx, db, name, m.Config.Sync.HubSpot.WriteBack.Scores); err != nil {
+						m.log.Warn("queueing score write-back", "source", name, "err", err)
+					}
+				}
 			}
 			if _, err := connector.Deliver(ctx, db, wr, name, m.Now(), 100); err != nil {
 				m.log.Warn("write-back", "source", name, "err", err)

@@ -1,4 +1,8 @@
-package hubspot
+// Package hubspottest is a fake HubSpot for tests and benchmarks: an
+// httptest server speaking the 2026-03 CRM API's documented request and
+// response shapes, loaded from recorded-shape fixtures
+// (hubspot/testdata/portal.json and testdata/errors/*.json).
+package hubspottest
 
 import (
 	"encoding/json"
@@ -6,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,9 +20,40 @@ import (
 	"time"
 )
 
-// portal is the fake's data, loaded from testdata/portal.json (the 2026-03
+// Object is a CRM record in the API's shape.
+type Object struct {
+	ID         string            `json:"id"`
+	Properties map[string]string `json:"properties"`
+	Archived   bool              `json:"archived,omitempty"`
+	CreatedAt  string            `json:"createdAt,omitempty"`
+	UpdatedAt  string            `json:"updatedAt,omitempty"`
+	ArchivedAt string            `json:"archivedAt,omitempty"`
+}
+
+// SearchRequest is the body of a CRM search.
+type SearchRequest struct {
+	FilterGroups []FilterGroup `json:"filterGroups"`
+	Sorts        []struct {
+		PropertyName string `json:"propertyName"`
+		Direction    string `json:"direction"`
+	} `json:"sorts"`
+	Properties []string `json:"properties"`
+	Limit      int      `json:"limit"`
+	After      string   `json:"after"`
+}
+
+// FilterGroup ANDs its filters.
+type FilterGroup struct {
+	Filters []struct {
+		PropertyName string `json:"propertyName"`
+		Operator     string `json:"operator"`
+		Value        string `json:"value"`
+	} `json:"filters"`
+}
+
+// Portal is the fake's data, loaded from testdata/portal.json (the 2026-03
 // API's record shapes) or generated for benchmarks.
-type portal struct {
+type Portal struct {
 	Owners       []map[string]any               `json:"owners"`
 	Companies    []Object                       `json:"companies"`
 	Archived     []Object                       `json:"archived_companies"`
@@ -29,68 +66,72 @@ type portal struct {
 // response shapes: list paging with `after`, search with filterGroups,
 // sorts and the 10,000-result cap, association and object batch reads,
 // notes, batch update, and 401/403/429 error bodies from testdata/errors.
-type fake struct {
+type Fake struct {
 	t     testing.TB
 	mu    sync.Mutex
-	p     portal
+	P     Portal
 	byID  map[string]map[string]Object // object type → id → record
-	token string
+	Token string
 	// Faults.
-	missingScope  string // a path fragment answered 403
-	throttle      int    // the next n requests get 429 with Retry-After: 2
-	loseNoteReply bool   // create the note, then answer 502
+	MissingScope  string // a path fragment answered 403
+	Throttle      int    // the next n requests get 429 with Retry-After: 2
+	LoseNoteReply bool   // create the note, then answer 502
 	// What was asked.
-	requests int
-	notes    []Object
-	updates  []map[string]any
-	srv      *httptest.Server
+	Requests int
+	Notes    []Object
+	Updates  []map[string]any
+	Srv      *httptest.Server
 }
 
-func loadPortal(t testing.TB) portal {
-	b, err := os.ReadFile("testdata/portal.json")
+// LoadPortal reads testdata/portal.json.
+func LoadPortal(t testing.TB) Portal {
+	b, err := os.ReadFile(filepath.Join(testdata(), "portal.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var p portal
+	var p Portal
 	if err := json.Unmarshal(b, &p); err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func newFake(t testing.TB, p portal) *fake {
-	f := &fake{t: t, p: p, token: "pat-na1-test"}
-	f.index()
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+// New starts a fake serving p with the token "pat-na1-test"; it stops
+// when the test ends.
+func New(t testing.TB, p Portal) *Fake {
+	f := &Fake{t: t, P: p, Token: "pat-na1-test"}
+	f.Index()
+	f.Srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.Srv.Close)
 	return f
 }
 
-func (f *fake) index() {
+// Index rebuilds the id lookups after a test changed P.
+func (f *Fake) Index() {
 	f.byID = map[string]map[string]Object{"deals": {}, "contacts": {}, "companies": {}}
-	for _, d := range f.p.Deals {
+	for _, d := range f.P.Deals {
 		f.byID["deals"][d.ID] = d
 	}
-	for _, c := range f.p.Contacts {
+	for _, c := range f.P.Contacts {
 		f.byID["contacts"][c.ID] = c
 	}
-	for _, c := range f.p.Companies {
+	for _, c := range f.P.Companies {
 		f.byID["companies"][c.ID] = c
 	}
 }
 
 func errorBody(t testing.TB, code int) []byte {
-	b, err := os.ReadFile(fmt.Sprintf("testdata/errors/%d.json", code))
+	b, err := os.ReadFile(filepath.Join(testdata(), "errors", fmt.Sprintf("%d.json", code)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.requests++
+	f.Requests++
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.Header().Set("X-HubSpot-RateLimit-Max", "190")
 	w.Header().Set("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")
@@ -99,16 +140,16 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(code)
 		w.Write(errorBody(f.t, code))
 	}
-	if r.Header.Get("Authorization") != "Bearer "+f.token {
+	if r.Header.Get("Authorization") != "Bearer "+f.Token {
 		fail(401)
 		return
 	}
-	if f.missingScope != "" && strings.Contains(r.URL.Path, f.missingScope) {
+	if f.MissingScope != "" && strings.Contains(r.URL.Path, f.MissingScope) {
 		fail(403)
 		return
 	}
-	if f.throttle > 0 {
-		f.throttle--
+	if f.Throttle > 0 {
+		f.Throttle--
 		w.Header().Set("Retry-After", "2")
 		w.Header().Set("X-HubSpot-RateLimit-Remaining", "0")
 		fail(429)
@@ -125,11 +166,11 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
 	case r.Method == "GET" && p == "/crm/owners/2026-03":
-		f.writeJSON(w, map[string]any{"results": f.p.Owners})
+		f.writeJSON(w, map[string]any{"results": f.P.Owners})
 	case r.Method == "GET" && p == "/crm/objects/2026-03/companies":
-		list := f.p.Companies
+		list := f.P.Companies
 		if r.URL.Query().Get("archived") == "true" {
-			list = f.p.Archived
+			list = f.P.Archived
 		}
 		f.page(w, list, r.URL.Query().Get("after"), r.URL.Query().Get("limit"), strings.Split(r.URL.Query().Get("properties"), ","), false)
 	case r.Method == "POST" && p == "/crm/objects/2026-03/companies/search":
@@ -145,7 +186,7 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 			Inputs []map[string]any `json:"inputs"`
 		}
 		json.Unmarshal(body["inputs"], &in.Inputs)
-		f.updates = append(f.updates, in.Inputs...)
+		f.Updates = append(f.Updates, in.Inputs...)
 		f.writeJSON(w, map[string]any{"status": "COMPLETE", "results": in.Inputs})
 	case r.Method == "POST" && strings.HasSuffix(p, "/batch/read"):
 		f.batchRead(w, strings.TrimSuffix(strings.TrimPrefix(p, "/crm/objects/2026-03/"), "/batch/read"), body)
@@ -155,7 +196,7 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fake) writeJSON(w http.ResponseWriter, v any) {
+func (f *Fake) writeJSON(w http.ResponseWriter, v any) {
 	if err := json.NewEncoder(w).Encode(v); err != nil {
 		f.t.Error(err)
 	}
@@ -163,7 +204,7 @@ func (f *fake) writeJSON(w http.ResponseWriter, v any) {
 
 // page serves list[after:after+limit] with only the asked properties;
 // `after` is an offset, opaque to the client as HubSpot's is.
-func (f *fake) page(w http.ResponseWriter, list []Object, after, limit string, props []string, search bool) {
+func (f *Fake) page(w http.ResponseWriter, list []Object, after, limit string, props []string, search bool) {
 	off, _ := strconv.Atoi(after)
 	n, _ := strconv.Atoi(limit)
 	if n <= 0 || n > 100 {
@@ -195,7 +236,7 @@ func project(o Object, props []string) Object {
 	return c
 }
 
-func (f *fake) search(w http.ResponseWriter, body map[string]json.RawMessage) {
+func (f *Fake) search(w http.ResponseWriter, body map[string]json.RawMessage) {
 	var req SearchRequest
 	b, _ := json.Marshal(body)
 	json.Unmarshal(b, &req)
@@ -205,7 +246,7 @@ func (f *fake) search(w http.ResponseWriter, body map[string]json.RawMessage) {
 		return
 	}
 	var hits []Object
-	for _, c := range f.p.Companies {
+	for _, c := range f.P.Companies {
 		if matches(c, req.FilterGroups) {
 			hits = append(hits, c)
 		}
@@ -216,7 +257,29 @@ func (f *fake) search(w http.ResponseWriter, body map[string]json.RawMessage) {
 	f.page(w, hits, req.After, strconv.Itoa(req.Limit), req.Properties, true)
 }
 
-func ms(o Object) int64 { t, _ := modified(o); return t }
+func ms(o Object) int64 {
+	t, err := time.Parse(time.RFC3339Nano, o.Properties["hs_lastmodifieddate"])
+	if err != nil {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// testdata is hubspot/testdata, wherever the test runs from.
+func testdata() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "testdata")
+}
+
+// URL is the fake's base URL (HUBSPOT_API_URL).
+func (f *Fake) URL() string { return f.Srv.URL }
+
+// Client is an HTTP client for the fake.
+func (f *Fake) Client() *http.Client { return f.Srv.Client() }
+
+// Lock and Unlock guard the fake's fields while a test changes them.
+func (f *Fake) Lock()   { f.mu.Lock() }
+func (f *Fake) Unlock() { f.mu.Unlock() }
 
 func matches(o Object, groups []FilterGroup) bool {
 	if len(groups) == 0 {
@@ -243,12 +306,12 @@ func matches(o Object, groups []FilterGroup) bool {
 	return false
 }
 
-func (f *fake) assoc(w http.ResponseWriter, to string, body map[string]json.RawMessage) {
+func (f *Fake) assoc(w http.ResponseWriter, to string, body map[string]json.RawMessage) {
 	var inputs []struct{ ID, After string }
 	json.Unmarshal(body["inputs"], &inputs)
 	var res []map[string]any
 	for _, in := range inputs {
-		ids := f.p.Associations[to][in.ID]
+		ids := f.P.Associations[to][in.ID]
 		if len(ids) == 0 {
 			continue
 		}
@@ -262,7 +325,7 @@ func (f *fake) assoc(w http.ResponseWriter, to string, body map[string]json.RawM
 	f.writeJSON(w, map[string]any{"status": "COMPLETE", "results": res, "startedAt": "2026-11-23T10:00:00Z", "completedAt": "2026-11-23T10:00:01Z"})
 }
 
-func (f *fake) batchRead(w http.ResponseWriter, object string, body map[string]json.RawMessage) {
+func (f *Fake) batchRead(w http.ResponseWriter, object string, body map[string]json.RawMessage) {
 	var in struct {
 		Properties []string
 		Inputs     []struct{ ID string }
@@ -283,7 +346,7 @@ func (f *fake) batchRead(w http.ResponseWriter, object string, body map[string]j
 	f.writeJSON(w, map[string]any{"status": "COMPLETE", "results": res})
 }
 
-func (f *fake) createNote(w http.ResponseWriter, body map[string]json.RawMessage) {
+func (f *Fake) createNote(w http.ResponseWriter, body map[string]json.RawMessage) {
 	var props map[string]string
 	json.Unmarshal(body["properties"], &props)
 	var assoc []struct {
@@ -296,10 +359,10 @@ func (f *fake) createNote(w http.ResponseWriter, body map[string]json.RawMessage
 		return
 	}
 	props["_company"] = assoc[0].To.ID
-	n := Object{ID: strconv.Itoa(9000 + len(f.notes)), Properties: props, CreatedAt: time.Now().UTC().Format(time.RFC3339)}
-	f.notes = append(f.notes, n)
-	if f.loseNoteReply {
-		f.loseNoteReply = false
+	n := Object{ID: strconv.Itoa(9000 + len(f.Notes)), Properties: props, CreatedAt: time.Now().UTC().Format(time.RFC3339)}
+	f.Notes = append(f.Notes, n)
+	if f.LoseNoteReply {
+		f.LoseNoteReply = false
 		w.WriteHeader(502)
 		return
 	}
@@ -307,11 +370,11 @@ func (f *fake) createNote(w http.ResponseWriter, body map[string]json.RawMessage
 	f.writeJSON(w, n)
 }
 
-func (f *fake) searchNotes(w http.ResponseWriter, body map[string]json.RawMessage) {
+func (f *Fake) searchNotes(w http.ResponseWriter, body map[string]json.RawMessage) {
 	var groups []FilterGroup
 	json.Unmarshal(body["filterGroups"], &groups)
 	var hits []Object
-	for _, n := range f.notes {
+	for _, n := range f.Notes {
 		ok := true
 		for _, fl := range groups[0].Filters {
 			switch fl.PropertyName {

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/hubspot"
+	"github.com/accountbot/accountbot/storage"
+)
+
+// botStore is the store the chat engine uses: with HubSpot note
+// write-back on, outcomes and notes logged in chat are also queued for the
+// CRM. Queueing is a local write; the outbox worker in `serve` delivers
+// it later, so a chat reply never waits on HubSpot.
+func (m *Main) botStore(db *storage.DB) bot.Store {
+	if !m.Config.Sync.HubSpot.WriteBack.Notes {
+		return db
+	}
+	if _, err := m.Config.Sync.HubSpot.Token(m.Getenv); err != nil {
+		return db
+	}
+	return writeBackStore{DB: db, source: hubspot.Name, now: m.Now, log: m.log}
+}
+
+type writeBackStore struct {
+	*storage.DB
+	source string
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// AddOutcome stores the outcome, then queues it as a CRM note.
+func (s writeBackStore) AddOutcome(ctx context.Context, o domain.Outcome) error {
+	if err := s.DB.AddOutcome(ctx, o); err != nil {
+		return err
+	}
+	s.queue(ctx, o)
+	return nil
+}
+
+// Apply stores the patches, then queues each note signal logged on an
+// existing account (a chat `note`) as a CRM note.
+func (s writeBackStore) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
+	st, err := s.DB.Apply(ctx, patches)
+	if err != nil {
+		return st, err
+	}
+	for _, p := range patches {
+		if p.Core != nil {
+			continue // an import, not a chat note
+		}
+		for _, sg := range p.Signals {
+			if sg.Kind == domain.SignalNote {
+				s.queue(ctx, domain.Outcome{AccountID: p.ID, Date: sg.Date, Note: sg.Note})
+			}
+		}
+	}
+	return st, nil
+}
+
+// queue enqueues the note; a failure is logged (the chat write itself has
+// succeeded and is not undone).
+func (s writeBackStore) queue(ctx context.Context, o domain.Outcome) {
+	ext, err := s.DB.ExternalID(ctx, s.source, o.AccountID)
+	if err != nil || ext == "" {
+		return // not a CRM account
+	}
+	if err := s.DB.Enqueue(ctx, connector.NoteWrite(s.source, ext, o, s.now())); err != nil && s.log != nil {
+		s.log.Error("queueing CRM note", "account", o.AccountID, "err", err)
+	}
+}
+
+// enqueueScores queues a score write for every CRM-linked account whose
+// health, tier, priority or readiness changed since last delivered.
+func (m *Main) enqueueScores(ctx context.Context, db *storage.DB, source string, fields connector.ScoreFields) (int, error) {
+	if fields == (connector.ScoreFields{}) {
+		return 0, nil
+	}
+	now := m.Now()
+	today := domain.DateOf(now.UTC())
+	n := 0
+	err := db.ForEach(ctx, func(a *domain.Account) error {
+		ext, err := db.ExternalID(ctx, source, a.ID)
+		if err != nil || ext == "" {
+			return err
+		}
+		ev := domain.Evaluate(a, today, m.Config.Rules)
+		ok, err := connector.EnqueueScores(ctx, db, source, a.ID, ext, fields.ScoreValues(ev), now)
+		if ok {
+			n++
+		}
+		return err
+	})
+	return n, err
+}
