@@ -52,7 +52,9 @@ func TestSyncHubSpotEndToEnd(t *testing.T) {
 	cfg := filepath.Join(dir, "config.yaml")
 	os.WriteFile(cfg, []byte("sync:\n  every: 5m\n  hubspot:\n    mapping:\n      plan: plan\n    write_back:\n      notes: true\n      scores:\n        health: accountbot_health\n"), 0o600)
 	env := map[string]string{"HUBSPOT_TOKEN": f.Token, "HUBSPOT_API_URL": f.URL()}
-	args := func(a ...string) []string { return append([]string{"--data", filepath.Join(dir, "data"), "--config", cfg}, a...) }
+	args := func(a ...string) []string {
+		return append([]string{"--data", filepath.Join(dir, "data"), "--config", cfg}, a...)
+	}
 
 	r := run(t, env, "", args("sync", "hubspot", "--dry-run")...)
 	if r.code != 0 || !strings.Contains(r.stdout, "Dry run: nothing was written.") || !strings.Contains(r.stdout, `name: "" → "Acme Corp"`) {
