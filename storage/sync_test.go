@@ -1,0 +1,100 @@
+package storage
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/domain"
+)
+
+func TestSyncCommitPage(t *testing.T) {
+	db, _ := openTemp(t)
+	ctx := context.Background()
+	old := acct("acme", "Acme", "old@example.com")
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Core: old, Usage: []domain.Snapshot{{Date: 20000, ActiveUsers: 5}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.LinkExternal(ctx, "hubspot", "1001", "acme"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Match(ctx, "hubspot", []string{"1001", "1002"})
+	if err != nil || len(m) != 1 || m["1001"].ID != "acme" {
+		t.Fatalf("match = %v, %v", m, err)
+	}
+	next := *m["1001"]
+	next.Owner = "new@example.com"
+	created := acct("hubspot-1002", "Globex", "ben@example.com")
+	err = db.CommitPage(ctx, "hubspot", connector.Commit{
+		Accounts:  []connector.Linked{{Account: &next, ExternalID: "1001"}, {Account: created, ExternalID: "1002", Created: true}},
+		Marks:     []connector.Mark{{AccountID: "acme", Source: "hubspot", ExternalID: "1001", Kind: "merged", MergedInto: "1003"}},
+		Unmatched: []connector.Unmatched{{Source: "hubspot", ExternalID: "1004"}},
+		Cursor:    `{"phase":"full","after":"2"}`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := db.Account(ctx, "acme")
+	if a.Owner != "new@example.com" || len(a.Usage) != 1 {
+		t.Errorf("acme = %+v: owner overwritten, usage kept", a)
+	}
+	if ids, _ := db.IDsByOwner(ctx, "new@example.com"); len(ids) != 1 {
+		t.Error("the owner index was not moved with the record")
+	}
+	if ids, _ := db.IDsByOwner(ctx, "old@example.com"); len(ids) != 0 {
+		t.Error("the old owner index entry was kept")
+	}
+	if ext, _ := db.ExternalID(ctx, "hubspot", "hubspot-1002"); ext != "1002" {
+		t.Errorf("reverse link = %q", ext)
+	}
+	cur, _, _ := db.SyncState(ctx, "hubspot")
+	marks, _ := db.SyncMarks(ctx)
+	unm, _ := db.SyncUnmatched(ctx)
+	if cur != `{"phase":"full","after":"2"}` || len(marks) != 1 || len(unm) != 1 {
+		t.Errorf("cursor %q marks %v unmatched %v", cur, marks, unm)
+	}
+	// An invalid account aborts the whole page: nothing of it is applied.
+	bad := acct("hubspot-1005", "", "x@example.com")
+	if err := db.CommitPage(ctx, "hubspot", connector.Commit{Accounts: []connector.Linked{{Account: acct("hubspot-1006", "Ok", ""), ExternalID: "1006"}, {Account: bad, ExternalID: "1005"}}, Cursor: "later"}); err == nil {
+		t.Fatal("want a validation error")
+	}
+	if cur, _, _ := db.SyncState(ctx, "hubspot"); cur != `{"phase":"full","after":"2"}` {
+		t.Errorf("cursor moved on a failed page: %q", cur)
+	}
+	if _, err := db.Account(ctx, "hubspot-1006"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Error("half a page was applied")
+	}
+}
+
+func TestOutbox(t *testing.T) {
+	db, _ := openTemp(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	w := connector.Write{ID: "note:acme:1", Source: "hubspot", Kind: connector.WriteNote, AccountID: "acme", ExternalID: "1001", Body: "hi", At: now}
+	db.Enqueue(ctx, w)
+	db.Enqueue(ctx, w)
+	due, err := db.Due(ctx, "hubspot", now, 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due = %v, %v", due, err)
+	}
+	w.Attempts, w.LastError, w.NextAttempt = 1, "HubSpot answered 502", now.Add(time.Minute)
+	db.Reschedule(ctx, w)
+	if due, _ := db.Due(ctx, "hubspot", now, 10); len(due) != 0 {
+		t.Error("a rescheduled write is due early")
+	}
+	if p, f, last, _ := db.Pending(ctx, "hubspot"); p != 1 || f != 0 || last != "HubSpot answered 502" {
+		t.Errorf("pending %d failed %d last %q", p, f, last)
+	}
+	db.Delivered(ctx, w, "9001")
+	db.Enqueue(ctx, w) // a replay after delivery is ignored
+	if p, _, _, _ := db.Pending(ctx, "hubspot"); p != 0 {
+		t.Error("a delivered note was queued again")
+	}
+	props := connector.Write{ID: "props:acme", Source: "hubspot", Kind: connector.WriteProperties, AccountID: "acme", Properties: map[string]string{"h": "40"}}
+	db.Enqueue(ctx, props)
+	db.Delivered(ctx, props, "")
+	if got, _ := db.Written(ctx, "hubspot", "acme"); got["h"] != "40" {
+		t.Errorf("written = %v", got)
+	}
+}
