@@ -72,6 +72,7 @@ type Fake struct {
 	P     Portal
 	byID  map[string]map[string]Object // object type → id → record
 	Token string
+	Gen   *Generated // when set, companies, deals and contacts come from it
 	// Faults.
 	MissingScope  string // a path fragment answered 403
 	Throttle      int    // the next n requests get 429 with Retry-After: 2
@@ -162,6 +163,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, `{"status":"error","message":"Invalid input JSON","category":"VALIDATION_ERROR"}`)
 			return
 		}
+	}
+	if f.Gen != nil && f.Gen.serve(f, w, r, body) {
+		return
 	}
 	p := r.URL.Path
 	switch {
