@@ -73,7 +73,7 @@ func (m *Main) runSync(ctx context.Context) error {
 	if pos[0] == "status" {
 		return m.syncStatus(ctx, db, *asJSON)
 	}
-	src, _, opt, err := m.syncSource(pos[0])
+	src, wr, opt, err := m.syncSource(pos[0])
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,35 @@ func (m *Main) runSync(ctx context.Context) error {
 	if err != nil {
 		return domain.Errorf(domain.EINVALID, "sync %s stopped: %s (see `accountbot sync status`)", pos[0], rep.Status.LastError)
 	}
+	if !opt.DryRun {
+		return m.writeBack(ctx, db, pos[0], wr)
+	}
 	return nil
+}
+
+// writeBack queues changed scores and delivers the outbox once; failed
+// writes stay queued with their error and backoff (shown by `sync status`).
+func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr connector.Writer) error {
+	if source == hubspot.Name {
+		if _, err := m.enqueueScores(ctx, db, source, m.Config.Sync.HubSpot.WriteBack.Scores); err != nil {
+			return err
+		}
+	}
+	n, err := connector.Deliver(ctx, db, wr, source, m.Now(), 100)
+	if err != nil {
+		return err
+	}
+	if p, f, last, err := db.Pending(ctx, source); err == nil && (n > 0 || p+f > 0) {
+		fmt.Fprintf(m.Stdout, "write-back: %d delivered, %d waiting to retry, %d given up%s\n", n, p, f, suffix(last))
+	}
+	return nil
+}
+
+func suffix(last string) string {
+	if last == "" {
+		return ""
+	}
+	return " (last error: " + last + ")"
 }
 
 func printReport(w io.Writer, rep connector.Report, dry bool) {

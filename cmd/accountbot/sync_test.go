@@ -1,19 +1,15 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/accountbot/accountbot/connector"
-	"github.com/accountbot/accountbot/hubspot"
 	"github.com/accountbot/accountbot/hubspot/hubspottest"
 )
 
@@ -65,7 +61,7 @@ func TestSyncHubSpotEndToEnd(t *testing.T) {
 		t.Fatalf("a dry run must not record a run: %q", r.stdout)
 	}
 	r = run(t, env, "", args("sync", "hubspot")...)
-	if r.code != 0 || !strings.Contains(r.stdout, "hubspot: read 5, changed 3 (created 3)") {
+	if r.code != 0 || !strings.Contains(r.stdout, "hubspot: read 5, changed 3 (created 3)") || !strings.Contains(r.stdout, "write-back: 3 delivered") {
 		t.Fatalf("sync: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = run(t, env, "", args("ask", "--as", "ana@example.com", "account hubspot-1001 outcome won upsell 20000 signed 50 seats")...)
@@ -77,33 +73,26 @@ func TestSyncHubSpotEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st) != 1 || st[0].WritesPending != 1 || st[0].Read != 5 {
 		t.Fatalf("status: %v %q", err, r.stdout)
 	}
-	// What serve's loop does: deliver the outbox, and queue changed scores.
-	m := NewMain()
-	m.Getenv, m.Now, m.Stderr = func(k string) string { return env[k] }, func() time.Time { return fixedNow }, io.Discard
-	ctx := context.Background()
-	if err := m.ParseFlags(ctx, args("sync", "status")); err != nil {
-		t.Fatal(err)
+	if len(f.Notes) != 0 {
+		t.Fatal("the chat command reached HubSpot; it must only queue")
 	}
-	defer m.Close()
-	db, err := m.open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := m.enqueueScores(ctx, db, hubspot.Name, m.Config.Sync.HubSpot.WriteBack.Scores)
-	if err != nil || n != 3 {
-		t.Fatalf("queued %d score writes, err %v", n, err)
-	}
-	_, wr, _, err := m.syncSource(hubspot.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := connector.Deliver(ctx, db, wr, hubspot.Name, fixedNow, 100); err != nil || n != 4 {
-		t.Fatalf("delivered %d, err %v", n, err)
+	// The next sync delivers the note; unchanged scores are not sent again.
+	r = run(t, env, "", args("sync", "hubspot")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "write-back: 1 delivered, 0 waiting to retry, 0 given up") {
+		t.Fatalf("second sync: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	if len(f.Notes) != 1 || !strings.Contains(f.Notes[0].Properties["hs_note_body"], "signed 50 seats") || len(f.Updates) != 3 {
 		t.Errorf("notes %v, updates %v", f.Notes, f.Updates)
 	}
-	if n, _ := m.enqueueScores(ctx, db, hubspot.Name, m.Config.Sync.HubSpot.WriteBack.Scores); n != 0 {
-		t.Errorf("unchanged scores queued again: %d", n)
+	// A failing write is kept, retried later and shown in status.
+	f.Lock()
+	f.Token = "rotated"
+	f.Unlock()
+	run(t, env, "", args("ask", "--as", "ana@example.com", "account hubspot-1002 note QBR booked")...)
+	run(t, env, "", args("sync", "hubspot")...)
+	r = run(t, env, "", args("sync", "status")...)
+	if !strings.Contains(r.stdout, "HubSpot refused the token (401)") || !strings.Contains(r.stdout, "1/0") {
+		t.Errorf("status after a failed write: %q", r.stdout)
 	}
+
 }
