@@ -211,3 +211,7 @@ func (c Config) URL(getenv func(string) string) string {
 
 // CreateAccounts reports whether unmatched companies become accounts.
 func (c Config) CreateAccounts() bool { return c.Create == nil || *c.Create }
+
+// DefaultConfig is the configuration with every default filled in (what
+// `accountbot config` prints).
+func DefaultConfig() Config { return Config{}.withDefaults() }

@@ -24,7 +24,7 @@ type FileConfig struct {
 }
 
 func defaultFileConfig() FileConfig {
-	return FileConfig{Rules: domain.DefaultConfig(), Nudges: bot.DefaultNudgeConfig(), Currency: "USD"}
+	return FileConfig{Rules: domain.DefaultConfig(), Nudges: bot.DefaultNudgeConfig(), Currency: "USD", Sync: defaultSyncConfig()}
 }
 
 // loadConfig reads a YAML file over the defaults. Unknown keys are errors

@@ -21,6 +21,10 @@ type SyncConfig struct {
 	HubSpot hubspot.Config `yaml:"hubspot"`
 }
 
+func defaultSyncConfig() SyncConfig {
+	return SyncConfig{Every: 15 * time.Minute, HubSpot: hubspot.DefaultConfig()}
+}
+
 // syncSources lists the sources `sync` knows.
 var syncSources = []string{hubspot.Name}
 
