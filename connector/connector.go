@@ -148,7 +148,10 @@ type Commit struct {
 	Accounts  []Linked // records to write, CRM fields already merged in
 	Marks     []Mark
 	Unmatched []Unmatched
-	Cursor    Cursor
+	// Alive are accounts whose records were seen unchanged: a mark from an
+	// earlier deletion is cleared (the record was restored at the source).
+	Alive  []string
+	Cursor Cursor
 }
 
 // Linked is an account record and the external id it is matched on.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/accountbot/accountbot/domain"
 )
@@ -158,8 +159,13 @@ func (r *Runner) plan(ctx context.Context, source string, page Page, opt Options
 		st.Read++
 		old := matched[rec.ExternalID]
 		switch {
+		case !validExternalID(rec.ExternalID):
+			rec.ExternalID = fmt.Sprintf("%.40q", rec.ExternalID)
+			refuse(rec, "the record's id is empty, longer than 256 bytes or holds control characters")
 		case rec.Err != nil:
 			refuse(rec, errorText(rec.Err))
+		case rec.MergedInto != "" && !validExternalID(rec.MergedInto):
+			refuse(rec, "the id it was merged into is malformed")
 		case rec.Deleted || rec.MergedInto != "":
 			if old == nil {
 				continue // never synced: nothing to mark
@@ -182,6 +188,7 @@ func (r *Runner) plan(ctx context.Context, source string, page Page, opt Options
 				continue
 			}
 			if len(diff) == 0 {
+				c.Alive = append(c.Alive, old.ID)
 				continue
 			}
 			action := "update"
@@ -225,6 +232,21 @@ func (r *Runner) merge(source string, old *domain.Account, rec *Record, opt Opti
 		return nil, nil, fmt.Errorf("%s", strings.Join(parts, "; "))
 	}
 	return &next, diff, nil
+}
+
+// validExternalID reports whether id can be stored and matched: 1-256
+// bytes of valid UTF-8 without control characters (ids become parts of
+// storage keys, which a NUL byte would split).
+func validExternalID(id string) bool {
+	if id == "" || len(id) > 256 || !utf8.ValidString(id) {
+		return false
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *Runner) now() time.Time {

@@ -114,6 +114,8 @@ func (e *APIError) Error() string {
 		return "HubSpot refused the token (401): it is wrong, expired or revoked; create a Service Key (Settings → Development → Keys) and set HUBSPOT_TOKEN to it" + e.detail()
 	case e.Status == http.StatusForbidden:
 		return "HubSpot denied access (403): the key lacks a scope; grant crm.objects.companies.read, crm.objects.contacts.read, crm.objects.deals.read and crm.objects.owners.read (and crm.objects.companies.write plus notes for write-back)" + e.detail()
+	case e.Status == http.StatusTooManyRequests && e.PolicyName == "DAILY":
+		return "HubSpot's daily API limit for this portal is used up (429); the next run after the daily reset continues from the cursor" + e.detail()
 	case e.Status == http.StatusTooManyRequests:
 		return "HubSpot rate limit reached (429) and retries ran out; the next run continues from the cursor" + e.detail()
 	}
@@ -161,7 +163,7 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 		}
 		err := c.once(ctx, method, u, payload, out)
 		var ae *APIError
-		if err == nil || !errors.As(err, &ae) || (ae.Status != http.StatusTooManyRequests && (ae.Status < 500 || !retry5xx)) || attempt >= c.MaxRetries {
+		if err == nil || !errors.As(err, &ae) || !retryable(ae, retry5xx) || attempt >= c.MaxRetries {
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", method, path, err)
 			}
@@ -175,6 +177,15 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 			return err
 		}
 	}
+}
+
+// retryable: 429 (except the daily limit, which seconds of waiting do not
+// lift) and, when allowed, 5xx.
+func retryable(ae *APIError, retry5xx bool) bool {
+	if ae.Status == http.StatusTooManyRequests {
+		return ae.PolicyName != "DAILY"
+	}
+	return ae.Status >= 500 && retry5xx
 }
 
 func (c *Client) once(ctx context.Context, method, u string, payload []byte, out any) error {
@@ -196,7 +207,6 @@ func (c *Client) once(ctx context.Context, method, u string, payload []byte, out
 		return err
 	}
 	defer resp.Body.Close()
-	c.pace(ctx, resp.Header)
 	if resp.StatusCode/100 != 2 {
 		ae := &APIError{Status: resp.StatusCode}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -204,15 +214,20 @@ func (c *Client) once(ctx context.Context, method, u string, payload []byte, out
 		ae.retryAfter = retryAfter(resp.Header, c.clock.Now())
 		return ae
 	}
+	c.pace(ctx, resp.Header)
 	if out == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
 		return domain.Errorf(domain.EINVALID, "HubSpot sent a response AccountBot cannot read (%v); is HUBSPOT_API_URL pointing at HubSpot?", err)
 	}
 	return nil
 }
+
+// maxBody bounds a response read: a page of 100 records with their
+// properties is well under a megabyte; anything near this is not HubSpot.
+const maxBody = 32 << 20
 
 // pace waits out the rest of the rate-limit window when HubSpot says no
 // requests remain in it (X-HubSpot-RateLimit-Remaining: 0), so the next

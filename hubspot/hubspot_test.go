@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -140,6 +143,44 @@ func TestMergedAndDeletedAreMarked(t *testing.T) {
 	if e.store.Accounts["acct-old"] == nil {
 		t.Error("a deleted company's account must be kept (marked), not removed")
 	}
+	// Restored in HubSpot: seen alive again, the mark goes.
+	e.f.P.Companies = append(e.f.P.Companies, e.f.P.Archived[0])
+	e.f.P.Archived = nil
+	e.sync(t, true)
+	if _, ok := e.store.Marks["acct-old"]; ok || e.store.Accounts["acct-old"].Name != "Old Co" {
+		t.Errorf("restored company still marked: %+v", e.store.Marks)
+	}
+}
+
+func TestDailyLimitIsNotRetried(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.WriteHeader(429)
+		w.Write([]byte(`{"status":"error","message":"You have reached your daily limit.","errorType":"RATE_LIMIT","correlationId":"d1","policyName":"DAILY"}`))
+	}))
+	defer srv.Close()
+	c := NewClient(srv.URL, "t", 0, srv.Client(), &testClock{})
+	_, err := c.Owners(context.Background())
+	if calls != 1 || err == nil || !strings.Contains(err.Error(), "daily API limit") {
+		t.Errorf("calls %d, err %v", calls, err)
+	}
+}
+
+// A hostile or broken response cannot smuggle a NUL byte (the storage key
+// separator) or an endless id into the store.
+func TestMalformedIDsRefused(t *testing.T) {
+	p := hubspottest.LoadPortal(t)
+	p.Companies[0].ID = "1001\x00a/evil"
+	p.Companies[1].ID = strings.Repeat("9", 300)
+	e := setup(t, cfgWith(100, nil), p)
+	rep := e.sync(t, true)
+	if rep.Status.Refused != 2 || len(e.store.Accounts) != 1 {
+		t.Fatalf("status %+v, accounts %v", rep.Status, e.store.Accounts)
+	}
+	if !strings.Contains(rep.Status.Refusals[0], "control characters") {
+		t.Errorf("refusals = %v", rep.Status.Refusals)
+	}
 }
 
 func TestUnmatchedGoToReview(t *testing.T) {
@@ -199,14 +240,8 @@ func TestRateLimitBackoff(t *testing.T) {
 	if len(e.store.Accounts) != 3 {
 		t.Fatalf("accounts = %d", len(e.store.Accounts))
 	}
-	retries := 0
-	for _, d := range e.clock.slept {
-		if d == 2*time.Second {
-			retries++
-		}
-	}
-	if retries != 3 {
-		t.Errorf("waits = %v, want three Retry-After waits of 2s", e.clock.slept)
+	if want := []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}; !slices.Equal(e.clock.slept, want) {
+		t.Errorf("waits = %v, want three Retry-After waits of 2s (and no extra interval wait on a 429)", e.clock.slept)
 	}
 	// Retries run out: a clear error, cursor unchanged.
 	e2 := setup(t, cfgWith(100, nil), hubspottest.LoadPortal(t))

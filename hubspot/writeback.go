@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/accountbot/accountbot/connector"
 )
@@ -63,8 +64,8 @@ func (w *Writer) WriteNote(ctx context.Context, wr connector.Write) (string, err
 		return "", classify(err)
 	}
 	body := wr.Body
-	if len(body) > 65536 {
-		body = body[:65536]
+	if len(body) > 65536 { // HubSpot's limit; cut on a character boundary
+		body = strings.ToValidUTF8(body[:65536], "")
 	}
 	props := map[string]string{"hs_timestamp": ts, "hs_note_body": body}
 	if owner != "" {

@@ -141,8 +141,20 @@ func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) 
 				return err
 			}
 			ops = append(ops, linkOps(source, l.ExternalID, l.Account.ID)...)
-			ops = append(ops, op{key: syncKey(prefixSyncUnm, source, l.ExternalID), del: true})
+			// Seen alive again (restored in the CRM): no longer marked, no longer unmatched.
+			ops = append(ops, op{key: syncKey(prefixSyncUnm, source, l.ExternalID), del: true},
+				op{key: join(prefixSyncMark, []byte(l.Account.ID)), del: true})
 			if err := setAll(txn, ops); err != nil {
+				return err
+			}
+		}
+		for _, id := range c.Alive {
+			k := join(prefixSyncMark, []byte(id))
+			if _, err := txn.Get(k); err == nil {
+				if err := txn.Delete(k); err != nil {
+					return err
+				}
+			} else if !errors.Is(err, badger.ErrKeyNotFound) {
 				return err
 			}
 		}

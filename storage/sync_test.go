@@ -54,6 +54,13 @@ func TestSyncCommitPage(t *testing.T) {
 	if cur != `{"phase":"full","after":"2"}` || len(marks) != 1 || len(unm) != 1 {
 		t.Errorf("cursor %q marks %v unmatched %v", cur, marks, unm)
 	}
+	// Seen alive again: the mark goes.
+	if err := db.CommitPage(ctx, "hubspot", connector.Commit{Alive: []string{"acme", "hubspot-1002"}, Cursor: cur}); err != nil {
+		t.Fatal(err)
+	}
+	if marks, _ := db.SyncMarks(ctx); len(marks) != 0 {
+		t.Errorf("marks after the record was seen again: %v", marks)
+	}
 	// An invalid account aborts the whole page: nothing of it is applied.
 	bad := acct("hubspot-1005", "", "x@example.com")
 	if err := db.CommitPage(ctx, "hubspot", connector.Commit{Accounts: []connector.Linked{{Account: acct("hubspot-1006", "Ok", ""), ExternalID: "1006"}, {Account: bad, ExternalID: "1005"}}, Cursor: "later"}); err == nil {

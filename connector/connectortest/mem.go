@@ -100,6 +100,11 @@ func (m *Mem) CommitPage(ctx context.Context, source string, c connector.Commit)
 		}
 		m.Accounts[a.ID] = &a
 		m.Links[source+"|"+l.ExternalID] = a.ID
+		delete(m.Marks, a.ID)
+		delete(m.Unmatched, source+"|"+l.ExternalID)
+	}
+	for _, id := range c.Alive {
+		delete(m.Marks, id)
 	}
 	for _, mk := range c.Marks {
 		m.Marks[mk.AccountID] = mk
