@@ -82,6 +82,7 @@ func (m *Main) runSync(ctx context.Context) error {
 		return err
 	}
 	opt.Full, opt.DryRun = *full, *dry
+	opt.Every = 0 // a run by hand schedules nothing: no "next run"
 	r := &connector.Runner{Store: db, Now: m.Now, Log: m.log}
 	rep, err := r.Run(ctx, src, opt)
 	if *asJSON {
@@ -193,6 +194,32 @@ func (m *Main) syncStatus(ctx context.Context, db *storage.DB, asJSON bool) erro
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	marks, err := db.SyncMarks(ctx)
+	if err != nil {
+		return err
+	}
+	unmatched, err := db.SyncUnmatched(ctx)
+	if err != nil {
+		return err
+	}
+	for _, mk := range marks {
+		into := ""
+		if mk.MergedInto != "" {
+			into = " into " + mk.MergedInto
+		}
+		fmt.Fprintf(m.Stdout, "%s: account %s was %s%s in %s (record %s)\n", mk.Source, mk.AccountID, mk.Kind, into, mk.Source, mk.ExternalID)
+	}
+	if len(unmatched) > 0 {
+		fmt.Fprintf(m.Stdout, "review list: %d records match no account (set create_accounts, or link them):", len(unmatched))
+		for i, u := range unmatched[:min(5, len(unmatched))] {
+			sep := ","
+			if i == 0 {
+				sep = ""
+			}
+			fmt.Fprintf(m.Stdout, "%s %s %s", sep, u.Source, u.ExternalID)
+		}
+		fmt.Fprintln(m.Stdout)
+	}
 	for _, s := range all {
 		if s.Cursor != "" {
 			fmt.Fprintf(m.Stdout, "%s cursor: %s\n", s.Source, s.Cursor)
@@ -211,9 +238,11 @@ func orDash(s string) string {
 	return s
 }
 
-// syncLoop is what `serve` runs in the background: every configured
-// source on its schedule, and the write-back outbox every minute. Errors
-// go to the source's status and the log; they never stop the bot.
+// syncLoop is what `serve` is to run in the background (`go
+// m.syncLoop(ctx, db)` in runServe, once the scheduler rework there has
+// landed): every configured source on its schedule, and the write-back
+// outbox every minute. Errors go to the source's status and the log; they
+// never stop the bot.
 func (m *Main) syncLoop(ctx context.Context, db *storage.DB) {
 	every := m.syncEvery()
 	tick := time.NewTicker(time.Minute)

@@ -96,3 +96,20 @@ func TestSyncHubSpotEndToEnd(t *testing.T) {
 	}
 
 }
+
+func TestSyncStatusListsReviewAndMarks(t *testing.T) {
+	p := hubspottest.LoadPortal(t)
+	f := hubspottest.New(t, p)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte("sync:\n  hubspot:\n    create_accounts: false\n"), 0o600)
+	env := map[string]string{"HUBSPOT_TOKEN": f.Token, "HUBSPOT_API_URL": f.URL()}
+	args := func(a ...string) []string { return append([]string{"--data", filepath.Join(dir, "data"), "--config", cfg}, a...) }
+	if r := run(t, env, "", args("sync", "hubspot")...); r.code != 0 || !strings.Contains(r.stdout, "unmatched 3") {
+		t.Fatalf("sync: %q %q", r.stdout, r.stderr)
+	}
+	r := run(t, env, "", args("sync", "status")...)
+	if !strings.Contains(r.stdout, "review list: 3 records match no account") || !strings.Contains(r.stdout, "hubspot 1001") {
+		t.Errorf("status: %q", r.stdout)
+	}
+}
