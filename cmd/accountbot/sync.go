@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -79,6 +80,9 @@ func (m *Main) runSync(ctx context.Context) error {
 	}
 	src, wr, opt, err := m.syncSource(pos[0])
 	if err != nil {
+		if slices.Contains(syncSources, pos[0]) && !*dry {
+			m.recordSyncError(ctx, db, pos[0], err)
+		}
 		return err
 	}
 	opt.Full, opt.DryRun = *full, *dry
@@ -98,14 +102,14 @@ func (m *Main) runSync(ctx context.Context) error {
 		return domain.Errorf(domain.EINVALID, "sync %s stopped: %s (see `accountbot sync status`)", pos[0], rep.Status.LastError)
 	}
 	if !opt.DryRun {
-		return m.writeBack(ctx, db, pos[0], wr)
+		return m.writeBack(ctx, db, pos[0], wr, m.Stdout)
 	}
 	return nil
 }
 
 // writeBack queues changed scores and delivers the outbox once; failed
 // writes stay queued with their error and backoff (shown by `sync status`).
-func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr connector.Writer) error {
+func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr connector.Writer, out io.Writer) error {
 	if source == hubspot.Name {
 		if _, err := m.enqueueScores(ctx, db, source, m.Config.Sync.HubSpot.WriteBack.Scores); err != nil {
 			return err
@@ -116,7 +120,7 @@ func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr 
 		return err
 	}
 	if p, f, last, err := db.Pending(ctx, source); err == nil && (n > 0 || p+f > 0) {
-		fmt.Fprintf(m.Stdout, "write-back: %d delivered, %d waiting to retry, %d given up%s\n", n, p, f, suffix(last))
+		fmt.Fprintf(out, "write-back: %d delivered, %d waiting to retry, %d given up%s\n", n, p, f, suffix(last))
 	}
 	return nil
 }
@@ -126,6 +130,20 @@ func suffix(last string) string {
 		return ""
 	}
 	return " (last error: " + last + ")"
+}
+
+// recordSyncError puts a configuration error (no token, a required field
+// the mapping does not fill) into the source's status, where `sync status`
+// and admins look, keeping the counts of the last run.
+func (m *Main) recordSyncError(ctx context.Context, db *storage.DB, source string, err error) {
+	_, st, serr := db.SyncState(ctx, source)
+	if serr == nil {
+		st.Source, st.LastRun, st.LastError = source, m.Now(), domain.ErrorMessage(err)
+		serr = db.SaveStatus(ctx, source, st)
+	}
+	if serr != nil {
+		m.log.Error("saving sync status", "source", source, "err", serr)
+	}
 }
 
 func printReport(w io.Writer, rep connector.Report, dry bool) {
@@ -244,37 +262,36 @@ func orDash(s string) string {
 // outbox every minute. Errors go to the source's status and the log; they
 // never stop the bot.
 func (m *Main) syncLoop(ctx context.Context, db *storage.DB) {
-	every := m.syncEvery()
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	next := map[string]time.Time{}
 	for {
-		for _, name := range syncSources {
-			src, wr, opt, err := m.syncSource(name)
-			if err != nil {
-				continue // not configured
-			}
-			now := m.Now()
-			if now.After(next[name]) {
-				next[name] = now.Add(every)
-				r := &connector.Runner{Store: db, Now: m.Now, Log: m.log}
-				if _, err := r.Run(ctx, src, opt); err != nil {
-					m.log.Warn("sync", "source", name, "err", err)
-				}
-				if name == hubspot.Name {
-					if _, err := m.enqueueScores(ctx, db, name, m.Config.Sync.HubSpot.WriteBack.Scores); err != nil {
-						m.log.Warn("queueing score write-back", "source", name, "err", err)
-					}
-				}
-			}
-			if _, err := connector.Deliver(ctx, db, wr, name, m.Now(), 100); err != nil {
-				m.log.Warn("write-back", "source", name, "err", err)
-			}
-		}
+		m.syncOnce(ctx, db, next)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+	}
+}
+
+// syncOnce runs each configured source whose time has come (next holds
+// when each is due), queues changed scores and delivers the outbox.
+func (m *Main) syncOnce(ctx context.Context, db *storage.DB, next map[string]time.Time) {
+	for _, name := range syncSources {
+		src, wr, opt, err := m.syncSource(name)
+		if err != nil {
+			continue // not configured
+		}
+		if now := m.Now(); !now.Before(next[name]) {
+			next[name] = now.Add(opt.Every)
+			r := &connector.Runner{Store: db, Now: m.Now, Log: m.log}
+			if _, err := r.Run(ctx, src, opt); err != nil {
+				m.log.Warn("sync", "source", name, "err", err)
+			}
+		}
+		if err := m.writeBack(ctx, db, name, wr, io.Discard); err != nil {
+			m.log.Warn("write-back", "source", name, "err", err)
 		}
 	}
 }

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/hubspot/hubspottest"
@@ -104,12 +107,62 @@ func TestSyncStatusListsReviewAndMarks(t *testing.T) {
 	cfg := filepath.Join(dir, "config.yaml")
 	os.WriteFile(cfg, []byte("sync:\n  hubspot:\n    create_accounts: false\n"), 0o600)
 	env := map[string]string{"HUBSPOT_TOKEN": f.Token, "HUBSPOT_API_URL": f.URL()}
-	args := func(a ...string) []string { return append([]string{"--data", filepath.Join(dir, "data"), "--config", cfg}, a...) }
+	args := func(a ...string) []string {
+		return append([]string{"--data", filepath.Join(dir, "data"), "--config", cfg}, a...)
+	}
 	if r := run(t, env, "", args("sync", "hubspot")...); r.code != 0 || !strings.Contains(r.stdout, "unmatched 3") {
 		t.Fatalf("sync: %q %q", r.stdout, r.stderr)
 	}
 	r := run(t, env, "", args("sync", "status")...)
 	if !strings.Contains(r.stdout, "review list: 3 records match no account") || !strings.Contains(r.stdout, "hubspot 1001") {
 		t.Errorf("status: %q", r.stdout)
+	}
+}
+
+func TestSyncOnceFollowsSchedule(t *testing.T) {
+	f := hubspottest.New(t, hubspottest.LoadPortal(t))
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte("sync:\n  every: 10m\n  hubspot:\n    mapping:\n      required: [name, plan]\n"), 0o600)
+	env := map[string]string{"HUBSPOT_TOKEN": f.Token, "HUBSPOT_API_URL": f.URL()}
+	args := func(a ...string) []string {
+		return append([]string{"--data", filepath.Join(dir, "data"), "--config", cfg}, a...)
+	}
+	// A required field the mapping does not fill: the error is in status.
+	if r := run(t, env, "", args("sync", "hubspot")...); r.code != 1 || !strings.Contains(r.stderr, "sync.hubspot.mapping.plan") {
+		t.Fatalf("sync: %d %q", r.code, r.stderr)
+	}
+	if r := run(t, env, "", args("sync", "status")...); !strings.Contains(r.stdout, "lists plan, but the mapping gives it no HubSpot property") {
+		t.Fatalf("status: %q", r.stdout)
+	}
+	os.WriteFile(cfg, []byte("sync:\n  every: 10m\n"), 0o600)
+	now := fixedNow
+	m := NewMain()
+	m.Getenv, m.Now, m.Stdout, m.Stderr = func(k string) string { return env[k] }, func() time.Time { return now }, io.Discard, io.Discard
+	ctx := context.Background()
+	if err := m.ParseFlags(ctx, args("sync", "status")); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	db, err := m.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := map[string]time.Time{}
+	m.syncOnce(ctx, db, next)
+	_, st, _ := db.SyncState(ctx, "hubspot")
+	if st.Created != 3 || st.LastError != "" || !st.NextRun.Equal(fixedNow.Add(10*time.Minute)) {
+		t.Fatalf("after the first pass: %+v", st)
+	}
+	before := f.Requests
+	now = fixedNow.Add(5 * time.Minute)
+	m.syncOnce(ctx, db, next)
+	if f.Requests != before {
+		t.Errorf("synced before it was due (%d requests)", f.Requests-before)
+	}
+	now = fixedNow.Add(10 * time.Minute)
+	m.syncOnce(ctx, db, next)
+	if f.Requests == before {
+		t.Error("did not sync when due")
 	}
 }
