@@ -17,8 +17,9 @@ import (
 const Name = "hubspot"
 
 // searchCap is HubSpot's ceiling on results of one search query; the
-// cursor moves to a new query before paging past it.
-const searchCap = 10_000
+// cursor moves to a new query before paging past it. (A variable so tests
+// can lower it together with the fake's.)
+var searchCap = 10_000
 
 // Phases of a run, in order: a full load lists every company, an
 // incremental run searches those modified since the cursor; both then list

@@ -116,15 +116,36 @@ func TestWriteFailureShownAndRetriedWithBackoff(t *testing.T) {
 func TestIncrementalMovesPastSearchCap(t *testing.T) {
 	p := hubspottest.Portal{Owners: hubspottest.LoadPortal(t).Owners}
 	base := testNow.Add(-48 * time.Hour)
-	for i := range 10_250 {
+	defer func(c int) { searchCap = c }(searchCap)
+	searchCap = 500 // HubSpot's 10,000, scaled down with the fake's
+	for i := range 1_250 {
 		id := strconv.Itoa(100000 + i)
 		p.Companies = append(p.Companies, hubspottest.Object{ID: id, Properties: map[string]string{"name": "Co " + id, "hubspot_owner_id": "41629779",
 			"hs_lastmodifieddate": base.Add(time.Duration(i) * time.Second).Format(time.RFC3339)}})
 	}
 	e := setup(t, Config{Mapping: Mapping{ARRFrom: "none", Stakeholders: new(bool)}}, p)
+	e.f.SearchCap = searchCap
 	e.store.Cursors[Name] = cursor{Phase: phaseIdle, Since: base.Add(-time.Hour).UnixMilli()}.encode()
 	rep := e.sync(t, false)
-	if rep.Status.Created != 10_250 {
-		t.Fatalf("created %d of 10250 (status %+v)", rep.Status.Created, rep.Status)
+	if rep.Status.Created != 1_250 {
+		t.Fatalf("created %d of 1250 (status %+v)", rep.Status.Created, rep.Status)
+	}
+}
+
+func TestIncrementalStuckAtOneInstantSaysSo(t *testing.T) {
+	defer func(c int) { searchCap = c }(searchCap)
+	searchCap = 300
+	p := hubspottest.Portal{Owners: hubspottest.LoadPortal(t).Owners}
+	at := testNow.Add(-time.Hour).Format(time.RFC3339)
+	for i := range 400 {
+		id := strconv.Itoa(100000 + i)
+		p.Companies = append(p.Companies, hubspottest.Object{ID: id, Properties: map[string]string{"name": "Co " + id, "hs_lastmodifieddate": at}})
+	}
+	e := setup(t, Config{Mapping: Mapping{ARRFrom: "none", Stakeholders: new(bool)}}, p)
+	e.f.SearchCap = searchCap
+	e.store.Cursors[Name] = cursor{Phase: phaseIdle, Since: testNow.Add(-2 * time.Hour).UnixMilli()}.encode()
+	_, err := e.run.Run(context.Background(), e.src, connector.Options{Create: true, DefaultCurrency: "USD"})
+	if err == nil || !strings.Contains(e.store.Statuses[Name].LastError, "share the modification time") {
+		t.Errorf("err %v, status %+v", err, e.store.Statuses[Name])
 	}
 }

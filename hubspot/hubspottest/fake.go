@@ -67,12 +67,13 @@ type Portal struct {
 // sorts and the 10,000-result cap, association and object batch reads,
 // notes, batch update, and 401/403/429 error bodies from testdata/errors.
 type Fake struct {
-	t     testing.TB
-	mu    sync.Mutex
-	P     Portal
-	byID  map[string]map[string]Object // object type → id → record
-	Token string
-	Gen   *Generated // when set, companies, deals and contacts come from it
+	t         testing.TB
+	mu        sync.Mutex
+	P         Portal
+	byID      map[string]map[string]Object // object type → id → record
+	Token     string
+	Gen       *Generated // when set, companies, deals and contacts come from it
+	SearchCap int        // results one search query can reach (HubSpot: 10,000)
 	// Faults.
 	MissingScope  string // a path fragment answered 403
 	Throttle      int    // the next n requests get 429 with Retry-After: 2
@@ -100,7 +101,7 @@ func LoadPortal(t testing.TB) Portal {
 // New starts a fake serving p with the token "pat-na1-test"; it stops
 // when the test ends.
 func New(t testing.TB, p Portal) *Fake {
-	f := &Fake{t: t, P: p, Token: "pat-na1-test"}
+	f := &Fake{t: t, P: p, Token: "pat-na1-test", SearchCap: 10_000}
 	f.Index()
 	f.Srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Srv.Close)
@@ -244,7 +245,7 @@ func (f *Fake) search(w http.ResponseWriter, body map[string]json.RawMessage) {
 	var req SearchRequest
 	b, _ := json.Marshal(body)
 	json.Unmarshal(b, &req)
-	if off, _ := strconv.Atoi(req.After); off >= 10000 {
+	if off, _ := strconv.Atoi(req.After); off >= f.SearchCap {
 		w.WriteHeader(400)
 		fmt.Fprint(w, `{"status":"error","message":"Search results are limited to 10,000 records","category":"VALIDATION_ERROR"}`)
 		return
