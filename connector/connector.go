@@ -181,7 +181,6 @@ type Status struct {
 	LastRun     time.Time `json:"last_run,omitzero"`
 	LastSuccess time.Time `json:"last_success,omitzero"`
 	NextRun     time.Time `json:"next_run,omitzero"`
-	Running     bool      `json:"running,omitempty"`
 	Full        bool      `json:"full,omitempty"` // the last run was a full load
 	Read        int       `json:"read"`
 	Changed     int       `json:"changed"`

@@ -299,6 +299,21 @@ func TestMappingErrors(t *testing.T) {
 			t.Error("only the malformed records may be left out")
 		}
 	})
+	t.Run("owner not an active owner", func(t *testing.T) {
+		p := hubspottest.LoadPortal(t)
+		p.Companies[0].Properties["hubspot_owner_id"] = "999"
+		e := setup(t, cfgWith(100, nil), p)
+		e.store.Accounts["hubspot-1001"] = &domain.Account{ID: "hubspot-1001", Name: "Acme", Owner: "kept@example.com", Currency: "USD"}
+		e.sync(t, true)
+		if got := e.store.Accounts["hubspot-1001"].Owner; got != "kept@example.com" {
+			t.Errorf("owner = %q: an unknown owner id must not clear or guess the owner", got)
+		}
+		e2 := setup(t, cfgWith(100, func(c *Config) { c.Mapping.Required = []string{"name", "owner"} }), p)
+		rep := e2.sync(t, true)
+		if rep.Status.Refused != 1 || !strings.Contains(rep.Status.Refusals[0], "owner 999 is not an active HubSpot owner") {
+			t.Errorf("status = %+v", rep.Status)
+		}
+	})
 	t.Run("required field empty", func(t *testing.T) {
 		p := hubspottest.LoadPortal(t)
 		delete(p.Companies[1].Properties, "hubspot_owner_id")

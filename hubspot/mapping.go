@@ -59,8 +59,10 @@ func (p *mapper) record(co Object, deals, contacts []Object, owners map[string]s
 	if oid := co.Properties["hubspot_owner_id"]; oid != "" {
 		if e, ok := owners[oid]; ok {
 			f.Owner = e
+		} else if p.required&connector.FieldOwner != 0 {
+			bad("owner %s is not an active HubSpot owner (a deactivated user?); reassign the company", oid)
 		} else {
-			bad("owner %s is not a HubSpot owner (a deactivated user?)", oid)
+			f.Has &^= connector.FieldOwner // keep the owner AccountBot has rather than guess
 		}
 	}
 	if p.m.Plan != "" {
