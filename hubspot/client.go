@@ -113,7 +113,7 @@ func (e *APIError) Error() string {
 	case e.Status == http.StatusUnauthorized:
 		return "HubSpot refused the token (401): it is wrong, expired or revoked; create a Service Key (Settings → Development → Keys) and set HUBSPOT_TOKEN to it" + e.detail()
 	case e.Status == http.StatusForbidden:
-		return "HubSpot denied access (403): the key lacks a scope; grant crm.objects.companies.read, crm.objects.contacts.read, crm.objects.deals.read and crm.objects.owners.read (and crm.objects.companies.write plus notes for write-back)" + e.detail()
+		return "HubSpot denied access (403): the key lacks a scope; grant crm.objects.companies.read, crm.objects.contacts.read, crm.objects.deals.read and crm.objects.owners.read (for write-back also crm.objects.companies.write and crm.objects.contacts.write, which notes need)" + e.detail()
 	case e.Status == http.StatusTooManyRequests && e.PolicyName == "DAILY":
 		return "HubSpot's daily API limit for this portal is used up (429); the next run after the daily reset continues from the cursor" + e.detail()
 	case e.Status == http.StatusTooManyRequests:
