@@ -4,8 +4,9 @@
 // A Source knows one vendor's API; the Runner knows everything else:
 // matching records to accounts by external id, field ownership, applying
 // each page all-or-nothing together with the cursor that follows it,
-// dry runs, and per-source status. The Outbox worker delivers write-backs
-// in the background with backoff, so a chat reply never waits on a CRM.
+// dry runs, and per-source status. Write-backs go through an outbox in the
+// store: chat only queues them, Deliver sends them later (after each sync)
+// with backoff, so a chat reply never waits on a CRM.
 //
 // # Field ownership
 //
@@ -30,7 +31,8 @@
 //  3. Optionally implement Writer so the outbox can deliver notes and
 //     property updates; make deliveries idempotent (Write.ID is stable
 //     across retries).
-//  4. Register it in cmd/accountbot/sync.go (a case in syncSource).
+//  4. Register it in cmd/accountbot/sync.go: its name in syncSources and a
+//     case in syncSource that builds it from its config section.
 //
 // Salesforce, for instance: Begin/Fetch over SOQL with a SystemModstamp
 // cursor (Bulk API 2.0 for the first load), User e-mails for owners, Task
