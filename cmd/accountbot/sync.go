@@ -102,15 +102,16 @@ func (m *Main) runSync(ctx context.Context) error {
 		return domain.Errorf(domain.EINVALID, "sync %s stopped: %s (see `accountbot sync status`)", pos[0], rep.Status.LastError)
 	}
 	if !opt.DryRun {
-		return m.writeBack(ctx, db, pos[0], wr, m.Stdout)
+		return m.writeBack(ctx, db, pos[0], wr, true, m.Stdout)
 	}
 	return nil
 }
 
-// writeBack queues changed scores and delivers the outbox once; failed
-// writes stay queued with their error and backoff (shown by `sync status`).
-func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr connector.Writer, out io.Writer) error {
-	if source == hubspot.Name {
+// writeBack queues changed scores (with scores: it evaluates the whole
+// book, so once per sync, not per delivery) and delivers the outbox once;
+// failed writes stay queued with their error and backoff (`sync status`).
+func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr connector.Writer, scores bool, out io.Writer) error {
+	if scores && source == hubspot.Name {
 		if _, err := m.enqueueScores(ctx, db, source, m.Config.Sync.HubSpot.WriteBack.Scores); err != nil {
 			return err
 		}
@@ -283,14 +284,15 @@ func (m *Main) syncOnce(ctx context.Context, db *storage.DB, next map[string]tim
 		if err != nil {
 			continue // not configured
 		}
-		if now := m.Now(); !now.Before(next[name]) {
-			next[name] = now.Add(opt.Every)
+		due := !m.Now().Before(next[name])
+		if due {
+			next[name] = m.Now().Add(opt.Every)
 			r := &connector.Runner{Store: db, Now: m.Now, Log: m.log}
 			if _, err := r.Run(ctx, src, opt); err != nil {
 				m.log.Warn("sync", "source", name, "err", err)
 			}
 		}
-		if err := m.writeBack(ctx, db, name, wr, io.Discard); err != nil {
+		if err := m.writeBack(ctx, db, name, wr, due, io.Discard); err != nil {
 			m.log.Warn("write-back", "source", name, "err", err)
 		}
 	}
