@@ -8,9 +8,10 @@
 // the 2026-03 version:
 //
 //	GET  /crm/objects/2026-03/companies?limit&after&properties&archived  list (full load, deletions)
-//	POST /crm/objects/2026-03/companies/search                          hs_lastmodifieddate > cursor, ascending
+//	POST /crm/objects/2026-03/{companies|deals|contacts}/search         hs_lastmodifieddate ≥ cursor, ascending
 //	GET  /crm/owners/2026-03?limit&after                                owner id → e-mail
-//	POST /crm/associations/2026-03/companies/{deals|contacts}/batch/read
+//	POST /crm/associations/2026-03/companies/{deals|contacts}/batch/read (and back, for changed deals/contacts)
+//	POST /crm/objects/2026-03/companies/batch/read                      companies of changed deals/contacts
 //	POST /crm/objects/2026-03/{deals|contacts}/batch/read               properties of associated records
 //	POST /crm/objects/2026-03/notes                                     write-back: note on the company
 //	POST /crm/objects/2026-03/notes/search                              idempotency check on a retried note

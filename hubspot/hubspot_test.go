@@ -121,8 +121,33 @@ func TestFieldOwnershipAndIncremental(t *testing.T) {
 	if len(a.Usage) != 1 || len(a.Signals) != 1 || !a.Stakeholders[0].Champion {
 		t.Errorf("AccountBot-owned fields lost: usage %v signals %v stakeholders %+v", a.Usage, a.Signals, a.Stakeholders)
 	}
-	if n := e.f.Requests - before; n > 8 {
+	if n := e.f.Requests - before; n > 10 {
 		t.Errorf("incremental run made %d requests; it should search, not list everything", n)
+	}
+}
+
+// A renewal deal's new amount or a contact's new title changes the
+// account although the company itself was not modified.
+func TestIncrementalSeesDealAndContactChanges(t *testing.T) {
+	e := setup(t, cfgWith(100, nil), hubspottest.LoadPortal(t))
+	e.sync(t, true)
+	later := testNow.Add(time.Hour).Format(time.RFC3339)
+	e.f.Lock()
+	e.f.P.Deals[0].Properties["amount"] = "130000"
+	e.f.P.Deals[0].Properties["hs_lastmodifieddate"] = later
+	e.f.P.Contacts[2].Properties["jobtitle"] = "CMO"
+	e.f.P.Contacts[2].Properties["hs_lastmodifieddate"] = later
+	e.f.Index()
+	e.f.Unlock()
+	rep := e.sync(t, false)
+	if rep.Status.Changed != 2 {
+		t.Fatalf("status = %+v, changes %+v", rep.Status, rep.Changes)
+	}
+	if a := e.store.Accounts["hubspot-1001"]; a.ARR != 13_000_000 {
+		t.Errorf("acme ARR = %d, want the deal's new amount", a.ARR)
+	}
+	if g := e.store.Accounts["hubspot-1002"]; g.Stakeholders[0].Role != "CMO" {
+		t.Errorf("globex stakeholders = %+v", g.Stakeholders)
 	}
 }
 

@@ -41,6 +41,11 @@ type cursor struct {
 	Since int64 `json:"since,omitempty"`
 	High  int64 `json:"high,omitempty"`
 	Next  int64 `json:"next,omitempty"`
+	// Incremental runs search companies, then deals and contacts (whose
+	// changes do not touch the company's modification time) from Base,
+	// the run's starting point.
+	Object string `json:"object,omitempty"`
+	Base   int64  `json:"base,omitempty"`
 }
 
 func (c cursor) encode() connector.Cursor {
@@ -81,7 +86,7 @@ func (s *Source) Begin(prev connector.Cursor, full bool, now time.Time) connecto
 		return cursor{Phase: phaseFull, Next: now.Add(-lag).UnixMilli()}.encode()
 	}
 	if c.Phase == phaseIdle {
-		return cursor{Phase: phaseIncr, Since: c.Since, High: c.Since, Next: now.Add(-lag).UnixMilli()}.encode()
+		return cursor{Phase: phaseIncr, Object: "companies", Since: c.Since, High: c.Since, Base: c.Since, Next: now.Add(-lag).UnixMilli()}.encode()
 	}
 	return prev // resume the interrupted run where it stopped
 }
@@ -135,43 +140,105 @@ func (s *Source) Fetch(ctx context.Context, cur connector.Cursor) (connector.Pag
 
 func (s *Source) pageSize() int { return s.mp.pageSize() }
 
-// incremental searches companies modified at or after Since, oldest
-// first. Before paging would pass the 10,000-result cap, the next query
-// starts at the highest modification time seen (records at that instant
-// are read again and change nothing).
+// incremental searches one object type (companies, then deals, then
+// contacts) for records modified at or after Since, oldest first, and
+// returns the companies they belong to. Before paging would pass the
+// 10,000-result cap, the next query starts at the highest modification
+// time seen (records at that instant are read again and change nothing).
 func (s *Source) incremental(ctx context.Context, c cursor) (connector.Page, error) {
+	obj := c.Object
+	if obj == "" {
+		obj = "companies" // a cursor stored before deals and contacts were searched
+	}
+	props := []string{"hs_lastmodifieddate"}
+	if obj == "companies" {
+		props = s.mp.companyProps()
+	}
 	req := SearchRequest{
 		FilterGroups: []FilterGroup{{Filters: []Filter{{PropertyName: "hs_lastmodifieddate", Operator: "GTE", Value: strconv.FormatInt(c.Since, 10)}}}},
 		Sorts:        []Sort{{PropertyName: "hs_lastmodifieddate", Direction: "ASCENDING"}},
-		Properties:   s.mp.companyProps(),
+		Properties:   props,
 		Limit:        s.pageSize(),
 		After:        c.After,
 	}
-	resp, err := s.c.Search(ctx, "companies", req)
+	resp, err := s.c.Search(ctx, obj, req)
 	if err != nil {
-		return connector.Page{}, fmt.Errorf("searching HubSpot companies modified since %s: %w", time.UnixMilli(c.Since).UTC().Format(time.RFC3339), err)
+		return connector.Page{}, fmt.Errorf("searching HubSpot %s modified since %s: %w", obj, time.UnixMilli(c.Since).UTC().Format(time.RFC3339), err)
 	}
-	for _, co := range resp.Results {
-		if t, ok := modified(co); ok && t > c.High {
+	for _, o := range resp.Results {
+		if t, ok := modified(o); ok && t > c.High {
 			c.High = t
 		}
 	}
-	recs, err := s.records(ctx, resp.Results)
+	cos := resp.Results
+	if obj != "companies" {
+		if cos, err = s.companiesOf(ctx, obj, resp.Results); err != nil {
+			return connector.Page{}, err
+		}
+	}
+	recs, err := s.records(ctx, cos)
 	if err != nil {
 		return connector.Page{}, err
 	}
 	after := resp.next()
 	if after == "" {
-		return connector.Page{Records: recs, Next: cursor{Phase: phaseArchived, Next: max(c.Since, c.Next)}.encode()}, nil
+		return connector.Page{Records: recs, Next: s.afterSearch(c, obj).encode()}, nil
 	}
 	if n, err := strconv.Atoi(after); err == nil && n+s.pageSize() > searchCap {
 		if c.High <= c.Since {
-			return connector.Page{}, domain.Errorf(domain.EINVALID, "more than %d HubSpot companies share the modification time %d; run `accountbot sync hubspot --full`", searchCap, c.Since)
+			return connector.Page{}, domain.Errorf(domain.EINVALID, "more than %d HubSpot %s share the modification time %d; run `accountbot sync hubspot --full`", searchCap, obj, c.Since)
 		}
-		return connector.Page{Records: recs, Next: cursor{Phase: phaseIncr, Since: c.High, High: c.High, Next: c.Next}.encode()}, nil
+		c.Since, c.After = c.High, ""
+		return connector.Page{Records: recs, Next: c.encode()}, nil
 	}
 	c.After = after
 	return connector.Page{Records: recs, Next: c.encode()}, nil
+}
+
+// afterSearch is the cursor once obj's search is done: the next object's
+// search from the run's base, or the archived listing.
+func (s *Source) afterSearch(c cursor, obj string) cursor {
+	order := []string{"companies"}
+	if s.mp.m.ARRFrom == "deal" {
+		order = append(order, "deals")
+	}
+	if *s.mp.m.Stakeholders {
+		order = append(order, "contacts")
+	}
+	if i := slices.Index(order, obj); i >= 0 && i+1 < len(order) {
+		return cursor{Phase: phaseIncr, Object: order[i+1], Since: c.Base, High: c.Base, Base: c.Base, Next: c.Next}
+	}
+	return cursor{Phase: phaseArchived, Next: max(c.Base, c.Next)}
+}
+
+// companiesOf returns the companies that deals or contacts belong to, with
+// the company properties the mapping reads.
+func (s *Source) companiesOf(ctx context.Context, obj string, objs []Object) ([]Object, error) {
+	ids := make([]string, len(objs))
+	for i, o := range objs {
+		ids[i] = o.ID
+	}
+	assoc, err := s.c.Associations(ctx, obj, "companies", ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading HubSpot %s→company associations: %w", obj, err)
+	}
+	var cids []string
+	for _, id := range ids {
+		cids = append(cids, assoc[id]...)
+	}
+	slices.Sort(cids)
+	cids = slices.Compact(cids)
+	var out []Object
+	for len(cids) > 0 {
+		n := min(100, len(cids))
+		cos, err := s.c.BatchRead(ctx, "companies", cids[:n], s.mp.companyProps())
+		if err != nil {
+			return nil, fmt.Errorf("reading HubSpot companies of changed %s: %w", obj, err)
+		}
+		out = append(out, cos...)
+		cids = cids[n:]
+	}
+	return out, nil
 }
 
 // modified reads a company's hs_lastmodifieddate as epoch ms.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -179,7 +180,13 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		f.page(w, list, r.URL.Query().Get("after"), r.URL.Query().Get("limit"), strings.Split(r.URL.Query().Get("properties"), ","), false)
 	case r.Method == "POST" && p == "/crm/objects/2026-03/companies/search":
-		f.search(w, body)
+		f.search(w, f.P.Companies, body)
+	case r.Method == "POST" && p == "/crm/objects/2026-03/deals/search":
+		f.search(w, f.P.Deals, body)
+	case r.Method == "POST" && p == "/crm/objects/2026-03/contacts/search":
+		f.search(w, f.P.Contacts, body)
+	case r.Method == "POST" && strings.HasSuffix(p, "/companies/batch/read") && strings.HasPrefix(p, "/crm/associations/2026-03/"):
+		f.reverseAssoc(w, strings.Split(p, "/")[4], body)
 	case r.Method == "POST" && strings.HasPrefix(p, "/crm/associations/2026-03/companies/"):
 		f.assoc(w, strings.TrimSuffix(strings.TrimPrefix(p, "/crm/associations/2026-03/companies/"), "/batch/read"), body)
 	case r.Method == "POST" && p == "/crm/objects/2026-03/notes":
@@ -241,7 +248,7 @@ func project(o Object, props []string) Object {
 	return c
 }
 
-func (f *Fake) search(w http.ResponseWriter, body map[string]json.RawMessage) {
+func (f *Fake) search(w http.ResponseWriter, list []Object, body map[string]json.RawMessage) {
 	var req SearchRequest
 	b, _ := json.Marshal(body)
 	json.Unmarshal(b, &req)
@@ -251,7 +258,7 @@ func (f *Fake) search(w http.ResponseWriter, body map[string]json.RawMessage) {
 		return
 	}
 	var hits []Object
-	for _, c := range f.P.Companies {
+	for _, c := range list {
 		if matches(c, req.FilterGroups) {
 			hits = append(hits, c)
 		}
@@ -328,6 +335,27 @@ func (f *Fake) assoc(w http.ResponseWriter, to string, body map[string]json.RawM
 		res = append(res, map[string]any{"from": map[string]string{"id": in.ID}, "to": tos})
 	}
 	f.writeJSON(w, map[string]any{"status": "COMPLETE", "results": res, "startedAt": "2026-11-23T10:00:00Z", "completedAt": "2026-11-23T10:00:01Z"})
+}
+
+// reverseAssoc answers {deals|contacts} → companies from the
+// company → {deals|contacts} associations of the portal.
+func (f *Fake) reverseAssoc(w http.ResponseWriter, from string, body map[string]json.RawMessage) {
+	var inputs []struct{ ID string }
+	json.Unmarshal(body["inputs"], &inputs)
+	var res []map[string]any
+	for _, in := range inputs {
+		var tos []map[string]any
+		for co, ids := range f.P.Associations[from] {
+			if slices.Contains(ids, in.ID) {
+				n, _ := strconv.ParseInt(co, 10, 64)
+				tos = append(tos, map[string]any{"toObjectId": n, "associationTypes": []map[string]any{{"category": "HUBSPOT_DEFINED", "typeId": 5}}})
+			}
+		}
+		if len(tos) > 0 {
+			res = append(res, map[string]any{"from": map[string]string{"id": in.ID}, "to": tos})
+		}
+	}
+	f.writeJSON(w, map[string]any{"status": "COMPLETE", "results": res})
 }
 
 func (f *Fake) batchRead(w http.ResponseWriter, object string, body map[string]json.RawMessage) {
