@@ -79,6 +79,8 @@ type Account struct {
 	Usage              []Snapshot    `json:"usage,omitempty"`   // sorted by date, one per date
 	Signals            []Signal      `json:"signals,omitempty"` // sorted by date
 	ARRHistory         []ARRPoint    `json:"arr_history,omitempty"`
+	Support            *Support      `json:"support,omitempty"` // a ticket feed's tickets (support.go)
+	Billing            *Billing      `json:"billing,omitempty"` // a billing feed's subscriptions (billing.go)
 	// ROI inputs the roi command falls back to: hours the product saves
 	// (in hundredths of an hour) and the customer's hourly rate.
 	HoursSavedPerWeek  int64 `json:"hours_saved_per_week_centi,omitempty"`

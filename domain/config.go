@@ -17,6 +17,8 @@ type Config struct {
 	Triggers   TriggerConfig    `yaml:"triggers" json:"triggers"`
 	Allocation AllocationConfig `yaml:"allocation" json:"allocation"`
 	Access     AccessConfig     `yaml:"access" json:"access"` // roles and audit retention (access.go)
+
+	Billing BillingConfig `yaml:"billing" json:"billing"` // billing.go
 }
 
 // HealthConfig: the three-dimensional health score.
@@ -60,6 +62,10 @@ type HealthConfig struct {
 	RiskLowMin            int     `yaml:"risk_low_min" json:"risk_low_min"`       // -10: 0..-10 is low risk
 	RiskMediumMin         int     `yaml:"risk_medium_min" json:"risk_medium_min"` // -20: -11..-20 is medium
 	HiringSignalDays      int     `yaml:"hiring_signal_days" json:"hiring_signal_days"`
+
+	// Ticket and billing feed rules (support.go, billing.go).
+	SupportHealth `yaml:",inline"`
+	BillingHealth `yaml:",inline"`
 }
 
 // PriorityConfig: how the combined score maps to an action priority.
@@ -164,6 +170,7 @@ func DefaultConfig() Config {
 			TicketsMinHistoryDays: 30, TicketsRisingRatio: 1.25,
 			ChampionLeftPoints: 10, CompetitorPoints: 5, SignalRecencyDays: 90,
 			RiskLowMin: -10, RiskMediumMin: -20, HiringSignalDays: 180,
+			BillingHealth: DefaultBillingHealth(),
 		},
 		Priority: PriorityConfig{DecisionMaxCombined: -15, TopN: 5,
 			RenewalRiskReadiness: Yellow, CompetitorRaisesHigh: true, ExecutiveGapMaxTier: 1, NeverContactedMaxTier: 2,
@@ -289,6 +296,7 @@ func (c Config) Validate() error {
 	check(p.NoRenewalUrgencyPct >= 0 && p.NoRenewalUrgencyPct <= 100, "priority.no_renewal_urgency_pct", "must be a percentage between 0 and 100, got %g", p.NoRenewalUrgencyPct)
 	c.Access.validate(check)
 
+	c.validateFeeds(check)
 	if len(bad) > 0 {
 		return Errorf(EINVALID, "invalid configuration: %s", strings.Join(bad, "; "))
 	}

@@ -22,11 +22,15 @@ type Evaluation struct {
 	// RankReason says it in one line.
 	Impact     Impact `json:"impact"`
 	RankReason string `json:"rank_reason"`
+	// ARRCheck compares the book's ARR with billing's (nil without a
+	// billing feed); ARR above is the one the configured source gives.
+	ARRCheck *ARRCheck `json:"arr_check,omitempty"`
 }
 
 // Evaluate applies every rule to a on today. a must be normalised.
 func Evaluate(a *Account, today Date, cfg Config) Evaluation {
-	e := Evaluation{AccountID: a.ID, Name: a.Name, Owner: a.Owner, ARR: a.Money(a.ARR), Today: today}
+	a, check := WithBilling(a, cfg.Billing)
+	e := Evaluation{ARRCheck: check, AccountID: a.ID, Name: a.Name, Owner: a.Owner, ARR: a.Money(a.ARR), Today: today}
 	e.Health = ScoreHealth(a, today, cfg.Health)
 	e.Tier = AssignTier(a, e.Health, cfg.Tiers)
 	e.Priority, e.PriorityReason = Prioritize(e.Health, cfg.Priority)

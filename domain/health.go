@@ -127,6 +127,11 @@ func ScoreHealth(a *Account, today Date, cfg HealthConfig) Health {
 	add(RetentionRisk, "usage_decline", fmt.Sprintf("Usage declining %s+", pct(cfg.UsageDeclineMinPct)), met, -cfg.UsageDeclinePoints, ev)
 	met, ev = highTickets(a, today, cfg)
 	add(RetentionRisk, "high_tickets", "High support ticket volume", met, -cfg.TicketsPoints, ev)
+	if cfg.UrgentTicketsPoints > 0 {
+		met, ev = urgentTickets(a, today)
+		add(RetentionRisk, "urgent_tickets", "Urgent or high-priority tickets open", met, -cfg.UrgentTicketsPoints, ev)
+	}
+	scoreBilling(a, today, cfg, add)
 	met, ev = championLeft(a, today, cfg.SignalRecencyDays)
 	add(RetentionRisk, "champion_left", "Champion left the company", met, -cfg.ChampionLeftPoints, ev)
 	sig, ok := latestSignal(a, SignalCompetitor, today, cfg.SignalRecencyDays)
@@ -221,6 +226,9 @@ func (t TicketTrend) Ratio() float64 {
 
 // Tickets computes the ticket trend of a on today.
 func Tickets(a *Account, today Date, cfg HealthConfig) (TicketTrend, bool) {
+	if a.Support != nil { // a ticket feed knows better than snapshots (support.go)
+		return a.Support.Trend(today, cfg), true
+	}
 	last, ok := a.SnapshotAt(today)
 	w := cfg.TicketsWindow
 	if !ok || last.Date <= today.AddDays(-w) {

@@ -132,7 +132,13 @@ type RenewalStatus struct {
 func AssessRenewal(a *Account, h Health, tier int, today Date, cfg Config) RenewalStatus {
 	r := RenewalStatus{RenewalDate: a.RenewalDate, Stage: StageUnknown}
 	r.Indicators = readinessIndicators(a, h, today, cfg)
+	if ind, ok := billingIndicator(a, h); ok {
+		r.Indicators = append(r.Indicators, ind)
+	}
 	r.Readiness = overallReadiness(r.Indicators, cfg.Renewal.RedMinIndicators)
+	if len(a.Billing.Cancelling()) > 0 { // a strong churn signal: red whatever else holds
+		r.Readiness = Red
+	}
 	if a.RenewalDate.IsZero() {
 		r.StageTitle = StageTitle(r.Stage)
 		return r
@@ -201,7 +207,7 @@ func readinessIndicators(a *Account, h Health, today Date, cfg Config) []Indicat
 		ind.Evidence = fmt.Sprintf("%d tickets in the %d days to %s, rising: %s a week against %s a week in the %d days before",
 			tt.Recent, tt.RecentDays, tt.End, oneDecimal(tt.RecentPerWeek), oneDecimal(tt.PriorPerWeek), tt.PriorDays)
 	}
-	out = append(out, ind)
+	out = append(out, supportIndicator(a, today, ind))
 
 	// 3. Stakeholder engagement.
 	champ, exec := reason("champion_left"), reason("executive_engaged")
