@@ -125,6 +125,11 @@ type Record struct {
 	MergedInto string // the surviving record's external id, when merged
 	Err        error  // a mapping failure: the record is refused, others go on
 	Sample     string // a short rendering for the review list and errors
+	// Contribute, when set, changes AccountBot-side data a non-CRM source
+	// feeds (tickets, billing) on the matched account record (which has no
+	// usage or signals) and returns the changes in words. It runs after
+	// the CRM-owned fields are merged; nil for CRM sources.
+	Contribute func(a *domain.Account) []string
 }
 
 // Mark records that an account's source record was deleted or merged.

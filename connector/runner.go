@@ -220,6 +220,9 @@ func (r *Runner) merge(source string, old *domain.Account, rec *Record, opt Opti
 		next.Currency = opt.DefaultCurrency
 	}
 	diff := applyFields(&next, rec.Fields)
+	if rec.Contribute != nil {
+		diff = append(diff, rec.Contribute(&next)...)
+	}
 	if old == nil {
 		diff = append([]string{"new account " + next.ID}, diff...)
 	}
