@@ -234,7 +234,7 @@ func (a *Account) ApplySubscription(source string, sub Subscription, on Date) []
 	for _, s := range b.Subscriptions {
 		hadLive = hadLive || (s.Live() && s.ID != sub.ID)
 	}
-	before, _ := b.ARRIn(a.Currency)
+	before, had := b.ARRIn(a.Currency)
 	if i >= 0 {
 		b.Subscriptions[i] = sub
 	} else {
@@ -242,9 +242,9 @@ func (a *Account) ApplySubscription(source string, sub Subscription, on Date) []
 		sort.Slice(b.Subscriptions, func(x, y int) bool { return b.Subscriptions[x].ID < b.Subscriptions[y].ID })
 	}
 	diff := []string{fmt.Sprintf("subscription %s: %s", sub.ID, sub.Status)}
-	after, _ := b.ARRIn(a.Currency)
-	if after == before && len(a.ARRHistory) > 0 {
-		return diff
+	after, has := b.ARRIn(a.Currency)
+	if !had && !has || after == before && len(a.ARRHistory) > 0 {
+		return diff // nothing billed in the book's currency, or no change: history untouched
 	}
 	motion := ChangeMotion(old, sub, hadLive)
 	if len(a.ARRHistory) == 0 {
