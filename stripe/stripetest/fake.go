@@ -123,6 +123,11 @@ func (f *Fake) Event(typ string, obj Obj) Obj {
 // with secret at ts by stripe-go's webhook.GenerateTestSignedPayload.
 func Signed(ev Obj, secret string, ts time.Time) ([]byte, string) {
 	body, _ := json.Marshal(ev)
+	return SignedBytes(body, secret, ts)
+}
+
+// SignedBytes signs any body (a malformed one, for tests).
+func SignedBytes(body []byte, secret string, ts time.Time) ([]byte, string) {
 	p := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret, Timestamp: ts})
 	return p.Payload, p.Header
 }
