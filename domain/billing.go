@@ -259,6 +259,9 @@ func (a *Account) ApplySubscription(source string, sub Subscription, on Date) []
 		a.ARRHistory = []ARRPoint{{Date: first, ARR: before}}
 	}
 	last := &a.ARRHistory[len(a.ARRHistory)-1]
+	if last.ARR == after {
+		return diff // the history (from the CRM or an import) already says so
+	}
 	if last.Date >= on {
 		last.ARR, last.Motion = after, motion
 	} else {

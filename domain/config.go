@@ -200,6 +200,7 @@ func DefaultConfig() Config {
 		},
 		Allocation: AllocationConfig{Weights: [3]float64{12, 3, 1}, HoursPerWeek: 40},
 		Access:     DefaultAccessConfig(),
+		Billing:    BillingConfig{ARRSource: ARRFromCRM},
 	}
 }
 

@@ -156,12 +156,13 @@ func (m *Main) recordScores(ctx context.Context, ids map[string]bool) error {
 
 func (m *Main) runDemo(ctx context.Context) error {
 	def := demo.Defaults(m.today())
-	fs := m.subFlags("demo", "demo [--accounts N] [--owners M] [--weeks W] [--seed S] [--force]")
+	fs := m.subFlags("demo", "demo [--accounts N] [--owners M] [--weeks W] [--seed S] [--force] [--feeds]")
 	n := fs.Int("accounts", def.Accounts, "number of accounts")
 	owners := fs.Int("owners", def.Owners, "number of CSMs")
 	weeks := fs.Int("weeks", def.Weeks, "weekly usage snapshots per account")
 	seed := fs.Uint64("seed", def.Seed, "random seed (same seed, same book)")
 	force := fs.Bool("force", false, "add the demo book even if the store already holds accounts")
+	feeds := fs.Bool("feeds", false, "then feed tickets and billing from a fake Zendesk and Stripe on loopback (feeds.go)")
 	if _, err := parseInterleaved(fs, m.Args); err != nil {
 		return err
 	}
@@ -184,6 +185,9 @@ func (m *Main) runDemo(ctx context.Context) error {
 	}
 	fmt.Fprintf(m.Stdout, "Demo book written to %s: %d accounts for %d CSMs, %d usage snapshots, in %s.\n",
 		m.DataDir, st.Created+st.Updated+st.Unchanged, *owners, st.Snapshots, time.Since(start).Round(time.Millisecond))
+	if *feeds {
+		return m.feedDemo(ctx, db)
+	}
 	return nil
 }
 

@@ -20,6 +20,8 @@ import (
 type SyncConfig struct {
 	Every   time.Duration  `yaml:"every,omitempty"` // how often `serve` syncs each configured source; default 15m
 	HubSpot hubspot.Config `yaml:"hubspot"`
+
+	FeedsConfig `yaml:",inline"` // zendesk and stripe (feeds.go)
 }
 
 func defaultSyncConfig() SyncConfig {
@@ -27,7 +29,7 @@ func defaultSyncConfig() SyncConfig {
 }
 
 // syncSources lists the sources `sync` knows.
-var syncSources = []string{hubspot.Name}
+var syncSources = append([]string{hubspot.Name}, feedSources...)
 
 func (m *Main) syncEvery() time.Duration {
 	if m.Config.Sync.Every > 0 {
@@ -54,6 +56,9 @@ func (m *Main) syncSource(name string) (connector.Source, connector.Writer, conn
 		}
 		opt.Create = cfg.CreateAccounts()
 		return src, hubspot.NewWriter(c), opt, nil
+	}
+	if src, ok, err := m.feedSource(name); ok {
+		return src, nil, opt, err
 	}
 	return nil, nil, opt, domain.Errorf(domain.EINVALID, "unknown sync source %q (want %s, or status)", name, strings.Join(syncSources, ", "))
 }
@@ -87,7 +92,7 @@ func (m *Main) runSync(ctx context.Context) error {
 	}
 	opt.Full, opt.DryRun = *full, *dry
 	opt.Every = 0 // a run by hand schedules nothing: no "next run"
-	r := &connector.Runner{Store: db, Now: m.Now, Log: m.log}
+	r := &connector.Runner{Store: syncStore(pos[0], db), Now: m.Now, Log: m.log}
 	rep, err := r.Run(ctx, src, opt)
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
@@ -287,7 +292,7 @@ func (m *Main) syncOnce(ctx context.Context, db *storage.DB, next map[string]tim
 		due := !m.Now().Before(next[name])
 		if due {
 			next[name] = m.Now().Add(opt.Every)
-			r := &connector.Runner{Store: db, Now: m.Now, Log: m.log}
+			r := &connector.Runner{Store: syncStore(name, db), Now: m.Now, Log: m.log}
 			if _, err := r.Run(ctx, src, opt); err != nil {
 				m.log.Warn("sync", "source", name, "err", err)
 			}
