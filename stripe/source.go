@@ -203,10 +203,12 @@ func (s *Source) fetchEvents(ctx context.Context, c cursor) (connector.Page, err
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Created < evs[j].Created })
 	}
 	var changes []change
+	var refused []connector.Record
 	for _, ev := range evs {
 		ch, ok, err := parseEvent(ev)
-		if err != nil {
-			return connector.Page{}, err
+		if err != nil { // refused and reported; the events after it still apply
+			refused = append(refused, connector.Record{ExternalID: "event:" + ev.ID, Err: err})
+			continue
 		}
 		if ok {
 			changes = append(changes, ch)
@@ -219,6 +221,7 @@ func (s *Source) fetchEvents(ctx context.Context, c cursor) (connector.Page, err
 	if err != nil {
 		return connector.Page{}, err
 	}
+	recs = append(recs, refused...)
 	return connector.Page{Records: recs, Next: marshal(c), Done: !l.Meta().HasMore || c.Last == "" && len(evs) == 0}, nil
 }
 

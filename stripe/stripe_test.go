@@ -165,6 +165,23 @@ func TestSourceErrors(t *testing.T) {
 	}
 }
 
+func TestUnreadableEventIsRefusedNotBlocking(t *testing.T) {
+	e := setup(t)
+	e.books(t)
+	if _, err := e.run(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.Event("customer.subscription.updated", st.Obj{"object": "subscription", "status": "active"}) // no id, no customer
+	e.fake.Event("invoice.payment_failed", st.Invoice("in_7", "cus_acme", "open"))
+	rep, err := e.run(t, connector.Options{})
+	if err != nil || rep.Status.Refused != 1 || !strings.Contains(rep.Status.Refusals[0], "readable subscription") {
+		t.Fatalf("%v %+v", err, rep.Status)
+	}
+	if len(e.mem.Accounts["acme"].Billing.Failures) != 1 {
+		t.Error("the event after the unreadable one was not applied")
+	}
+}
+
 func TestBadMetadataIsRefused(t *testing.T) {
 	e := setup(t)
 	e.fake.Customer("cus_bad", "Bad", "not an id!")
