@@ -40,3 +40,28 @@ func (s AccountIDs) Match(ctx context.Context, source string, ext []string) (map
 	}
 	return out, nil
 }
+
+// Combine merges the records of a page that name the same account (two
+// Zendesk organizations, two Stripe customers with one account id) into
+// one whose Contribute runs each in turn: the runner writes an account once
+// per page, so two records for it would each start from the stored record
+// and the second would undo the first. Refused and review-list records
+// (no Contribute) are kept as they are.
+func Combine(recs []Record) []Record {
+	at := map[string]int{}
+	out := recs[:0:0]
+	for _, r := range recs {
+		i, seen := at[r.ExternalID]
+		if !seen || r.Contribute == nil || out[i].Contribute == nil {
+			if r.Contribute != nil {
+				at[r.ExternalID] = len(out)
+			}
+			out = append(out, r)
+			continue
+		}
+		first, second := out[i].Contribute, r.Contribute
+		out[i].Contribute = func(a *domain.Account) []string { return append(first(a), second(a)...) }
+		out[i].Sample += "; " + r.Sample
+	}
+	return out
+}

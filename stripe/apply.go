@@ -74,7 +74,7 @@ func (s *Source) records(ctx context.Context, chs []change) ([]connector.Record,
 		}
 		recs = append(recs, record(c, s.cfg.key(), by[cus]))
 	}
-	return recs, nil
+	return connector.Combine(recs), nil
 }
 
 func (s *Source) customer(ctx context.Context, id string) (*stripego.Customer, error) {

@@ -142,7 +142,7 @@ func (s *Source) records(ctx context.Context, tickets []Ticket) ([]connector.Rec
 	for _, id := range order {
 		recs = append(recs, s.record(id, byOrg[id]))
 	}
-	return recs, nil
+	return connector.Combine(recs), nil
 }
 
 func (s *Source) record(orgID int64, tickets []Ticket) connector.Record {

@@ -159,6 +159,19 @@ func TestUnreadableOrganizationGoesToReview(t *testing.T) {
 	}
 }
 
+func TestTwoOrganizationsOfOneAccountInOnePage(t *testing.T) {
+	e := setup(t, Config{}, 0)
+	e.fake.Orgs[4] = zt.Org{ID: 4, Name: "Acme EMEA", ExternalID: zt.Str("acme")}
+	e.fake.Add(ticket(1, 1, 1, "high", "open", 1))
+	e.fake.Add(ticket(2, 4, 2, "low", "open", 2))
+	if _, err := e.run(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.mem.Accounts["acme"].Support.Tickets); n != 2 {
+		t.Errorf("%d tickets, want both organizations' 2", n)
+	}
+}
+
 func TestMappedOrganizationField(t *testing.T) {
 	e := setup(t, Config{OrgField: "accountbot_id"}, 0)
 	e.fake.Add(ticket(1, 2, 1, "high", "open", 1))
