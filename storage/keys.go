@@ -30,7 +30,7 @@
 //	o/<id> 00 <date:4> <seq:8>        → logged outcome (JSON of domain.Outcome); seq = write time in ns
 //	p/<user e-mail> 00 snooze 00 <id> → snoozed until <date:4> (inclusive)
 //	p/<user e-mail> 00 settings       → JSON of domain.UserSettings (digest time, time zone, quiet hours)
-//	x/<platform> 00 <event id>        → inbound event de-duplication; a Badger TTL expires it
+//	x/<platform> 00 <event id>        → inbound event de-duplication; a Badger TTL expires it (platform "stripe": applied webhook events)
 //	l/<dedupe key>                    → nudge ledger: JSON of domain.LedgerEntry, synced on write, 120-day TTL;
 //	                                    dedupe keys are kind|…|recipient, e.g. digest|2026-11-23|ana@example.com
 //	c/<platform> 00 <key>             → a platform's conversation reference (opaque JSON), keyed by
