@@ -129,7 +129,8 @@ func (s *Source) Begin(prev connector.Cursor, full bool, now time.Time) connecto
 	if prev != "" && !full {
 		return prev
 	}
-	b, _ := json.Marshal(cursor{Phase: "subscriptions", Since: now.Unix()})
+	// Since leaves 5 minutes for clock skew between this host and Stripe.
+	b, _ := json.Marshal(cursor{Phase: "subscriptions", Since: now.Add(-5 * time.Minute).Unix()})
 	return connector.Cursor(b)
 }
 

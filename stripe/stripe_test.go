@@ -149,6 +149,30 @@ func hasRequest(reqs []string, path, param string) bool {
 	return false
 }
 
+func TestFirstLoadWithNoEventsYet(t *testing.T) {
+	e := setup(t)
+	e.fake.SetSubscription(st.Subscription("sub_acme", "cus_acme", "active", false, now.AddDate(0, -1, 0), now.AddDate(0, 0, 10), monthly))
+	e.fake.Now = now // the events below are after the first load began
+	if _, err := e.run(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	e.fake.Requests = nil
+	e.fake.Event("invoice.payment_failed", st.Invoice("in_1", "cus_acme", "open"))
+	if _, err := e.run(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !hasRequest(e.fake.Requests, "/v1/events", "created") {
+		t.Errorf("events not listed from the first load's start: %v", e.fake.Requests)
+	}
+	if len(e.mem.Accounts["acme"].Billing.Failures) != 1 {
+		t.Fatalf("event not applied: %+v", e.mem.Accounts["acme"].Billing)
+	}
+	e.fake.Requests = nil
+	if _, err := e.run(t, connector.Options{}); err != nil || !hasRequest(e.fake.Requests, "/v1/events", "ending_before=evt_1") {
+		t.Errorf("then polled from the event: %v %v", err, e.fake.Requests)
+	}
+}
+
 func TestSourceErrors(t *testing.T) {
 	e := setup(t)
 	e.books(t)
