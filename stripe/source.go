@@ -170,13 +170,16 @@ func (s *Source) fetchSubscriptions(ctx context.Context, c cursor) (connector.Pa
 	}
 	var evs []change
 	for _, sub := range l.Data() {
-		if sub.Customer != nil && sub.Customer.Metadata != nil {
+		c.After = sub.ID
+		if sub.Customer == nil || sub.Customer.ID == "" {
+			continue // Stripe always sets it; an object without one names no account
+		}
+		if sub.Customer.Metadata != nil {
 			s.customers[sub.Customer.ID] = sub.Customer
 		}
 		// As of the newest event before the listing, on Stripe's clock:
 		// events after it (even in the same second) still apply.
-		evs = append(evs, change{customer: customerID(sub.Customer), sub: sub, at: c.NotedAt, on: s.now().Unix()})
-		c.After = sub.ID
+		evs = append(evs, change{customer: sub.Customer.ID, sub: sub, at: c.NotedAt, on: s.now().Unix()})
 	}
 	if !l.Meta().HasMore {
 		c = cursor{Phase: "events", Last: c.Last, Since: c.Since}
@@ -243,11 +246,4 @@ func apiError(doing string, err error) error {
 		return fmt.Errorf("%s: Stripe answered %d: %s", doing, se.HTTPStatusCode, se.Msg)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
-}
-
-func customerID(c *stripego.Customer) string {
-	if c == nil {
-		return ""
-	}
-	return c.ID
 }
