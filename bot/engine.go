@@ -26,9 +26,9 @@ type Store interface {
 	SetSettings(ctx context.Context, user string, u domain.UserSettings) error
 }
 
-// NudgeStatus reports on proactive nudges (the scheduler implements it).
+// NudgeStatus reports on proactive nudges (the nudge scheduler implements it).
 type NudgeStatus interface {
-	Status(ctx context.Context, u User, now time.Time) (*Message, error)
+	Status(ctx context.Context, u User, now time.Time) (NudgeStatusResult, error)
 }
 
 // Drafter writes talk tracks and talking points for an account. The

@@ -28,7 +28,7 @@ func (e *Engine) registerPortfolioVerbs() {
 		Verb{Noun: "portfolio", Name: "owners", Help: "the CSMs in the book and their account counts", Result: &OwnersResult{}, Run: e.owners},
 		Verb{Noun: "portfolio", Name: "settings", Writes: true, Args: settingsArgs,
 			Help: "your nudge settings: daily digest time, time zone, quiet hours", Result: &SettingsResult{}, Run: e.settings},
-		Verb{Noun: "portfolio", Name: "nudges", Help: "nudges: your schedule, what is due, what was sent and what failed", Result: &NudgesResult{}, Run: e.nudges},
+		Verb{Noun: "portfolio", Name: "nudges", Help: "nudges: your schedule, what is due, what was sent and what failed", Result: &NudgeStatusResult{}, Run: e.nudges},
 		Verb{Noun: "portfolio", Name: "outcomes", Help: "logged outcomes: win rate and ARR won by motion, last 12 months", Result: &OutcomesResult{}, Run: e.outcomes},
 	)
 }

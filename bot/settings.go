@@ -114,27 +114,13 @@ func (r *SettingsResult) Message() *Message {
 	return m
 }
 
-// NudgesResult is `portfolio nudges`: the scheduler's status view. Its
-// data is the scheduler's until the nudges package types it.
-type NudgesResult struct {
-	Status any `json:"status"`
-
-	msg *Message
-}
-
 func (e *Engine) nudges(ctx context.Context, c *Call) (Result, error) {
 	if e.Nudges == nil {
 		return nil, domain.Errorf(domain.ECONFLICT, "Nudges are not running in this process (they run with `accountbot serve`).")
 	}
-	m, err := e.Nudges.Status(ctx, c.Req.User, c.Req.Now)
+	st, err := e.Nudges.Status(ctx, c.Req.User, c.Req.Now)
 	if err != nil {
 		return nil, fmt.Errorf("nudge status: %w", err)
 	}
-	return &NudgesResult{Status: m.Data, msg: m}, nil
-}
-
-// Message is the scheduler's own view.
-func (r *NudgesResult) Message() *Message {
-	m := *r.msg
-	return &m
+	return &st, nil
 }

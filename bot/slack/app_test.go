@@ -20,6 +20,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/bot/nudge"
 	bs "github.com/accountbot/accountbot/bot/slack"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/playbooks"
@@ -440,9 +441,12 @@ func TestGoldenBlockKit(t *testing.T) {
 func TestNudgesAsUsersReceiveThem(t *testing.T) {
 	h := newHarness(t, nil)
 	e := bot.NewEngine(h.db, domain.DefaultConfig(), nil)
-	cfg := bot.DefaultNudgeConfig()
+	cfg := nudge.DefaultConfig()
 	cfg.PerSecond, cfg.Burst = 1000, 100
-	s := &bot.Scheduler{Engine: e, Store: h.db, Notifier: h.app, Config: cfg}
+	s, err := nudge.New(cfg, e.Config, h.db, h.app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	rep, err := s.Tick(context.Background(), at)
 	if err != nil || rep.Sent == 0 || rep.Failed != 0 {

@@ -8,23 +8,22 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/accountbot/accountbot/bot"
-
+	"github.com/accountbot/accountbot/bot/nudge"
 	"github.com/accountbot/accountbot/domain"
 )
 
 // FileConfig is the YAML configuration file. Every key is optional; absent
 // keys keep their defaults (see `accountbot config`).
 type FileConfig struct {
-	Rules     domain.Config   `yaml:"rules"`
-	Nudges    bot.NudgeConfig `yaml:"nudges"`
-	Playbooks string          `yaml:"playbooks_dir"`
-	Currency  string          `yaml:"default_currency"`
-	Sync      SyncConfig      `yaml:"sync"` // sync.go
+	Rules     domain.Config `yaml:"rules"`
+	Nudges    nudge.Config  `yaml:"nudges"`
+	Playbooks string        `yaml:"playbooks_dir"`
+	Currency  string        `yaml:"default_currency"`
+	Sync      SyncConfig    `yaml:"sync"` // sync.go
 }
 
 func defaultFileConfig() FileConfig {
-	return FileConfig{Rules: domain.DefaultConfig(), Nudges: bot.DefaultNudgeConfig(), Currency: "USD", Sync: defaultSyncConfig()}
+	return FileConfig{Rules: domain.DefaultConfig(), Nudges: nudge.DefaultConfig(), Currency: "USD", Sync: defaultSyncConfig()}
 }
 
 // loadConfig reads a YAML file over the defaults. Unknown keys are errors

@@ -58,7 +58,10 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 	m.Stdout = out
 	if fromServe {
 		// With no chat platform, nudges are printed here as they fall due.
-		sched := m.scheduler(e, &consoleNotifier{w: out})
+		sched, err := m.scheduler(e, &consoleNotifier{w: out})
+		if err != nil {
+			return err
+		}
 		e.Nudges = sched
 		bg.Go(func() { defer m.restoreOnPanic(); sched.Run(gcCtx, m.Now) })
 	}

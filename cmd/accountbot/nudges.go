@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/bot/nudge"
 	"github.com/accountbot/accountbot/domain"
 )
 
@@ -27,9 +28,14 @@ func (c *consoleNotifier) Notify(ctx context.Context, to bot.Recipient, m *bot.M
 	return nil
 }
 
-// scheduler builds the nudge scheduler over the engine and a notifier.
-func (m *Main) scheduler(e *bot.Engine, n bot.Notifier) *bot.Scheduler {
-	return &bot.Scheduler{Engine: e, Store: m.db, Notifier: n, Config: m.Config.Nudges, Log: m.log}
+// scheduler builds the nudge scheduler over the store and a notifier; the
+// engine's rules decide what is due.
+func (m *Main) scheduler(e *bot.Engine, n nudge.Notifier) (*nudge.Scheduler, error) {
+	s, err := nudge.New(m.Config.Nudges, e.Config, m.db, n, m.log)
+	if err != nil {
+		return nil, domain.Errorf(domain.EINVALID, "%s", domain.ErrorMessage(err))
+	}
+	return s, nil
 }
 
 // runNudges prints what is due at a moment, without sending anything.
@@ -54,13 +60,17 @@ func (m *Main) runNudges(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	plan, err := m.scheduler(e, &consoleNotifier{w: io.Discard}).Plan(ctx, now)
+	sched, err := m.scheduler(e, &consoleNotifier{w: io.Discard})
+	if err != nil {
+		return err
+	}
+	plan, err := sched.Plan(ctx, now)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
 		if plan == nil {
-			plan = []bot.Planned{}
+			plan = []nudge.Planned{}
 		}
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")

@@ -15,7 +15,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/bot/nudge"
 	bs "github.com/accountbot/accountbot/bot/slack"
 	"github.com/accountbot/accountbot/bot/teams"
 	"github.com/accountbot/accountbot/domain"
@@ -96,7 +96,7 @@ func (m *Main) runServe(ctx context.Context) error {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/heap", pprof.Index)
 	}
-	var notifiers bot.Notifiers
+	var notifiers nudge.Notifiers
 	var modes []string
 	var slackApp *bs.App
 	var slackClient *slack.Client
@@ -136,12 +136,15 @@ func (m *Main) runServe(ctx context.Context) error {
 		modes = append(modes, "Teams at /api/messages")
 		notifiers = append(notifiers, teamsApp)
 	}
+	sched, err := m.scheduler(e, notifiers)
+	if err != nil {
+		return err
+	}
+	e.Nudges = sched
 	srv, err := m.listen(mux)
 	if err != nil {
 		return err
 	}
-	sched := m.scheduler(e, notifiers)
-	e.Nudges = sched
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
 	wg.Go(func() { m.dailyScores(ctx) })
 	wg.Go(func() { sched.Run(ctx, m.Now) })

@@ -1,4 +1,4 @@
-package bot
+package nudge
 
 import (
 	"fmt"
@@ -8,8 +8,8 @@ import (
 	"github.com/accountbot/accountbot/domain"
 )
 
-// NudgeConfig configures the proactive nudges (YAML key "nudges").
-type NudgeConfig struct {
+// Config configures the proactive nudges (YAML key "nudges").
+type Config struct {
 	TimeZone      string        `yaml:"default_time_zone" json:"default_time_zone"` // for people whose platform gives none
 	DigestAt      string        `yaml:"digest_at" json:"digest_at"`                 // local time of the daily top-5
 	Workdays      []string      `yaml:"workdays" json:"workdays"`
@@ -44,55 +44,101 @@ type ChannelRule struct {
 	Channel string   `yaml:"channel" json:"channel"`
 }
 
-// DefaultNudgeConfig: 08:30 on working days, Monday review, reminders at
+// DefaultConfig: 08:30 on working days, Monday review, reminders at
 // 09:00 UTC to #renewals, quiet hours 20:00–07:00.
-func DefaultNudgeConfig() NudgeConfig {
-	return NudgeConfig{TimeZone: "UTC", DigestAt: "08:30", Workdays: []string{"mon", "tue", "wed", "thu", "fri"},
+func DefaultConfig() Config {
+	return Config{TimeZone: "UTC", DigestAt: "08:30", Workdays: []string{"mon", "tue", "wed", "thu", "fri"},
 		WeeklyDay: "mon", WeeklyAt: "08:30", QuietFrom: "20:00", QuietTo: "07:00", RenewalPostAt: "09:00", RenewalZone: "UTC",
 		Grace: 12 * time.Hour, RenewalGrace: 72 * time.Hour, AlertWindow: 7, AlertEvery: 15 * time.Minute, Channels: ChannelRules{Default: "#renewals"},
 		PerSecond: 1, Burst: 5, MaxAttempts: 5, Every: time.Minute}
 }
 
-var weekdayNames = map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
-	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+// weekdays by full lower-case name; a config may give any prefix of at
+// least three letters ("mon", "tues", "Thursday").
+var weekdays = [7]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
 
+// parseWeekday reads a weekday name. It works on the lowered string only:
+// lowering may change a string's length in bytes ("ẞ" → "ß", the Kelvin
+// sign → "k"), so no index into the original may be used on it.
 func parseWeekday(s string) (time.Weekday, bool) {
-	d, ok := weekdayNames[strings.ToLower(strings.TrimSpace(s))[:min(3, len(strings.TrimSpace(s)))]]
-	return d, ok
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) < 3 {
+		return 0, false
+	}
+	for d, name := range weekdays {
+		if strings.HasPrefix(name, s) {
+			return time.Weekday(d), true
+		}
+	}
+	return 0, false
+}
+
+// settings is a Config parsed once: New and Validate report every bad
+// field, and the scheduler never parses (or ignores an error) again.
+type settings struct {
+	zone, renewalZone *time.Location
+	digestAt          domain.ClockTime
+	workdays          [7]bool
+	weeklyDay         time.Weekday
+	weeklyAt          domain.ClockTime
+	quietFrom         domain.ClockTime // equal bounds: no quiet hours
+	quietTo           domain.ClockTime
+	renewalPostAt     domain.ClockTime
 }
 
 // Validate checks the configuration, naming bad fields.
-func (c NudgeConfig) Validate() error {
+func (c Config) Validate() error {
+	_, err := c.parse()
+	return err
+}
+
+// parse reads and checks every field, naming each bad one.
+func (c Config) parse() (settings, error) {
+	var s settings
 	var bad []string
-	if _, err := time.LoadLocation(c.TimeZone); err != nil {
-		bad = append(bad, fmt.Sprintf("nudges.default_time_zone: unknown zone %q", c.TimeZone))
-	}
-	if _, err := time.LoadLocation(c.RenewalZone); err != nil {
-		bad = append(bad, fmt.Sprintf("nudges.renewal_time_zone: unknown zone %q", c.RenewalZone))
-	}
-	for _, f := range []struct{ name, v string }{{"digest_at", c.DigestAt}, {"weekly_at", c.WeeklyAt}, {"renewal_post_at", c.RenewalPostAt}} {
-		if _, err := domain.ParseClock(f.v); err != nil {
-			bad = append(bad, "nudges."+f.name+": "+domain.ErrorMessage(err))
+	zone := func(field, v string) *time.Location {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("nudges.%s: unknown zone %q", field, v))
+			return time.UTC
 		}
+		return loc
 	}
+	s.zone, s.renewalZone = zone("default_time_zone", c.TimeZone), zone("renewal_time_zone", c.RenewalZone)
+	clock := func(field, v string) domain.ClockTime {
+		t, err := domain.ParseClock(v)
+		if err != nil {
+			bad = append(bad, "nudges."+field+": "+domain.ErrorMessage(err))
+		}
+		return t
+	}
+	s.digestAt, s.weeklyAt, s.renewalPostAt = clock("digest_at", c.DigestAt), clock("weekly_at", c.WeeklyAt), clock("renewal_post_at", c.RenewalPostAt)
 	if (c.QuietFrom == "") != (c.QuietTo == "") {
 		bad = append(bad, "nudges.quiet_from/quiet_to: set both or neither")
 	} else if c.QuietFrom != "" {
-		for _, v := range []string{c.QuietFrom, c.QuietTo} {
-			if _, err := domain.ParseClock(v); err != nil {
-				bad = append(bad, "nudges.quiet_from/quiet_to: "+domain.ErrorMessage(err))
-			}
-		}
+		s.quietFrom, s.quietTo = clock("quiet_from", c.QuietFrom), clock("quiet_to", c.QuietTo)
 	}
 	for _, d := range c.Workdays {
-		if _, ok := parseWeekday(d); !ok || strings.TrimSpace(d) == "" {
-			bad = append(bad, fmt.Sprintf("nudges.workdays: %q is not a weekday", d))
+		wd, ok := parseWeekday(d)
+		if !ok {
+			bad = append(bad, fmt.Sprintf("nudges.workdays: %q is not a weekday (mon, tue, …)", d))
 		}
+		s.workdays[wd] = s.workdays[wd] || ok
 	}
-	if d, ok := parseWeekday(c.WeeklyDay); !ok || c.WeeklyDay == "" {
-		_ = d
-		bad = append(bad, fmt.Sprintf("nudges.weekly_day: %q is not a weekday", c.WeeklyDay))
+	var ok bool
+	if s.weeklyDay, ok = parseWeekday(c.WeeklyDay); !ok {
+		bad = append(bad, fmt.Sprintf("nudges.weekly_day: %q is not a weekday (mon, tue, …)", c.WeeklyDay))
 	}
+	bad = append(bad, c.checkLimits()...)
+	if len(bad) > 0 {
+		return s, domain.Errorf(domain.EINVALID, "invalid configuration: %s", strings.Join(bad, "; "))
+	}
+	return s, nil
+}
+
+// checkLimits checks the numeric fields and the channel rules.
+func (c Config) checkLimits() []string {
+	var bad []string
 	if c.Grace <= 0 || c.Grace > 7*24*time.Hour || c.RenewalGrace <= 0 || c.RenewalGrace > 30*24*time.Hour {
 		bad = append(bad, "nudges.grace (up to 7 days) and nudges.renewal_grace (up to 30 days) must be positive")
 	}
@@ -113,33 +159,26 @@ func (c NudgeConfig) Validate() error {
 	if c.PerSecond <= 0 || c.Burst < 1 || c.MaxAttempts < 1 || c.Every < time.Second {
 		bad = append(bad, "nudges.sends_per_second, burst, max_attempts must be positive and check_every at least 1s")
 	}
-	if len(bad) > 0 {
-		return domain.Errorf(domain.EINVALID, "invalid configuration: %s", strings.Join(bad, "; "))
-	}
-	return nil
+	return bad
 }
 
-// schedule builds a person's schedule from the defaults and their settings.
-func (c NudgeConfig) schedule(loc *time.Location, u domain.UserSettings) domain.Schedule {
-	s := domain.Schedule{Location: loc, DigestOff: u.DigestOff}
-	s.DigestAt, _ = domain.ParseClock(c.DigestAt)
+// schedule is a person's schedule: the defaults, overridden by their own
+// settings. Those were checked when they were saved; one that no longer
+// parses keeps the default.
+func (s settings) schedule(loc *time.Location, u domain.UserSettings) domain.Schedule {
+	sch := domain.Schedule{Location: loc, DigestOff: u.DigestOff, DigestAt: s.digestAt, Workdays: s.workdays,
+		WeeklyDay: s.weeklyDay, WeeklyAt: s.weeklyAt, QuietFrom: s.quietFrom, QuietTo: s.quietTo}
 	if v, err := domain.ParseClock(u.DigestAt); err == nil {
-		s.DigestAt = v
+		sch.DigestAt = v
 	}
-	for _, d := range c.Workdays {
-		if wd, ok := parseWeekday(d); ok {
-			s.Workdays[wd] = true
+	if u.QuietFrom != "" || u.QuietTo != "" {
+		from, err1 := domain.ParseClock(u.QuietFrom)
+		to, err2 := domain.ParseClock(u.QuietTo)
+		if err1 == nil && err2 == nil {
+			sch.QuietFrom, sch.QuietTo = from, to
 		}
 	}
-	s.WeeklyDay, _ = parseWeekday(c.WeeklyDay)
-	s.WeeklyAt, _ = domain.ParseClock(c.WeeklyAt)
-	qf, qt := c.QuietFrom, c.QuietTo
-	if u.QuietFrom != "" || u.QuietTo != "" {
-		qf, qt = u.QuietFrom, u.QuietTo
-	}
-	s.QuietFrom, _ = domain.ParseClock(qf)
-	s.QuietTo, _ = domain.ParseClock(qt)
-	return s
+	return sch
 }
 
 // channelFor routes an account's renewal reminder.

@@ -1,4 +1,4 @@
-package bot_test
+package nudge_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/bot/nudge"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/storage"
 )
@@ -102,16 +103,20 @@ func simBook(t *testing.T, start time.Time) *storage.DB {
 	return db
 }
 
-func newScheduler(db *storage.DB, n bot.Notifier) *bot.Scheduler {
-	cfg := bot.DefaultNudgeConfig()
+func newScheduler(t *testing.T, store nudge.Store, n nudge.Notifier) *nudge.Scheduler {
+	t.Helper()
+	cfg := nudge.DefaultConfig()
 	cfg.QuietFrom, cfg.QuietTo = "", ""
 	cfg.PerSecond, cfg.Burst = 1e6, 1000
-	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
-	return &bot.Scheduler{Engine: e, Store: db, Notifier: n, Config: cfg}
+	s, err := nudge.New(cfg, domain.DefaultConfig(), store, n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // run ticks every 15 minutes from start to end, skipping [downFrom, downTo).
-func run(t *testing.T, s *bot.Scheduler, start, end time.Time, down ...time.Time) {
+func run(t *testing.T, s *nudge.Scheduler, start, end time.Time, down ...time.Time) {
 	t.Helper()
 	for now := start; now.Before(end); now = now.Add(15 * time.Minute) {
 		if len(down) == 2 && !now.Before(down[0]) && now.Before(down[1]) {
@@ -133,7 +138,7 @@ func TestDigestsAtLocalTimeAcrossDST(t *testing.T) {
 	db.SetSettings(ctx, "ana@example.com", domain.UserSettings{TimeZone: "America/New_York"})
 	db.SetSettings(ctx, "dee@example.com", domain.UserSettings{DigestOff: true})
 	n := &fakeNotifier{zones: map[string]string{"bo@example.com": "Europe/London"}}
-	run(t, newScheduler(db, n), start, end)
+	run(t, newScheduler(t, db, n), start, end)
 
 	zones := map[string]string{"ana@example.com": "America/New_York", "bo@example.com": "Europe/London", "cy@example.com": "UTC"}
 	for owner, zone := range zones {
@@ -188,11 +193,11 @@ func TestMilestonesOnceWithRestartAndDowntime(t *testing.T) {
 	n := &fakeNotifier{}
 	// The 180-day milestone of the a?0 accounts falls on day 3 at 09:00 UTC.
 	milestone := start.Add(3*24*time.Hour + 9*time.Hour)
-	run(t, newScheduler(db, n), start, start.Add(36*time.Hour))
+	run(t, newScheduler(t, db, n), start, start.Add(36*time.Hour))
 	// Restart mid-day: a new scheduler on the same store.
-	run(t, newScheduler(db, n), start.Add(36*time.Hour), start.Add(50*time.Hour))
+	run(t, newScheduler(t, db, n), start.Add(36*time.Hour), start.Add(50*time.Hour))
 	// Down from before the milestone to 30 hours after it; then catch up.
-	s := newScheduler(db, n)
+	s := newScheduler(t, db, n)
 	run(t, s, start.Add(50*time.Hour), start.Add(7*24*time.Hour), milestone.Add(-2*time.Hour), milestone.Add(30*time.Hour))
 	rem := n.keys("renewal|")
 	if len(rem) != 4 {
@@ -215,35 +220,43 @@ func TestMilestonesOnceWithRestartAndDowntime(t *testing.T) {
 	}
 }
 
+// crashingStore stops the process (fails the ledger write) right after the
+// first digest was sent and before it was recorded as sent.
+type crashingStore struct {
+	*storage.DB
+	crashed string
+}
+
+func (c *crashingStore) LedgerPut(ctx context.Context, e domain.LedgerEntry) error {
+	if c.crashed == "" && e.State == domain.LedgerSent && strings.HasPrefix(e.Key, "digest|") {
+		c.crashed = e.Key
+		return errors.New("simulated crash")
+	}
+	return c.DB.LedgerPut(ctx, e)
+}
+
 func TestCrashBetweenSendAndRecord(t *testing.T) {
 	for _, checkable := range []bool{true, false} {
 		t.Run(fmt.Sprintf("checkable=%v", checkable), func(t *testing.T) {
 			start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) // a Monday
 			db := simBook(t, start)
 			fn := &fakeNotifier{}
-			var n bot.Notifier = fn
+			var n nudge.Notifier = fn
 			if checkable {
 				n = checkingNotifier{fn}
 			}
-			s := newScheduler(db, n)
-			crashed := ""
-			s.AfterSend = func(key string) bool {
-				if crashed == "" && strings.HasPrefix(key, "digest|") {
-					crashed = key
-					return true
-				}
-				return false
-			}
+			cs := &crashingStore{DB: db}
 			simNow = start.Add(30 * time.Minute)
-			if _, err := s.Tick(context.Background(), simNow); err == nil {
+			if _, err := newScheduler(t, cs, n).Tick(context.Background(), simNow); err == nil {
 				t.Fatal("the simulated crash did not happen")
 			}
+			crashed := cs.crashed
 			e, _, _ := db.LedgerGet(context.Background(), crashed)
 			if e.State != domain.LedgerSending {
 				t.Fatalf("ledger after crash = %+v", e)
 			}
 			// Restart: a new scheduler on the same store.
-			run(t, newScheduler(db, n), start.Add(45*time.Minute), start.Add(3*time.Hour))
+			run(t, newScheduler(t, db, n), start.Add(45*time.Minute), start.Add(3*time.Hour))
 			if c := fn.keys(crashed)[crashed]; c != 1 {
 				t.Errorf("%s delivered %d times", crashed, c)
 			}
@@ -263,7 +276,7 @@ func TestFailureForOneRecipientDoesNotBlockOthers(t *testing.T) {
 	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	db := simBook(t, start)
 	n := &fakeNotifier{failFor: "bo@example.com"}
-	s := newScheduler(db, n)
+	s := newScheduler(t, db, n)
 	run(t, s, start, start.Add(2*time.Hour))
 	if got := n.keys("digest|"); len(got) != 3 {
 		t.Errorf("digests = %v", got)
@@ -288,7 +301,7 @@ func TestAlertsAndSnooze(t *testing.T) {
 	db.Apply(ctx, []domain.Patch{{ID: "a10", Signals: []domain.Signal{{Date: domain.DateOf(start), Kind: domain.SignalCompetitor, Note: "Initrode"}}}})
 	db.SetSnooze(ctx, "bo@example.com", "a10", domain.DateOf(start).AddDays(7))
 	n := &fakeNotifier{}
-	run(t, newScheduler(db, n), start, start.Add(48*time.Hour))
+	run(t, newScheduler(t, db, n), start, start.Add(48*time.Hour))
 	al := n.keys("alert|")
 	if len(al) != 1 {
 		t.Fatalf("alerts = %v", al)
@@ -310,18 +323,25 @@ func TestPortfolioNudgesShowsSentAndFailed(t *testing.T) {
 	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	db := simBook(t, start)
 	n := &fakeNotifier{failFor: "bo@example.com"}
-	s := newScheduler(db, n)
+	s := newScheduler(t, db, n)
 	run(t, s, start, start.Add(time.Hour))
-	s.Engine.Nudges = s
+	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
+	e.Nudges = s
 	at := start.Add(time.Hour)
-	m := s.Engine.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: at, User: bot.User{Email: "ana@example.com"}})
+	m := e.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: at, User: bot.User{Email: "ana@example.com"}})
 	text := bot.RenderText(m)
 	if m.Error || !strings.Contains(text, "digest to ana@example.com") || !strings.Contains(text, "Daily digest") {
 		t.Errorf("ana's view:\n%s", text)
 	}
-	m = s.Engine.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: at})
+	m = e.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: at})
 	text = bot.RenderText(m)
+	st, ok := m.Data.(*bot.NudgeStatusResult)
+	if !ok || st.Failed != 2 || len(st.Failures) != 2 || st.Failures[0].Recipient != "bo@example.com" || st.Sent != 6 || len(st.RecentSent) != 6 {
+		t.Errorf("typed status = %+v", m.Data)
+	}
 	if !strings.Contains(text, "Failed") || !strings.Contains(text, "bo@example.com") || !strings.Contains(text, "channel_not_found") {
 		t.Errorf("everyone's view:\n%s", text)
 	}
 }
+
+func botUser(email string) bot.User { return bot.User{Email: email, Platform: "console"} }

@@ -1,0 +1,161 @@
+package nudge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+)
+
+// Notifier delivers messages; each platform implements it. The dedupe key
+// travels with the message where the platform allows (Slack metadata).
+type Notifier interface {
+	Notify(ctx context.Context, to bot.Recipient, m *bot.Message, dedupeKey string) error
+}
+
+// DeliveryChecker, when a notifier also implements it, tells whether a
+// message with a dedupe key already reached its recipient: that resolves a
+// crash between "sent" and "recorded" without posting twice.
+type DeliveryChecker interface {
+	Delivered(ctx context.Context, to bot.Recipient, dedupeKey string) (bool, error)
+}
+
+// ZoneLookup, when a notifier also implements it, gives a person's time
+// zone from the platform.
+type ZoneLookup interface {
+	TimeZone(ctx context.Context, email string) (*time.Location, error)
+}
+
+// Notifiers tries each platform in turn: the first that knows the
+// recipient delivers (Slack and Teams side by side).
+type Notifiers []Notifier
+
+// Notify implements Notifier.
+func (ns Notifiers) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, key string) error {
+	err := fmt.Errorf("%w: %s", bot.ErrUnknownRecipient, to)
+	for _, n := range ns {
+		if err = n.Notify(ctx, to, m, key); !errors.Is(err, bot.ErrUnknownRecipient) {
+			return err
+		}
+	}
+	return err
+}
+
+// ErrCannotCheck means no notifier can tell whether a message arrived.
+var ErrCannotCheck = errors.New("delivery cannot be checked")
+
+// Delivered asks every notifier that can check (DeliveryChecker); "not
+// delivered" needs one of them to have answered for this recipient.
+func (ns Notifiers) Delivered(ctx context.Context, to bot.Recipient, key string) (bool, error) {
+	answered := false
+	for _, n := range ns {
+		if dc, ok := n.(DeliveryChecker); ok {
+			done, err := dc.Delivered(ctx, to, key)
+			if err == nil {
+				if done {
+					return true, nil
+				}
+				answered = true
+			}
+		}
+	}
+	if answered {
+		return false, nil
+	}
+	return false, ErrCannotCheck
+}
+
+// TimeZone asks each notifier that knows time zones (ZoneLookup).
+func (ns Notifiers) TimeZone(ctx context.Context, email string) (*time.Location, error) {
+	for _, n := range ns {
+		if zl, ok := n.(ZoneLookup); ok {
+			if loc, err := zl.TimeZone(ctx, email); err == nil && loc != nil {
+				return loc, nil
+			}
+		}
+	}
+	return nil, bot.ErrUnknownRecipient
+}
+
+// Tick sends every due nudge once. A failure for one recipient is recorded
+// and retried later; it never stops the others.
+func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Report, error) {
+	var rep Report
+	plan, err := s.plan(ctx, now, s.alertsDue(now))
+	if err != nil {
+		return rep, err
+	}
+	for _, p := range plan {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		if err := s.deliver(ctx, now, p, &rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// deliver sends one planned nudge and records the outcome. Only a ledger
+// or context failure is returned: a send failure is recorded for a retry.
+func (s *Scheduler) deliver(ctx context.Context, now time.Time, p Planned, rep *Report) error {
+	led := ledger{store: s.store, rep: rep, now: now}
+	prev, _, err := s.store.LedgerGet(ctx, p.Key)
+	if err != nil {
+		return fmt.Errorf("reading the ledger for %s: %w", p.Key, err)
+	}
+	if prev.State == domain.LedgerSending {
+		if settled, err := s.resolveInterrupted(ctx, led, p, prev); settled || err != nil {
+			return err
+		}
+	}
+	entry := domain.LedgerEntry{Key: p.Key, Kind: p.Kind, Recipient: p.To.String(), AccountID: p.AccountID,
+		Attempts: prev.Attempts + 1, DueAt: p.DueAt}
+	msg, err := p.build(ctx)
+	switch {
+	case err != nil:
+		s.log.Error("building nudge", "key", p.Key, "err", err)
+		return led.record(ctx, entry, domain.LedgerFailed, err.Error())
+	case msg == nil:
+		return led.record(ctx, entry, domain.LedgerSkipped, "")
+	}
+	if err := led.record(ctx, entry, domain.LedgerSending, ""); err != nil {
+		return err
+	}
+	if err := s.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	if err := s.notifier.Notify(ctx, p.To, msg, p.Key); err != nil {
+		s.log.Warn("nudge not delivered; will retry", "key", p.Key, "attempt", entry.Attempts, "err", err)
+		return led.record(ctx, entry, domain.LedgerFailed, err.Error())
+	}
+	return led.record(ctx, entry, domain.LedgerSent, "")
+}
+
+// resolveInterrupted settles an entry left "sending": the process stopped
+// between sending and recording. It asks the platform; without a way to
+// ask, it does not risk a duplicate. It reports whether the entry is
+// settled; when the platform shows it was not delivered, it is sent again.
+func (s *Scheduler) resolveInterrupted(ctx context.Context, led ledger, p Planned, prev domain.LedgerEntry) (bool, error) {
+	dc, canCheck := s.notifier.(DeliveryChecker)
+	var done bool
+	var err error
+	if canCheck {
+		done, err = dc.Delivered(ctx, p.To, p.Key)
+		canCheck = !errors.Is(err, ErrCannotCheck)
+	}
+	switch {
+	case !canCheck:
+		prev.Attempts = s.cfg.MaxAttempts
+		return true, led.record(ctx, prev, domain.LedgerFailed, "interrupted after sending; delivery unknown, not resent")
+	case err != nil:
+		s.log.Warn("could not check an interrupted nudge; will ask again", "key", p.Key, "err", err)
+		return true, nil
+	case done:
+		return true, led.confirm(ctx, prev)
+	}
+	return false, nil
+}

@@ -1,0 +1,114 @@
+// Package nudge sends AccountBot's proactive messages: the daily digest,
+// the weekly review, renewal reminders and alerts. It plans what is due
+// (plan.go), delivers each nudge once through the platforms (deliver.go),
+// records every delivery in a ledger (ledger.go) and reports on them
+// (status.go). It depends on the engine's types, never the other way round:
+// the engine sees the scheduler only through bot.NudgeStatus.
+package nudge
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/time/rate"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// Store is what the scheduler needs from storage.
+type Store interface {
+	Account(ctx context.Context, id string) (*domain.Account, error)
+	ForEach(ctx context.Context, fn func(*domain.Account) error) error
+	IDsByOwner(ctx context.Context, owner string) ([]string, error)
+	Owners(ctx context.Context) ([]domain.OwnerCount, error)
+	ScoreHistory(ctx context.Context, id string, from, to domain.Date) ([]domain.ScoreSnapshot, error)
+	Settings(ctx context.Context, user string) (domain.UserSettings, error)
+	Snoozes(ctx context.Context, user string) (map[string]domain.Date, error)
+	IDsRenewingBetween(ctx context.Context, from, to domain.Date) ([]string, error)
+	Ledger
+}
+
+// Ledger is the delivery record, one entry per dedupe key.
+type Ledger interface {
+	LedgerGet(ctx context.Context, key string) (domain.LedgerEntry, bool, error)
+	LedgerPut(ctx context.Context, e domain.LedgerEntry) error
+	LedgerSince(ctx context.Context, since time.Time) ([]domain.LedgerEntry, error)
+}
+
+// Scheduler decides what is due and sends it once.
+type Scheduler struct {
+	store    Store
+	notifier Notifier
+	rules    domain.Config
+	cfg      Config
+	set      settings
+	log      *slog.Logger
+	limiter  *rate.Limiter
+	// zones caches the platforms' answer to "which time zone is this
+	// person in" for an hour: bounded, and a moved person is noticed.
+	zones *expirable.LRU[string, *time.Location]
+
+	mu         sync.Mutex
+	lastAlerts time.Time
+}
+
+// New checks the configuration (every bad field is named) and builds a
+// scheduler that sends through n.
+func New(cfg Config, rules domain.Config, store Store, n Notifier, log *slog.Logger) (*Scheduler, error) {
+	set, err := cfg.parse()
+	if err != nil {
+		return nil, err
+	}
+	if n == nil {
+		return nil, fmt.Errorf("nudges need a notifier")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Scheduler{store: store, notifier: n, rules: rules, cfg: cfg, set: set, log: log,
+		limiter: rate.NewLimiter(rate.Limit(cfg.PerSecond), cfg.Burst),
+		zones:   expirable.NewLRU[string, *time.Location](10_000, nil, time.Hour)}, nil
+}
+
+// Run ticks every Config.Every until ctx ends.
+func (s *Scheduler) Run(ctx context.Context, now func() time.Time) {
+	t := time.NewTicker(s.cfg.Every)
+	defer t.Stop()
+	for {
+		if rep, err := s.Tick(ctx, now()); err != nil && ctx.Err() == nil {
+			s.log.Error("nudge tick failed", "err", err)
+		} else if rep.Sent+rep.Failed > 0 {
+			s.log.Info("nudges", "sent", rep.Sent, "failed", rep.Failed, "skipped", rep.Skipped)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// location is a person's time zone: their setting, else the platform's,
+// else the default.
+func (s *Scheduler) location(ctx context.Context, email string, u domain.UserSettings) *time.Location {
+	if u.TimeZone != "" {
+		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+			return loc
+		}
+	}
+	if loc, ok := s.zones.Get(email); ok {
+		return loc
+	}
+	loc := s.set.zone
+	if zl, ok := s.notifier.(ZoneLookup); ok {
+		if l, err := zl.TimeZone(ctx, email); err == nil && l != nil {
+			loc = l
+		}
+	}
+	s.zones.Add(email, loc)
+	return loc
+}
