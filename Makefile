@@ -31,6 +31,7 @@ fuzz:
 	$(GO) test -run=^$$ -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./bot
 	$(GO) test -run=^$$ -fuzz=FuzzImportJSON -fuzztime=$(FUZZTIME) ./storage/importer
 	$(GO) test -run=^$$ -fuzz=FuzzImportCSV -fuzztime=$(FUZZTIME) ./storage/importer
+	$(GO) test -run=^$$ -fuzz=FuzzConfig -fuzztime=$(FUZZTIME) ./cmd/accountbot
 
 # Benchmarks (not part of make test): 1K/10K/100K books in-process against
 # raw Badger, then the real `serve` and a Bolt-for-JavaScript peer under the

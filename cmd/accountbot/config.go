@@ -37,6 +37,13 @@ func loadConfig(path string) (FileConfig, error) {
 	if err != nil {
 		return cfg, domain.Errorf(domain.EINVALID, "reading config %s: %v", path, err)
 	}
+	return parseConfig(path, b)
+}
+
+// parseConfig reads YAML over the defaults; errors name the file and the
+// field (fuzzed: no input panics).
+func parseConfig(path string, b []byte) (FileConfig, error) {
+	cfg := defaultFileConfig()
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && err.Error() != "EOF" {
