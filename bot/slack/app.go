@@ -12,9 +12,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/slack-go/slack"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
 // API is the part of slack-go's *slack.Client the app uses.
@@ -54,60 +56,85 @@ type App struct {
 	Log     *slog.Logger
 	Charts  bool          // draw trends as data_visualization charts
 	AckWait time.Duration // how long a command may run before the "working…" placeholder (2s)
-	// Background is the context slow work runs under; cancelled on shutdown.
-	Background context.Context
+	Clock   retry.Clock   // waits between retries; nil = the wall clock (tests pass a fake)
 
-	mu     sync.Mutex
-	emails map[string]cached   // Slack user id → e-mail
-	byMail map[string]mailUser // e-mail → Slack user (id and time zone)
-	shares shareStore          // replies kept for Share in channel
+	once   sync.Once
+	halt   sync.Once
+	stop   chan struct{}                    // closed by Shutdown: background work ends
+	emails *expirable.LRU[string, string]   // Slack user id → e-mail
+	byMail *expirable.LRU[string, mailUser] // e-mail → Slack user (id and time zone)
+	shares shareStore                       // replies kept for Share in channel
 	wg     sync.WaitGroup
 }
 
-// mailUser is what users.lookupByEmail told about a person, and when.
-type mailUser struct {
-	id, tz string
-	at     time.Time
-}
+// mailUser is what users.lookupByEmail told about a person.
+type mailUser struct{ id, tz string }
 
-type cached struct {
-	v  string
-	at time.Time
-}
+// Lookups are cached for an hour (a changed e-mail or time zone is seen
+// within the hour) and at most cacheSize people.
+const (
+	cacheTTL  = time.Hour
+	cacheSize = 10_000
+)
 
-const cacheTTL = time.Hour
-
-func (a *App) bg() context.Context {
-	if a.Background != nil {
-		return a.Background
-	}
-	return context.Background()
+func (a *App) init() {
+	a.once.Do(func() {
+		a.stop = make(chan struct{})
+		a.emails = expirable.NewLRU[string, string](cacheSize, nil, cacheTTL)
+		a.byMail = expirable.NewLRU[string, mailUser](cacheSize, nil, cacheTTL)
+	})
 }
 
 // Wait blocks until background work (late replies) has finished.
 func (a *App) Wait() { a.wg.Wait() }
 
+// Shutdown lets background work finish until ctx ends, then cancels what
+// is left and waits for it to return (every call it makes is bounded by
+// its context, so that is prompt).
+func (a *App) Shutdown(ctx context.Context) error {
+	a.init()
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		a.halt.Do(func() { close(a.stop) })
+		<-done
+		return fmt.Errorf("slack background work cut short: %w", ctx.Err())
+	}
+}
+
+// goBG runs f in the background with its own two-minute limit: Slack has
+// been answered already, so the request's context is over. Shutdown
+// cancels it.
 func (a *App) goBG(f func(ctx context.Context)) {
+	a.init()
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		ctx, cancel := context.WithTimeout(a.bg(), 2*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
+		go func() {
+			select {
+			case <-a.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		f(ctx)
 	}()
 }
 
 // user resolves a Slack user id to the neutral user, e-mail included
-// (users.info, cached for an hour).
+// (users.info, cached).
 func (a *App) user(ctx context.Context, id, name string) bot.User {
+	a.init()
 	u := bot.User{ID: id, Name: name, Platform: "slack"}
-	a.mu.Lock()
-	if c, ok := a.emails[id]; ok && a.Now().Sub(c.at) < cacheTTL {
-		a.mu.Unlock()
-		u.Email = c.v
+	if e, ok := a.emails.Get(id); ok {
+		u.Email = e
 		return u
 	}
-	a.mu.Unlock()
 	var info *slack.User
 	err := a.retry(ctx, func() (err error) { info, err = a.API.GetUserInfoContext(ctx, id); return err })
 	if err != nil {
@@ -115,12 +142,7 @@ func (a *App) user(ctx context.Context, id, name string) bot.User {
 		return u
 	}
 	u.Email = strings.ToLower(info.Profile.Email)
-	a.mu.Lock()
-	if a.emails == nil {
-		a.emails = map[string]cached{}
-	}
-	a.emails[id] = cached{u.Email, a.Now()}
-	a.mu.Unlock()
+	a.emails.Add(id, u.Email)
 	return u
 }
 
@@ -133,12 +155,10 @@ func (a *App) UserIDByEmail(ctx context.Context, email string) (string, error) {
 // userByEmail looks a person up once an hour at most; the DM target and
 // the time zone both come from the same answer.
 func (a *App) userByEmail(ctx context.Context, email string) (mailUser, error) {
-	a.mu.Lock()
-	if c, ok := a.byMail[email]; ok && a.Now().Sub(c.at) < cacheTTL {
-		a.mu.Unlock()
-		return c, nil
+	a.init()
+	if u, ok := a.byMail.Get(email); ok {
+		return u, nil
 	}
-	a.mu.Unlock()
 	var u *slack.User
 	if err := a.retry(ctx, func() (err error) { u, err = a.API.GetUserByEmailContext(ctx, email); return err }); err != nil {
 		if strings.Contains(err.Error(), "users_not_found") {
@@ -146,33 +166,24 @@ func (a *App) userByEmail(ctx context.Context, email string) (mailUser, error) {
 		}
 		return mailUser{}, fmt.Errorf("looking up Slack user %s: %w", email, err)
 	}
-	mu := mailUser{id: u.ID, tz: u.TZ, at: a.Now()}
-	a.mu.Lock()
-	if a.byMail == nil {
-		a.byMail = map[string]mailUser{}
-	}
-	a.byMail[email] = mu
-	a.mu.Unlock()
+	mu := mailUser{id: u.ID, tz: u.TZ}
+	a.byMail.Add(email, mu)
 	return mu, nil
 }
 
-// retry runs f, waiting out Slack's rate limits (Retry-After) up to three
-// times; other errors return at once.
+// policy is how Slack calls are retried: rate limits (honouring
+// Retry-After, up to a minute) and 5xx, three more tries at most.
+func (a *App) policy() retry.Policy {
+	return retry.Policy{Attempts: 4, Base: time.Second, Max: 30 * time.Second, MaxAfter: time.Minute,
+		Classify: retry.Slack, Clock: a.Clock,
+		OnRetry: func(n int, wait time.Duration, err error) {
+			a.Log.Info("slack call failed; retrying", "attempt", n, "after", wait, "err", err)
+		}}
+}
+
+// retry runs one Web API call under the Slack policy.
 func (a *App) retry(ctx context.Context, f func() error) error {
-	for attempt := 0; ; attempt++ {
-		err := f()
-		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) || attempt == 3 {
-			return err
-		}
-		wait := min(max(rl.RetryAfter, time.Second), time.Minute)
-		a.Log.Info("slack rate limited; retrying", "after", wait)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-	}
+	return retry.Do(ctx, a.policy(), func(context.Context) error { return f() })
 }
 
 // response is the JSON Slack takes as a command response or response_url post.
@@ -223,7 +234,7 @@ func (a *App) Slash(cmd slack.SlashCommand) response {
 	return response{ResponseType: "ephemeral", Text: "Working on it… (drafting)"}
 }
 
-// postResponse posts to a response_url, honouring 429 Retry-After.
+// postResponse posts to a response_url under the Slack retry policy.
 func (a *App) postResponse(ctx context.Context, url string, r response) error {
 	if url == "" {
 		return errors.New("no response_url")
@@ -232,10 +243,10 @@ func (a *App) postResponse(ctx context.Context, url string, r response) error {
 	if err != nil {
 		return fmt.Errorf("encoding response: %w", err)
 	}
-	for attempt := 0; ; attempt++ {
+	return retry.Do(ctx, a.policy(), func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
-			return err
+			return fmt.Errorf("posting to response_url: %w", err)
 		}
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := a.HTTP.Do(req)
@@ -243,26 +254,9 @@ func (a *App) postResponse(ctx context.Context, url string, r response) error {
 			return fmt.Errorf("posting to response_url: %w", err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests && attempt < 3 {
-			wait := retryAfter(resp.Header.Get("Retry-After"))
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(wait):
-			}
-			continue
-		}
 		if resp.StatusCode >= 300 {
-			return fmt.Errorf("response_url answered %s", resp.Status)
+			return retry.FromResponse("response_url", resp, a.Now())
 		}
 		return nil
-	}
-}
-
-func retryAfter(h string) time.Duration {
-	var s int
-	if _, err := fmt.Sscanf(h, "%d", &s); err != nil || s < 1 {
-		s = 1
-	}
-	return min(time.Duration(s)*time.Second, time.Minute)
+	})
 }

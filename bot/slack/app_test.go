@@ -127,6 +127,22 @@ type harness struct {
 	srv   *httptest.Server
 	slack *fakeSlack
 	db    *storage.DB
+	clock *waitClock
+}
+
+// waitClock records the waits between retries instead of sleeping.
+type waitClock struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (c *waitClock) Now() time.Time { return now }
+
+func (c *waitClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits = append(c.waits, d)
+	return ctx.Err()
 }
 
 func newHarness(t *testing.T, eng bs.Engine) *harness {
@@ -143,13 +159,14 @@ func newHarness(t *testing.T, eng bs.Engine) *harness {
 	}
 	fs := newFakeSlack(t)
 	client := slack.New("xoxb-test", slack.OptionAPIURL(fs.URL+"/api/"), slack.OptionHTTPClient(&http.Client{Timeout: 5 * time.Second}))
-	app := &bs.App{Engine: eng, API: client, Dedupe: db, HTTP: &http.Client{Timeout: 5 * time.Second},
+	clock := &waitClock{}
+	app := &bs.App{Engine: eng, API: client, Dedupe: db, HTTP: &http.Client{Timeout: 5 * time.Second}, Clock: clock,
 		Now: func() time.Time { return now }, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), AckWait: 2 * time.Second}
 	mux := http.NewServeMux()
 	app.Routes(mux, &bs.Verifier{Secret: secret, Now: func() time.Time { return now }})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &harness{app: app, srv: srv, slack: fs, db: db}
+	return &harness{app: app, srv: srv, slack: fs, db: db, clock: clock}
 }
 
 // send posts a correctly signed request, as Slack does.
@@ -302,13 +319,12 @@ func TestURLVerification(t *testing.T) {
 func TestRateLimitedPostIsRetriedAfterItsDelay(t *testing.T) {
 	h := newHarness(t, nil)
 	h.slack.rateLimit = 1
-	start := time.Now()
 	m := &bot.Message{Title: "Nudge", Blocks: []bot.Block{bot.Section{Text: "hello"}}}
 	if err := h.app.Notify(context.Background(), bot.Recipient{Email: "ana@example.com"}, m, "digest|ana|2026-11-23"); err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(start); el < time.Second {
-		t.Errorf("retried after %s, before Retry-After", el)
+	if w := h.clock.waits; len(w) != 1 || w[0] != time.Second {
+		t.Errorf("waits = %v, want the 1 s of Retry-After", w)
 	}
 	h.slack.mu.Lock()
 	defer h.slack.mu.Unlock()

@@ -9,38 +9,49 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
 // RunSocket serves the app over Socket Mode until ctx ends, restarting the
-// connection with exponential backoff (1 s to 1 min) when it fails, and
-// stopping for good on invalid credentials.
+// connection with exponential backoff (1 s to 1 min, Retry-After honoured:
+// apps.connections.open is Tier 1) when it fails, and stopping for good on
+// invalid credentials.
 func (a *App) RunSocket(ctx context.Context, client *slack.Client) error {
-	backoff := time.Second
-	for {
+	p := retry.Policy{Base: time.Second, Max: time.Minute, MaxAfter: 10 * time.Minute, Clock: a.Clock,
+		Classify: socketVerdict,
+		OnRetry: func(_ int, wait time.Duration, err error) {
+			a.Log.Warn("slack socket mode stopped; reconnecting", "err", err, "after", wait)
+		}}
+	err := retry.Do(ctx, p, func(ctx context.Context) error {
 		sm := socketmode.New(client)
 		runErr := make(chan error, 1)
 		go func() { runErr <- sm.RunContext(ctx) }()
 		err := a.socketLoop(ctx, sm, runErr)
-		if ctx.Err() != nil {
-			return nil
+		if err == nil && ctx.Err() == nil {
+			err = errSocketClosed
 		}
-		if err != nil && (strings.Contains(err.Error(), "invalid_auth") || strings.Contains(err.Error(), "not_authed")) {
-			a.Log.Error("slack rejected the app token; stopping Socket Mode", "err", err)
-			return err
-		}
-		wait := backoff
-		var rl *slack.RateLimitedError
-		if errors.As(err, &rl) && rl.RetryAfter > wait {
-			wait = rl.RetryAfter // apps.connections.open is Tier 1: honour Retry-After
-		}
-		a.Log.Warn("slack socket mode stopped; reconnecting", "err", err, "after", wait)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		backoff = min(backoff*2, time.Minute)
+		return err
+	})
+	if ctx.Err() != nil {
+		return nil
 	}
+	a.Log.Error("slack socket mode stopped for good", "err", err)
+	return err
+}
+
+var errSocketClosed = errors.New("socket mode connection closed")
+
+// socketVerdict reconnects after anything but rejected credentials.
+func socketVerdict(err error) retry.Verdict {
+	if s := err.Error(); strings.Contains(s, "invalid_auth") || strings.Contains(s, "not_authed") {
+		return retry.Verdict{}
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return retry.Verdict{Retry: true, After: rl.RetryAfter}
+	}
+	return retry.Verdict{Retry: true}
 }
 
 func (a *App) socketLoop(ctx context.Context, sm *socketmode.Client, runErr <-chan error) error {

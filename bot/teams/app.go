@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/infracloudio/msbotbuilder-go/connector/auth"
 	"github.com/infracloudio/msbotbuilder-go/core"
 	"github.com/infracloudio/msbotbuilder-go/core/activity"
@@ -59,19 +60,26 @@ type App struct {
 	Now    func() time.Time
 	Log    *slog.Logger
 
-	adapter   core.Adapter
+	adapter   core.Adapter // authenticates inbound requests; sends go through client
 	client    *Client
 	validator *Validator
-	bg        context.Context
 	wg        sync.WaitGroup
-	mu        sync.Mutex
-	emails    map[string]string // Teams user id → e-mail
+	halt      sync.Once
+	stop      chan struct{} // closed by Shutdown: background work ends
+	// emails caches member lookups (Teams user id → e-mail) for an hour,
+	// for at most emailCacheSize people.
+	emails *expirable.LRU[string, string]
 }
+
+const (
+	emailCacheSize = 10_000
+	emailCacheTTL  = time.Hour
+)
 
 // New builds the app around msbotbuilder-go's adapter with this package's
 // validator and client. An empty app id refuses to start (the library
 // would otherwise accept malformed headers).
-func New(cfg Config, e Engine, refs RefStore, log *slog.Logger, bg context.Context) (*App, error) {
+func New(cfg Config, e Engine, refs RefStore, log *slog.Logger) (*App, error) {
 	if strings.TrimSpace(cfg.AppID) == "" {
 		return nil, errors.New("MICROSOFT_APP_ID is required")
 	}
@@ -93,11 +101,11 @@ func New(cfg Config, e Engine, refs RefStore, log *slog.Logger, bg context.Conte
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if bg == nil {
-		bg = context.Background()
-	}
-	a := &App{Engine: e, Refs: refs, Now: time.Now, Log: log, client: client, validator: v, bg: bg, emails: map[string]string{}}
-	a.adapter = &core.BotFrameworkAdapter{AdapterSetting: settings, TokenValidator: v, Client: client}
+	a := &App{Engine: e, Refs: refs, Now: time.Now, Log: log, client: client, validator: v, stop: make(chan struct{}),
+		emails: expirable.NewLRU[string, string](emailCacheSize, nil, emailCacheTTL)}
+	// The library's adapter sends through a client without a context; it
+	// only parses and authenticates here, and a.client sends.
+	a.adapter = &core.BotFrameworkAdapter{AdapterSetting: settings, TokenValidator: v}
 	return a, nil
 }
 
@@ -106,6 +114,22 @@ func (a *App) Validator() *Validator { return a.validator }
 
 // Wait blocks until background work has finished.
 func (a *App) Wait() { a.wg.Wait() }
+
+// Shutdown lets background work finish until ctx ends, then cancels what
+// is left and waits for it to return (every connector call is bounded by
+// its context, so that is prompt).
+func (a *App) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		a.halt.Do(func() { close(a.stop) })
+		<-done
+		return fmt.Errorf("teams background work cut short: %w", ctx.Err())
+	}
+}
 
 // ServeHTTP is POST /api/messages: authenticate, acknowledge with 202,
 // and answer through the connector in the background.
@@ -134,8 +158,17 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		ctx, cancel := context.WithTimeout(a.bg, 2*time.Minute)
+		// The request was acknowledged (202): its context is over. The
+		// answer has its own limit, and Shutdown cancels it.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
+		go func() {
+			select {
+			case <-a.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
 		if err := a.handle(ctx, act); err != nil {
 			a.Log.Error("teams activity failed", "type", act.Type, "err", err)
 		}
@@ -198,16 +231,16 @@ func helloCard() Card {
 	})
 }
 
-// reply sends cards as replies to the incoming activity through the
-// library's adapter (one activity per card).
+// reply sends cards as replies to the incoming activity (one activity
+// per card).
 func (a *App) reply(ctx context.Context, act schema.Activity, cards []Card) error {
+	turn := &activity.TurnContext{Activity: act}
 	for _, c := range cards {
-		card := c
-		h := activity.HandlerFuncs{
-			OnMessageFunc:            func(t *activity.TurnContext) (schema.Activity, error) { return t.SendActivity(cardOption(card)) },
-			OnConversationUpdateFunc: func(t *activity.TurnContext) (schema.Activity, error) { return t.SendActivity(cardOption(card)) },
+		out, err := turn.SendActivity(cardOption(c))
+		if err != nil {
+			return fmt.Errorf("building a reply: %w", err)
 		}
-		if err := a.adapter.ProcessActivity(ctx, act, h); err != nil {
+		if _, err := a.client.SendActivity(ctx, out); err != nil {
 			return fmt.Errorf("replying: %w", err)
 		}
 	}
@@ -219,13 +252,8 @@ func cardOption(c Card) activity.MsgOption {
 }
 
 func (a *App) typing(ctx context.Context, act schema.Activity) {
-	u, err := url.Parse(act.ServiceURL)
-	if err != nil {
-		return
-	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/v3/conversations/" + url.PathEscape(act.Conversation.ID) + "/activities"
 	t := schema.Activity{Type: schema.Typing, From: act.Recipient, Recipient: act.From, Conversation: act.Conversation, ChannelID: act.ChannelID, ServiceURL: act.ServiceURL}
-	if _, err := a.client.Send(ctx, http.MethodPost, *u, t); err != nil {
+	if _, err := a.client.SendActivity(ctx, t); err != nil {
 		a.Log.Info("teams typing indicator failed", "err", err)
 	}
 }
@@ -271,18 +299,17 @@ func (a *App) remember(ctx context.Context, act schema.Activity) bot.User {
 
 // email looks the sender up in the conversation's members (cached).
 func (a *App) email(ctx context.Context, act schema.Activity) string {
-	a.mu.Lock()
-	e, ok := a.emails[act.From.ID]
-	a.mu.Unlock()
-	if ok {
+	if e, ok := a.emails.Get(act.From.ID); ok {
 		return e
 	}
-	u, err := url.Parse(act.ServiceURL)
-	if err != nil || act.From.ID == "" {
+	if act.From.ID == "" {
 		return ""
 	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/v3/conversations/" + url.PathEscape(act.Conversation.ID) + "/members/" + url.PathEscape(act.From.ID)
-	body, err := a.client.Send(ctx, http.MethodGet, *u, nil)
+	u, err := conversationURL(act.ServiceURL, act.Conversation.ID, "members", act.From.ID)
+	if err != nil {
+		return ""
+	}
+	body, err := a.client.Send(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		a.Log.Info("teams member lookup failed; answering without the asker's e-mail", "err", err)
 		return ""
@@ -294,13 +321,11 @@ func (a *App) email(ctx context.Context, act schema.Activity) string {
 	if json.Unmarshal(body, &m) != nil {
 		return ""
 	}
-	e = strings.ToLower(m.Email)
+	e := strings.ToLower(m.Email)
 	if e == "" {
 		e = strings.ToLower(m.UserPrincipalName)
 	}
-	a.mu.Lock()
-	a.emails[act.From.ID] = e
-	a.mu.Unlock()
+	a.emails.Add(act.From.ID, e)
 	return e
 }
 
@@ -326,11 +351,14 @@ func (a *App) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, dedu
 	if ref.Inactive {
 		return fmt.Errorf("%w: %s", ErrGone, to)
 	}
+	// The stored reference as if it were an incoming activity, so that the
+	// library addresses the new activity from the bot to the recipient.
+	turn := &activity.TurnContext{Activity: activity.ApplyConversationReference(schema.Activity{Type: schema.Message}, ref.Reference, true)}
 	for _, c := range Render(m) {
-		card := c
-		err := a.adapter.ProactiveMessage(ctx, ref.Reference, activity.HandlerFuncs{
-			OnMessageFunc: func(t *activity.TurnContext) (schema.Activity, error) { return t.SendActivity(cardOption(card)) },
-		})
+		out, err := turn.SendActivity(cardOption(c))
+		if err == nil {
+			_, err = a.client.SendActivity(ctx, out)
+		}
 		if errors.Is(err, ErrGone) {
 			ref.Inactive, ref.UpdatedAt = true, a.Now()
 			b, _ := json.Marshal(ref)

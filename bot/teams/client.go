@@ -7,17 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 	"golang.org/x/time/rate"
+
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
 // Bot Framework outbound defaults.
@@ -33,14 +36,15 @@ var ErrGone = errors.New("recipient no longer reachable")
 // ErrTooLarge is a 413: the activity must be shrunk or split.
 var ErrTooLarge = errors.New("activity too large")
 
-// Client sends activities to the Bot Connector (client.Client).
+// Client sends activities to the Bot Connector. Every call is bounded by
+// its caller's context.
 type Client struct {
-	http    *http.Client // carries the bearer token
-	retries int
-	backoff time.Duration
+	http   *http.Client // carries the bearer token
+	policy retry.Policy
+	now    func() time.Time
 
 	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
+	limiters *expirable.LRU[string, *rate.Limiter]
 }
 
 // ClientConfig configures the connector client.
@@ -51,6 +55,7 @@ type ClientConfig struct {
 	Retries            int
 	Backoff            time.Duration
 	Base               *http.Client // transport for token and API calls (tests)
+	Clock              retry.Clock  // waits between retries; nil = the wall clock
 }
 
 // NewClient builds a client whose tokens come from the client-credentials
@@ -69,56 +74,83 @@ func NewClient(c ClientConfig) *Client {
 	if c.Backoff == 0 {
 		c.Backoff = 500 * time.Millisecond
 	}
+	if c.Clock == nil {
+		c.Clock = retry.Real
+	}
 	base := c.Base
 	if base == nil {
 		base = &http.Client{Timeout: c.Timeout}
 	}
 	cc := clientcredentials.Config{ClientID: c.AppID, ClientSecret: c.AppPassword, TokenURL: c.TokenURL, Scopes: []string{TokenScope}}
+	// The token source outlives any one call, so it cannot take a caller's
+	// context; base's timeout bounds each token request, and each API
+	// request carries its caller's context.
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
 	hc := oauth2.NewClient(ctx, cc.TokenSource(ctx))
 	hc.Timeout = c.Timeout
-	return &Client{http: hc, retries: c.Retries, backoff: c.Backoff, limiters: map[string]*rate.Limiter{}}
+	return &Client{http: hc, now: c.Clock.Now,
+		policy: retry.Policy{Attempts: c.Retries + 1, Base: c.Backoff, Max: 30 * time.Second, MaxAfter: time.Minute,
+			Classify: retry.Teams, Clock: c.Clock},
+		limiters: expirable.NewLRU[string, *rate.Limiter](limiterCacheSize, nil, limiterTTL)}
 }
 
-// Post implements client.Client. The library builds reply URLs without the
-// reply-to id; replies are sent to /activities/{replyToId} as the
-// connector expects.
-func (c *Client) Post(u url.URL, act schema.Activity) error {
-	if act.ReplyToID != "" && strings.HasSuffix(u.Path, "/activities") {
-		u.Path += "/" + url.PathEscape(act.ReplyToID)
-	}
-	_, err := c.Send(context.Background(), http.MethodPost, u, act)
-	return err
-}
-
-// Put implements client.Client.
-func (c *Client) Put(u url.URL, act schema.Activity) error {
-	_, err := c.Send(context.Background(), http.MethodPut, u, act)
-	return err
-}
-
-// Delete implements client.Client.
-func (c *Client) Delete(u url.URL, act schema.Activity) error {
-	_, err := c.Send(context.Background(), http.MethodDelete, u, nil)
-	return err
-}
+// Limiters are kept per conversation for an hour after its last send and
+// for at most limiterCacheSize conversations: a forgotten limiter only
+// means a fresh burst allowance.
+const (
+	limiterCacheSize = 10_000
+	limiterTTL       = time.Hour
+)
 
 // limiter paces one conversation within Teams' limits (7/s, 8 per 2 s,
 // 60 per 30 s): 2 a second sustained with bursts of 7.
 func (c *Client) limiter(conv string) *rate.Limiter {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l, ok := c.limiters[conv]
+	l, ok := c.limiters.Get(conv)
 	if !ok {
 		l = rate.NewLimiter(2, 7)
-		c.limiters[conv] = l
 	}
+	c.limiters.Add(conv, l) // (re)starts its hour
 	return l
 }
 
-// Send makes one connector call with rate limiting and retries: 429, 412,
-// 502, 503 and 504 back off exponentially with jitter (honouring
-// Retry-After); 400, 401, 403, 404 and 413 are final.
+// SendActivity posts an activity to its conversation (to
+// /activities/{replyToId} when it is a reply) and returns the id the
+// connector gave it.
+func (c *Client) SendActivity(ctx context.Context, act schema.Activity) (string, error) {
+	parts := []string{"activities"}
+	if act.ReplyToID != "" {
+		parts = append(parts, act.ReplyToID)
+	}
+	u, err := conversationURL(act.ServiceURL, act.Conversation.ID, parts...)
+	if err != nil {
+		return "", err
+	}
+	body, err := c.Send(ctx, http.MethodPost, u, act)
+	if err != nil {
+		return "", err
+	}
+	var res struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(body, &res) // the id is informative; some channels send none
+	return res.ID, nil
+}
+
+// conversationURL is {serviceUrl}/v3/conversations/{id}/{parts…}.
+func conversationURL(serviceURL, conv string, parts ...string) (url.URL, error) {
+	u, err := url.Parse(serviceURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return url.URL{}, fmt.Errorf("bad serviceUrl %q", serviceURL)
+	}
+	u.Path = path.Join(append([]string{u.Path, "v3", "conversations", conv}, parts...)...)
+	return *u, nil
+}
+
+// Send makes one connector call with rate limiting and retries (see
+// retry.Teams: 429, 412 and 5xx back off exponentially with jitter,
+// honouring Retry-After; 400, 401, 403, 404 and 413 are final).
 func (c *Client) Send(ctx context.Context, method string, u url.URL, body any) ([]byte, error) {
 	var payload []byte
 	if body != nil {
@@ -127,62 +159,47 @@ func (c *Client) Send(ctx context.Context, method string, u url.URL, body any) (
 			return nil, fmt.Errorf("encoding activity: %w", err)
 		}
 	}
-	if conv := conversationOf(u.Path); conv != "" {
-		if err := c.limiter(conv).Wait(ctx); err != nil {
-			return nil, err
-		}
-	}
-	wait := c.backoff
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(payload))
-		if err != nil {
-			return nil, err
-		}
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := c.http.Do(req)
-		if err != nil {
-			if attempt >= c.retries || ctx.Err() != nil {
-				return nil, fmt.Errorf("calling the Bot Connector: %w", err)
-			}
-		} else {
-			out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-			resp.Body.Close()
-			switch s := resp.StatusCode; {
-			case s < 300:
-				return out, nil
-			case s == 403 || s == 404:
-				return nil, fmt.Errorf("%w (%s)", ErrGone, resp.Status)
-			case s == 413:
-				return nil, ErrTooLarge
-			case s == 429 || s == 412 || s == 502 || s == 503 || s == 504 || s == 500:
-				if attempt >= c.retries {
-					return nil, fmt.Errorf("the Bot Connector answered %s", resp.Status)
-				}
-				if ra := retryAfter(resp.Header.Get("Retry-After")); ra > wait {
-					wait = ra
-				}
-			default:
-				return nil, fmt.Errorf("the Bot Connector answered %s", resp.Status)
+	conv := conversationOf(u.Path)
+	var out []byte
+	err := retry.Do(ctx, c.policy, func(ctx context.Context) error {
+		if conv != "" {
+			if err := c.limiter(conv).Wait(ctx); err != nil {
+				return retry.Final(fmt.Errorf("waiting for the conversation's rate limit: %w", err))
 			}
 		}
-		jitter := time.Duration(rand.Int64N(int64(wait)/2 + 1))
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(wait + jitter):
-		}
-		wait = min(wait*2, 30*time.Second)
-	}
+		var err error
+		out, err = c.do(ctx, method, u, payload)
+		return err
+	})
+	return out, err
 }
 
-func retryAfter(h string) time.Duration {
-	var s int
-	if _, err := fmt.Sscanf(h, "%d", &s); err != nil || s < 0 {
-		return 0
+// do makes one HTTP request.
+func (c *Client) do(ctx context.Context, method string, u url.URL, payload []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(payload))
+	if err != nil {
+		return nil, retry.Final(fmt.Errorf("building a Bot Connector request: %w", err))
 	}
-	return min(time.Duration(s)*time.Second, time.Minute)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("calling the Bot Connector: %w", err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode < 300 {
+		return out, nil
+	}
+	se := retry.FromResponse("the Bot Connector", resp, c.now())
+	switch resp.StatusCode {
+	case http.StatusForbidden, http.StatusNotFound:
+		return nil, fmt.Errorf("%w: %w", ErrGone, se)
+	case http.StatusRequestEntityTooLarge:
+		return nil, fmt.Errorf("%w: %w", ErrTooLarge, se)
+	}
+	return nil, se
 }
 
 // conversationOf extracts the conversation id from /v3/conversations/{id}/….

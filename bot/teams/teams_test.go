@@ -139,7 +139,7 @@ func newApp(t *testing.T, f *botFramework, db *storage.DB) *teams.App {
 	d, _ := playbooks.New("")
 	e.Drafter = d
 	app, err := teams.New(teams.Config{AppID: appID, AppPassword: "secret", OpenIDMetadata: f.srv.URL + "/openid", TokenURL: f.srv.URL + "/token"},
-		e, db, slog.New(slog.DiscardHandler), context.Background())
+		e, db, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +412,7 @@ func TestEscapeAndSplit(t *testing.T) {
 }
 
 func TestEmptyAppIDRefusesToStart(t *testing.T) {
-	if _, err := teams.New(teams.Config{AppPassword: "x"}, nil, nil, nil, nil); err == nil {
+	if _, err := teams.New(teams.Config{AppPassword: "x"}, nil, nil, nil); err == nil {
 		t.Error("an empty app id must refuse to start")
 	}
 }

@@ -115,7 +115,7 @@ func (m *Main) runServe(ctx context.Context) error {
 			opts = append(opts, slack.OptionAppLevelToken(sc.AppToken))
 		}
 		slackClient = slack.New(sc.BotToken, opts...)
-		slackApp = &bs.App{Engine: e, API: slackClient, Dedupe: m.db, HTTP: httpClient, Now: m.Now, Log: m.log, Charts: sc.Charts, Background: ctx}
+		slackApp = &bs.App{Engine: e, API: slackClient, Dedupe: m.db, HTTP: httpClient, Now: m.Now, Log: m.log, Charts: sc.Charts}
 		defer slackApp.Wait()
 		if sc.AppToken == "" {
 			slackApp.Routes(mux, &bs.Verifier{Secret: sc.SigningSecret, Now: m.Now, Log: m.log})
@@ -125,8 +125,9 @@ func (m *Main) runServe(ctx context.Context) error {
 		}
 		notifiers = append(notifiers, slackApp)
 	}
+	var teamsApp *teams.App
 	if tc.AppID != "" {
-		teamsApp, err := teams.New(tc, e, m.db, m.log, ctx)
+		teamsApp, err = teams.New(tc, e, m.db, m.log)
 		if err != nil {
 			return domain.Errorf(domain.EINVALID, "%v", err)
 		}
@@ -171,10 +172,18 @@ func (m *Main) runServe(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errs:
 	}
+	// One limit for the whole shutdown: in-flight requests and late
+	// replies may finish within it, then whatever is left is cancelled.
 	shut, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
 	srv.Shutdown(shut)
 	cancel()
+	if slackApp != nil {
+		slackApp.Shutdown(shut)
+	}
+	if teamsApp != nil {
+		teamsApp.Shutdown(shut)
+	}
 	wg.Wait()
 	return err
 }
