@@ -11,10 +11,12 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
 // LLMConfig configures the optional polish step.
@@ -28,22 +30,26 @@ type LLMConfig struct {
 	Retries    int           // on 429 rate_limit_exceeded and 5xx; default 2
 	Mask       bool          // replace customer and contact names before the call
 	HTTPClient *http.Client
+	Clock      retry.Clock // waits between retries; nil = the wall clock (tests pass a fake)
 }
 
 // Polisher rewrites template drafts with a language model, and refuses any
 // answer that contains a number not found in the facts it was given.
 type Polisher struct {
-	client  *openai.Client
-	cfg     LLMConfig
-	log     *slog.Logger
-	mu      sync.Mutex
-	cache   map[string]string
-	order   []string
+	client *openai.Client
+	cfg    LLMConfig
+	log    *slog.Logger
+	// cache keeps polished drafts by prompt for a day, at most cacheSize:
+	// the same facts and draft give the same text without a second call.
+	cache   *expirable.LRU[string, string]
 	version string // template version, part of the cache key
-	backoff time.Duration
+	policy  retry.Policy
 }
 
-const cacheSize = 512
+const (
+	cacheSize = 512
+	cacheTTL  = 24 * time.Hour
+)
 
 // NewPolisher returns a Polisher, or nil when no API key is configured.
 func NewPolisher(cfg LLMConfig, log *slog.Logger) *Polisher {
@@ -79,7 +85,16 @@ func NewPolisher(cfg LLMConfig, log *slog.Logger) *Polisher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Polisher{client: openai.NewClientWithConfig(oc), cfg: cfg, log: log, cache: map[string]string{}, backoff: 500 * time.Millisecond}
+	p := &Polisher{client: openai.NewClientWithConfig(oc), cfg: cfg, log: log,
+		cache: expirable.NewLRU[string, string](cacheSize, nil, cacheTTL)}
+	// 429 rate_limit_exceeded and 5xx are retried; insufficient_quota and
+	// other 4xx are not (retry.OpenAI).
+	p.policy = retry.Policy{Attempts: cfg.Retries + 1, Base: 500 * time.Millisecond, Max: 8 * time.Second,
+		Classify: retry.OpenAI, Clock: cfg.Clock,
+		OnRetry: func(n int, wait time.Duration, err error) {
+			log.Info("llm call failed; retrying", "attempt", n, "after", wait, "err", cleanErr(err))
+		}}
+	return p
 }
 
 const systemPrompt = `You polish drafts for a customer success manager.
@@ -116,12 +131,9 @@ func (p *Polisher) Polish(ctx context.Context, facts, notes, draft string, names
 	structured := facts
 	facts += untrustedSection(notes)
 	key := p.key(facts, draft)
-	p.mu.Lock()
-	if v, ok := p.cache[key]; ok {
-		p.mu.Unlock()
+	if v, ok := p.cache.Get(key); ok {
 		return v, nil
 	}
-	p.mu.Unlock()
 
 	mask := newMasker(p.cfg.Mask, names)
 	mFacts, mDraft := mask.apply(facts), mask.apply(draft)
@@ -139,56 +151,34 @@ func (p *Polisher) Polish(ctx context.Context, facts, notes, draft string, names
 			continue
 		}
 		out = mask.restore(out)
-		p.remember(key, out)
+		p.cache.Add(key, out)
 		return out, nil
 	}
 	return "", last
 }
 
-// complete makes one chat completion with a deadline, retrying 429
-// (except insufficient_quota) and 5xx with exponential backoff.
+// complete makes one chat completion, each try with its own deadline,
+// under the retry policy.
 func (p *Polisher) complete(ctx context.Context, facts, draft string) (string, error) {
 	req := openai.ChatCompletionRequest{Model: p.cfg.Model, Temperature: 0.2, Messages: []openai.ChatCompletionMessage{
 		{Role: openai.ChatMessageRoleSystem, Content: systemPrompt},
 		{Role: openai.ChatMessageRoleUser, Content: "Facts:\n" + facts + "\n\nDraft:\n" + draft},
 	}}
-	wait := p.backoff
-	for attempt := 0; ; attempt++ {
+	var resp openai.ChatCompletionResponse
+	err := retry.Do(ctx, p.policy, func(ctx context.Context) error {
 		cctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
-		resp, err := p.client.CreateChatCompletion(cctx, req)
-		cancel()
-		if err == nil {
-			if len(resp.Choices) == 0 || strings.TrimSpace(resp.Choices[0].Message.Content) == "" {
-				return "", errors.New("the model returned no choices")
-			}
-			return strings.TrimSpace(resp.Choices[0].Message.Content), nil
-		}
-		if !retryable(err) || attempt >= p.cfg.Retries {
-			return "", fmt.Errorf("the model call failed: %w", cleanErr(err))
-		}
-		p.log.Info("llm call failed; retrying", "err", err, "after", wait)
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("the model call failed: %w", ctx.Err())
-		case <-time.After(wait):
-		}
-		wait *= 2
+		defer cancel()
+		var err error
+		resp, err = p.client.CreateChatCompletion(cctx, req)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("the model call failed: %w", cleanErr(err))
 	}
-}
-
-func retryable(err error) bool {
-	var apiErr *openai.APIError
-	if errors.As(err, &apiErr) {
-		if apiErr.HTTPStatusCode == http.StatusTooManyRequests {
-			return fmt.Sprint(apiErr.Code) != "insufficient_quota" && apiErr.Type != "insufficient_quota"
-		}
-		return apiErr.HTTPStatusCode >= 500
+	if len(resp.Choices) == 0 || strings.TrimSpace(resp.Choices[0].Message.Content) == "" {
+		return "", errors.New("the model returned no choices")
 	}
-	var reqErr *openai.RequestError
-	if errors.As(err, &reqErr) {
-		return reqErr.HTTPStatusCode == http.StatusTooManyRequests || reqErr.HTTPStatusCode >= 500
-	}
-	return false
+	return strings.TrimSpace(resp.Choices[0].Message.Content), nil
 }
 
 // cleanErr keeps error text short and free of request bodies.
@@ -214,20 +204,6 @@ func (p *Polisher) key(facts, draft string) string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-func (p *Polisher) remember(key, v string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if _, ok := p.cache[key]; ok {
-		return
-	}
-	if len(p.order) >= cacheSize {
-		delete(p.cache, p.order[0])
-		p.order = p.order[1:]
-	}
-	p.cache[key] = v
-	p.order = append(p.order, key)
 }
 
 var numberPat = regexp.MustCompile(`\d+(?:[.,]\d+)*`)

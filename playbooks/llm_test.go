@@ -84,9 +84,16 @@ func drafter(t *testing.T, url string, mask bool, timeout time.Duration) *playbo
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := playbooks.NewPolisher(playbooks.LLMConfig{APIKey: "sk-test", BaseURL: url + "/v1", Model: "test-model", Timeout: timeout, Mask: mask}, nil)
+	p := playbooks.NewPolisher(playbooks.LLMConfig{APIKey: "sk-test", BaseURL: url + "/v1", Model: "test-model", Timeout: timeout, Mask: mask,
+		Clock: noSleep{}}, nil)
 	return d.WithLLM(p, nil)
 }
+
+// noSleep skips the waits between retries, so the retry tests take no time.
+type noSleep struct{}
+
+func (noSleep) Now() time.Time                                   { return time.Now() }
+func (noSleep) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 func draftQBR(t *testing.T, d *playbooks.Drafter) bot.Draft {
 	t.Helper()
