@@ -39,7 +39,8 @@ var ErrTooLarge = errors.New("activity too large")
 // Client sends activities to the Bot Connector. Every call is bounded by
 // its caller's context.
 type Client struct {
-	http   *http.Client // carries the bearer token
+	http   *http.Client
+	tokens *tokenSource
 	policy retry.Policy
 	now    func() time.Time
 
@@ -81,14 +82,9 @@ func NewClient(c ClientConfig) *Client {
 	if base == nil {
 		base = &http.Client{Timeout: c.Timeout}
 	}
-	cc := clientcredentials.Config{ClientID: c.AppID, ClientSecret: c.AppPassword, TokenURL: c.TokenURL, Scopes: []string{TokenScope}}
-	// The token source outlives any one call, so it cannot take a caller's
-	// context; base's timeout bounds each token request, and each API
-	// request carries its caller's context.
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
-	hc := oauth2.NewClient(ctx, cc.TokenSource(ctx))
-	hc.Timeout = c.Timeout
-	return &Client{http: hc, now: c.Clock.Now,
+	cc := clientcredentials.Config{ClientID: c.AppID, ClientSecret: c.AppPassword, TokenURL: c.TokenURL, Scopes: []string{TokenScope},
+		AuthStyle: oauth2.AuthStyleInParams} // as Microsoft documents it; no second guess
+	return &Client{http: base, tokens: &tokenSource{cfg: cc, http: base, turn: make(chan struct{}, 1)}, now: c.Clock.Now,
 		policy: retry.Policy{Attempts: c.Retries + 1, Base: c.Backoff, Max: 30 * time.Second, MaxAfter: time.Minute,
 			Classify: retry.Teams, Clock: c.Clock},
 		limiters: expirable.NewLRU[string, *rate.Limiter](limiterCacheSize, nil, limiterTTL)}
@@ -183,6 +179,16 @@ func (c *Client) do(ctx context.Context, method string, u url.URL, payload []byt
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	tok, err := c.tokens.token(ctx)
+	if err != nil {
+		err = fmt.Errorf("getting a Bot Framework token: %w", err)
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 {
+			err = retry.Final(err) // refused credentials: asking again will not help
+		}
+		return nil, err
+	}
+	tok.SetAuthHeader(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("calling the Bot Connector: %w", err)
@@ -200,6 +206,35 @@ func (c *Client) do(ctx context.Context, method string, u url.URL, payload []byt
 		return nil, fmt.Errorf("%w: %w", ErrTooLarge, se)
 	}
 	return nil, se
+}
+
+// tokenSource caches the client-credentials token until shortly before it
+// expires. One request serves many concurrent sends, and each waits only
+// as long as its own context allows (oauth2.ReuseTokenSource would fetch
+// under a context of its own).
+type tokenSource struct {
+	cfg  clientcredentials.Config
+	http *http.Client
+	turn chan struct{} // a lock that a waiter can give up on
+	tok  *oauth2.Token
+}
+
+func (t *tokenSource) token(ctx context.Context) (*oauth2.Token, error) {
+	select {
+	case t.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-t.turn }()
+	if t.tok.Valid() { // valid until 10 s before expiry
+		return t.tok, nil
+	}
+	tok, err := t.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, t.http))
+	if err != nil {
+		return nil, err
+	}
+	t.tok = tok
+	return tok, nil
 }
 
 // conversationOf extracts the conversation id from /v3/conversations/{id}/….

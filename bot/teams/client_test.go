@@ -100,30 +100,51 @@ func TestSendRetriesByStatus(t *testing.T) {
 	}
 }
 
-// TestSendBoundedByCallerContext: a connector that never answers holds a
-// send only as long as the caller allows.
+// TestSendBoundedByCallerContext: a token service or connector that never
+// answers holds a send only as long as the caller allows.
 func TestSendBoundedByCallerContext(t *testing.T) {
-	hang := make(chan struct{})
+	for _, hangAt := range []string{"/token", "/v3/conversations/a:conv/activities"} {
+		t.Run(hangAt, func(t *testing.T) {
+			hang := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == hangAt {
+					select {
+					case <-hang:
+					case <-r.Context().Done():
+					}
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, `{"access_token":"t","token_type":"Bearer","expires_in":3600}`)
+			}))
+			defer srv.Close()
+			defer close(hang)
+			c := NewClient(ClientConfig{AppID: "a", AppPassword: "p", TokenURL: srv.URL + "/token", Timeout: time.Minute, Clock: &waitClock{}})
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := c.SendActivity(ctx, schema.Activity{ServiceURL: srv.URL, Conversation: schema.ConversationAccount{ID: "a:conv"}})
+			if err == nil || time.Since(start) > 5*time.Second {
+				t.Errorf("send = %v after %s, want the caller's deadline", err, time.Since(start))
+			}
+		})
+	}
+}
+
+func TestRefusedCredentialsAreNotRetried(t *testing.T) {
+	calls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/token" {
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprint(w, `{"access_token":"t","token_type":"Bearer","expires_in":3600}`)
-			return
-		}
-		select {
-		case <-hang:
-		case <-r.Context().Done():
-		}
+		calls++
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"error":"invalid_client"}`)
 	}))
 	defer srv.Close()
-	defer close(hang)
-	c := NewClient(ClientConfig{AppID: "a", AppPassword: "p", TokenURL: srv.URL + "/token", Timeout: time.Minute, Clock: &waitClock{}})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := c.SendActivity(ctx, schema.Activity{ServiceURL: srv.URL, Conversation: schema.ConversationAccount{ID: "a:conv"}})
-	if err == nil || time.Since(start) > 5*time.Second {
-		t.Errorf("send = %v after %s, want the caller's deadline", err, time.Since(start))
+	clock := &waitClock{}
+	c := NewClient(ClientConfig{AppID: "a", AppPassword: "wrong", TokenURL: srv.URL + "/token", Clock: clock})
+	_, err := c.SendActivity(context.Background(), schema.Activity{ServiceURL: srv.URL, Conversation: schema.ConversationAccount{ID: "a:conv"}})
+	if err == nil || calls != 1 || len(clock.waits) != 0 {
+		t.Errorf("err %v after %d token requests, waits %v", err, calls, clock.waits)
 	}
 }
 
