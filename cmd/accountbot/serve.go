@@ -15,6 +15,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/bot/nudge"
 	bs "github.com/accountbot/accountbot/bot/slack"
 	"github.com/accountbot/accountbot/bot/teams"
@@ -53,24 +54,12 @@ func (m *Main) teamsConfig() teams.Config {
 // when configured, otherwise the local console.
 func (m *Main) runServe(ctx context.Context) error {
 	sc, tc := m.slackConfig(), m.teamsConfig()
-	if tc.AppID == "" && tc.AppPassword != "" {
-		return domain.Errorf(domain.EINVALID, "MICROSOFT_APP_ID is required when MICROSOFT_APP_PASSWORD is set")
-	}
-	if tc.AppID != "" && tc.AppPassword == "" {
-		return domain.Errorf(domain.EINVALID, "MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID")
-	}
-	if sc.BotToken == "" && (sc.AppToken != "" || sc.SigningSecret != "") {
-		return domain.Errorf(domain.EINVALID, "SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set")
+	if err := checkCredentials(sc, tc); err != nil {
+		return err
 	}
 	if sc.BotToken == "" && tc.AppID == "" {
 		fmt.Fprintln(m.Stderr, "No Slack or Teams credentials configured: starting the local console.")
 		return m.runConsole(ctx, true)
-	}
-	if sc.BotToken != "" && sc.AppToken == "" && sc.SigningSecret == "" {
-		return domain.Errorf(domain.EINVALID, "SLACK_SIGNING_SECRET is required for the HTTP endpoints (or set SLACK_APP_TOKEN for Socket Mode)")
-	}
-	if sc.AppToken != "" && !strings.HasPrefix(sc.AppToken, "xapp-") {
-		return domain.Errorf(domain.EINVALID, "SLACK_APP_TOKEN must be an app-level token starting with xapp-")
 	}
 	if m.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit: whole-book scans (daily scores, nudges) allocate in
@@ -96,48 +85,12 @@ func (m *Main) runServe(ctx context.Context) error {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/heap", pprof.Index)
 	}
-	var notifiers nudge.Notifiers
-	var modes []string
-	var slackApp *bs.App
-	var slackClient *slack.Client
-	if sc.BotToken != "" {
-		// slack-go's default HTTP client has no timeout.
-		httpClient := &http.Client{Timeout: 15 * time.Second}
-		opts := []slack.Option{slack.OptionHTTPClient(httpClient)}
-		if sc.APIURL != "" {
-			u := sc.APIURL
-			if !strings.HasSuffix(u, "/") {
-				u += "/"
-			}
-			opts = append(opts, slack.OptionAPIURL(u))
-		}
-		if sc.AppToken != "" {
-			opts = append(opts, slack.OptionAppLevelToken(sc.AppToken))
-		}
-		slackClient = slack.New(sc.BotToken, opts...)
-		slackApp = &bs.App{Engine: e, API: slackClient, Dedupe: m.db, HTTP: httpClient, Now: m.Now, Log: m.log, Charts: sc.Charts}
-		defer slackApp.Wait()
-		if sc.AppToken == "" {
-			slackApp.Routes(mux, &bs.Verifier{Secret: sc.SigningSecret, Now: m.Now, Log: m.log})
-			modes = append(modes, "Slack over HTTP")
-		} else {
-			modes = append(modes, "Slack over Socket Mode")
-		}
-		notifiers = append(notifiers, slackApp)
+	p, err := m.platforms(sc, tc, e, mux)
+	if err != nil {
+		return err
 	}
-	var teamsApp *teams.App
-	if tc.AppID != "" {
-		teamsApp, err = teams.New(tc, e, m.db, m.log)
-		if err != nil {
-			return domain.Errorf(domain.EINVALID, "%v", err)
-		}
-		teamsApp.Now = m.Now
-		defer teamsApp.Wait()
-		mux.Handle("/api/messages", teamsApp)
-		modes = append(modes, "Teams at /api/messages")
-		notifiers = append(notifiers, teamsApp)
-	}
-	sched, err := m.scheduler(e, notifiers)
+	defer p.wait() // on every way out, their background work ends before the store closes
+	sched, err := m.scheduler(e, p.notifiers)
 	if err != nil {
 		return err
 	}
@@ -149,7 +102,7 @@ func (m *Main) runServe(ctx context.Context) error {
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
 	wg.Go(func() { m.dailyScores(ctx) })
 	wg.Go(func() { sched.Run(ctx, m.Now) })
-	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(modes, " and "), m.HTTPAddr(), m.DataDir)
+	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(p.modes, " and "), m.HTTPAddr(), m.DataDir)
 
 	errs := make(chan error, 2)
 	wg.Add(1)
@@ -163,7 +116,7 @@ func (m *Main) runServe(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := slackApp.RunSocket(ctx, slackClient); err != nil {
+			if err := p.slack.RunSocket(ctx, p.slackClient); err != nil {
 				errs <- fmt.Errorf("slack socket mode: %w", err)
 			}
 		}()
@@ -178,14 +131,96 @@ func (m *Main) runServe(ctx context.Context) error {
 	defer stop()
 	srv.Shutdown(shut)
 	cancel()
-	if slackApp != nil {
-		slackApp.Shutdown(shut)
-	}
-	if teamsApp != nil {
-		teamsApp.Shutdown(shut)
-	}
+	p.shutdown(shut)
 	wg.Wait()
 	return err
+}
+
+// platforms are the configured chat platforms, wired onto the mux.
+type platforms struct {
+	slack       *bs.App
+	slackClient *slack.Client
+	teams       *teams.App
+	notifiers   nudge.Notifiers
+	modes       []string
+}
+
+func (m *Main) platforms(sc slackConfig, tc teams.Config, e *bot.Engine, mux *http.ServeMux) (platforms, error) {
+	var p platforms
+	if sc.BotToken != "" {
+		// slack-go's default HTTP client has no timeout.
+		httpClient := &http.Client{Timeout: 15 * time.Second}
+		opts := []slack.Option{slack.OptionHTTPClient(httpClient)}
+		if sc.APIURL != "" {
+			u := sc.APIURL
+			if !strings.HasSuffix(u, "/") {
+				u += "/"
+			}
+			opts = append(opts, slack.OptionAPIURL(u))
+		}
+		if sc.AppToken != "" {
+			opts = append(opts, slack.OptionAppLevelToken(sc.AppToken))
+		}
+		p.slackClient = slack.New(sc.BotToken, opts...)
+		p.slack = &bs.App{Engine: e, API: p.slackClient, Dedupe: m.db, HTTP: httpClient, Now: m.Now, Log: m.log, Charts: sc.Charts}
+		if sc.AppToken == "" {
+			p.slack.Routes(mux, &bs.Verifier{Secret: sc.SigningSecret, Now: m.Now, Log: m.log})
+			p.modes = append(p.modes, "Slack over HTTP")
+		} else {
+			p.modes = append(p.modes, "Slack over Socket Mode")
+		}
+		p.notifiers = append(p.notifiers, p.slack)
+	}
+	if tc.AppID != "" {
+		app, err := teams.New(tc, e, m.db, m.log)
+		if err != nil {
+			return p, domain.Errorf(domain.EINVALID, "%v", err)
+		}
+		app.Now = m.Now
+		p.teams = app
+		mux.Handle("/api/messages", app)
+		p.modes = append(p.modes, "Teams at /api/messages")
+		p.notifiers = append(p.notifiers, app)
+	}
+	return p, nil
+}
+
+// shutdown lets the platforms' background work finish within ctx, then
+// cancels the rest.
+func (p platforms) shutdown(ctx context.Context) {
+	if p.slack != nil {
+		p.slack.Shutdown(ctx)
+	}
+	if p.teams != nil {
+		p.teams.Shutdown(ctx)
+	}
+}
+
+func (p platforms) wait() {
+	if p.slack != nil {
+		p.slack.Wait()
+	}
+	if p.teams != nil {
+		p.teams.Wait()
+	}
+}
+
+// checkCredentials refuses incomplete platform credentials, saying which
+// variable is missing.
+func checkCredentials(sc slackConfig, tc teams.Config) error {
+	switch {
+	case tc.AppID == "" && tc.AppPassword != "":
+		return domain.Errorf(domain.EINVALID, "MICROSOFT_APP_ID is required when MICROSOFT_APP_PASSWORD is set")
+	case tc.AppID != "" && tc.AppPassword == "":
+		return domain.Errorf(domain.EINVALID, "MICROSOFT_APP_PASSWORD is required with MICROSOFT_APP_ID")
+	case sc.BotToken == "" && (sc.AppToken != "" || sc.SigningSecret != ""):
+		return domain.Errorf(domain.EINVALID, "SLACK_BOT_TOKEN is required when SLACK_APP_TOKEN or SLACK_SIGNING_SECRET is set")
+	case sc.BotToken != "" && sc.AppToken == "" && sc.SigningSecret == "":
+		return domain.Errorf(domain.EINVALID, "SLACK_SIGNING_SECRET is required for the HTTP endpoints (or set SLACK_APP_TOKEN for Socket Mode)")
+	case sc.AppToken != "" && !strings.HasPrefix(sc.AppToken, "xapp-"):
+		return domain.Errorf(domain.EINVALID, "SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+	}
+	return nil
 }
 
 // defaultMemoryLimit is serve's soft Go memory limit unless GOMEMLIMIT is set.
