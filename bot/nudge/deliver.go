@@ -122,10 +122,12 @@ func (s *Scheduler) deliver(ctx context.Context, now time.Time, p Planned, rep *
 	case msg == nil:
 		return led.record(ctx, entry, domain.LedgerSkipped, "")
 	}
-	if err := led.record(ctx, entry, domain.LedgerSending, ""); err != nil {
+	// Pace first, then mark "sending": a stop during the wait must not
+	// leave an entry that looks interrupted mid-send.
+	if err := s.limiter.Wait(ctx); err != nil {
 		return err
 	}
-	if err := s.limiter.Wait(ctx); err != nil {
+	if err := led.record(ctx, entry, domain.LedgerSending, ""); err != nil {
 		return err
 	}
 	if err := s.notifier.Notify(ctx, p.To, msg, p.Key); err != nil {

@@ -345,3 +345,43 @@ func TestPortfolioNudgesShowsSentAndFailed(t *testing.T) {
 }
 
 func botUser(email string) bot.User { return bot.User{Email: email, Platform: "console"} }
+
+// TestStopWhilePacedLeavesNothingSending: a stop during the send-rate wait
+// leaves no entry marked "sending" (which a restart could only treat as
+// interrupted mid-send), so the next run sends it normally.
+func TestStopWhilePacedLeavesNothingSending(t *testing.T) {
+	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	db := simBook(t, start)
+	cfg := nudge.DefaultConfig()
+	cfg.QuietFrom, cfg.QuietTo = "", ""
+	cfg.PerSecond, cfg.Burst = 0.001, 1 // one send, then a long wait
+	n := &fakeNotifier{}
+	s, err := nudge.New(cfg, domain.DefaultConfig(), db, n, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	simNow = start.Add(30 * time.Minute)
+	if _, err := s.Tick(ctx, simNow); err == nil {
+		t.Fatal("the tick should have been stopped while waiting")
+	}
+	entries, err := db.LedgerSince(context.Background(), start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.State == domain.LedgerSending {
+			t.Errorf("%s left sending", e.Key)
+		}
+	}
+	run(t, newScheduler(t, db, n), start.Add(45*time.Minute), start.Add(2*time.Hour))
+	for k, c := range n.keys("digest|") {
+		if c != 1 {
+			t.Errorf("%s delivered %d times", k, c)
+		}
+	}
+	if len(n.keys("digest|")) != 4 {
+		t.Errorf("digests = %v", n.keys("digest|"))
+	}
+}
