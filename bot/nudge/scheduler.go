@@ -51,6 +51,9 @@ type Scheduler struct {
 	// zones caches the platforms' answer to "which time zone is this
 	// person in" for an hour: bounded, and a moved person is noticed.
 	zones *expirable.LRU[string, *time.Location]
+	// named caches time zones loaded by name (people's own settings):
+	// loading reads the zone database, and planning runs every minute.
+	named *expirable.LRU[string, *time.Location]
 
 	mu         sync.Mutex
 	lastAlerts time.Time
@@ -71,7 +74,8 @@ func New(cfg Config, rules domain.Config, store Store, n Notifier, log *slog.Log
 	}
 	return &Scheduler{store: store, notifier: n, rules: rules, cfg: cfg, set: set, log: log,
 		limiter: rate.NewLimiter(rate.Limit(cfg.PerSecond), cfg.Burst),
-		zones:   expirable.NewLRU[string, *time.Location](10_000, nil, time.Hour)}, nil
+		zones:   expirable.NewLRU[string, *time.Location](10_000, nil, time.Hour),
+		named:   expirable.NewLRU[string, *time.Location](1_000, nil, 24*time.Hour)}, nil
 }
 
 // Run ticks every Config.Every until ctx ends.
@@ -96,7 +100,11 @@ func (s *Scheduler) Run(ctx context.Context, now func() time.Time) {
 // else the default.
 func (s *Scheduler) location(ctx context.Context, email string, u domain.UserSettings) *time.Location {
 	if u.TimeZone != "" {
+		if loc, ok := s.named.Get(u.TimeZone); ok {
+			return loc
+		}
 		if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+			s.named.Add(u.TimeZone, loc)
 			return loc
 		}
 	}
