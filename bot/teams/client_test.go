@@ -120,7 +120,7 @@ func TestSendBoundedByCallerContext(t *testing.T) {
 			defer srv.Close()
 			defer close(hang)
 			c := NewClient(ClientConfig{AppID: "a", AppPassword: "p", TokenURL: srv.URL + "/token", Timeout: time.Minute, Clock: &waitClock{}})
-			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 			defer cancel()
 			start := time.Now()
 			_, err := c.SendActivity(ctx, schema.Activity{ServiceURL: srv.URL, Conversation: schema.ConversationAccount{ID: "a:conv"}})
