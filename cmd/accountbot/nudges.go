@@ -74,7 +74,10 @@ func (m *Main) runNudges(ctx context.Context) error {
 		}
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"at": now.UTC(), "due": plan})
+		return enc.Encode(struct {
+			At  time.Time       `json:"at"`
+			Due []nudge.Planned `json:"due"`
+		}{now.UTC(), plan})
 	}
 	if len(plan) == 0 {
 		fmt.Fprintf(m.Stdout, "Nothing is due at %s.\n", now.UTC().Format(time.RFC3339))
