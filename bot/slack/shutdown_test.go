@@ -15,7 +15,7 @@ import (
 // service would.
 type stuckEngine struct{ slowEngine }
 
-func (s stuckEngine) Handle(ctx context.Context, r bot.Request) *bot.Message {
+func (s stuckEngine) Run(ctx context.Context, c *bot.Command) *bot.Message {
 	<-ctx.Done()
 	return &bot.Message{Title: "cancelled"}
 }
