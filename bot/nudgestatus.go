@@ -124,12 +124,9 @@ func (r *NudgeStatusResult) AddFailed(e NudgeEntry) {
 	r.Failures = append(r.Failures, e)
 }
 
-// TopBlocks draws ranked accounts as `portfolio top` does; the daily
-// digest and the weekly review use the same drawing.
-func TopBlocks(items []domain.Evaluation) []Block {
-	b, _ := topBlocks(items)
-	return b
-}
+// TopBlocks draws ranked accounts as `portfolio top` does, with the same
+// typed data; the daily digest and the weekly review share them.
+func TopBlocks(items []domain.Evaluation) ([]Block, []TopAccount) { return topBlocks(items) }
 
 // AccountButtons is the row of account buttons under an alert.
 func AccountButtons(id string) Actions { return accountButtons(id) }

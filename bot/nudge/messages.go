@@ -16,7 +16,7 @@ type DigestData struct {
 	Kind     domain.NudgeKind `json:"kind"`
 	Owner    string           `json:"owner"`
 	Date     domain.Date      `json:"date"`
-	Accounts []string         `json:"accounts"` // ids, ranked
+	Accounts []bot.TopAccount `json:"accounts"` // ranked
 }
 
 // WeeklyData is the weekly health score review.
@@ -86,17 +86,10 @@ func (s *Scheduler) digestMessage(ctx context.Context, owner string, date domain
 		return nil, err
 	}
 	m := &bot.Message{Title: fmt.Sprintf("Your top %d accounts for %s", len(items), dayLabel(date))}
-	m.Blocks = append(bot.TopBlocks(items), bot.Context{Text: "Snooze an account for a week with its button, or change the time with `portfolio settings digest 09:00` (or `off`)."})
-	m.Data = DigestData{Kind: domain.NudgeDigest, Owner: owner, Date: date, Accounts: idsOf(items)}
+	blocks, accounts := bot.TopBlocks(items)
+	m.Blocks = append(blocks, bot.Context{Text: "Snooze an account for a week with its button, or change the time with `portfolio settings digest 09:00` (or `off`)."})
+	m.Data = DigestData{Kind: domain.NudgeDigest, Owner: owner, Date: date, Accounts: accounts}
 	return m, nil
-}
-
-func idsOf(items []domain.Evaluation) []string {
-	ids := make([]string, 0, len(items))
-	for _, ev := range items {
-		ids = append(ids, ev.AccountID)
-	}
-	return ids
 }
 
 func (s *Scheduler) weekly(owner string, slot domain.Slot) Planned {
@@ -119,9 +112,10 @@ func (s *Scheduler) weeklyMessage(ctx context.Context, owner string, date domain
 	}
 	m := &bot.Message{Title: "Weekly health score review — week of " + dayLabel(date)}
 	m.Blocks = append(m.Blocks, bot.Section{Text: fmt.Sprintf("Top %d this week", len(items))})
-	m.Blocks = append(m.Blocks, bot.TopBlocks(items)...)
+	blocks, accounts := bot.TopBlocks(items)
+	m.Blocks = append(m.Blocks, blocks...)
 	m.Blocks = append(m.Blocks, bot.Divider{}, changes)
-	m.Data = WeeklyData{DigestData: DigestData{Kind: domain.NudgeWeekly, Owner: owner, Date: date, Accounts: idsOf(items)}, Changes: changeData}
+	m.Data = WeeklyData{DigestData: DigestData{Kind: domain.NudgeWeekly, Owner: owner, Date: date, Accounts: accounts}, Changes: changeData}
 	return m, nil
 }
 
