@@ -10,6 +10,7 @@ require (
 	github.com/hashicorp/golang-lru/v2 v2.0.7
 	github.com/infracloudio/msbotbuilder-go v0.2.5
 	github.com/invopop/jsonschema v0.14.0
+	github.com/k-capehart/go-salesforce/v3 v3.1.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/sashabaranov/go-openai v1.43.0
 	github.com/slack-go/slack v0.35.0
@@ -20,6 +21,13 @@ require (
 	golang.org/x/time v0.16.0
 	google.golang.org/protobuf v1.36.7
 	gopkg.in/yaml.v3 v3.0.1
+)
+
+require (
+	github.com/forcedotcom/go-soql v0.0.0-20240507183026-011ceab61b9e // indirect
+	github.com/go-viper/mapstructure/v2 v2.5.0 // indirect
+	github.com/jszwec/csvutil v1.10.0 // indirect
+	github.com/spf13/afero v1.15.0 // indirect
 )
 
 require (

@@ -1,0 +1,234 @@
+package salesforce
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The fake's SOQL: just enough to answer the statements this package
+// sends (SELECT fields or COUNT(), FROM one object, WHERE terms joined by
+// AND whose terms may be parenthesised ORs, ORDER BY, LIMIT), with the
+// INVALID_FIELD / INVALID_TYPE errors Salesforce gives.
+
+type rec = map[string]any
+
+type cond struct {
+	field, op string
+	vals      []string
+	null      bool
+}
+
+type soqlStmt struct {
+	fields  []string
+	count   bool
+	object  string
+	where   [][]cond // AND of ORs
+	orderBy []string
+	limit   int
+}
+
+var soqlRE = regexp.MustCompile(`(?is)^SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER BY\s+(.+?))?(?:\s+LIMIT\s+(\d+))?\s*$`)
+var condRE = regexp.MustCompile(`(?s)^(\w+)\s*(!=|<=|>=|=|<|>|\sIN\s)\s*(.+)$`)
+
+func parseSOQL(q string) (soqlStmt, error) {
+	m := soqlRE.FindStringSubmatch(strings.TrimSpace(q))
+	if m == nil {
+		return soqlStmt{}, fmt.Errorf("unexpected token: %q", q)
+	}
+	st := soqlStmt{object: m[2]}
+	if strings.EqualFold(strings.TrimSpace(m[1]), "COUNT()") {
+		st.count = true
+	} else {
+		for _, f := range strings.Split(m[1], ",") {
+			st.fields = append(st.fields, strings.TrimSpace(f))
+		}
+	}
+	if m[3] != "" {
+		for _, term := range splitTop(m[3], " AND ") {
+			term = strings.TrimSpace(term)
+			if strings.HasPrefix(term, "(") && strings.HasSuffix(term, ")") {
+				term = term[1 : len(term)-1]
+			}
+			var ors []cond
+			for _, c := range splitTop(term, " OR ") {
+				cm := condRE.FindStringSubmatch(strings.TrimSpace(c))
+				if cm == nil {
+					return st, fmt.Errorf("unexpected condition %q", c)
+				}
+				cd := cond{field: cm[1], op: strings.TrimSpace(cm[2])}
+				v := strings.TrimSpace(cm[3])
+				if cd.op == "IN" {
+					v = strings.TrimSuffix(strings.TrimPrefix(v, "("), ")")
+					for _, x := range splitTop(v, ",") {
+						cd.vals = append(cd.vals, literal(x))
+					}
+				} else if strings.EqualFold(v, "null") {
+					cd.null = true
+				} else {
+					cd.vals = []string{literal(v)}
+				}
+				ors = append(ors, cd)
+			}
+			st.where = append(st.where, ors)
+		}
+	}
+	if m[4] != "" {
+		for _, f := range strings.Split(m[4], ",") {
+			st.orderBy = append(st.orderBy, strings.TrimSpace(f))
+		}
+	}
+	if m[5] != "" {
+		st.limit, _ = strconv.Atoi(m[5])
+	}
+	return st, nil
+}
+
+// splitTop splits s at sep outside quotes and parentheses.
+func splitTop(s, sep string) []string {
+	var out []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '\'':
+			quoted = !quoted
+		case !quoted && c == '(':
+			depth++
+		case !quoted && c == ')':
+			depth--
+		case !quoted && depth == 0 && strings.HasPrefix(s[i:], sep):
+			out = append(out, s[start:i])
+			start = i + len(sep)
+			i += len(sep) - 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+func literal(v string) string {
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "'") && strings.HasSuffix(v, "'") && len(v) >= 2 {
+		return strings.NewReplacer(`\'`, `'`, `\\`, `\`, `\n`, "\n").Replace(v[1 : len(v)-1])
+	}
+	return v
+}
+
+// str renders a JSON value as the fake compares it.
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func parseSFTime(s string) (time.Time, bool) {
+	for _, l := range []string{"2006-01-02T15:04:05.000-0700", time.RFC3339Nano} {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func (c cond) match(r rec) bool {
+	v := str(r[c.field])
+	if c.null {
+		if c.op == "=" {
+			return v == ""
+		}
+		return v != ""
+	}
+	switch c.op {
+	case "=":
+		return strings.EqualFold(v, c.vals[0])
+	case "!=":
+		return !strings.EqualFold(v, c.vals[0])
+	case "IN":
+		return slices.Contains(c.vals, v)
+	}
+	cmp := strings.Compare(v, c.vals[0])
+	if a, ok := parseSFTime(v); ok {
+		if b, ok := parseSFTime(c.vals[0]); ok {
+			cmp = a.Compare(b)
+		}
+	}
+	switch c.op {
+	case ">":
+		return cmp > 0
+	case ">=":
+		return cmp >= 0
+	case "<":
+		return cmp < 0
+	case "<=":
+		return cmp <= 0
+	}
+	return false
+}
+
+func (st soqlStmt) match(r rec) bool {
+	for _, ors := range st.where {
+		ok := false
+		for _, c := range ors {
+			if c.match(r) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// usedFields are the fields a statement names, for INVALID_FIELD checks.
+func (st soqlStmt) usedFields() []string {
+	out := append([]string(nil), st.fields...)
+	for _, ors := range st.where {
+		for _, c := range ors {
+			out = append(out, c.field)
+		}
+	}
+	for _, o := range st.orderBy {
+		out = append(out, strings.Fields(o)[0])
+	}
+	return out
+}
+
+// indexed returns the one IN condition on Id or AccountId, if any: the
+// fake answers it from an index instead of scanning.
+func (st soqlStmt) indexed() (cond, bool) {
+	for _, ors := range st.where {
+		if len(ors) == 1 && ors[0].op == "IN" && (ors[0].field == "Id" || ors[0].field == "AccountId") {
+			return ors[0], true
+		}
+	}
+	return cond{}, false
+}
+
+func (st soqlStmt) sort(rs []rec) {
+	if len(st.orderBy) == 0 {
+		return
+	}
+	slices.SortStableFunc(rs, func(a, b rec) int {
+		for _, o := range st.orderBy {
+			f := strings.Fields(o)[0]
+			if c := strings.Compare(str(a[f]), str(b[f])); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}

@@ -1,0 +1,87 @@
+package salesforce
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accountbot/accountbot/connector"
+)
+
+func TestLimitInfoSlowsDown(t *testing.T) {
+	e := setup(t, loadOrg(t), Config{})
+	e.f.used, e.f.max = 850, 1000 // 85 % of the daily allowance spent
+	if _, err := e.sync(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.asked("")
+	slow := 0
+	for _, d := range e.clock.slept {
+		if d == 2*time.Second {
+			slow++
+		}
+	}
+	// The first call learns the usage; every later one is spaced out.
+	if slow != calls-1 {
+		t.Errorf("%d calls, %d spaced out (sleeps %v)", calls, slow, e.clock.slept)
+	}
+	if len(e.store.Accounts) != 3 {
+		t.Errorf("a slowed run still completes; %d accounts", len(e.store.Accounts))
+	}
+}
+
+func TestLimitInfoStopsRunAndKeepsCursor(t *testing.T) {
+	e := setup(t, genOrg(t, 450), Config{})
+	e.f.used, e.f.max = 0, 6 // count, first page (+users, opps, contacts) and a little more
+	_, err := e.sync(t, connector.Options{})
+	if !errors.Is(err, ErrLimit) {
+		t.Fatalf("err = %v", err)
+	}
+	st := e.store.Statuses[Name]
+	if !strings.Contains(st.LastError, "paused: the Salesforce org has used") || !strings.Contains(st.LastError, "cursor is kept") {
+		t.Errorf("last error = %q", st.LastError)
+	}
+	if n := len(e.store.Accounts); n != 200 {
+		t.Fatalf("%d accounts stored; the first page must stay applied", n)
+	}
+	cur := e.store.Cursors[Name]
+	// The allowance recovers (rolling 24 h): the next run resumes.
+	e.f.mu.Lock()
+	e.f.used, e.f.max = 0, 15000
+	e.f.mu.Unlock()
+	e.cl.m.used, e.cl.m.max = 0, 15000
+	if _, err := e.sync(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.store.Accounts) != 450 || cur == "" || !strings.Contains(string(cur), `"phase":"rest"`) {
+		t.Errorf("resume: %d accounts, cursor at the stop %s", len(e.store.Accounts), cur)
+	}
+}
+
+func TestRequestLimitExceededStopsRun(t *testing.T) {
+	e := setup(t, loadOrg(t), Config{})
+	if _, err := e.sync(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before := e.store.Cursors[Name]
+	e.f.mu.Lock()
+	e.f.used, e.f.max = 100, 100 // the org is over its allowance: 403
+	e.f.mu.Unlock()
+	e.cl.m.used, e.cl.m.max = 0, 0 // AccountBot did not see it coming
+	e.clock.now = testNow.Add(time.Hour)
+	_, err := e.sync(t, connector.Options{})
+	if !errors.Is(err, ErrLimit) {
+		t.Fatalf("err = %v", err)
+	}
+	st := e.store.Statuses[Name]
+	if !strings.Contains(st.LastError, "REQUEST_LIMIT_EXCEEDED") || !strings.Contains(st.LastError, "cursor is kept") {
+		t.Errorf("last error = %q", st.LastError)
+	}
+	if e.store.Cursors[Name] != before {
+		t.Error("the cursor must not move")
+	}
+	if n := e.asked(""); n > 50 {
+		t.Errorf("%d requests: a 403 limit must stop the run, not retry", n)
+	}
+}

@@ -1,0 +1,262 @@
+package salesforce
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/domain"
+)
+
+// mapper turns Salesforce rows into connector records.
+type mapper struct {
+	m        Mapping
+	owned    connector.Field
+	required connector.Field
+	currency string // the book's, for amounts without a currency field
+}
+
+func add(list []string, names ...string) []string {
+	for _, n := range names {
+		if n != "" && !containsFold(list, n) {
+			list = append(list, n)
+		}
+	}
+	return list
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// accountFields are the Account fields selected.
+func (p *mapper) accountFields() []string {
+	f := add(nil, "Id", p.m.Name, "OwnerId", "SystemModstamp", p.m.Plan, p.m.Seats, p.m.ContractStart)
+	if p.m.ARRFrom == "account" {
+		f = add(f, p.m.AccountARR, p.m.AccountRenewal)
+	}
+	return f
+}
+
+func (p *mapper) accountSOQL(where string) string {
+	q := "SELECT " + strings.Join(p.accountFields(), ", ") + " FROM Account"
+	if where != "" {
+		q += " WHERE " + where
+	}
+	return q
+}
+
+// oppSOQL selects the candidate renewal opportunities of accounts.
+func (p *mapper) oppSOQL(ids []string) string {
+	f := add(nil, "Id", "AccountId", p.m.OppAmount, p.m.OppRenewal, p.m.OppCurrency, "Type", "IsClosed", "IsWon")
+	q := "SELECT " + strings.Join(f, ", ") + " FROM Opportunity WHERE AccountId IN " + inList(ids) + " AND (IsClosed = false OR IsWon = true)"
+	if p.m.RenewalType != "" {
+		q += " AND Type = " + quote(p.m.RenewalType)
+	}
+	return q
+}
+
+func (p *mapper) contactSOQL(ids []string) string {
+	f := add(nil, "Id", "AccountId", "FirstName", "LastName", "Email", p.m.Role, p.m.Function)
+	return "SELECT " + strings.Join(f, ", ") + " FROM Contact WHERE AccountId IN " + inList(ids) + " ORDER BY AccountId, Id"
+}
+
+// record maps one account with its opportunities and contacts; owners maps
+// user ids to e-mails.
+func (p *mapper) record(a row, opps, contacts []row, owners map[string]string) connector.Record {
+	rec := connector.Record{ExternalID: a["Id"], Sample: sample(a)}
+	f := connector.Fields{Has: p.owned}
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if !validID(rec.ExternalID) {
+		bad("the record has no valid Salesforce Id (%q)", rec.ExternalID)
+	}
+	f.Name = strings.TrimSpace(a[p.m.Name])
+	if oid := a["OwnerId"]; oid != "" {
+		if e, ok := owners[oid]; ok && e != "" {
+			f.Owner = e
+		} else {
+			bad("owner %s has no e-mail AccountBot can read (a user the integration user cannot see?)", oid)
+		}
+	}
+	if p.m.Plan != "" {
+		f.Plan = strings.TrimSpace(a[p.m.Plan])
+	}
+	if p.m.Seats != "" {
+		if v := a[p.m.Seats]; v != "" {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil || n < 0 || n != float64(int(n)) {
+				bad("%s %q is not a whole number of seats", p.m.Seats, v)
+			}
+			f.Seats = int(n)
+		}
+	}
+	if p.m.ContractStart != "" {
+		f.ContractStart = date(a[p.m.ContractStart], p.m.ContractStart, bad)
+	}
+	switch p.m.ARRFrom {
+	case "account":
+		f.Currency = p.currency
+		if p.m.AccountARR != "" {
+			f.ARR = p.amount(a[p.m.AccountARR], p.currency, p.m.AccountARR, bad)
+		}
+		if p.m.AccountRenewal != "" {
+			f.RenewalDate = date(a[p.m.AccountRenewal], p.m.AccountRenewal, bad)
+		}
+	case "opportunity":
+		if o, ok := p.renewalOpp(opps); ok {
+			f.Currency = p.currency
+			if p.m.OppCurrency != "" && o[p.m.OppCurrency] != "" {
+				f.Currency = strings.ToUpper(o[p.m.OppCurrency])
+			}
+			f.ARR = p.amount(o[p.m.OppAmount], f.Currency, "opportunity "+o["Id"]+" "+p.m.OppAmount, bad)
+			f.RenewalDate = date(o[p.m.OppRenewal], "opportunity "+o["Id"]+" "+p.m.OppRenewal, bad)
+		} else {
+			f.Has &^= connector.FieldARR | connector.FieldRenewal // no renewal: keep what AccountBot has
+		}
+	}
+	if f.Has&connector.FieldStakeholders != 0 {
+		f.Stakeholders = p.stakeholders(contacts)
+	}
+	p.checkRequired(&f, bad)
+	if len(errs) > 0 {
+		rec.Err = domain.Errorf(domain.EINVALID, "%s", strings.Join(errs, "; "))
+	}
+	rec.Fields = f
+	return rec
+}
+
+func (p *mapper) checkRequired(f *connector.Fields, bad func(string, ...any)) {
+	missing := func(fl connector.Field, empty bool, field string) {
+		if p.required&fl != 0 && (f.Has&fl == 0 || empty) {
+			bad("required field %s is empty (Salesforce %s)", fl, field)
+		}
+	}
+	missing(connector.FieldName, f.Name == "", "Account."+p.m.Name)
+	missing(connector.FieldOwner, f.Owner == "", "Account.OwnerId")
+	missing(connector.FieldPlan, f.Plan == "", "Account."+p.m.Plan)
+	missing(connector.FieldSeats, f.Seats == 0, "Account."+p.m.Seats)
+	missing(connector.FieldContractStart, f.ContractStart.IsZero(), "Account."+p.m.ContractStart)
+	missing(connector.FieldARR, f.Has&connector.FieldARR == 0, "the renewal opportunity's "+p.m.OppAmount)
+	missing(connector.FieldRenewal, f.RenewalDate.IsZero(), "the renewal opportunity's "+p.m.OppRenewal)
+}
+
+// renewalOpp picks the opportunity (already of the renewal type and not
+// closed-lost) with the latest close date.
+func (p *mapper) renewalOpp(opps []row) (row, bool) {
+	var best row
+	for _, o := range opps {
+		if o["IsClosed"] == "true" && o["IsWon"] != "true" {
+			continue
+		}
+		if t := p.m.RenewalType; t != "" && !strings.EqualFold(o["Type"], t) {
+			continue
+		}
+		if best == nil || o[p.m.OppRenewal] > best[p.m.OppRenewal] {
+			best = o
+		}
+	}
+	return best, best != nil
+}
+
+func (p *mapper) stakeholders(contacts []row) []domain.Stakeholder {
+	out := make([]domain.Stakeholder, 0, len(contacts))
+	for _, c := range contacts {
+		name := strings.TrimSpace(c["FirstName"] + " " + c["LastName"])
+		if name == "" {
+			name = c["Email"]
+		}
+		if name == "" {
+			continue
+		}
+		out = append(out, domain.Stakeholder{Name: name, Role: strings.TrimSpace(c[p.m.Role]), Function: p.function(c[p.m.Function])})
+	}
+	return out
+}
+
+// function maps a contact's field to a function: the configured
+// substrings first, then the defaults; "" when nothing matches.
+func (p *mapper) function(v string) domain.Function {
+	l := " " + strings.ToLower(v) + " "
+	for sub, fn := range p.m.Functions {
+		if strings.Contains(l, strings.ToLower(sub)) {
+			return domain.Function(fn)
+		}
+	}
+	for _, d := range defaultFunctions {
+		if strings.Contains(l, " "+d.word) {
+			return domain.Function(d.fn)
+		}
+	}
+	return ""
+}
+
+// amount parses a Salesforce currency value ("120000", "120000.5") into
+// minor units; trailing zero decimals are dropped first.
+func (p *mapper) amount(v, currency, what string, bad func(string, ...any)) int64 {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if i := strings.IndexByte(v, '.'); i >= 0 {
+		v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
+	}
+	n, err := domain.ParseMajor(v, currency)
+	if err != nil {
+		bad("%s: %s", what, domain.ErrorMessage(err))
+	}
+	if n < 0 {
+		bad("%s: %q is negative", what, v)
+	}
+	return n
+}
+
+// date reads a Salesforce date (2026-11-23) or datetime
+// (2026-11-23T10:00:00.000+0000).
+func date(v, what string, bad func(string, ...any)) domain.Date {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if d, err := domain.ParseDate(v); err == nil {
+		return d
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.000-0700", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return domain.DateOf(t.UTC())
+		}
+	}
+	bad("%s: %q is not a date", what, v)
+	return 0
+}
+
+// validID accepts a 15- or 18-character Salesforce id; ids go into SOQL.
+func validID(s string) bool {
+	if len(s) != 15 && len(s) != 18 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func sample(a row) string {
+	s := "Account " + a["Id"]
+	if n := a["Name"]; n != "" {
+		s += " " + strconv.Quote(n)
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}

@@ -1,0 +1,162 @@
+package salesforce
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	gsf "github.com/k-capehart/go-salesforce/v3"
+)
+
+// row is one record with its fields as text ("" for null), the same for
+// REST JSON and Bulk CSV results, so one mapper serves both.
+type row map[string]string
+
+// queryPage is one page of a SOQL query.
+type queryPage struct {
+	Rows  []row
+	Next  string // nextRecordsUrl below /services/data/vXX.X, "" when done
+	Total int
+}
+
+type queryResponse struct {
+	TotalSize      int                          `json:"totalSize"`
+	Done           bool                         `json:"done"`
+	NextRecordsURL string                       `json:"nextRecordsUrl"`
+	Records        []map[string]json.RawMessage `json:"records"`
+}
+
+// query runs soql (all: through /queryAll/, which includes deleted
+// records) and returns its first page of up to batch records.
+func (c *Client) query(ctx context.Context, soql string, batch int, all bool) (queryPage, error) {
+	res := "/query/?q="
+	if all {
+		res = "/queryAll/?q="
+	}
+	return c.page(ctx, res+url.QueryEscape(soql), batch)
+}
+
+// page reads one page at uri (a query or a nextRecordsUrl).
+func (c *Client) page(ctx context.Context, uri string, batch int) (queryPage, error) {
+	var qr queryResponse
+	opt := gsf.WithHeader("Sforce-Query-Options", "batchSize="+strconv.Itoa(batch))
+	if err := c.getJSON(ctx, uri, &qr, opt); err != nil {
+		return queryPage{}, err
+	}
+	p := queryPage{Total: qr.TotalSize, Rows: make([]row, 0, len(qr.Records))}
+	if !qr.Done {
+		p.Next = strings.TrimPrefix(qr.NextRecordsURL, "/services/data/"+c.version)
+	}
+	for _, rec := range qr.Records {
+		p.Rows = append(p.Rows, flatten(rec))
+	}
+	return p, nil
+}
+
+// queryEach runs soql and calls fn with every row, page by page.
+func (c *Client) queryEach(ctx context.Context, soql string, fn func(row)) error {
+	p, err := c.query(ctx, soql, 2000, false)
+	for {
+		if err != nil {
+			return err
+		}
+		for _, r := range p.Rows {
+			fn(r)
+		}
+		if p.Next == "" {
+			return nil
+		}
+		p, err = c.page(ctx, p.Next, 2000)
+	}
+}
+
+// flatten turns a JSON record into a row: strings as they are, numbers and
+// booleans as written, null as "", objects (attributes, relationships)
+// left out.
+func flatten(rec map[string]json.RawMessage) row {
+	r := make(row, len(rec))
+	for k, v := range rec {
+		v = bytes.TrimSpace(v)
+		switch {
+		case len(v) == 0 || v[0] == '{' || v[0] == '[' || string(v) == "null":
+		case v[0] == '"':
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				r[k] = s
+			}
+		default:
+			r[k] = string(v)
+		}
+	}
+	return r
+}
+
+// quote renders s as a SOQL string literal.
+func quote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`).Replace(s) + "'"
+}
+
+// inList renders ids as a SOQL IN list.
+func inList(ids []string) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(quote(id))
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// soqlTime renders t as a SOQL datetime literal.
+func soqlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// changed is the answer of the `updated` resource.
+type changed struct {
+	IDs               []string `json:"ids"`
+	LatestDateCovered string   `json:"latestDateCovered"`
+}
+
+// deleted is the answer of the `deleted` resource.
+type deleted struct {
+	DeletedRecords []struct {
+		ID          string `json:"id"`
+		DeletedDate string `json:"deletedDate"`
+	} `json:"deletedRecords"`
+	LatestDateCovered string `json:"latestDateCovered"`
+}
+
+// rangeQuery renders the start/end parameters of updated and deleted.
+func rangeQuery(start, end time.Time) string {
+	v := url.Values{"start": {start.UTC().Format("2006-01-02T15:04:05+00:00")}, "end": {end.UTC().Format("2006-01-02T15:04:05+00:00")}}
+	return v.Encode()
+}
+
+// updatedIDs returns the ids of sobject records changed in [start, end].
+func (c *Client) updatedIDs(ctx context.Context, sobject string, start, end time.Time) (changed, error) {
+	var out changed
+	if err := c.getJSON(ctx, "/sobjects/"+sobject+"/updated/?"+rangeQuery(start, end), &out); err != nil {
+		return out, fmt.Errorf("listing %s records updated since %s: %w", sobject, start.UTC().Format(time.RFC3339), err)
+	}
+	return out, nil
+}
+
+// deletedIDs returns the ids of sobject records deleted in [start, end].
+func (c *Client) deletedIDs(ctx context.Context, sobject string, start, end time.Time) ([]string, error) {
+	var out deleted
+	if err := c.getJSON(ctx, "/sobjects/"+sobject+"/deleted/?"+rangeQuery(start, end), &out); err != nil {
+		return nil, fmt.Errorf("listing %s records deleted since %s: %w", sobject, start.UTC().Format(time.RFC3339), err)
+	}
+	ids := make([]string, 0, len(out.DeletedRecords))
+	for _, d := range out.DeletedRecords {
+		ids = append(ids, d.ID)
+	}
+	return ids, nil
+}
