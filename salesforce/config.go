@@ -24,11 +24,11 @@ type Config struct {
 	LoginURL       string  `yaml:"login_url,omitempty"`
 	APIVersion     string  `yaml:"api_version,omitempty"` // default v63.0
 	Create         *bool   `yaml:"create_accounts,omitempty"`
-	PageSize       int     `yaml:"page_size,omitempty"`      // accounts per page, 200-2000, default 200
-	BulkAbove      int     `yaml:"bulk_above,omitempty"`     // a first load of more accounts uses Bulk API 2.0; default 2000
-	SlowAbove      float64 `yaml:"slow_above,omitempty"`     // share of the daily API allowance used above which calls are spaced out; default 0.8
-	StopAbove      float64 `yaml:"stop_above,omitempty"`     // share above which a run stops (cursor kept); default 0.95
-	SlowInterval   string  `yaml:"slow_interval,omitempty"`  // the spacing, default 2s
+	PageSize       int     `yaml:"page_size,omitempty"`       // accounts per page, 200-2000, default 200
+	BulkAbove      int     `yaml:"bulk_above,omitempty"`      // a first load of more accounts uses Bulk API 2.0; default 2000
+	SlowAbove      float64 `yaml:"slow_above,omitempty"`      // share of the daily API allowance used above which calls are spaced out; default 0.8
+	StopAbove      float64 `yaml:"stop_above,omitempty"`      // share above which a run stops (cursor kept); default 0.95
+	SlowInterval   string  `yaml:"slow_interval,omitempty"`   // the spacing, default 2s
 	MaxIncremental int     `yaml:"max_incremental,omitempty"` // more changed accounts than this make a full load; default 10000
 	Mapping        Mapping `yaml:"mapping"`
 	WriteBack      Writes  `yaml:"write_back"`
@@ -46,18 +46,18 @@ type Mapping struct {
 	// The renewal opportunity is the account's opportunity of type
 	// renewal_type (any type when empty) that is not closed-lost, with the
 	// latest CloseDate.
-	ARRFrom        string            `yaml:"arr_from"`         // "opportunity" (default), "account" or "none"
-	OppAmount      string            `yaml:"opp_amount"`       // default "Amount"
-	OppRenewal     string            `yaml:"opp_renewal"`      // default "CloseDate"
-	OppCurrency    string            `yaml:"opp_currency"`     // e.g. CurrencyIsoCode in multi-currency orgs; default none (the book's currency)
-	RenewalType    string            `yaml:"renewal_type"`     // Opportunity Type of renewals, default any
-	AccountARR     string            `yaml:"account_arr"`      // with arr_from: account
-	AccountRenewal string            `yaml:"account_renewal"`  // with arr_from: account
-	Stakeholders   *bool             `yaml:"stakeholders"`     // contacts → stakeholders, default true
-	Role           string            `yaml:"role"`             // Contact field, default "Title"
-	Function       string            `yaml:"function"`         // Contact field read for the function, default "Title"
-	Functions      map[string]string `yaml:"functions"`        // substring of that field → function
-	Required       []string          `yaml:"required"`         // fields a record must have, default [name]
+	ARRFrom        string            `yaml:"arr_from"`        // "opportunity" (default), "account" or "none"
+	OppAmount      string            `yaml:"opp_amount"`      // default "Amount"
+	OppRenewal     string            `yaml:"opp_renewal"`     // default "CloseDate"
+	OppCurrency    string            `yaml:"opp_currency"`    // e.g. CurrencyIsoCode in multi-currency orgs; default none (the book's currency)
+	RenewalType    string            `yaml:"renewal_type"`    // Opportunity Type of renewals, default any
+	AccountARR     string            `yaml:"account_arr"`     // with arr_from: account
+	AccountRenewal string            `yaml:"account_renewal"` // with arr_from: account
+	Stakeholders   *bool             `yaml:"stakeholders"`    // contacts → stakeholders, default true
+	Role           string            `yaml:"role"`            // Contact field, default "Title"
+	Function       string            `yaml:"function"`        // Contact field read for the function, default "Title"
+	Functions      map[string]string `yaml:"functions"`       // substring of that field → function
+	Required       []string          `yaml:"required"`        // fields a record must have, default [name]
 }
 
 // Writes configures write-back; all off by default.
