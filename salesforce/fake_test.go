@@ -55,6 +55,8 @@ type fake struct {
 	// What was asked.
 	logins   int
 	requests []string
+	quiet    bool // do not log requests (benchmarks)
+	seq      int
 	tasks    []rec
 	srv      *httptest.Server
 }
@@ -69,32 +71,47 @@ type fakeJob struct {
 	processed           int
 }
 
-func loadOrg(t testing.TB) org {
-	b, err := os.ReadFile("testdata/org.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+func readOrg() (org, error) {
 	var o org
-	if err := json.Unmarshal(b, &o); err != nil {
+	b, err := os.ReadFile("testdata/org.json")
+	if err == nil {
+		err = json.Unmarshal(b, &o)
+	}
+	return o, err
+}
+
+func loadOrg(t testing.TB) org {
+	o, err := readOrg()
+	if err != nil {
 		t.Fatal(err)
 	}
 	return o
 }
 
 func newFake(t testing.TB, o org, key *rsa.PublicKey) *fake {
-	f := &fake{t: t, o: o, key: key, clientID: testClientID, user: testUser, now: testNow, tokens: map[string]bool{},
-		cursors: map[string][]rec{}, cfields: map[string][]string{}, jobs: map[string]*fakeJob{}, max: 15000}
-	b, err := os.ReadFile("testdata/errors.json")
+	f, err := startFake(o, key)
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.t = t
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// startFake serves o; the benchmark runs it in a child process.
+func startFake(o org, key *rsa.PublicKey) (*fake, error) {
+	f := &fake{o: o, key: key, clientID: testClientID, user: testUser, now: testNow, tokens: map[string]bool{},
+		cursors: map[string][]rec{}, cfields: map[string][]string{}, jobs: map[string]*fakeJob{}, max: 1_000_000}
+	b, err := os.ReadFile("testdata/errors.json")
+	if err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal(b, &f.errs); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	f.index()
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
-	return f
+	return f, nil
 }
 
 func (f *fake) index() {
@@ -120,7 +137,7 @@ func (f *fake) expire() {
 
 func (f *fake) fail(w http.ResponseWriter, status int, name string) {
 	body, ok := f.errs[name]
-	if !ok {
+	if !ok && f.t != nil {
 		f.t.Errorf("fake: no error fixture %q", name)
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -157,7 +174,9 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, 401, "INVALID_SESSION_ID")
 		return
 	}
-	f.requests = append(f.requests, strings.TrimSpace(r.Method+" "+strings.TrimPrefix(r.URL.Path, prefix)+" "+r.URL.Query().Get("q")))
+	if !f.quiet {
+		f.requests = append(f.requests, strings.TrimSpace(r.Method+" "+strings.TrimPrefix(r.URL.Path, prefix)+" "+r.URL.Query().Get("q")))
+	}
 	if f.used >= f.max {
 		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", f.used, f.max))
 		f.fail(w, 403, "REQUEST_LIMIT_EXCEEDED")
@@ -305,7 +324,8 @@ func (f *fake) query(w http.ResponseWriter, r *http.Request, parts []string) {
 	page := rows
 	if len(rows) > batch {
 		page = rows[:batch]
-		loc := fmt.Sprintf("01gD0000000%04d-%d", len(f.cursors)+len(f.requests), batch)
+		f.seq++
+		loc := fmt.Sprintf("01gD000000%05d-%d", f.seq, batch)
 		f.cursors[loc], f.cfields[loc] = rows[batch:], fields
 		out["done"], out["nextRecordsUrl"] = false, "/services/data/v63.0/query/"+loc
 	}

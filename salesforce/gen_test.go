@@ -9,7 +9,11 @@ import (
 // opportunity and three contacts, owned by 50 users; fields are the
 // fixture's.
 func genOrg(t testing.TB, n int) org {
-	o := org{Fields: loadOrg(t).Fields, Objects: map[string][]rec{}}
+	return makeOrg(loadOrg(t).Fields, n)
+}
+
+func makeOrg(fields map[string][]string, n int) org {
+	o := org{Fields: fields, Objects: map[string][]rec{}}
 	ms := "2026-11-01T10:00:00.000+0000"
 	attrs := func(typ, id string) map[string]any { return map[string]any{"type": typ} }
 	titles := []string{"Chief Executive Officer", "VP Engineering", "Head of Customer Support", "Procurement Manager"}

@@ -84,6 +84,8 @@ func flatten(rec map[string]json.RawMessage) row {
 		v = bytes.TrimSpace(v)
 		switch {
 		case len(v) == 0 || v[0] == '{' || v[0] == '[' || string(v) == "null":
+		case v[0] == '"' && bytes.IndexByte(v, '\\') < 0:
+			r[k] = string(v[1 : len(v)-1]) // no escapes: the text as is
 		case v[0] == '"':
 			var s string
 			if json.Unmarshal(v, &s) == nil {
@@ -96,10 +98,10 @@ func flatten(rec map[string]json.RawMessage) row {
 	return r
 }
 
+var soqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`)
+
 // quote renders s as a SOQL string literal.
-func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`).Replace(s) + "'"
-}
+func quote(s string) string { return "'" + soqlEscaper.Replace(s) + "'" }
 
 // inList renders ids as a SOQL IN list.
 func inList(ids []string) string {

@@ -418,3 +418,26 @@ func TestDryRunStoresNothing(t *testing.T) {
 }
 
 func jsonUnmarshal(c connector.Cursor, v any) error { return json.Unmarshal([]byte(c), v) }
+
+func TestQuoteEscapesSOQL(t *testing.T) {
+	for in, want := range map[string]string{`a'b`: `'a\'b'`, `x\' OR Name != '`: `'x\\\' OR Name != \''`, "l1\nl2": `'l1\nl2'`} {
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestFlatten(t *testing.T) {
+	var rec map[string]json.RawMessage
+	json.Unmarshal([]byte(`{"attributes":{"type":"Account"},"Id":"001","Name":"A \"quoted\" \u00e9","Amount":1200.5,"IsWon":true,"Plan__c":null,"Owner":{"Email":"x"}}`), &rec)
+	got := flatten(rec)
+	want := row{"Id": "001", "Name": `A "quoted" é`, "Amount": "1200.5", "IsWon": "true"}
+	if len(got) != len(want) {
+		t.Fatalf("flatten = %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}

@@ -66,7 +66,9 @@ func TestTaskOnDeletedAccountIsPermanent(t *testing.T) {
 	}
 }
 
-func isPermanent(err error) bool { return err != nil && strings.Contains(err.Error(), connector.ErrPermanent.Error()) }
+func isPermanent(err error) bool {
+	return err != nil && strings.Contains(err.Error(), connector.ErrPermanent.Error())
+}
 
 func TestScoresGoThroughBulkIngestOnlyWhenChanged(t *testing.T) {
 	e := setup(t, loadOrg(t), writeCfg())

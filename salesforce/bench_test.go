@@ -1,0 +1,155 @@
+package salesforce
+
+import (
+	"bufio"
+	"context"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/connector/connectortest"
+)
+
+// The benchmarks run the fake Salesforce in a child process (this test
+// binary with SF_FAKE_ACCOUNTS set), so the CPU time and memory measured
+// here are AccountBot's own: the client, JSON/CSV decoding, mapping and
+// the runner, with the in-memory store. The fake's latency is not counted.
+func TestMain(m *testing.M) {
+	if n := os.Getenv("SF_FAKE_ACCOUNTS"); n != "" {
+		os.Exit(serveFake(n, os.Getenv("SF_FAKE_CHANGED"), os.Getenv("SF_FAKE_PUBKEY")))
+	}
+	os.Exit(m.Run())
+}
+
+func serveFake(accounts, changed, pubPEM string) int {
+	n, _ := strconv.Atoi(accounts)
+	ch, _ := strconv.Atoi(changed)
+	base, err := readOrg()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	o := makeOrg(base.Fields, n)
+	later := testNow.Add(-30 * time.Minute).Format("2006-01-02T15:04:05.000+0000")
+	for i := 0; i < ch && i < n; i++ {
+		o.Objects["Account"][i]["SystemModstamp"] = later
+		o.Objects["Account"][i]["Name"] = fmt.Sprintf("Customer %d (renamed)", i+1)
+	}
+	blk, _ := pem.Decode([]byte(pubPEM))
+	pub, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	f, err := startFake(o, pub.(*rsa.PublicKey))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	f.quiet = true
+	fmt.Println(f.srv.URL)
+	io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
+	return 0
+}
+
+// childFake starts the fake in a child process and returns its URL.
+func childFake(b *testing.B, accounts, changed int) string {
+	k, _ := key(b)
+	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SF_FAKE_ACCOUNTS="+strconv.Itoa(accounts), "SF_FAKE_CHANGED="+strconv.Itoa(changed),
+		"SF_FAKE_PUBKEY="+string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})))
+	cmd.Stderr = os.Stderr
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { in.Close(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	return line[:len(line)-1]
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakHeap samples the live heap until stop is closed.
+func peakHeap(stop chan struct{}, out *uint64, wg *sync.WaitGroup) {
+	defer wg.Done()
+	var ms runtime.MemStats
+	for {
+		runtime.ReadMemStats(&ms)
+		*out = max(*out, ms.HeapInuse)
+		select {
+		case <-stop:
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func benchSync(b *testing.B, url string, prev connector.Cursor) {
+	_, pemKey := key(b)
+	var cpu time.Duration
+	var heap uint64
+	var st connector.Status
+	for b.Loop() {
+		runtime.GC()
+		store := connectortest.New()
+		if prev != "" {
+			store.Cursors[Name] = prev
+		}
+		clk := &testClock{now: testNow}
+		cl := NewClient(Creds{ClientID: testClientID, Username: testUser, KeyPEM: pemKey, LoginURL: url}, Options{Clock: clk})
+		src, err := NewSource(cl, Config{}, "USD")
+		if err != nil {
+			b.Fatal(err)
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go peakHeap(stop, &heap, &wg)
+		c0 := cpuTime()
+		rep, err := (&connector.Runner{Store: store, Now: clk.Now}).Run(context.Background(), src, connector.Options{Create: true, DefaultCurrency: "USD"})
+		cpu += cpuTime() - c0
+		close(stop)
+		wg.Wait()
+		if err != nil {
+			b.Fatal(err)
+		}
+		st = rep.Status
+	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(st.Read), "records")
+	b.Logf("status: read %d changed %d created %d refused %d", st.Read, st.Changed, st.Created, st.Refused)
+}
+
+// BenchmarkFullSync100k: 100,000 accounts, 200,000 opportunities and
+// 300,000 contacts through Bulk API 2.0 (accounts) and REST (children).
+func BenchmarkFullSync100k(b *testing.B) {
+	benchSync(b, childFake(b, 100_000, 0), "")
+}
+
+// BenchmarkIncremental1k: 1,000 accounts changed in an org of 100,000.
+func BenchmarkIncremental1k(b *testing.B) {
+	prev := cursor{Phase: phaseIdle, Since: testNow.Add(-2 * time.Hour)}.encode()
+	benchSync(b, childFake(b, 100_000, 1000), prev)
+}
