@@ -2,6 +2,7 @@ package salesforce
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -189,11 +190,16 @@ func (c Config) check() (connector.Field, error) {
 	if c.WriteBack.Tasks && c.WriteBack.WriteIDField == "" {
 		return 0, domain.Errorf(domain.EINVALID, "sync.salesforce.write_back.tasks needs write_back.write_id_field: create a text field on Task (Activity), e.g. AccountBot_Write_Id__c, and name it there; it keeps retried writes from creating a second Task")
 	}
+	if !apiVersionRE.MatchString(c.APIVersion) {
+		return 0, domain.Errorf(domain.EINVALID, "sync.salesforce.api_version %q: want the form v63.0", c.APIVersion)
+	}
 	if _, err := time.ParseDuration(c.SlowInterval); err != nil {
 		return 0, domain.Errorf(domain.EINVALID, "sync.salesforce.slow_interval %q is not a duration (e.g. 2s)", c.SlowInterval)
 	}
 	return req, nil
 }
+
+var apiVersionRE = regexp.MustCompile(`^v[0-9]{2,3}\.[0-9]$`)
 
 // validName accepts a field API name (or "" for none); it keeps mapped
 // names from changing the SOQL they are put into.
@@ -270,4 +276,11 @@ func (c Config) Creds(getenv func(string) string) (Creds, error) {
 	}
 	cr.KeyPEM = string(b)
 	return cr, nil
+}
+
+// ClientOptions are the client's pacing options from the configuration.
+func (c Config) ClientOptions() Options {
+	c = c.withDefaults()
+	every, _ := time.ParseDuration(c.SlowInterval)
+	return Options{APIVersion: c.APIVersion, SlowAbove: c.SlowAbove, StopAbove: c.StopAbove, SlowInterval: every}
 }

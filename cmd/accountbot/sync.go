@@ -13,13 +13,15 @@ import (
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/hubspot"
+	"github.com/accountbot/accountbot/salesforce"
 	"github.com/accountbot/accountbot/storage"
 )
 
 // SyncConfig is the `sync` section of the configuration file.
 type SyncConfig struct {
-	Every   time.Duration  `yaml:"every,omitempty"` // how often `serve` syncs each configured source; default 15m
-	HubSpot hubspot.Config `yaml:"hubspot"`
+	Every      time.Duration     `yaml:"every,omitempty"` // how often `serve` syncs each configured source; default 15m
+	HubSpot    hubspot.Config    `yaml:"hubspot"`
+	Salesforce salesforce.Config `yaml:"salesforce"`
 
 	FeedsConfig `yaml:",inline"` // zendesk and stripe (feeds.go)
 }
@@ -29,7 +31,7 @@ func defaultSyncConfig() SyncConfig {
 }
 
 // syncSources lists the sources `sync` knows.
-var syncSources = append([]string{hubspot.Name}, feedSources...)
+var syncSources = append([]string{hubspot.Name, salesforce.Name}, feedSources...)
 
 func (m *Main) syncEvery() time.Duration {
 	if m.Config.Sync.Every > 0 {
@@ -56,6 +58,19 @@ func (m *Main) syncSource(name string) (connector.Source, connector.Writer, conn
 		}
 		opt.Create = cfg.CreateAccounts()
 		return src, hubspot.NewWriter(c), opt, nil
+	case salesforce.Name:
+		cfg := m.Config.Sync.Salesforce
+		cr, err := cfg.Creds(m.Getenv)
+		if err != nil {
+			return nil, nil, opt, err
+		}
+		c := salesforce.NewClient(cr, cfg.ClientOptions())
+		src, err := salesforce.NewSource(c, cfg, m.Config.Currency)
+		if err != nil {
+			return nil, nil, opt, err
+		}
+		opt.Create = cfg.CreateAccounts()
+		return src, salesforce.NewWriter(c, cfg), opt, nil
 	}
 	if src, ok, err := m.feedSource(name); ok {
 		return src, nil, opt, err
@@ -116,8 +131,8 @@ func (m *Main) runSync(ctx context.Context) error {
 // book, so once per sync, not per delivery) and delivers the outbox once;
 // failed writes stay queued with their error and backoff (`sync status`).
 func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr connector.Writer, scores bool, out io.Writer) error {
-	if scores && source == hubspot.Name {
-		if _, err := m.enqueueScores(ctx, db, source, m.Config.Sync.HubSpot.WriteBack.Scores); err != nil {
+	if scores {
+		if _, err := m.enqueueScores(ctx, db, source, m.scoreFields(source)); err != nil {
 			return err
 		}
 	}
@@ -129,6 +144,17 @@ func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr 
 		fmt.Fprintf(out, "write-back: %d delivered, %d waiting to retry, %d given up%s\n", n, p, f, suffix(last))
 	}
 	return nil
+}
+
+// scoreFields names the CRM fields a source's scores are written to.
+func (m *Main) scoreFields(source string) connector.ScoreFields {
+	switch source {
+	case hubspot.Name:
+		return m.Config.Sync.HubSpot.WriteBack.Scores
+	case salesforce.Name:
+		return m.Config.Sync.Salesforce.WriteBack.Scores
+	}
+	return connector.ScoreFields{}
 }
 
 func suffix(last string) string {

@@ -9,28 +9,37 @@ import (
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/hubspot"
+	"github.com/accountbot/accountbot/salesforce"
 	"github.com/accountbot/accountbot/storage"
 )
 
-// botStore is the store the chat engine uses: with HubSpot note
-// write-back on, outcomes and notes logged in chat are also queued for the
-// CRM. Queueing is a local write; the outbox worker in `serve` delivers
-// it later, so a chat reply never waits on HubSpot.
+// botStore is the store the chat engine uses: with HubSpot note or
+// Salesforce Task write-back on, outcomes and notes logged in chat are
+// also queued for the CRM. Queueing is a local write; the outbox worker in
+// `serve` delivers it later, so a chat reply never waits on the CRM.
 func (m *Main) botStore(db *storage.DB) bot.Store {
-	if !m.Config.Sync.HubSpot.WriteBack.Notes {
+	var sources []string
+	if m.Config.Sync.HubSpot.WriteBack.Notes {
+		if _, err := m.Config.Sync.HubSpot.Token(m.Getenv); err == nil {
+			sources = append(sources, hubspot.Name)
+		}
+	}
+	if m.Config.Sync.Salesforce.WriteBack.Tasks {
+		if _, err := m.Config.Sync.Salesforce.Creds(m.Getenv); err == nil {
+			sources = append(sources, salesforce.Name)
+		}
+	}
+	if len(sources) == 0 {
 		return db
 	}
-	if _, err := m.Config.Sync.HubSpot.Token(m.Getenv); err != nil {
-		return db
-	}
-	return writeBackStore{DB: db, source: hubspot.Name, now: m.Now, log: m.log}
+	return writeBackStore{DB: db, sources: sources, now: m.Now, log: m.log}
 }
 
 type writeBackStore struct {
 	*storage.DB
-	source string
-	now    func() time.Time
-	log    *slog.Logger
+	sources []string
+	now     func() time.Time
+	log     *slog.Logger
 }
 
 // AddOutcome stores the outcome, then queues it as a CRM note.
@@ -62,15 +71,18 @@ func (s writeBackStore) Apply(ctx context.Context, patches []domain.Patch) (doma
 	return st, nil
 }
 
-// queue enqueues the note; a failure is logged (the chat write itself has
-// succeeded and is not undone).
+// queue enqueues the note for each CRM the account is linked to; a
+// failure is logged (the chat write itself has succeeded and is not undone).
 func (s writeBackStore) queue(ctx context.Context, o domain.Outcome) {
-	ext, err := s.DB.ExternalID(ctx, s.source, o.AccountID)
-	if err != nil || ext == "" {
-		return // not a CRM account
-	}
-	if err := s.DB.Enqueue(ctx, connector.NoteWrite(s.source, ext, o, s.now())); err != nil && s.log != nil {
-		s.log.Error("queueing CRM note", "account", o.AccountID, "err", err)
+	now := s.now()
+	for _, source := range s.sources {
+		ext, err := s.DB.ExternalID(ctx, source, o.AccountID)
+		if err != nil || ext == "" {
+			continue // not an account of this CRM
+		}
+		if err := s.DB.Enqueue(ctx, connector.NoteWrite(source, ext, o, now)); err != nil && s.log != nil {
+			s.log.Error("queueing CRM note", "source", source, "account", o.AccountID, "err", err)
+		}
 	}
 }
 
