@@ -52,6 +52,7 @@ type fake struct {
 	// Faults.
 	deny         string // an object the user may not read (INVALID_TYPE)
 	loseTaskPost bool   // create the Task, then answer 502
+	idLimit      int    // the updated resource's id limit (600,000 in Salesforce)
 	// What was asked.
 	logins   int
 	requests []string
@@ -356,6 +357,10 @@ func (f *fake) replication(w http.ResponseWriter, r *http.Request, obj, kind str
 		f.failMsg(w, 400, "INVALID_REPLICATION_DATE", "start and end must be dates with start before end")
 		return
 	}
+	if kind == "deleted" && f.now.Sub(start) > 15*24*time.Hour {
+		f.failMsg(w, 400, "INVALID_REPLICATION_DATE", "startDate is before earliestDateAvailable")
+		return
+	}
 	if f.now.Sub(start) > 30*24*time.Hour {
 		f.failMsg(w, 400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 days ago")
 		return
@@ -371,6 +376,10 @@ func (f *fake) replication(w http.ResponseWriter, r *http.Request, obj, kind str
 			if x["IsDeleted"] != true && in(str(x["SystemModstamp"])) {
 				ids = append(ids, str(x["Id"]))
 			}
+		}
+		if f.idLimit > 0 && len(ids) > f.idLimit {
+			f.failMsg(w, 400, "EXCEEDED_ID_LIMIT", "too many ids were requested")
+			return
 		}
 		f.json(w, 200, map[string]any{"ids": ids, "latestDateCovered": covered})
 		return

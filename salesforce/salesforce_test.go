@@ -441,3 +441,36 @@ func TestFlatten(t *testing.T) {
 		}
 	}
 }
+
+func TestIncrementalEdgesOfTheReplicationAPI(t *testing.T) {
+	e := setup(t, loadOrg(t), Config{})
+	if _, err := e.sync(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	// 20 days later: `updated` still reaches, `deleted` only 15 days back.
+	e.clock.now = testNow.Add(20 * 24 * time.Hour)
+	e.f.now = e.clock.now
+	e.f.requests = nil
+	if _, err := e.sync(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if e.asked("GET sobjects/Account/deleted") != 1 || e.asked("GET query/ SELECT COUNT()") != 0 {
+		t.Errorf("requests = %v", e.f.requests)
+	}
+	// More changed ids than `updated` returns: a full load.
+	e.f.mu.Lock()
+	e.f.idLimit = 1
+	for _, a := range e.f.o.Objects["Account"] {
+		a["SystemModstamp"] = "2026-12-13T12:30:00.000+0000"
+	}
+	e.f.requests = nil
+	e.f.mu.Unlock()
+	e.clock.now = e.clock.now.Add(time.Hour)
+	e.f.now = e.clock.now
+	if _, err := e.sync(t, connector.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if e.asked("GET query/ SELECT COUNT()") != 1 || e.store.Statuses[Name].LastError != "" {
+		t.Errorf("requests = %v, status %+v", e.f.requests, e.store.Statuses[Name])
+	}
+}

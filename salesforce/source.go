@@ -3,6 +3,7 @@ package salesforce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -28,6 +29,16 @@ const (
 // updatedWindow is how far back the `updated` and `deleted` resources
 // reach; an older cursor makes a full load.
 const updatedWindow = 30 * 24 * time.Hour
+
+// deletedWindow is how far back the `deleted` resource is asked.
+const deletedWindow = 14 * 24 * time.Hour
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
 
 // lag is how far behind now a window ends, so records committed late in
 // Salesforce are still inside the next window.
@@ -210,6 +221,11 @@ func (s *Source) fetchIncr(ctx context.Context, c cursor) (connector.Page, error
 			return connector.Page{Next: idle(c.Since), Done: true}, nil
 		}
 		ids, dels, err := s.collect(ctx, c.Since, c.End)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Code == "EXCEEDED_ID_LIMIT" {
+			// More than 600,000 changes: a full load reads them anyway.
+			return connector.Page{Next: cursor{Phase: phaseStart, End: c.End}.encode()}, nil
+		}
 		if err != nil {
 			return connector.Page{}, err
 		}
@@ -265,7 +281,9 @@ func (s *Source) collect(ctx context.Context, since, end time.Time) ([]string, [
 			return nil, nil, fmt.Errorf("listing Salesforce %s records changed since %s: %w", obj, since.Format(time.RFC3339), err)
 		}
 	}
-	gone, err := s.c.deletedIDs(ctx, "Account", since, end)
+	// Deleted records stay listed for about 15 days (the recycle bin);
+	// asking for older ones is an error, and they are gone anyway.
+	gone, err := s.c.deletedIDs(ctx, "Account", maxTime(since, end.Add(-deletedWindow)), end)
 	if err != nil {
 		return nil, nil, err
 	}
