@@ -19,6 +19,7 @@ import (
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/connector/connectortest"
+	"github.com/accountbot/accountbot/salesforce/salesforcetest"
 )
 
 // The benchmarks run the fake Salesforce in a child process (this test
@@ -35,12 +36,12 @@ func TestMain(m *testing.M) {
 func serveFake(accounts, changed, pubPEM string) int {
 	n, _ := strconv.Atoi(accounts)
 	ch, _ := strconv.Atoi(changed)
-	base, err := readOrg()
+	base, err := salesforcetest.ReadOrg()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	o := makeOrg(base.Fields, n)
+	o := salesforcetest.MakeOrg(base.Fields, n)
 	later := testNow.Add(-30 * time.Minute).Format("2006-01-02T15:04:05.000+0000")
 	for i := 0; i < ch && i < n; i++ {
 		o.Objects["Account"][i]["SystemModstamp"] = later
@@ -52,13 +53,13 @@ func serveFake(accounts, changed, pubPEM string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	f, err := startFake(o, pub.(*rsa.PublicKey))
+	f, err := salesforcetest.Start(o, pub.(*rsa.PublicKey))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	f.quiet = true
-	fmt.Println(f.srv.URL)
+	f.Quiet = true
+	fmt.Println(f.Srv.URL)
 	io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
 	return 0
 }

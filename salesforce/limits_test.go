@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/salesforce/salesforcetest"
 )
 
 func TestLimitInfoSlowsDown(t *testing.T) {
-	e := setup(t, loadOrg(t), Config{})
-	e.f.used, e.f.max = 850, 1000 // 85 % of the daily allowance spent
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
+	e.f.Used, e.f.Max = 850, 1000 // 85 % of the daily allowance spent
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +33,8 @@ func TestLimitInfoSlowsDown(t *testing.T) {
 }
 
 func TestLimitInfoStopsRunAndKeepsCursor(t *testing.T) {
-	e := setup(t, genOrg(t, 450), Config{})
-	e.f.used, e.f.max = 0, 6 // count, first page (+users, opps, contacts) and a little more
+	e := setup(t, salesforcetest.GenOrg(t, 450), Config{})
+	e.f.Used, e.f.Max = 0, 6 // count, first page (+users, opps, contacts) and a little more
 	_, err := e.sync(t, connector.Options{})
 	if !errors.Is(err, ErrLimit) {
 		t.Fatalf("err = %v", err)
@@ -47,9 +48,9 @@ func TestLimitInfoStopsRunAndKeepsCursor(t *testing.T) {
 	}
 	cur := e.store.Cursors[Name]
 	// The allowance recovers (rolling 24 h): the next run resumes.
-	e.f.mu.Lock()
-	e.f.used, e.f.max = 0, 15000
-	e.f.mu.Unlock()
+	e.f.Mu.Lock()
+	e.f.Used, e.f.Max = 0, 15000
+	e.f.Mu.Unlock()
 	e.cl.m.used, e.cl.m.max = 0, 15000
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
@@ -60,14 +61,14 @@ func TestLimitInfoStopsRunAndKeepsCursor(t *testing.T) {
 }
 
 func TestRequestLimitExceededStopsRun(t *testing.T) {
-	e := setup(t, loadOrg(t), Config{})
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	before := e.store.Cursors[Name]
-	e.f.mu.Lock()
-	e.f.used, e.f.max = 100, 100 // the org is over its allowance: 403
-	e.f.mu.Unlock()
+	e.f.Mu.Lock()
+	e.f.Used, e.f.Max = 100, 100 // the org is over its allowance: 403
+	e.f.Mu.Unlock()
 	e.cl.m.used, e.cl.m.max = 0, 0 // AccountBot did not see it coming
 	e.clock.now = testNow.Add(time.Hour)
 	_, err := e.sync(t, connector.Options{})

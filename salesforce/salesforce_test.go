@@ -18,33 +18,17 @@ import (
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/connector/connectortest"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/salesforce/salesforcetest"
 )
 
-var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+var testNow = salesforcetest.Today
 
 const (
-	testClientID = "3MVG9TestExternalClientApp"
-	testUser     = "accountbot@acme.example"
+	testClientID = salesforcetest.ClientID
+	testUser     = salesforcetest.Username
 )
 
-var (
-	keyOnce sync.Once
-	testKey *rsa.PrivateKey
-	keyPEM  string
-)
-
-func key(t testing.TB) (*rsa.PrivateKey, string) {
-	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			t.Fatal(err)
-		}
-		testKey = k
-		b, _ := x509.MarshalPKCS8PrivateKey(k)
-		keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b}))
-	})
-	return testKey, keyPEM
-}
+func key(t testing.TB) (*rsa.PrivateKey, string) { return salesforcetest.Key(t) }
 
 // testClock never sleeps; it records the waits asked for and moves on.
 type testClock struct {
@@ -68,7 +52,7 @@ func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 type env struct {
-	f     *fake
+	f     *salesforcetest.Fake
 	clock *testClock
 	store *connectortest.Mem
 	src   *Source
@@ -76,11 +60,11 @@ type env struct {
 	cl    *Client
 }
 
-func setup(t testing.TB, o org, cfg Config) *env {
+func setup(t testing.TB, o salesforcetest.Org, cfg Config) *env {
 	k, pemKey := key(t)
-	f := newFake(t, o, &k.PublicKey)
+	f := salesforcetest.New(t, o, &k.PublicKey)
 	clk := &testClock{now: testNow}
-	cl := NewClient(Creds{ClientID: testClientID, Username: testUser, KeyPEM: pemKey, LoginURL: f.srv.URL},
+	cl := NewClient(Creds{ClientID: testClientID, Username: testUser, KeyPEM: pemKey, LoginURL: f.Srv.URL},
 		Options{Clock: clk, SlowInterval: 2 * time.Second})
 	if cfg.Mapping.Plan == "" {
 		cfg.Mapping.Plan = "Plan__c"
@@ -100,10 +84,10 @@ func (e *env) sync(t testing.TB, opt connector.Options) (connector.Report, error
 }
 
 func (e *env) asked(prefix string) int {
-	e.f.mu.Lock()
-	defer e.f.mu.Unlock()
+	e.f.Mu.Lock()
+	defer e.f.Mu.Unlock()
 	n := 0
-	for _, r := range e.f.requests {
+	for _, r := range e.f.Requests {
 		if strings.HasPrefix(r, prefix) {
 			n++
 		}
@@ -121,7 +105,7 @@ func account(t testing.TB, e *env, ext string) *domain.Account {
 }
 
 func TestFullLoadREST(t *testing.T) {
-	e := setup(t, loadOrg(t), Config{})
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
 	rep, err := e.sync(t, connector.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -151,8 +135,8 @@ func TestFullLoadREST(t *testing.T) {
 			t.Errorf("refusals %q lack %q", refusals, want)
 		}
 	}
-	if e.asked("GET jobs") != 0 || e.f.logins != 1 {
-		t.Errorf("5 accounts must load by REST with one login; jobs %d logins %d", e.asked("GET jobs"), e.f.logins)
+	if e.asked("GET jobs") != 0 || e.f.Logins != 1 {
+		t.Errorf("5 accounts must load by REST with one login; jobs %d logins %d", e.asked("GET jobs"), e.f.Logins)
 	}
 	var c cursor
 	if err := jsonUnmarshal(e.store.Cursors[Name], &c); err != nil || c.Phase != phaseIdle || !c.Since.Equal(testNow.Add(-time.Minute)) {
@@ -161,7 +145,7 @@ func TestFullLoadREST(t *testing.T) {
 }
 
 func TestRESTPagingAndResumeAfterCrash(t *testing.T) {
-	e := setup(t, genOrg(t, 450), Config{})
+	e := setup(t, salesforcetest.GenOrg(t, 450), Config{})
 	e.store.FailCommit = func(n int) error {
 		if n == 2 { // the count page and the first 200 accounts are applied
 			return os.ErrDeadlineExceeded
@@ -195,7 +179,7 @@ func TestRESTPagingAndResumeAfterCrash(t *testing.T) {
 }
 
 func TestBulkFullLoadAndResume(t *testing.T) {
-	e := setup(t, genOrg(t, 2500), Config{})
+	e := setup(t, salesforcetest.GenOrg(t, 2500), Config{})
 	e.src.ChunkSize = 1000
 	e.store.FailCommit = func(n int) error {
 		if n == 8 { // count + 7 pages of 200: inside the second results chunk
@@ -232,29 +216,29 @@ func TestBulkFullLoadAndResume(t *testing.T) {
 }
 
 func TestIncremental(t *testing.T) {
-	o := loadOrg(t)
+	o := salesforcetest.LoadOrg(t)
 	e := setup(t, o, Config{})
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	later := "2026-11-23T12:30:00.000+0000"
-	e.f.mu.Lock()
-	e.f.byID["001000000000002AAA"]["Name"], e.f.byID["001000000000002AAA"]["SystemModstamp"] = "Globex Corporation", later
-	nc := rec{"attributes": map[string]any{"type": "Contact"}, "Id": "003000000000009AAA", "AccountId": "001000000000001AAA",
+	e.f.Mu.Lock()
+	e.f.ByID["001000000000002AAA"]["Name"], e.f.ByID["001000000000002AAA"]["SystemModstamp"] = "Globex Corporation", later
+	nc := salesforcetest.Rec{"attributes": map[string]any{"type": "Contact"}, "Id": "003000000000009AAA", "AccountId": "001000000000001AAA",
 		"FirstName": "Lee", "LastName": "Wong", "Title": "Director of Finance", "IsDeleted": false, "SystemModstamp": later}
-	e.f.o.Objects["Contact"] = append(e.f.o.Objects["Contact"], nc)
-	e.f.index()
-	in := e.f.byID["001000000000003AAA"]
+	e.f.O.Objects["Contact"] = append(e.f.O.Objects["Contact"], nc)
+	e.f.Index()
+	in := e.f.ByID["001000000000003AAA"]
 	in["IsDeleted"], in["MasterRecordId"], in["SystemModstamp"] = true, "001000000000001AAA", later
-	e.f.requests = nil
-	e.f.mu.Unlock()
+	e.f.Requests = nil
+	e.f.Mu.Unlock()
 	e.clock.now = testNow.Add(time.Hour)
 	rep, err := e.sync(t, connector.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.asked("GET query/ SELECT COUNT()") != 0 || e.asked("GET sobjects/Account/updated") != 1 || e.asked("GET sobjects/Account/deleted") != 1 {
-		t.Errorf("requests = %v", e.f.requests)
+		t.Errorf("requests = %v", e.f.Requests)
 	}
 	if g := account(t, e, "001000000000002AAA"); g.Name != "Globex Corporation" {
 		t.Errorf("Globex = %q", g.Name)
@@ -272,33 +256,33 @@ func TestIncremental(t *testing.T) {
 }
 
 func TestCursorOlderThan30DaysMakesAFullLoad(t *testing.T) {
-	e := setup(t, loadOrg(t), Config{})
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.now = testNow.Add(31 * 24 * time.Hour)
-	e.f.now = e.clock.now
-	e.f.requests = nil
+	e.f.Now = e.clock.now
+	e.f.Requests = nil
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if e.asked("GET sobjects/Account/updated") != 0 || e.asked("GET query/ SELECT COUNT() FROM Account") != 1 {
-		t.Errorf("requests = %v", e.f.requests)
+		t.Errorf("requests = %v", e.f.Requests)
 	}
 }
 
 func TestExpiredSessionLogsInAgain(t *testing.T) {
-	e := setup(t, loadOrg(t), Config{})
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	e.f.expire()
+	e.f.Expire()
 	e.clock.now = testNow.Add(time.Hour)
 	if _, err := e.sync(t, connector.Options{Full: true}); err != nil {
 		t.Fatal(err)
 	}
-	if e.f.logins != 2 {
-		t.Errorf("logins = %d, want a second JWT bearer login after INVALID_SESSION_ID", e.f.logins)
+	if e.f.Logins != 2 {
+		t.Errorf("logins = %d, want a second JWT bearer login after INVALID_SESSION_ID", e.f.Logins)
 	}
 }
 
@@ -315,7 +299,7 @@ func TestLoginFailuresAreClearAndChangeNothing(t *testing.T) {
 		{"key not matching the certificate", func(c *Creds) { c.KeyPEM = wrongKey }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := setup(t, loadOrg(t), Config{})
+			e := setup(t, salesforcetest.LoadOrg(t), Config{})
 			tc.edit(&e.cl.cr)
 			_, err := e.sync(t, connector.Options{})
 			if err == nil {
@@ -363,8 +347,8 @@ func TestPermissionAndMappingErrors(t *testing.T) {
 		{"mapped field missing", Config{Mapping: Mapping{Plan: "Tier_Name__c"}}, "", "No such column 'Tier_Name__c' on entity 'Account'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := setup(t, loadOrg(t), tc.cfg)
-			e.f.deny = tc.deny
+			e := setup(t, salesforcetest.LoadOrg(t), tc.cfg)
+			e.f.Deny = tc.deny
 			if _, err := e.sync(t, connector.Options{}); err == nil {
 				t.Fatal("want an error")
 			}
@@ -393,7 +377,7 @@ func TestPermissionAndMappingErrors(t *testing.T) {
 }
 
 func TestRequiredFieldRefusesRecord(t *testing.T) {
-	e := setup(t, loadOrg(t), Config{Mapping: Mapping{Required: []string{"name", "plan"}}})
+	e := setup(t, salesforcetest.LoadOrg(t), Config{Mapping: Mapping{Required: []string{"name", "plan"}}})
 	rep, err := e.sync(t, connector.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -407,7 +391,7 @@ func TestRequiredFieldRefusesRecord(t *testing.T) {
 }
 
 func TestDryRunStoresNothing(t *testing.T) {
-	e := setup(t, loadOrg(t), Config{})
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
 	rep, err := e.sync(t, connector.Options{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
@@ -443,34 +427,34 @@ func TestFlatten(t *testing.T) {
 }
 
 func TestIncrementalEdgesOfTheReplicationAPI(t *testing.T) {
-	e := setup(t, loadOrg(t), Config{})
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	// 20 days later: `updated` still reaches, `deleted` only 15 days back.
 	e.clock.now = testNow.Add(20 * 24 * time.Hour)
-	e.f.now = e.clock.now
-	e.f.requests = nil
+	e.f.Now = e.clock.now
+	e.f.Requests = nil
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if e.asked("GET sobjects/Account/deleted") != 1 || e.asked("GET query/ SELECT COUNT()") != 0 {
-		t.Errorf("requests = %v", e.f.requests)
+		t.Errorf("requests = %v", e.f.Requests)
 	}
 	// More changed ids than `updated` returns: a full load.
-	e.f.mu.Lock()
-	e.f.idLimit = 1
-	for _, a := range e.f.o.Objects["Account"] {
+	e.f.Mu.Lock()
+	e.f.IDLimit = 1
+	for _, a := range e.f.O.Objects["Account"] {
 		a["SystemModstamp"] = "2026-12-13T12:30:00.000+0000"
 	}
-	e.f.requests = nil
-	e.f.mu.Unlock()
+	e.f.Requests = nil
+	e.f.Mu.Unlock()
 	e.clock.now = e.clock.now.Add(time.Hour)
-	e.f.now = e.clock.now
+	e.f.Now = e.clock.now
 	if _, err := e.sync(t, connector.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if e.asked("GET query/ SELECT COUNT()") != 1 || e.store.Statuses[Name].LastError != "" {
-		t.Errorf("requests = %v, status %+v", e.f.requests, e.store.Statuses[Name])
+		t.Errorf("requests = %v, status %+v", e.f.Requests, e.store.Statuses[Name])
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/salesforce/salesforcetest"
 )
 
 func writeCfg() Config {
@@ -16,7 +17,7 @@ func writeCfg() Config {
 }
 
 func TestTaskWriteIsIdempotent(t *testing.T) {
-	e := setup(t, loadOrg(t), writeCfg())
+	e := setup(t, salesforcetest.LoadOrg(t), writeCfg())
 	w := NewWriter(e.cl, e.src.cfg)
 	ctx := context.Background()
 	o := domain.Outcome{AccountID: "salesforce-001000000000001AAA", Date: domain.DateOf(testNow), Result: "renewed", By: "alice@acme.example", Note: "Signed for two years"}
@@ -24,7 +25,7 @@ func TestTaskWriteIsIdempotent(t *testing.T) {
 	if err := e.store.Enqueue(ctx, wr); err != nil {
 		t.Fatal(err)
 	}
-	e.f.loseTaskPost = true // the Task is created but the answer is lost
+	e.f.LoseTaskPost = true // the Task is created but the answer is lost
 	if n, err := connector.Deliver(ctx, e.store, w, Name, testNow, 100); err != nil || n != 0 {
 		t.Fatalf("first delivery: %d, %v", n, err)
 	}
@@ -42,10 +43,10 @@ func TestTaskWriteIsIdempotent(t *testing.T) {
 	if n, _ := connector.Deliver(ctx, e.store, w, Name, pending.NextAttempt.Add(time.Hour), 100); n != 0 {
 		t.Errorf("a delivered write was sent again")
 	}
-	if len(e.f.tasks) != 1 {
-		t.Fatalf("%d Tasks created, want exactly 1", len(e.f.tasks))
+	if len(e.f.Tasks) != 1 {
+		t.Fatalf("%d Tasks created, want exactly 1", len(e.f.Tasks))
 	}
-	task := e.f.tasks[0]
+	task := e.f.Tasks[0]
 	if task["WhatId"] != "001000000000001AAA" || task["OwnerId"] != "005000000000002AAA" || task["AccountBot_Write_Id__c"] != wr.ID ||
 		!strings.HasPrefix(task["Subject"].(string), "AccountBot: Outcome: renewed") || task["Status"] != "Completed" ||
 		!strings.Contains(task["Description"].(string), "Signed for two years") {
@@ -57,7 +58,7 @@ func TestTaskWriteIsIdempotent(t *testing.T) {
 }
 
 func TestTaskOnDeletedAccountIsPermanent(t *testing.T) {
-	e := setup(t, loadOrg(t), writeCfg())
+	e := setup(t, salesforcetest.LoadOrg(t), writeCfg())
 	w := NewWriter(e.cl, e.src.cfg)
 	wr := connector.Write{ID: "note:x", Source: Name, Kind: connector.WriteNote, ExternalID: "001000000000099AAA", Body: "hi", At: testNow}
 	_, err := w.WriteNote(context.Background(), wr)
@@ -71,7 +72,7 @@ func isPermanent(err error) bool {
 }
 
 func TestScoresGoThroughBulkIngestOnlyWhenChanged(t *testing.T) {
-	e := setup(t, loadOrg(t), writeCfg())
+	e := setup(t, salesforcetest.LoadOrg(t), writeCfg())
 	w := NewWriter(e.cl, e.src.cfg)
 	ctx := context.Background()
 	vals := map[string]string{"Health_Score__c": "72", "Tier__c": "1", "Priority__c": "high", "Renewal_Readiness__c": "at_risk"}
@@ -86,7 +87,7 @@ func TestScoresGoThroughBulkIngestOnlyWhenChanged(t *testing.T) {
 	if got := e.asked("POST jobs/ingest"); got != 1 {
 		t.Errorf("%d ingest jobs for one batch", got)
 	}
-	if a := e.f.byID["001000000000002AAA"]; a["Health_Score__c"] != "72" || a["Renewal_Readiness__c"] != "at_risk" {
+	if a := e.f.ByID["001000000000002AAA"]; a["Health_Score__c"] != "72" || a["Renewal_Readiness__c"] != "at_risk" {
 		t.Errorf("Globex = %+v", a)
 	}
 	failed := e.store.Outbox["props:salesforce-001000000000077AAA"]
@@ -104,15 +105,15 @@ func TestScoresGoThroughBulkIngestOnlyWhenChanged(t *testing.T) {
 	if _, err := connector.Deliver(ctx, e.store, w, Name, testNow, 200); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.asked("POST jobs/ingest"); got != 2 || e.f.byID["001000000000001AAA"]["Health_Score__c"] != "40" {
-		t.Errorf("jobs %d, Northwind health %v", got, e.f.byID["001000000000001AAA"]["Health_Score__c"])
+	if got := e.asked("POST jobs/ingest"); got != 2 || e.f.ByID["001000000000001AAA"]["Health_Score__c"] != "40" {
+		t.Errorf("jobs %d, Northwind health %v", got, e.f.ByID["001000000000001AAA"]["Health_Score__c"])
 	}
 }
 
 func TestScoreFieldMissingFailsEveryRow(t *testing.T) {
 	cfg := writeCfg()
 	cfg.WriteBack.Scores.Health = "Health__c"
-	e := setup(t, loadOrg(t), cfg)
+	e := setup(t, salesforcetest.LoadOrg(t), cfg)
 	w := NewWriter(e.cl, e.src.cfg)
 	errs := w.WriteProperties(context.Background(), []connector.Write{{ID: "props:a", ExternalID: "001000000000001AAA", Properties: map[string]string{"Health__c": "50"}}})
 	if len(errs) != 1 || !isPermanent(errs[0]) || !strings.Contains(errs[0].Error(), "No such column 'Health__c'") {

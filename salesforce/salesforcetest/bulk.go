@@ -1,4 +1,4 @@
-package salesforce
+package salesforcetest
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 
 // bulk answers Bulk API 2.0: /jobs/query and /jobs/ingest. A job moves
 // UploadComplete → InProgress → JobComplete one state per poll.
-func (f *fake) bulk(w http.ResponseWriter, r *http.Request, parts []string) {
+func (f *Fake) bulk(w http.ResponseWriter, r *http.Request, parts []string) {
 	if len(parts) == 0 {
 		f.fail(w, 404, "NOT_FOUND")
 		return
@@ -94,7 +94,7 @@ func (f *fake) bulk(w http.ResponseWriter, r *http.Request, parts []string) {
 
 // results serves a query job's rows as CSV, maxRecords at a time, the
 // locator being the offset of the next chunk.
-func (f *fake) results(w http.ResponseWriter, r *http.Request, j *fakeJob) {
+func (f *Fake) results(w http.ResponseWriter, r *http.Request, j *fakeJob) {
 	if j.state != "JobComplete" {
 		f.failMsg(w, 400, "INVALIDJOBSTATE", "job is not complete")
 		return
@@ -128,7 +128,7 @@ func (f *fake) results(w http.ResponseWriter, r *http.Request, j *fakeJob) {
 
 // applyIngest applies an update job's CSV: unknown or deleted records and
 // unknown fields fail per row, as Salesforce reports them.
-func (f *fake) applyIngest(j *fakeJob) {
+func (f *Fake) applyIngest(j *fakeJob) {
 	rows, err := csv.NewReader(strings.NewReader(j.upload)).ReadAll()
 	if err != nil || len(rows) == 0 {
 		j.state = "Failed"
@@ -138,7 +138,7 @@ func (f *fake) applyIngest(j *fakeJob) {
 	j.failed = [][]string{append([]string{"sf__Id", "sf__Error"}, head...)}
 	for _, row := range rows[1:] {
 		j.processed++
-		x, ok := f.byID[row[0]]
+		x, ok := f.ByID[row[0]]
 		if !ok || x["IsDeleted"] == true || objectOf(x) != j.object {
 			j.failed = append(j.failed, append([]string{"", "ENTITY_IS_DELETED:entity is deleted:--"}, row...))
 			continue

@@ -1,12 +1,15 @@
-package salesforce
+package salesforcetest
 
 import (
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"embed"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,111 +20,127 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// org is the fake's data in the REST API's record shapes, loaded from
+// Org is the Fake's data in the REST API's record shapes, loaded from
 // testdata/org.json or generated for benchmarks.
-type org struct {
+type Org struct {
 	Fields  map[string][]string `json:"fields"`  // object → its fields (describe)
-	Objects map[string][]rec    `json:"objects"` // object → records, deleted ones with IsDeleted
+	Objects map[string][]Rec    `json:"objects"` // object → records, deleted ones with IsDeleted
 }
 
-// fake is an httptest Salesforce speaking the documented shapes: the OAuth
+// Fake is an httptest Salesforce speaking the documented shapes: the OAuth
 // token endpoint for the JWT bearer grant (the assertion must be signed by
 // the app's certificate key with iss, sub and aud right), REST SOQL with
 // nextRecordsUrl paging and Sforce-Query-Options, queryAll, the updated
 // and deleted resources, Bulk API 2.0 query and ingest jobs, sObject
 // create, Sforce-Limit-Info on every answer and the error bodies of
 // testdata/errors.json (INVALID_SESSION_ID, REQUEST_LIMIT_EXCEEDED, …).
-type fake struct {
+type Fake struct {
 	t        testing.TB
-	mu       sync.Mutex
-	o        org
-	byID     map[string]rec
-	byAcct   map[string]map[string][]rec // object → AccountId → records
+	Mu       sync.Mutex
+	O        Org
+	ByID     map[string]Rec
+	byAcct   map[string]map[string][]Rec // object → AccountId → records
 	errs     map[string]json.RawMessage
 	key      *rsa.PublicKey
 	clientID string
 	user     string
-	now      time.Time
+	Now      time.Time
 	tokens   map[string]bool
 	issued   int
-	cursors  map[string][]rec // query locator → remaining rows
+	cursors  map[string][]Rec // query locator → remaining rows
 	cfields  map[string][]string
 	jobs     map[string]*fakeJob
 	// Limits: used / max daily requests, reported in Sforce-Limit-Info.
-	used, max int
+	Used, Max int
 	// Faults.
-	deny         string // an object the user may not read (INVALID_TYPE)
-	loseTaskPost bool   // create the Task, then answer 502
-	idLimit      int    // the updated resource's id limit (600,000 in Salesforce)
+	Deny         string // an object the user may not read (INVALID_TYPE)
+	LoseTaskPost bool   // create the Task, then answer 502
+	IDLimit      int    // the updated resource's id limit (600,000 in Salesforce)
 	// What was asked.
-	logins   int
-	requests []string
-	quiet    bool // do not log requests (benchmarks)
+	Logins   int
+	Requests []string
+	Quiet    bool // do not log requests (benchmarks)
 	seq      int
-	tasks    []rec
-	srv      *httptest.Server
+	Tasks    []Rec
+	Srv      *httptest.Server
 }
 
 type fakeJob struct {
 	kind, object, state string
 	polls               int
-	rows                []rec
+	rows                []Rec
 	fields              []string
 	upload              string
 	failed              [][]string
 	processed           int
 }
 
-func readOrg() (org, error) {
-	var o org
-	b, err := os.ReadFile("testdata/org.json")
+// Today is the fake's date: the `updated` resource reaches 30 days before it.
+var Today = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// The External Client App and user the fake accepts in a JWT assertion.
+const (
+	ClientID = "3MVG9TestExternalClientApp"
+	Username = "accountbot@acme.example"
+)
+
+//go:embed testdata/org.json testdata/errors.json
+var fixtures embed.FS
+
+// ReadOrg returns the fixture org (testdata/org.json).
+func ReadOrg() (Org, error) {
+	var o Org
+	b, err := fixtures.ReadFile("testdata/org.json")
 	if err == nil {
 		err = json.Unmarshal(b, &o)
 	}
 	return o, err
 }
 
-func loadOrg(t testing.TB) org {
-	o, err := readOrg()
+// LoadOrg returns the fixture org or fails t.
+func LoadOrg(t testing.TB) Org {
+	o, err := ReadOrg()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return o
 }
 
-func newFake(t testing.TB, o org, key *rsa.PublicKey) *fake {
-	f, err := startFake(o, key)
+// New serves o until t ends; assertions must be signed by key's private key.
+func New(t testing.TB, o Org, key *rsa.PublicKey) *Fake {
+	f, err := Start(o, key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.t = t
-	t.Cleanup(f.srv.Close)
+	t.Cleanup(f.Srv.Close)
 	return f
 }
 
-// startFake serves o; the benchmark runs it in a child process.
-func startFake(o org, key *rsa.PublicKey) (*fake, error) {
-	f := &fake{o: o, key: key, clientID: testClientID, user: testUser, now: testNow, tokens: map[string]bool{},
-		cursors: map[string][]rec{}, cfields: map[string][]string{}, jobs: map[string]*fakeJob{}, max: 1_000_000}
-	b, err := os.ReadFile("testdata/errors.json")
+// Start serves o; the benchmark runs it in a child process.
+func Start(o Org, key *rsa.PublicKey) (*Fake, error) {
+	f := &Fake{O: o, key: key, clientID: ClientID, user: Username, Now: Today, tokens: map[string]bool{},
+		cursors: map[string][]Rec{}, cfields: map[string][]string{}, jobs: map[string]*fakeJob{}, Max: 1_000_000}
+	b, err := fixtures.ReadFile("testdata/errors.json")
 	if err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal(b, &f.errs); err != nil {
 		return nil, err
 	}
-	f.index()
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.Index()
+	f.Srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f, nil
 }
 
-func (f *fake) index() {
-	f.byID, f.byAcct = map[string]rec{}, map[string]map[string][]rec{}
-	for obj, rs := range f.o.Objects {
-		slices.SortFunc(rs, func(a, b rec) int { return strings.Compare(str(a["Id"]), str(b["Id"])) })
-		f.byAcct[obj] = map[string][]rec{}
+// Index rebuilds the lookups after a test edits O.
+func (f *Fake) Index() {
+	f.ByID, f.byAcct = map[string]Rec{}, map[string]map[string][]Rec{}
+	for obj, rs := range f.O.Objects {
+		slices.SortFunc(rs, func(a, b Rec) int { return strings.Compare(str(a["Id"]), str(b["Id"])) })
+		f.byAcct[obj] = map[string][]Rec{}
 		for _, r := range rs {
-			f.byID[str(r["Id"])] = r
+			f.ByID[str(r["Id"])] = r
 			if a := str(r["AccountId"]); a != "" {
 				f.byAcct[obj][a] = append(f.byAcct[obj][a], r)
 			}
@@ -129,14 +148,14 @@ func (f *fake) index() {
 	}
 }
 
-// expire invalidates every access token (a session timeout).
-func (f *fake) expire() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// Expire invalidates every access token (a session timeout).
+func (f *Fake) Expire() {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	f.tokens = map[string]bool{}
 }
 
-func (f *fake) fail(w http.ResponseWriter, status int, name string) {
+func (f *Fake) fail(w http.ResponseWriter, status int, name string) {
 	body, ok := f.errs[name]
 	if !ok && f.t != nil {
 		f.t.Errorf("fake: no error fixture %q", name)
@@ -146,22 +165,22 @@ func (f *fake) fail(w http.ResponseWriter, status int, name string) {
 	w.Write(body)
 }
 
-func (f *fake) failMsg(w http.ResponseWriter, status int, code, msg string) {
+func (f *Fake) failMsg(w http.ResponseWriter, status int, code, msg string) {
 	b, _ := json.Marshal([]map[string]string{{"message": msg, "errorCode": code}})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(b)
 }
 
-func (f *fake) json(w http.ResponseWriter, status int, v any) {
+func (f *Fake) json(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
 
-func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	if r.URL.Path == "/services/oauth2/token" {
 		f.token(w, r)
 		return
@@ -175,16 +194,16 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, 401, "INVALID_SESSION_ID")
 		return
 	}
-	if !f.quiet {
-		f.requests = append(f.requests, strings.TrimSpace(r.Method+" "+strings.TrimPrefix(r.URL.Path, prefix)+" "+r.URL.Query().Get("q")))
+	if !f.Quiet {
+		f.Requests = append(f.Requests, strings.TrimSpace(r.Method+" "+strings.TrimPrefix(r.URL.Path, prefix)+" "+r.URL.Query().Get("q")))
 	}
-	if f.used >= f.max {
-		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", f.used, f.max))
+	if f.Used >= f.Max {
+		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", f.Used, f.Max))
 		f.fail(w, 403, "REQUEST_LIMIT_EXCEEDED")
 		return
 	}
-	f.used++
-	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", f.used, f.max))
+	f.Used++
+	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", f.Used, f.Max))
 	path := strings.TrimPrefix(r.URL.Path, prefix)
 	parts := strings.Split(strings.TrimSuffix(path, "/"), "/")
 	switch {
@@ -202,7 +221,7 @@ func (f *fake) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // token answers the JWT bearer grant.
-func (f *fake) token(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) token(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
 		f.json(w, 400, map[string]string{"error": "unsupported_grant_type", "error_description": "grant type not supported"})
 		return
@@ -212,7 +231,7 @@ func (f *fake) token(w http.ResponseWriter, r *http.Request) {
 	}
 	claims := jwt.MapClaims{}
 	// The library sends exp as a string; Salesforce accepts it, so the
-	// fake checks it by hand rather than with jwt's typed validation.
+	// Fake checks it by hand rather than with jwt's typed validation.
 	_, err := jwt.ParseWithClaims(r.PostForm.Get("assertion"), claims, func(t *jwt.Token) (any, error) { return f.key, nil },
 		jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
 	if err != nil {
@@ -230,22 +249,22 @@ func (f *fake) token(w http.ResponseWriter, r *http.Request) {
 	case claims["sub"] != f.user:
 		bad("user hasn't approved this consumer")
 	default:
-		f.logins++
+		f.Logins++
 		f.issued++
 		tok := fmt.Sprintf("00D000000000001!tok%d", f.issued)
 		f.tokens[tok] = true
-		f.json(w, 200, map[string]string{"access_token": tok, "scope": "api", "instance_url": f.srv.URL,
-			"id": f.srv.URL + "/id/00D000000000001EAA/005000000000001AAA", "token_type": "Bearer"})
+		f.json(w, 200, map[string]string{"access_token": tok, "scope": "api", "instance_url": f.Srv.URL,
+			"id": f.Srv.URL + "/id/00D000000000001EAA/005000000000001AAA", "token_type": "Bearer"})
 	}
 }
 
 // known reports whether obj has field (relationship paths are not used).
-func (f *fake) known(obj, field string) bool {
-	return slices.ContainsFunc(f.o.Fields[obj], func(x string) bool { return strings.EqualFold(x, field) })
+func (f *Fake) known(obj, field string) bool {
+	return slices.ContainsFunc(f.O.Fields[obj], func(x string) bool { return strings.EqualFold(x, field) })
 }
 
-func (f *fake) checkFields(w http.ResponseWriter, obj string, fields []string) bool {
-	if _, ok := f.o.Fields[obj]; !ok || obj == f.deny {
+func (f *Fake) checkFields(w http.ResponseWriter, obj string, fields []string) bool {
+	if _, ok := f.O.Fields[obj]; !ok || obj == f.Deny {
 		f.failMsg(w, 400, "INVALID_TYPE", fmt.Sprintf("\nSELECT Id FROM %s\n               ^\nERROR at Row:1:Column:16\nsObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", obj, obj))
 		return false
 	}
@@ -259,12 +278,12 @@ func (f *fake) checkFields(w http.ResponseWriter, obj string, fields []string) b
 }
 
 // run evaluates a statement (all: include deleted records).
-func (f *fake) run(st soqlStmt, all bool) []rec {
-	var cand []rec
+func (f *Fake) run(st soqlStmt, all bool) []Rec {
+	var cand []Rec
 	if c, ok := st.indexed(); ok {
 		for _, v := range c.vals {
 			if c.field == "Id" {
-				if r, ok := f.byID[v]; ok && objectOf(r) == st.object {
+				if r, ok := f.ByID[v]; ok && objectOf(r) == st.object {
 					cand = append(cand, r)
 				}
 			} else {
@@ -272,9 +291,9 @@ func (f *fake) run(st soqlStmt, all bool) []rec {
 			}
 		}
 	} else {
-		cand = f.o.Objects[st.object]
+		cand = f.O.Objects[st.object]
 	}
-	var out []rec
+	var out []Rec
 	for _, r := range cand {
 		if (all || r["IsDeleted"] != true) && st.match(r) {
 			out = append(out, r)
@@ -287,14 +306,14 @@ func (f *fake) run(st soqlStmt, all bool) []rec {
 	return out
 }
 
-func (f *fake) query(w http.ResponseWriter, r *http.Request, parts []string) {
+func (f *Fake) query(w http.ResponseWriter, r *http.Request, parts []string) {
 	batch := 2000
 	if v, ok := strings.CutPrefix(r.Header.Get("Sforce-Query-Options"), "batchSize="); ok {
 		if n, err := strconv.Atoi(v); err == nil && n >= 200 && n <= 2000 {
 			batch = n
 		}
 	}
-	var rows []rec
+	var rows []Rec
 	var fields []string
 	if len(parts) == 2 { // a nextRecordsUrl
 		loc := parts[1]
@@ -342,7 +361,7 @@ func (f *fake) query(w http.ResponseWriter, r *http.Request, parts []string) {
 	f.json(w, 200, out)
 }
 
-func objectOf(r rec) string {
+func objectOf(r Rec) string {
 	if t, ok := r["attributes"].(map[string]any); ok {
 		return str(t["type"])
 	}
@@ -350,18 +369,18 @@ func objectOf(r rec) string {
 }
 
 // replication answers /sobjects/{obj}/updated|deleted/?start&end.
-func (f *fake) replication(w http.ResponseWriter, r *http.Request, obj, kind string) {
+func (f *Fake) replication(w http.ResponseWriter, r *http.Request, obj, kind string) {
 	start, err1 := time.Parse(time.RFC3339, r.URL.Query().Get("start"))
 	end, err2 := time.Parse(time.RFC3339, r.URL.Query().Get("end"))
 	if err1 != nil || err2 != nil || !end.After(start) {
 		f.failMsg(w, 400, "INVALID_REPLICATION_DATE", "start and end must be dates with start before end")
 		return
 	}
-	if kind == "deleted" && f.now.Sub(start) > 15*24*time.Hour {
+	if kind == "deleted" && f.Now.Sub(start) > 15*24*time.Hour {
 		f.failMsg(w, 400, "INVALID_REPLICATION_DATE", "startDate is before earliestDateAvailable")
 		return
 	}
-	if f.now.Sub(start) > 30*24*time.Hour {
+	if f.Now.Sub(start) > 30*24*time.Hour {
 		f.failMsg(w, 400, "INVALID_REPLICATION_DATE", "startDate cannot be more than 30 days ago")
 		return
 	}
@@ -372,12 +391,12 @@ func (f *fake) replication(w http.ResponseWriter, r *http.Request, obj, kind str
 	covered := end.UTC().Format("2006-01-02T15:04:05.000+0000")
 	if kind == "updated" {
 		ids := []string{}
-		for _, x := range f.o.Objects[obj] {
+		for _, x := range f.O.Objects[obj] {
 			if x["IsDeleted"] != true && in(str(x["SystemModstamp"])) {
 				ids = append(ids, str(x["Id"]))
 			}
 		}
-		if f.idLimit > 0 && len(ids) > f.idLimit {
+		if f.IDLimit > 0 && len(ids) > f.IDLimit {
 			f.failMsg(w, 400, "EXCEEDED_ID_LIMIT", "too many ids were requested")
 			return
 		}
@@ -385,7 +404,7 @@ func (f *fake) replication(w http.ResponseWriter, r *http.Request, obj, kind str
 		return
 	}
 	dels := []map[string]string{}
-	for _, x := range f.o.Objects[obj] {
+	for _, x := range f.O.Objects[obj] {
 		if x["IsDeleted"] == true && in(str(x["SystemModstamp"])) {
 			dels = append(dels, map[string]string{"id": str(x["Id"]), "deletedDate": str(x["SystemModstamp"])})
 		}
@@ -394,7 +413,7 @@ func (f *fake) replication(w http.ResponseWriter, r *http.Request, obj, kind str
 }
 
 // create answers POST /sobjects/{obj}/ (Tasks).
-func (f *fake) create(w http.ResponseWriter, r *http.Request, obj string) {
+func (f *Fake) create(w http.ResponseWriter, r *http.Request, obj string) {
 	var in map[string]any
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		f.failMsg(w, 400, "JSON_PARSER_ERROR", err.Error())
@@ -407,21 +426,47 @@ func (f *fake) create(w http.ResponseWriter, r *http.Request, obj string) {
 		}
 	}
 	if what := str(in["WhatId"]); what != "" {
-		if a, ok := f.byID[what]; !ok || a["IsDeleted"] == true {
+		if a, ok := f.ByID[what]; !ok || a["IsDeleted"] == true {
 			f.failMsg(w, 400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
 			return
 		}
 	}
-	id := fmt.Sprintf("00T%015d", len(f.tasks)+1)
+	id := fmt.Sprintf("00T%015d", len(f.Tasks)+1)
 	in["Id"], in["_type"] = id, obj
-	f.tasks = append(f.tasks, in)
-	f.o.Objects[obj] = append(f.o.Objects[obj], in)
-	f.byID[id] = in
-	if f.loseTaskPost {
-		f.loseTaskPost = false
+	f.Tasks = append(f.Tasks, in)
+	f.O.Objects[obj] = append(f.O.Objects[obj], in)
+	f.ByID[id] = in
+	if f.LoseTaskPost {
+		f.LoseTaskPost = false
 		w.WriteHeader(http.StatusBadGateway)
 		w.Write([]byte("<html>502 Bad Gateway</html>"))
 		return
 	}
 	f.json(w, 201, map[string]any{"id": id, "success": true, "errors": []any{}})
 }
+
+var (
+	keyOnce sync.Once
+	key     *rsa.PrivateKey
+	keyPEM  string
+	keyErr  error
+)
+
+// Key returns a test RSA key (made once) and its PKCS #8 PEM, the key an
+// External Client App's certificate would hold.
+func Key(t testing.TB) (*rsa.PrivateKey, string) {
+	keyOnce.Do(func() {
+		key, keyErr = rsa.GenerateKey(rand.Reader, 2048)
+		if keyErr == nil {
+			b, _ := x509.MarshalPKCS8PrivateKey(key)
+			keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b}))
+		}
+	})
+	if keyErr != nil {
+		t.Fatal(keyErr)
+	}
+	return key, keyPEM
+}
+
+// URL is the fake's address (SALESFORCE_LOGIN_URL).
+func (f *Fake) URL() string { return f.Srv.URL }

@@ -1,4 +1,4 @@
-package salesforce
+package salesforcetest
 
 import (
 	"fmt"
@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// The fake's SOQL: just enough to answer the statements this package
+// The Fake's SOQL: just enough to answer the statements this package
 // sends (SELECT fields or COUNT(), FROM one object, WHERE terms joined by
 // AND whose terms may be parenthesised ORs, ORDER BY, LIMIT), with the
 // INVALID_FIELD / INVALID_TYPE errors Salesforce gives.
 
-type rec = map[string]any
+type Rec = map[string]any
 
 type cond struct {
 	field, op string
@@ -118,7 +118,7 @@ func literal(v string) string {
 	return v
 }
 
-// str renders a JSON value as the fake compares it.
+// str renders a JSON value as the Fake compares it.
 func str(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -142,7 +142,7 @@ func parseSFTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func (c cond) match(r rec) bool {
+func (c cond) match(r Rec) bool {
 	v := str(r[c.field])
 	if c.null {
 		if c.op == "=" {
@@ -177,7 +177,7 @@ func (c cond) match(r rec) bool {
 	return false
 }
 
-func (st soqlStmt) match(r rec) bool {
+func (st soqlStmt) match(r Rec) bool {
 	for _, ors := range st.where {
 		ok := false
 		for _, c := range ors {
@@ -208,7 +208,7 @@ func (st soqlStmt) usedFields() []string {
 }
 
 // indexed returns the one IN condition on Id or AccountId, if any: the
-// fake answers it from an index instead of scanning.
+// Fake answers it from an index instead of scanning.
 func (st soqlStmt) indexed() (cond, bool) {
 	for _, ors := range st.where {
 		if len(ors) == 1 && ors[0].op == "IN" && (ors[0].field == "Id" || ors[0].field == "AccountId") {
@@ -218,11 +218,11 @@ func (st soqlStmt) indexed() (cond, bool) {
 	return cond{}, false
 }
 
-func (st soqlStmt) sort(rs []rec) {
+func (st soqlStmt) sort(rs []Rec) {
 	if len(st.orderBy) == 0 {
 		return
 	}
-	slices.SortStableFunc(rs, func(a, b rec) int {
+	slices.SortStableFunc(rs, func(a, b Rec) int {
 		for _, o := range st.orderBy {
 			f := strings.Fields(o)[0]
 			if c := strings.Compare(str(a[f]), str(b[f])); c != 0 {
