@@ -39,7 +39,7 @@ fuzz:
 bench: build
 	@(cd bench/bolt && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed: the Bolt peer will be skipped"
 	$(GO) run ./bench/benchrun -bin $(BIN) $(BENCHFLAGS)
-	$(GO) test -run='^$$' -bench='FullSync100k|Incremental1000' -benchtime=1x ./hubspot
+	$(GO) test -run='^$$' -bench='FullSync100k|Incremental1000' -benchtime=1x ./hubspot ./salesforce
 
 # Regenerates docs/schemas (the JSON Schema of every command's `ask --json`
 # output) from the result types; a test fails when they are stale.

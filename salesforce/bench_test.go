@@ -149,8 +149,8 @@ func BenchmarkFullSync100k(b *testing.B) {
 	benchSync(b, childFake(b, 100_000, 0), "")
 }
 
-// BenchmarkIncremental1k: 1,000 accounts changed in an org of 100,000.
-func BenchmarkIncremental1k(b *testing.B) {
+// BenchmarkIncremental1000: 1,000 accounts changed in an org of 100,000.
+func BenchmarkIncremental1000(b *testing.B) {
 	prev := cursor{Phase: phaseIdle, Since: testNow.Add(-2 * time.Hour)}.encode()
 	benchSync(b, childFake(b, 100_000, 1000), prev)
 }
