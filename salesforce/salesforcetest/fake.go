@@ -1,12 +1,9 @@
 package salesforcetest
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"embed"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,8 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
 // Org is the Fake's data in the REST API's record shapes, loaded from
@@ -220,44 +215,6 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// token answers the JWT bearer grant.
-func (f *Fake) token(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
-		f.json(w, 400, map[string]string{"error": "unsupported_grant_type", "error_description": "grant type not supported"})
-		return
-	}
-	bad := func(desc string) {
-		f.json(w, 400, map[string]string{"error": "invalid_grant", "error_description": desc})
-	}
-	claims := jwt.MapClaims{}
-	// The library sends exp as a string; Salesforce accepts it, so the
-	// Fake checks it by hand rather than with jwt's typed validation.
-	_, err := jwt.ParseWithClaims(r.PostForm.Get("assertion"), claims, func(t *jwt.Token) (any, error) { return f.key, nil },
-		jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation())
-	if err != nil {
-		bad("invalid assertion")
-		return
-	}
-	exp, _ := strconv.ParseInt(fmt.Sprint(claims["exp"]), 10, 64)
-	switch {
-	case claims["iss"] != f.clientID:
-		bad("invalid client credentials")
-	case claims["aud"] != "https://login.salesforce.com":
-		bad("audience is invalid")
-	case exp < time.Now().Unix():
-		bad("expired authorization code")
-	case claims["sub"] != f.user:
-		bad("user hasn't approved this consumer")
-	default:
-		f.Logins++
-		f.issued++
-		tok := fmt.Sprintf("00D000000000001!tok%d", f.issued)
-		f.tokens[tok] = true
-		f.json(w, 200, map[string]string{"access_token": tok, "scope": "api", "instance_url": f.Srv.URL,
-			"id": f.Srv.URL + "/id/00D000000000001EAA/005000000000001AAA", "token_type": "Bearer"})
-	}
-}
-
 // known reports whether obj has field (relationship paths are not used).
 func (f *Fake) known(obj, field string) bool {
 	return slices.ContainsFunc(f.O.Fields[obj], func(x string) bool { return strings.EqualFold(x, field) })
@@ -443,29 +400,6 @@ func (f *Fake) create(w http.ResponseWriter, r *http.Request, obj string) {
 		return
 	}
 	f.json(w, 201, map[string]any{"id": id, "success": true, "errors": []any{}})
-}
-
-var (
-	keyOnce sync.Once
-	key     *rsa.PrivateKey
-	keyPEM  string
-	keyErr  error
-)
-
-// Key returns a test RSA key (made once) and its PKCS #8 PEM, the key an
-// External Client App's certificate would hold.
-func Key(t testing.TB) (*rsa.PrivateKey, string) {
-	keyOnce.Do(func() {
-		key, keyErr = rsa.GenerateKey(rand.Reader, 2048)
-		if keyErr == nil {
-			b, _ := x509.MarshalPKCS8PrivateKey(key)
-			keyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b}))
-		}
-	})
-	if keyErr != nil {
-		t.Fatal(keyErr)
-	}
-	return key, keyPEM
 }
 
 // URL is the fake's address (SALESFORCE_LOGIN_URL).
