@@ -255,7 +255,7 @@ func (c *Client) getJSON(ctx context.Context, uri string, out any, opts ...gsf.R
 		return err
 	}
 	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
 		return fmt.Errorf("reading the Salesforce answer to GET %s: %w", shortURI(uri), err)
 	}
 	return nil
@@ -272,6 +272,10 @@ func (c *Client) apiError(err error) error {
 		ae.Code, ae.Message = msgs[0].ErrorCode, strings.TrimSpace(msgs[0].Message)
 	} else if strings.Contains(text, "failed authentication") {
 		ae.Code = "INVALID_SESSION_ID"
+	} else if strings.HasPrefix(text, "invalid character") {
+		// The library could not read the body as JSON: a proxy's or
+		// gateway's page, not an answer from Salesforce's API.
+		ae.Message = "an answer that is not Salesforce's JSON (a proxy or gateway error page?)"
 	}
 	if len(ae.Message) > 500 {
 		ae.Message = ae.Message[:500] + "…"
@@ -301,8 +305,17 @@ func shortURI(u string) string {
 	return u
 }
 
+// maxBody bounds what is read of one answer: a Bulk results chunk of
+// 10,000 rows is a few MB; more is an error, not a reason to run out of
+// memory.
+const maxBody = 256 << 20
+
 // readAll reads and closes a response body.
 func readAll(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
-	return io.ReadAll(resp.Body)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err == nil && len(b) > maxBody {
+		return nil, fmt.Errorf("the answer is larger than %d MB", maxBody>>20)
+	}
+	return b, err
 }

@@ -1,11 +1,13 @@
 package salesforce
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,5 +170,31 @@ func TestFlatten(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s = %q, want %q", k, got[k], v)
 		}
+	}
+}
+
+func TestGatewayPageIsExplained(t *testing.T) {
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
+	e.f.Mu.Lock()
+	e.f.GatewayError = true
+	e.f.Mu.Unlock()
+	if _, err := e.sync(t, connector.Options{}); err == nil {
+		t.Fatal("want an error")
+	}
+	if st := e.store.Statuses[Name]; !strings.Contains(st.LastError, "502") || !strings.Contains(st.LastError, "not Salesforce's JSON") {
+		t.Errorf("last error = %q", st.LastError)
+	}
+}
+
+func TestCallsCarryTheContext(t *testing.T) {
+	e := setup(t, salesforcetest.LoadOrg(t), Config{})
+	if err := e.cl.login(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := e.cl.query(ctx, "SELECT Id FROM Account", 200, false)
+	if !errors.Is(err, context.Canceled) || e.asked("GET") != 0 {
+		t.Errorf("err = %v, requests %v", err, e.f.Requests)
 	}
 }

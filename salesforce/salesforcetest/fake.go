@@ -51,6 +51,7 @@ type Fake struct {
 	Deny         string // an object the user may not read (INVALID_TYPE)
 	LoseTaskPost bool   // create the Task, then answer 502
 	IDLimit      int    // the updated resource's id limit (600,000 in Salesforce)
+	GatewayError bool   // every API call answers a proxy's 502 page
 	// What was asked.
 	Logins   int
 	Requests []string
@@ -195,6 +196,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	if f.Used >= f.Max {
 		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", f.Used, f.Max))
 		f.fail(w, 403, "REQUEST_LIMIT_EXCEEDED")
+		return
+	}
+	if f.GatewayError {
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte("<html><body>502 Bad Gateway</body></html>"))
 		return
 	}
 	f.Used++
