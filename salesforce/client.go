@@ -154,19 +154,42 @@ func NewClient(cr Creds, opt Options) *Client {
 	return &Client{cr: cr, m: &meter{base: opt.Transport}, clock: opt.Clock, opt: opt, version: opt.APIVersion}
 }
 
+// loginTimeout bounds the JWT bearer login.
+const loginTimeout = time.Minute
+
 // login runs the JWT bearer flow once; the library repeats it when a
-// session expires.
-func (c *Client) login() error {
+// session expires. The library posts the assertion with
+// http.DefaultClient, without a context or timeout, so the wait is bounded
+// here: a token endpoint that never answers fails the run instead of
+// hanging it (the abandoned request ends with its connection).
+func (c *Client) login(ctx context.Context) error {
 	if c.sf != nil {
 		return nil
 	}
-	sf, err := gsf.Init(gsf.Creds{Domain: c.cr.LoginURL, Username: c.cr.Username, ConsumerKey: c.cr.ClientID, ConsumerRSAPem: c.cr.KeyPEM},
-		gsf.WithAPIVersion(c.opt.APIVersion), gsf.WithRoundTripper(c.m), gsf.WithHTTPTimeout(5*time.Minute))
-	if err != nil {
-		return loginError(c.cr, err)
+	type result struct {
+		sf  *gsf.Salesforce
+		err error
 	}
-	c.sf = sf
-	return nil
+	done := make(chan result, 1)
+	go func() {
+		sf, err := gsf.Init(gsf.Creds{Domain: c.cr.LoginURL, Username: c.cr.Username, ConsumerKey: c.cr.ClientID, ConsumerRSAPem: c.cr.KeyPEM},
+			gsf.WithAPIVersion(c.opt.APIVersion), gsf.WithRoundTripper(c.m), gsf.WithHTTPTimeout(5*time.Minute))
+		done <- result{sf, err}
+	}()
+	t := time.NewTimer(loginTimeout)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return loginError(c.cr, r.err)
+		}
+		c.sf = r.sf
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return domain.Errorf(domain.EINVALID, "Salesforce did not answer the JWT bearer login at %s within %s; check SALESFORCE_LOGIN_URL and the network", c.cr.LoginURL, loginTimeout)
+	}
 }
 
 // loginError explains a failed JWT bearer login. The library reports only
@@ -231,7 +254,7 @@ func withContext(ctx context.Context) gsf.RequestOption {
 // do sends one request (uri below /services/data/vXX.X) and returns the
 // response; the caller closes its body.
 func (c *Client) do(ctx context.Context, method, uri string, body []byte, opts ...gsf.RequestOption) (*http.Response, error) {
-	if err := c.login(); err != nil {
+	if err := c.login(ctx); err != nil {
 		return nil, err
 	}
 	if err := c.pace(ctx); err != nil {

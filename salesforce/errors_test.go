@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -188,7 +190,7 @@ func TestGatewayPageIsExplained(t *testing.T) {
 
 func TestCallsCarryTheContext(t *testing.T) {
 	e := setup(t, salesforcetest.LoadOrg(t), Config{})
-	if err := e.cl.login(); err != nil {
+	if err := e.cl.login(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -196,5 +198,20 @@ func TestCallsCarryTheContext(t *testing.T) {
 	_, err := e.cl.query(ctx, "SELECT Id FROM Account", 200, false)
 	if !errors.Is(err, context.Canceled) || e.asked("GET") != 0 {
 		t.Errorf("err = %v, requests %v", err, e.f.Requests)
+	}
+}
+
+func TestHangingTokenEndpointDoesNotHangTheRun(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	_, pemKey := key(t)
+	cl := NewClient(Creds{ClientID: testClientID, Username: testUser, KeyPEM: pemKey, LoginURL: srv.URL}, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := cl.login(ctx); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Errorf("err = %v after %s", err, time.Since(start))
 	}
 }
