@@ -71,3 +71,23 @@ func TestSyncSalesforceBadLoginShowsInStatus(t *testing.T) {
 		t.Fatalf("status: %q", r.stdout)
 	}
 }
+
+func TestSyncSalesforceUnmappedRequiredFieldShowsInStatus(t *testing.T) {
+	k, pemKey := salesforcetest.Key(t)
+	f := salesforcetest.New(t, salesforcetest.LoadOrg(t), &k.PublicKey)
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "accountbot.key")
+	os.WriteFile(keyFile, []byte(pemKey), 0o600)
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte("sync:\n  salesforce:\n    mapping:\n      required: [name, seats]\n"), 0o600)
+	env := map[string]string{"SALESFORCE_CLIENT_ID": salesforcetest.ClientID, "SALESFORCE_USERNAME": salesforcetest.Username,
+		"SALESFORCE_PRIVATE_KEY_FILE": keyFile, "SALESFORCE_LOGIN_URL": f.URL()}
+	r := run(t, env, "", "--data", filepath.Join(dir, "data"), "--config", cfg, "sync", "salesforce")
+	if r.code != 1 || !strings.Contains(r.stderr, "set sync.salesforce.mapping.seats") {
+		t.Fatalf("sync: code %d stderr %q", r.code, r.stderr)
+	}
+	r = run(t, env, "", "--data", filepath.Join(dir, "data"), "--config", cfg, "sync", "status")
+	if r.code != 0 || !strings.Contains(r.stdout, "mapping.seats") || f.Logins != 0 {
+		t.Fatalf("status: %q (logins %d)", r.stdout, f.Logins)
+	}
+}
