@@ -61,7 +61,10 @@ func (c *Client) waitJob(ctx context.Context, kind, id string) (bulkJob, error) 
 		case "JobComplete":
 			return j, nil
 		case "Failed", "Aborted":
-			return j, domain.Errorf(domain.EINVALID, "Salesforce Bulk %s job %s ended %s: %s", kind, id, j.State, j.ErrorMessage)
+			// e.g. "InvalidBatch : Field name not found : Health__c":
+			// the same upload would fail again.
+			ae := &APIError{Status: http.StatusOK, Code: "JOB_FAILED", Message: j.ErrorMessage}
+			return j, fmt.Errorf("%w: %w", ae, domain.Errorf(domain.EINVALID, "Salesforce Bulk %s job %s ended %s: %s", kind, id, j.State, j.ErrorMessage))
 		}
 		if c.clock.Now().After(deadline) {
 			return j, fmt.Errorf("Bulk %s job %s still %s after %s", kind, id, j.State, jobTimeout)

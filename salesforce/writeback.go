@@ -152,7 +152,7 @@ func (w *Writer) WriteProperties(ctx context.Context, ws []connector.Write) []er
 
 // permanentCodes are Salesforce error codes retrying cannot fix.
 var permanentCodes = []string{"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE", "MALFORMED_ID", "ENTITY_IS_DELETED",
-	"INVALID_CROSS_REFERENCE_KEY", "REQUIRED_FIELD_MISSING", "STRING_TOO_LONG", "FIELD_CUSTOM_VALIDATION_EXCEPTION", "NOT_FOUND"}
+	"INVALID_CROSS_REFERENCE_KEY", "REQUIRED_FIELD_MISSING", "STRING_TOO_LONG", "FIELD_CUSTOM_VALIDATION_EXCEPTION", "NOT_FOUND", "JOB_FAILED"}
 
 // classify marks errors retrying cannot fix as permanent; limits, sessions
 // and permissions stay retryable (fixing them in Salesforce fixes them).

@@ -116,7 +116,7 @@ func TestScoreFieldMissingFailsEveryRow(t *testing.T) {
 	e := setup(t, salesforcetest.LoadOrg(t), cfg)
 	w := NewWriter(e.cl, e.src.cfg)
 	errs := w.WriteProperties(context.Background(), []connector.Write{{ID: "props:a", ExternalID: "001000000000001AAA", Properties: map[string]string{"Health__c": "50"}}})
-	if len(errs) != 1 || !isPermanent(errs[0]) || !strings.Contains(errs[0].Error(), "No such column 'Health__c'") {
+	if len(errs) != 1 || !isPermanent(errs[0]) || !strings.Contains(errs[0].Error(), "Field name not found : Health__c") {
 		t.Errorf("errs = %v", errs)
 	}
 }

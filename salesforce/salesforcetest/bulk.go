@@ -60,8 +60,9 @@ func (f *Fake) bulk(w http.ResponseWriter, r *http.Request, parts []string) {
 				f.applyIngest(j)
 			}
 		}
-		f.json(w, 200, map[string]any{"id": parts[1], "state": j.state, "object": j.object,
-			"numberRecordsProcessed": j.processed, "numberRecordsFailed": len(j.failed)})
+		failed := max(len(j.failed)-1, 0) // the header row
+		f.json(w, 200, map[string]any{"id": parts[1], "state": j.state, "object": j.object, "errorMessage": j.errorMessage,
+			"numberRecordsProcessed": j.processed, "numberRecordsFailed": failed})
 	case len(parts) == 2 && r.Method == http.MethodPatch:
 		var req struct{ State string }
 		json.NewDecoder(r.Body).Decode(&req)
@@ -135,22 +136,18 @@ func (f *Fake) applyIngest(j *fakeJob) {
 		return
 	}
 	head := rows[0]
+	for _, h := range head[1:] {
+		if !f.known(j.object, h) { // Salesforce fails the whole job
+			j.state, j.errorMessage = "Failed", "InvalidBatch : Field name not found : "+h
+			return
+		}
+	}
 	j.failed = [][]string{append([]string{"sf__Id", "sf__Error"}, head...)}
 	for _, row := range rows[1:] {
 		j.processed++
 		x, ok := f.ByID[row[0]]
 		if !ok || x["IsDeleted"] == true || objectOf(x) != j.object {
 			j.failed = append(j.failed, append([]string{"", "ENTITY_IS_DELETED:entity is deleted:--"}, row...))
-			continue
-		}
-		bad := ""
-		for _, h := range head[1:] {
-			if !f.known(j.object, h) {
-				bad = "INVALID_FIELD:No such column '" + h + "' on entity '" + j.object + "':--"
-			}
-		}
-		if bad != "" {
-			j.failed = append(j.failed, append([]string{row[0], bad}, row...))
 			continue
 		}
 		for i, h := range head[1:] {

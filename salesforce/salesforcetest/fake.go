@@ -69,6 +69,7 @@ type fakeJob struct {
 	upload              string
 	failed              [][]string
 	processed           int
+	errorMessage        string
 }
 
 // Today is the fake's date: the `updated` resource reaches 30 days before it.
