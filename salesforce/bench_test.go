@@ -111,6 +111,7 @@ func benchSync(b *testing.B, url string, prev connector.Cursor) {
 	var cpu time.Duration
 	var heap uint64
 	var st connector.Status
+	calls := 0
 	for b.Loop() {
 		runtime.GC()
 		store := connectortest.New()
@@ -135,11 +136,12 @@ func benchSync(b *testing.B, url string, prev connector.Cursor) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		st = rep.Status
+		st, calls = rep.Status, cl.Calls()
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(st.Read), "records")
+	b.ReportMetric(float64(calls), "requests")
 	b.Logf("status: read %d changed %d created %d refused %d", st.Read, st.Changed, st.Created, st.Refused)
 }
 
