@@ -43,7 +43,7 @@ func TestSyncNotConfigured(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "set SALESFORCE_CLIENT_ID") {
 		t.Fatalf("code %d stderr %q", r.code, r.stderr)
 	}
-	r = run(t, map[string]string{}, "", "--data", t.TempDir(), "sync", "zendesk")
+	r = run(t, map[string]string{}, "", "--data", t.TempDir(), "sync", "pipedrive")
 	if r.code != 1 || !strings.Contains(r.stderr, "unknown sync source") {
 		t.Fatalf("code %d stderr %q", r.code, r.stderr)
 	}
