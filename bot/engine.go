@@ -48,10 +48,13 @@ type DraftRequest struct {
 	Book       *BookStats
 }
 
-// Draft is a drafted text with where it came from.
+// Draft is a drafted text with where it came from. Text may reach the
+// customer; Internal is for the CSM only (warnings, evidence, notes) and
+// is never part of what Share posts.
 type Draft struct {
 	Title          string   `json:"title"`
-	Text           string   `json:"text"`
+	Text           string   `json:"customer_text"`
+	Internal       []string `json:"internal,omitempty"`
 	Source         string   `json:"source"` // "template" or "llm"
 	FallbackReason string   `json:"fallback_reason,omitempty"`
 	Missing        []string `json:"missing,omitempty"`

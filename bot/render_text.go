@@ -30,6 +30,9 @@ func RenderText(m *Message) string {
 				fmt.Fprintf(&b, "  %-*s  %s%s\n", width+1, Sanitize(f.Label)+":", toneMark(f.Tone), Sanitize(f.Value))
 			}
 		case List:
+			if v.Private {
+				b.WriteString("\n🔒 ") // the CSM's notes stand apart from the draft
+			}
 			if v.Title != "" {
 				b.WriteString(Sanitize(v.Title) + ":\n")
 			}

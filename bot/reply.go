@@ -47,6 +47,28 @@ type List struct {
 	Title string
 	Items []Item
 	More  int // items left out ("…and N more")
+	// Private marks what is for the asker only (a draft's notes for the
+	// CSM): renderers label it, and Shareable leaves it out.
+	Private bool
+}
+
+// InternalTitle labels a draft's notes for the CSM on every platform.
+const InternalTitle = "For you only — not for the customer"
+
+// Shareable is the message as it may be posted for others to see (Slack's
+// Share in channel): private blocks and the typed data are left out.
+func (m *Message) Shareable() *Message {
+	if m == nil {
+		return nil
+	}
+	cp := &Message{Title: m.Title, Error: m.Error}
+	for _, b := range m.Blocks {
+		if l, ok := b.(List); ok && l.Private {
+			continue
+		}
+		cp.Blocks = append(cp.Blocks, b)
+	}
+	return cp
 }
 
 // Item is one list entry with an optional detail line.

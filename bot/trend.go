@@ -156,8 +156,12 @@ func (e *Engine) bookStats(ctx context.Context, today domain.Date) (*BookStats, 
 type DraftResult struct {
 	ID             string   `json:"id"`
 	Kind           string   `json:"kind"`
-	Title          string   `json:"title"`
-	Text           string   `json:"text"`
+	Title string `json:"title"`
+	// CustomerText is what may be said or sent to the customer.
+	CustomerText string `json:"customer_text"`
+	// Internal is for the CSM only: warnings, evidence, missing data. It
+	// is shown apart, labelled, and never shared.
+	Internal       []string `json:"internal"`
 	Source         string   `json:"source"` // "template" or "llm"
 	FallbackReason string   `json:"fallback_reason,omitempty"`
 	Missing        []string `json:"missing,omitempty"`
@@ -183,14 +187,17 @@ func (e *Engine) draft(ctx context.Context, c *Call, kind, arg string) (Result, 
 	if err != nil {
 		return nil, err
 	}
-	return &DraftResult{ID: c.Account.ID, Kind: kind, Title: d.Title, Text: d.Text, Source: d.Source,
+	return &DraftResult{ID: c.Account.ID, Kind: kind, Title: d.Title, CustomerText: d.Text, Internal: nonNil(d.Internal), Source: d.Source,
 		FallbackReason: d.FallbackReason, Missing: d.Missing}, nil
 }
 
 // Message draws the draft with where it came from.
 func (r *DraftResult) Message() *Message {
 	m := &Message{Title: r.Title}
-	m.Blocks = append(m.Blocks, Section{Text: r.Text})
+	m.Blocks = append(m.Blocks, Section{Text: r.CustomerText})
+	if len(r.Internal) > 0 {
+		m.Blocks = append(m.Blocks, List{Title: InternalTitle, Items: plainItems(r.Internal), Private: true})
+	}
 	note := "Drafted from the playbook template"
 	if r.Source == "llm" {
 		note = "Drafted from the playbook template and polished by the language model; every figure checked against the account"

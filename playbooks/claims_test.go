@@ -400,13 +400,17 @@ func TestBelowCostBecomesValuePlan(t *testing.T) {
 	}
 }
 
-// The bot-facing draft keeps the customer text first and the CSM's notes
-// apart under their heading.
+// The bot-facing draft keeps the customer text and the CSM's notes in
+// separate fields, so no platform can post the notes as part of the draft;
+// Combined writes them apart under their heading.
 func TestBotDraftKeepsNotesApart(t *testing.T) {
 	x := playbooks.Draft{Title: "T", CustomerText: "Hello", Internal: []string{"a", "b"}, Source: "template", Missing: []string{"m"}}
 	got := x.Bot()
-	want := fmt.Sprintf("Hello\n\n%s\n• a\n• b", playbooks.InternalHeading)
-	if got.Text != want || got.Title != "T" || got.Source != "template" || len(got.Missing) != 1 {
+	if got.Text != "Hello" || len(got.Internal) != 2 || got.Internal[1] != "b" || got.Title != "T" || got.Source != "template" || len(got.Missing) != 1 {
 		t.Errorf("%+v", got)
+	}
+	want := fmt.Sprintf("Hello\n\n%s\n• a\n• b", playbooks.InternalHeading)
+	if c := x.Combined(); c != want {
+		t.Errorf("Combined = %q", c)
 	}
 }

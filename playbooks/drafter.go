@@ -171,18 +171,25 @@ type Draft struct {
 	FallbackReason string   `json:"fallback_reason,omitempty"`
 }
 
-// InternalHeading introduces the CSM-only notes where a renderer has only
-// one text field (Bot).
-const InternalHeading = "For you only — not for the customer:"
+// InternalHeading introduces the CSM-only notes where they are written as
+// one text (Combined).
+const InternalHeading = bot.InternalTitle + ":"
 
-// Bot converts the draft for renderers that know only bot.Draft: the
-// customer text first, then the internal notes under InternalHeading.
+// Bot converts the draft for the bot, customer text and internal notes
+// still apart: every platform shows the notes in their own labelled block,
+// which Share in channel never posts.
 func (d Draft) Bot() bot.Draft {
+	return bot.Draft{Title: d.Title, Text: d.CustomerText, Internal: d.Internal, Source: d.Source, FallbackReason: d.FallbackReason, Missing: d.Missing}
+}
+
+// Combined is the draft as one text: the customer text, then the internal
+// notes under InternalHeading (for files and logs, never for the customer).
+func (d Draft) Combined() string {
 	text := d.CustomerText
 	if len(d.Internal) > 0 {
 		text += "\n\n" + InternalHeading + "\n• " + strings.Join(d.Internal, "\n• ")
 	}
-	return bot.Draft{Title: d.Title, Text: text, Source: d.Source, FallbackReason: d.FallbackReason, Missing: d.Missing}
+	return text
 }
 
 // Draft renders a playbook for an account (bot.Drafter).

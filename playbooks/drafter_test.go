@@ -82,7 +82,7 @@ func TestGolden(t *testing.T) {
 			if got.Source != "template" || strings.Contains(got.Text, "<no value>") {
 				t.Errorf("%s %s: %+v", a.ID, k.kind, got)
 			}
-			golden(t, filepath.Join("testdata", "golden", string(ev.Priority)+"_"+k.kind+k.arg+".txt"), got.Title+"\n\n"+got.Text+"\n")
+			golden(t, filepath.Join("testdata", "golden", string(ev.Priority)+"_"+k.kind+k.arg+".txt"), got.Title+"\n\n"+combined(got)+"\n")
 		}
 	}
 	if len(seen) != 4 {
@@ -95,8 +95,13 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatalf("expand %s: %v", m, err)
 		}
-		golden(t, filepath.Join("testdata", "golden", "motion_"+string(m)+".txt"), got.Title+"\n\n"+got.Text+"\n")
+		golden(t, filepath.Join("testdata", "golden", "motion_"+string(m)+".txt"), got.Title+"\n\n"+combined(got)+"\n")
 	}
+}
+
+// combined writes a draft's customer text and its notes as one golden text.
+func combined(d bot.Draft) string {
+	return playbooks.Draft{CustomerText: d.Text, Internal: d.Internal}.Combined()
 }
 
 func golden(t *testing.T, name, body string) {

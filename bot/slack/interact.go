@@ -109,7 +109,9 @@ func (s *shareStore) keep(user string, m *bot.Message) string {
 	var b [16]byte
 	rand.Read(b[:])
 	token := hex.EncodeToString(b[:])
-	s.lru.Add(token, sharedReply{user: user, msg: m})
+	// Only what may be shown to others is kept: a draft's notes for the CSM
+	// (private blocks) are never posted to the channel.
+	s.lru.Add(token, sharedReply{user: user, msg: m.Shareable()})
 	return token
 }
 

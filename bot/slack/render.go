@@ -232,6 +232,9 @@ func renderList(l bot.List) []slack.Block {
 			b.Reset()
 		}
 	}
+	if l.Private {
+		b.WriteString(":lock: ") // the CSM's notes, never shared
+	}
 	if l.Title != "" {
 		b.WriteString("*" + cutEscaped(l.Title, 200) + "*\n")
 	}

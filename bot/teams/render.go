@@ -193,7 +193,11 @@ func renderBlock(b bot.Block) []any {
 	case bot.List:
 		var items []any
 		if v.Title != "" {
-			items = append(items, text(cut(v.Title, maxLabelBytes), map[string]any{"weight": "Bolder"}))
+			title := cut(v.Title, maxLabelBytes)
+			if v.Private {
+				title = "🔒 " + title // the CSM's notes stand apart from the draft
+			}
+			items = append(items, text(title, map[string]any{"weight": "Bolder"}))
 		}
 		for _, it := range v.Items {
 			items = append(items, texts("• "+tone(it.Tone), it.Text, map[string]any{"spacing": "Small"})...)
