@@ -23,7 +23,9 @@ func (e *Engine) Dashboard(ctx context.Context, u User, now time.Time) *Message 
 }
 
 func (e *Engine) dashboard(ctx context.Context, c *Call) (Result, error) {
-	c.Args = Args{}
+	if c.Args == nil {
+		c.Args = Args{} // App Home: the asker's own accounts
+	}
 	d := &DashboardResult{User: c.Req.User.Email}
 	top, err := e.top(ctx, c)
 	if err != nil {

@@ -122,9 +122,45 @@ func Parse(reg *Registry, text string) (Parsed, error) {
 			}
 			p.Verb = strings.ToLower(rest[0].text)
 			p.args = rest[1:]
+			if reg.IsVerb(p.Noun, p.Verb) || !argLike(reg, p.Noun, rest[0]) {
+				return p, nil
+			}
+			// Arguments first ("portfolio for ana nrr months=6"): the
+			// verb is the first later word that is one, the arguments
+			// everything around it; none is the noun's default verb.
+			p.Verb, p.args = "", rest
+			for i := 1; i < len(rest); i++ {
+				if w := strings.ToLower(rest[i].text); !rest[i].unclosed && reg.IsVerb(p.Noun, w) && !ownerWord(reg, p.Noun, rest, i) {
+					p.Verb = w
+					p.args = append(append([]token{}, rest[:i]...), rest[i+1:]...)
+					break
+				}
+			}
 		}
 	}
 	return p, nil
+}
+
+// argLike reports whether t starts an argument of some verb of noun: a
+// name=value or a keyword argument's name ("for").
+func argLike(reg *Registry, noun string, t token) bool {
+	if t.unclosed {
+		return false
+	}
+	name, _, keyed := strings.Cut(t.text, "=")
+	for _, v := range reg.Verbs(noun) {
+		if g, ok := v.arg(name); ok && (keyed || g.Form == Keyword) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownerWord reports whether rest[i] is the value right after a keyword
+// argument ("for top" names an owner called top, not the verb).
+func ownerWord(reg *Registry, noun string, rest []token, i int) bool {
+	prev := rest[i-1]
+	return !strings.Contains(prev.text, "=") && argLike(reg, noun, prev)
 }
 
 // parseAccount reads "<name> [verb [args]]". The first token is always

@@ -16,20 +16,20 @@ var forArg = Arg{Name: "for", Kind: KindWords, Form: Keyword, Usage: "[for <owne
 func (e *Engine) registerPortfolioVerbs() {
 	scoped := []Arg{forArg}
 	e.reg.MustRegister(
-		Verb{Noun: "portfolio", Name: "", Help: "same as portfolio top", Result: &TopResult{}, Run: e.top},
-		Verb{Noun: "portfolio", Name: "dashboard", Aliases: []string{"home"}, Help: "your dashboard: top accounts, renewals in the next 6 months, tier mix (Slack's App Home)",
+		Verb{Noun: "portfolio", Name: "", Args: scoped, Help: "same as portfolio top", Result: &TopResult{}, Run: e.top},
+		Verb{Noun: "portfolio", Name: "dashboard", Aliases: []string{"home"}, Args: scoped, Help: "your dashboard: top accounts, renewals in the next 6 months, tier mix (Slack's App Home)",
 			Result: &DashboardResult{}, Run: e.dashboard},
 		Verb{Noun: "portfolio", Name: "top", Args: scoped, Help: "the accounts that most need you today, each with its one action", Result: &TopResult{}, Run: e.top},
 		Verb{Noun: "portfolio", Name: "renewals", Args: scoped, Help: "renewals in the next 6 months with stage and readiness", Result: &RenewalsResult{}, Run: e.renewals},
 		Verb{Noun: "portfolio", Name: "allocation", Args: scoped, Help: "how to split your week across tiers", Result: &AllocationResult{}, Run: e.allocation},
-		Verb{Noun: "portfolio", Name: "nrr", Args: []Arg{forArg, {Name: "months", Kind: KindInt, Form: Keyed, Min: 1, Max: 60, Default: "12", Help: "the period in months"}},
+		Verb{Noun: "portfolio", Name: "nrr", Args: []Arg{forArg, {Name: "months", Kind: KindInt, Form: Keyword, Min: 1, Max: 60, Default: "12", Help: "the period in months"}},
 			Help: "net and gross revenue retention, expansion by motion", Result: &NRRResult{}, Run: e.nrr},
 		Verb{Noun: "portfolio", Name: "tiers", Args: scoped, Help: "tier mix: accounts and ARR per tier", Result: &TiersResult{}, Run: e.tiers},
 		Verb{Noun: "portfolio", Name: "owners", Help: "the CSMs in the book and their account counts", Result: &OwnersResult{}, Run: e.owners},
 		Verb{Noun: "portfolio", Name: "settings", Writes: true, Args: settingsArgs,
 			Help: "your nudge settings: daily digest time, time zone, quiet hours", Result: &SettingsResult{}, Run: e.settings},
 		Verb{Noun: "portfolio", Name: "nudges", Help: "nudges: your schedule, what is due, what was sent and what failed", Result: &NudgeStatusResult{}, Run: e.nudges},
-		Verb{Noun: "portfolio", Name: "outcomes", Help: "logged outcomes: win rate and ARR won by motion, last 12 months", Result: &OutcomesResult{}, Run: e.outcomes},
+		Verb{Noun: "portfolio", Name: "outcomes", Args: scoped, Help: "logged outcomes: win rate and ARR won by motion, last 12 months", Result: &OutcomesResult{}, Run: e.outcomes},
 	)
 }
 

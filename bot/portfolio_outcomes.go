@@ -10,6 +10,8 @@ import (
 
 // OutcomesResult is `portfolio outcomes`: win rates by motion.
 type OutcomesResult struct {
+	// Owner is the `for` asked for ("" for the whole book).
+	Owner    string          `json:"owner,omitempty"`
 	From     domain.Date     `json:"from"`
 	To       domain.Date     `json:"to"`
 	Months   int             `json:"months"`
@@ -36,7 +38,13 @@ func (e *Engine) outcomes(ctx context.Context, c *Call) (Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading outcomes: %w", err)
 	}
-	r := &OutcomesResult{From: from, To: c.Today, Months: months, ByMotion: []MotionOutcome{}, Outcomes: len(all)}
+	if c.Args.Has("for") {
+		// Only when asked: by default the win rates are the whole book's.
+		if all, err = e.ownersOutcomes(ctx, c, all); err != nil {
+			return nil, err
+		}
+	}
+	r := &OutcomesResult{Owner: c.Args.Text("for"), From: from, To: c.Today, Months: months, ByMotion: []MotionOutcome{}, Outcomes: len(all)}
 	at := map[string]int{}
 	for _, o := range all {
 		k := string(o.Motion)
@@ -70,9 +78,35 @@ func (e *Engine) outcomes(ctx context.Context, c *Call) (Result, error) {
 	return r, nil
 }
 
+// ownersOutcomes keeps the outcomes on the accounts of the `for` owner.
+func (e *Engine) ownersOutcomes(ctx context.Context, c *Call, all []domain.Outcome) ([]domain.Outcome, error) {
+	s, err := e.resolveScope(ctx, c)
+	if err != nil || s.Owner == "" {
+		return all, err
+	}
+	ids, err := e.Store.IDsByOwner(ctx, s.Owner)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s's accounts: %w", s.Owner, err)
+	}
+	mine := map[string]bool{}
+	for _, id := range ids {
+		mine[id] = true
+	}
+	var out []domain.Outcome
+	for _, o := range all {
+		if mine[o.AccountID] {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
 // Message draws the win rates.
 func (r *OutcomesResult) Message() *Message {
 	m := &Message{Title: fmt.Sprintf("Outcomes, last %d months", r.Months)}
+	if r.Owner != "" {
+		m.Title += " — for " + r.Owner
+	}
 	if r.Outcomes == 0 {
 		m.Blocks = append(m.Blocks, Section{Text: "No outcomes logged yet. Use the \"Log outcome\" button or `account <name> outcome won seats 12000`."})
 		return m

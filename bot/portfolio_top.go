@@ -12,14 +12,18 @@ import (
 
 // TopAccount is one ranked account with its one action.
 type TopAccount struct {
-	ID         string            `json:"id"`
-	Name       string            `json:"name"`
-	Owner      string            `json:"owner"`
-	Priority   domain.Priority   `json:"priority"`
-	Tier       int               `json:"tier"`
-	Combined   int               `json:"combined"`
-	ARR        json.Number       `json:"arr"`
-	Why        string            `json:"why"`
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Owner    string          `json:"owner"`
+	Priority domain.Priority `json:"priority"`
+	Tier     int             `json:"tier"`
+	Combined int             `json:"combined"`
+	ARR      json.Number     `json:"arr"`
+	Why      string          `json:"why"`
+	// RankReason says in one line why the account ranks where it does:
+	// its expected ARR impact, or the renewal override.
+	RankReason string            `json:"rank_reason"`
+	Impact     json.Number       `json:"impact"`
 	Action     string            `json:"action"`
 	ActionKind domain.ActionKind `json:"action_kind"`
 
@@ -38,6 +42,7 @@ func topAccounts(items []domain.Evaluation) []TopAccount {
 	for _, ev := range items {
 		data = append(data, TopAccount{ID: ev.AccountID, Name: ev.Name, Owner: ev.Owner, Priority: ev.Priority,
 			Tier: ev.Tier.Tier, Combined: ev.Health.Combined, ARR: major(ev.ARR.Minor, ev.ARR.Currency), Why: ev.PriorityReason,
+			RankReason: ev.RankReason, Impact: major(ev.Impact.Total, ev.ARR.Currency),
 			Action: ev.Action.Text, ActionKind: ev.Action.Kind, arrShort: ev.ARR.Short()})
 	}
 	return data
@@ -49,6 +54,7 @@ func topAccountBlocks(items []TopAccount) []Block {
 		blocks = append(blocks,
 			Section{Text: fmt.Sprintf("%d. %s — %s · Tier %d · %s ARR · health %d", i+1, t.Name, t.Priority.Label(), t.Tier, t.arrShort, t.Combined)},
 			Context{Text: "Why: " + t.Why},
+			Context{Text: "Ranked: " + t.RankReason},
 			Section{Text: "Action: " + t.Action},
 			Actions{Buttons: []Button{
 				{Label: "Open " + t.Name, ActionID: ActionOpenAccount, Value: t.ID},

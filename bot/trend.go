@@ -154,8 +154,8 @@ func (e *Engine) bookStats(ctx context.Context, today domain.Date) (*BookStats, 
 
 // DraftResult is a drafted talk track, script or set of talking points.
 type DraftResult struct {
-	ID             string   `json:"id"`
-	Kind           string   `json:"kind"`
+	ID    string `json:"id"`
+	Kind  string `json:"kind"`
 	Title string `json:"title"`
 	// CustomerText is what may be said or sent to the customer.
 	CustomerText string `json:"customer_text"`

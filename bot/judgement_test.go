@@ -1,0 +1,74 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
+)
+
+// portfolio top (and the App Home and digests, which draw the same list)
+// say in one line why each account ranks where it does.
+func TestTopShowsTheRankingReason(t *testing.T) {
+	e, db := newEngine(t)
+	m, d := ask(t, e, "portfolio top for all", "")
+	accts := d["accounts"].([]any)
+	if len(accts) == 0 {
+		t.Fatal("no accounts")
+	}
+	text := bot.RenderText(m)
+	for _, x := range accts {
+		row := x.(map[string]any)
+		a, err := db.Account(context.Background(), row["id"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := domain.Evaluate(a, domain.DateOf(now), domain.DefaultConfig())
+		if row["rank_reason"] != ev.RankReason || ev.RankReason == "" || strings.Contains(ev.RankReason, "\n") {
+			t.Errorf("%s rank_reason = %q, want %q", a.ID, row["rank_reason"], ev.RankReason)
+		}
+		if !strings.Contains(text, "Ranked: "+ev.RankReason) {
+			t.Errorf("portfolio top does not show %q:\n%s", ev.RankReason, text)
+		}
+	}
+	home := bot.RenderText(e.Dashboard(context.Background(), bot.User{Email: "x@example.com"}, now))
+	if strings.Count(home, "Ranked: ") != len(accts) {
+		t.Errorf("App Home shows %d ranking reasons, want %d:\n%s", strings.Count(home, "Ranked: "), len(accts), home)
+	}
+}
+
+// Every portfolio verb reads `for <owner>` and key=value arguments in any
+// order, before or after the verb.
+func TestPortfolioArgumentsInAnyOrder(t *testing.T) {
+	e, _ := newEngine(t)
+	verbs := []string{"", "top", "renewals", "allocation", "tiers", "outcomes", "dashboard"}
+	for _, v := range verbs {
+		want := strings.TrimSpace("portfolio " + v + " for ana")
+		_, wd := ask(t, e, want, "")
+		if wd["error"] != nil {
+			t.Fatalf("%s: %v", want, wd["error"])
+		}
+		for _, q := range []string{"portfolio for ana " + v, "portfolio for=ana " + v, strings.TrimSpace("portfolio " + v + " for=ana")} {
+			m, d := ask(t, e, strings.TrimSpace(q), "")
+			if m.Error || bot.RenderText(m) != bot.RenderText(e.Handle(context.Background(), bot.Request{Text: want, Now: now})) {
+				t.Errorf("%q answers differently from %q: %v", q, want, d)
+			}
+		}
+	}
+	want := bot.RenderText(e.Handle(context.Background(), bot.Request{Text: "portfolio nrr months=6 for ana", Now: now}))
+	for _, q := range []string{
+		"portfolio nrr for ana months=6", "portfolio nrr months=6 for ana", "portfolio nrr for ana months 6",
+		"portfolio for ana nrr months=6", "portfolio months=6 nrr for ana", "portfolio nrr for=ana months=6",
+	} {
+		m := e.Handle(context.Background(), bot.Request{Text: q, Now: now})
+		if m.Error || bot.RenderText(m) != want {
+			t.Errorf("%q:\n%s\nwant\n%s", q, bot.RenderText(m), want)
+		}
+	}
+	// An unknown verb is still named as one.
+	if m, d := ask(t, e, "portfolio bogus for ana", ""); !m.Error || !strings.Contains(d["error"].(string), `"bogus" is not a portfolio command`) {
+		t.Errorf("portfolio bogus = %v", d)
+	}
+}
