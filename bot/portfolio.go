@@ -22,7 +22,7 @@ func (e *Engine) registerPortfolioVerbs() {
 		Verb{Noun: "portfolio", Name: "top", Args: scoped, Help: "the accounts that most need you today, each with its one action", Result: &TopResult{}, Run: e.top},
 		Verb{Noun: "portfolio", Name: "renewals", Args: scoped, Help: "renewals in the next 6 months with stage and readiness", Result: &RenewalsResult{}, Run: e.renewals},
 		Verb{Noun: "portfolio", Name: "allocation", Args: scoped, Help: "how to split your week across tiers", Result: &AllocationResult{}, Run: e.allocation},
-		Verb{Noun: "portfolio", Name: "nrr", Args: []Arg{forArg, {Name: "months", Kind: KindInt, Form: Keyword, Min: 1, Max: 60, Default: "12", Help: "the period in months"}},
+		Verb{Noun: "portfolio", Name: "nrr", Args: []Arg{forArg, {Name: "months", Kind: KindInt, Form: Keyword, Min: 1, Max: 60, Default: "12", Usage: "[months=12]", Help: "the period in months"}},
 			Help: "net and gross revenue retention, expansion by motion", Result: &NRRResult{}, Run: e.nrr},
 		Verb{Noun: "portfolio", Name: "tiers", Args: scoped, Help: "tier mix: accounts and ARR per tier", Result: &TiersResult{}, Run: e.tiers},
 		Verb{Noun: "portfolio", Name: "owners", Help: "the CSMs in the book and their account counts", Result: &OwnersResult{}, Run: e.owners},
