@@ -36,6 +36,8 @@ func (e *Engine) registerAccountVerbs() {
 			Args: []Arg{{Name: "text", Kind: KindText, Required: true, Help: "the note, as typed",
 				Prompt: "What should the note say? Try `account <name> note Met the new VP of Ops`."}},
 			Help: "add a dated note to the account", Result: &SignalResult{}, Run: e.note},
+		Verb{Noun: "account", Name: "notes", Aliases: []string{"signals"}, Args: notesArgs,
+			Help: "notes and signals, newest first", Result: &NotesResult{}, Run: e.notes},
 		Verb{Noun: "account", Name: "signal", Writes: true,
 			Args: []Arg{
 				{Name: "kind", Kind: KindEnum, Enum: signalKinds(), Required: true, Prompt: "Which signal? " + signalKindsHelp()},

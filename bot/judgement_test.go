@@ -72,3 +72,38 @@ func TestPortfolioArgumentsInAnyOrder(t *testing.T) {
 		t.Errorf("portfolio bogus = %v", d)
 	}
 }
+
+// Notes and signals can be read back, newest first, with a limit.
+func TestNotesNewestFirst(t *testing.T) {
+	e, _ := newEngine(t)
+	// Signals carry a date, not a time: newest first is by day.
+	for i, cmd := range []string{"account hooli note first", "account hooli signal hiring 12 engineers", "account hooli note third"} {
+		if m := e.Handle(context.Background(), bot.Request{Text: cmd, Now: now.AddDate(0, 0, i-2)}); m.Error {
+			t.Fatalf("%s: %v", cmd, m.Data)
+		}
+	}
+	m, d := ask(t, e, "account hooli notes", "")
+	entries := d["entries"].([]any)
+	if m.Error || len(entries) < 3 || d["limit"] != 20.0 {
+		t.Fatalf("notes = %v", d)
+	}
+	first, second := entries[0].(map[string]any), entries[1].(map[string]any)
+	if first["note"] != "third" || second["kind"] != "hiring" || second["note"] != "12 engineers" {
+		t.Errorf("not newest first: %v", entries[:3])
+	}
+	for i := 1; i < len(entries); i++ {
+		if entries[i-1].(map[string]any)["date"].(string) < entries[i].(map[string]any)["date"].(string) {
+			t.Errorf("entries out of order: %v", entries)
+		}
+	}
+	_, d = ask(t, e, "account hooli notes limit=2", "")
+	if n := len(d["entries"].([]any)); n != 2 || d["total"].(float64) < 3 {
+		t.Errorf("limit=2 = %v", d)
+	}
+	if m, _ := ask(t, e, "account hooli notes 2", ""); !strings.Contains(bot.RenderText(m), "Showing the newest 2 of") {
+		t.Errorf("notes 2:\n%s", bot.RenderText(m))
+	}
+	if m, d := ask(t, e, "account hooli notes limit=0", ""); !m.Error {
+		t.Errorf("limit=0 = %v", d)
+	}
+}

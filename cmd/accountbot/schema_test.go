@@ -24,6 +24,7 @@ var askExamples = map[string][]string{
 	"account.roi":        {"account acme roi", "account acme roi hours_per_month=120 rate=50 cost_per_month=5000"},
 	"account.objection":  {"account acme objection budget"},
 	"account.note":       {`account acme note He said "ship it" = yes`},
+	"account.notes":      {"account acme notes", "account acme notes limit=1"},
 	"account.signal":     {"account acme signal hiring 12 new engineers"},
 	"account.outcome":    {"account acme outcome won seats 12000 signed", "account acme outcome pending"},
 	"account.snooze":     {"account acme snooze 3"},
