@@ -59,12 +59,13 @@ func RenderText(m *Message) string {
 			if len(v.Points) == 0 {
 				continue
 			}
-			vals := make([]float64, len(v.Points))
-			for i, p := range v.Points {
-				vals[i] = p.Value
+			first, last := v.Points[0], v.Points[len(v.Points)-1]
+			fmt.Fprintf(&b, "%s: %s  (%s … %s: %.0f → %.0f", Sanitize(v.Label), v.Spark(),
+				Sanitize(first.Label), Sanitize(last.Label), first.Value, last.Value)
+			if v.Lo != v.Hi {
+				fmt.Fprintf(&b, "; scale %.0f to %.0f", v.Lo, v.Hi)
 			}
-			fmt.Fprintf(&b, "%s: %s  (%s … %s: %.0f → %.0f)\n", Sanitize(v.Label), Sparkline(vals),
-				Sanitize(v.Points[0].Label), Sanitize(v.Points[len(v.Points)-1].Label), vals[0], vals[len(vals)-1])
+			b.WriteString(")\n")
 		}
 	}
 	return b.String()

@@ -100,6 +100,18 @@ type Divider struct{}
 type Trend struct {
 	Label  string
 	Points []Point
+	// Lo and Hi are the scale the sparkline is drawn on (band edges), so a
+	// small change is a small step; both zero means the data's own range.
+	Lo, Hi float64
+}
+
+// Spark draws the trend's sparkline on its scale.
+func (t Trend) Spark() string {
+	vals := make([]float64, len(t.Points))
+	for i, p := range t.Points {
+		vals[i] = p.Value
+	}
+	return SparklineScale(vals, t.Lo, t.Hi)
 }
 
 // Point is one value of a trend.
@@ -149,13 +161,21 @@ const (
 	ActionOutcomeSubmit = "log_outcome_submit"
 )
 
-// Sparkline draws values with block characters: ▁▂▃▄▅▆▇█.
-func Sparkline(values []float64) string {
+// Sparkline draws values with block characters (▁▂▃▄▅▆▇█) on the data's
+// own range.
+func Sparkline(values []float64) string { return SparklineScale(values, 0, 0) }
+
+// SparklineScale draws values on the scale lo..hi (widened to the data
+// when a value falls outside it; lo == hi uses the data's range): on a
+// fixed scale a 30 → 35 blip is a small step, not a full-height bar.
+func SparklineScale(values []float64, lo, hi float64) string {
 	if len(values) == 0 {
 		return ""
 	}
 	bars := []rune("▁▂▃▄▅▆▇█")
-	lo, hi := values[0], values[0]
+	if lo == hi {
+		lo, hi = values[0], values[0]
+	}
 	for _, v := range values {
 		lo, hi = min(lo, v), max(hi, v)
 	}

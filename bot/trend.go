@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -82,13 +83,65 @@ func (e *Engine) trendBlock(ctx context.Context, a *domain.Account, today domain
 	if len(pts) < 2 {
 		return nil
 	}
-	return &Trend{Label: "Combined health, weekly", Points: pts}
+	lo, hi := trendScale(e.Config.Health, pts)
+	return &Trend{Label: "Combined health, weekly", Points: pts, Lo: lo, Hi: hi}
+}
+
+// scoreEdges are the combined score's band edges under the configured
+// rules, low to high: the lowest score possible, the retention-risk band
+// edges, 0, the sums of the engagement and revenue-potential medium and
+// high minima, and the highest score possible.
+func scoreEdges(h domain.HealthConfig) []float64 {
+	mx := healthMaxima(h)
+	edges := []float64{float64(mx.RetentionRisk), float64(h.RiskMediumMin), float64(h.RiskLowMin), 0,
+		float64(h.EngagementMediumMin + h.PotentialMediumMin), float64(h.EngagementHighMin + h.PotentialHighMin),
+		float64(mx.Engagement + mx.RevenuePotential)}
+	slices.Sort(edges)
+	return slices.Compact(edges)
+}
+
+// trendScale is the scale a trend is drawn on: from the band edge at or
+// below its lowest point to the one at or above its highest, so 30 → 35
+// reads as a step within the 20–40 band, not as a full-height bar.
+func trendScale(h domain.HealthConfig, pts []Point) (float64, float64) {
+	if len(pts) == 0 {
+		return 0, 0
+	}
+	lo, hi := pts[0].Value, pts[0].Value
+	for _, p := range pts {
+		lo, hi = min(lo, p.Value), max(hi, p.Value)
+	}
+	edges := scoreEdges(h)
+	sLo, sHi := lo, hi
+	for _, x := range edges {
+		if x <= lo {
+			sLo = x
+		}
+	}
+	for i := len(edges) - 1; i >= 0; i-- {
+		if edges[i] >= hi {
+			sHi = edges[i]
+		}
+	}
+	if sLo == sHi { // a flat line on an edge: show the band above it
+		for _, x := range edges {
+			if x > sLo {
+				sHi = x
+				break
+			}
+		}
+	}
+	return sLo, sHi
 }
 
 // TrendResult is `account <name> trend`: the combined score, weekly.
 type TrendResult struct {
 	AccountRef
 	Points []Point `json:"points"`
+	// ScaleMin and ScaleMax are the band edges the sparkline is drawn
+	// between (not the data's own minimum and maximum).
+	ScaleMin float64 `json:"scale_min"`
+	ScaleMax float64 `json:"scale_max"`
 
 	tier int
 }
@@ -96,7 +149,7 @@ type TrendResult struct {
 func (e *Engine) trend(ctx context.Context, c *Call) (Result, error) {
 	r := &TrendResult{AccountRef: ref(c.Account), Points: []Point{}, tier: e.evaluate(c).Tier.Tier}
 	if t := e.trendBlock(ctx, c.Account, c.Today); t != nil {
-		r.Points = t.Points
+		r.Points, r.ScaleMin, r.ScaleMax = t.Points, t.Lo, t.Hi
 	}
 	return r, nil
 }
@@ -109,8 +162,13 @@ func (r *TrendResult) Message() *Message {
 		return m
 	}
 	first, last := r.Points[0].Value, r.Points[len(r.Points)-1].Value
-	m.Blocks = append(m.Blocks, Trend{Label: "Combined health, weekly", Points: r.Points},
-		Context{Text: fmt.Sprintf("From %.0f to %.0f over %d weeks.", first, last, len(r.Points)-1)})
+	l := List{Title: "Combined score by week"}
+	for _, p := range r.Points {
+		l.Items = append(l.Items, Item{Text: fmt.Sprintf("%s: %.0f", p.Label, p.Value)})
+	}
+	m.Blocks = append(m.Blocks, Trend{Label: "Combined health, weekly", Points: r.Points, Lo: r.ScaleMin, Hi: r.ScaleMax}, l,
+		Context{Text: fmt.Sprintf("From %.0f to %.0f over %d weeks; the sparkline's scale runs from %.0f to %.0f, the band edges around the scores.",
+			first, last, len(r.Points)-1, r.ScaleMin, r.ScaleMax)})
 	return m
 }
 

@@ -273,7 +273,7 @@ func renderTrend(t bot.Trend, opt RenderOptions) []slack.Block {
 	for i, p := range pts {
 		vals[i] = p.Value
 	}
-	spark := fmt.Sprintf("%s: `%s` %.0f → %.0f", cutEscaped(t.Label, 200), bot.Sparkline(vals), vals[0], vals[len(vals)-1])
+	spark := fmt.Sprintf("%s: `%s` %.0f → %.0f", cutEscaped(t.Label, 200), bot.SparklineScale(vals, t.Lo, t.Hi), vals[0], vals[len(vals)-1])
 	var out []slack.Block
 	if opt.Charts && len(pts) >= 2 {
 		var cats []string

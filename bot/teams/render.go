@@ -234,7 +234,7 @@ func renderBlock(b bot.Block) []any {
 		for i, p := range v.Points {
 			vals[i] = p.Value
 		}
-		return []any{text(fmt.Sprintf("%s: %s  %.0f → %.0f", cut(v.Label, maxLabelBytes), bot.Sparkline(vals), vals[0], vals[len(vals)-1]), map[string]any{"fontType": "Monospace"})}
+		return []any{text(fmt.Sprintf("%s: %s  %.0f → %.0f", cut(v.Label, maxLabelBytes), v.Spark(), vals[0], vals[len(vals)-1]), map[string]any{"fontType": "Monospace"})}
 	}
 	return nil
 }
