@@ -103,7 +103,14 @@ func TestHealthValues(t *testing.T) {
 	if d["days_to_renewal"] != 70.0 || d["stage"] != "showcase" || d["readiness"] != "red" {
 		t.Errorf("initech renewal = %v", d)
 	}
+	// The example acme stores the case study's value delivered ($1M, 133%)
+	// since issue 15; its 320 h/month at $85 ($326,400, 43.5%) are used
+	// when hours are asked for.
 	_, d = ask(t, e, "account acme roi", "")
+	if d["annual_value"] != 1000000.0 || d["return_pct"] != 133.3 {
+		t.Errorf("acme roi = %v", d)
+	}
+	_, d = ask(t, e, "account acme roi hours_per_month=320", "")
 	if d["annual_value"] != 326400.0 || d["return_pct"] != 43.5 {
 		t.Errorf("acme roi = %v", d)
 	}

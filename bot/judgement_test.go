@@ -107,3 +107,27 @@ func TestNotesNewestFirst(t *testing.T) {
 		t.Errorf("limit=0 = %v", d)
 	}
 }
+
+// The seed's case study: "133% ROI now → 287% at full adoption", from the
+// example acme's value delivered and value at full adoption.
+func TestROINowAndAtFullAdoption(t *testing.T) {
+	e, _ := newEngine(t)
+	m, d := ask(t, e, "account acme roi", "")
+	full, _ := d["full_adoption"].(map[string]any)
+	if m.Error || d["return_pct"] != 133.3 || full == nil || full["return_pct"] != 287.0 || d["value_source"] != "value_delivered" || d["below_cost"] != false {
+		t.Fatalf("acme roi = %v", d)
+	}
+	if text := bot.RenderText(m); !strings.Contains(text, "133.3% now → 287.0% at full adoption") {
+		t.Errorf("acme roi text:\n%s", text)
+	}
+	// Hours given override the stored value; full adoption stays on the
+	// same cost; a below-cost return is flagged.
+	_, d = ask(t, e, "account acme roi hours_per_month=320 rate=85", "")
+	if full, _ := d["full_adoption"].(map[string]any); d["return_pct"] != 43.5 || d["below_cost"] != true || full == nil || full["return_pct"] != 287.0 {
+		t.Errorf("acme roi with hours = %v", d)
+	}
+	// No full-adoption input: no full-adoption figure.
+	if _, d := ask(t, e, "account globex roi", ""); d["full_adoption"] != nil {
+		t.Errorf("globex roi = %v", d)
+	}
+}
