@@ -51,6 +51,8 @@ func (e *Engine) registerAccountVerbs() {
 			Help: "no nudges about this account for you for 7 (or N) days", Result: &SnoozeResult{}, Run: e.snooze},
 		Verb{Noun: "account", Name: "outcome", Writes: true, Args: outcomeArgs(),
 			Help: "log how a conversation ended", Result: &OutcomeResult{}, Run: e.outcome},
+		Verb{Noun: "account", Name: "arr", Writes: true, Args: arrArgs(),
+			Help: "record an ARR change (motion, date) so NRR reflects it; recording the same change twice records it once", Result: &ARRChangeResult{}, Run: e.recordARR},
 	)
 }
 

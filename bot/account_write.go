@@ -98,6 +98,9 @@ type OutcomeResult struct {
 	ARR    json.Number   `json:"arr"`
 	Date   domain.Date   `json:"date"`
 	Note   string        `json:"note"`
+	// ARROffer is the ARR change a won expansion offers to record (with a
+	// confirmation button), so NRR reflects it; null otherwise.
+	ARROffer *ARROffer `json:"arr_offer" jsonschema:"nullable"`
 
 	name     string
 	arrMinor int64
@@ -116,7 +119,7 @@ func (e *Engine) outcome(ctx context.Context, c *Call) (Result, error) {
 		return nil, fmt.Errorf("saving outcome: %w", err)
 	}
 	return &OutcomeResult{ID: c.Account.ID, Result: res, Motion: o.Motion, ARR: major(o.ARR, o.Currency), Date: o.Date, Note: o.Note,
-		name: c.Account.Name, arrMinor: o.ARR, arrText: c.Account.Money(o.ARR).Format()}, nil
+		ARROffer: arrOffer(c.Account, o), name: c.Account.Name, arrMinor: o.ARR, arrText: c.Account.Money(o.ARR).Format()}, nil
 }
 
 // Message confirms the outcome.
@@ -130,5 +133,9 @@ func (r *OutcomeResult) Message() *Message {
 		text += ", " + r.arrText + " ARR"
 	}
 	m.Blocks = append(m.Blocks, Section{Text: text + "."})
+	if off := r.ARROffer; off != nil {
+		m.Blocks = append(m.Blocks, Section{Text: off.text}, Actions{Buttons: []Button{off.button}},
+			Context{Text: "Or type: " + off.Command})
+	}
 	return m
 }

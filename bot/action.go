@@ -48,6 +48,9 @@ func (e *Engine) HandleAction(ctx context.Context, a Action) ActionResult {
 			"Record how the conversation went; `portfolio outcomes` shows win rates by motion.")}
 	case ActionOutcomeSubmit:
 		return call("outcome", a.Form)
+	case ActionRecordARR:
+		r, err := e.recordARRAction(ctx, req, a.Value)
+		return ActionResult{Message: e.answer(req, r, err)}
 	}
 	return ActionResult{Message: userError("That button is no longer supported.")}
 }

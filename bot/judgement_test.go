@@ -131,3 +131,67 @@ func TestROINowAndAtFullAdoption(t *testing.T) {
 		t.Errorf("globex roi = %v", d)
 	}
 }
+
+// `outcome won` with an ARR figure offers to record the ARR change; the
+// confirmation is a typed call that records once however often it is
+// clicked, and NRR reflects it.
+func TestOutcomeWonRecordsTheARRChangeOnce(t *testing.T) {
+	e, db := newEngine(t)
+	ctx := context.Background()
+	_, before := ask(t, e, "portfolio nrr for all", "")
+	m, d := ask(t, e, "account globex outcome won seats 36000 signed", "ana@example.com")
+	offer, _ := d["arr_offer"].(map[string]any)
+	if m.Error || offer == nil || offer["change"] != 36000.0 || offer["motion"] != "seats" {
+		t.Fatalf("outcome = %v", d)
+	}
+	var btn *bot.Button
+	for _, b := range m.Blocks {
+		if acts, ok := b.(bot.Actions); ok {
+			for i := range acts.Buttons {
+				if acts.Buttons[i].ActionID == bot.ActionRecordARR {
+					btn = &acts.Buttons[i]
+				}
+			}
+		}
+	}
+	if btn == nil {
+		t.Fatalf("no confirmation button:\n%s", bot.RenderText(m))
+	}
+	// Nothing changes until it is confirmed.
+	if _, d := ask(t, e, "portfolio nrr for all", ""); d["nrr_pct"] != before["nrr_pct"] {
+		t.Errorf("NRR changed before the confirmation: %v → %v", before["nrr_pct"], d["nrr_pct"])
+	}
+	a0, _ := db.Account(ctx, "globex")
+	for i := 0; i < 2; i++ { // a double click
+		r := e.HandleAction(ctx, bot.Action{ID: btn.ActionID, Value: btn.Value, User: bot.User{Email: "ana@example.com"}, Now: now})
+		if r.Message == nil || r.Message.Error {
+			t.Fatalf("click %d: %v", i, r.Message.Data)
+		}
+		if got := r.Message.Data.(*bot.ARRChangeResult).Already; got != (i == 1) {
+			t.Errorf("click %d: already = %v", i, got)
+		}
+	}
+	a1, _ := db.Account(ctx, "globex")
+	if a1.ARR != a0.ARR+36_000_00 || len(a1.ARRHistory) != len(a0.ARRHistory)+1+boolInt(len(a0.ARRHistory) == 0) {
+		t.Errorf("ARR %d → %d, history %v", a0.ARR, a1.ARR, a1.ARRHistory)
+	}
+	_, after := ask(t, e, "portfolio nrr for all", "")
+	start, end := before["start_arr"].(float64), after["end_arr"].(float64)
+	if after["start_arr"] != start || end != before["end_arr"].(float64)+36000 || after["nrr_pct"].(float64) <= before["nrr_pct"].(float64) {
+		t.Errorf("nrr before %v after %v", before, after)
+	}
+	if by := after["expansion_by_motion"].(map[string]any); by["seats"] == nil {
+		t.Errorf("expansion by motion = %v", by)
+	}
+	// Lost, or no ARR, offers nothing.
+	if _, d := ask(t, e, "account globex outcome lost seats 1000", ""); d["arr_offer"] != nil {
+		t.Errorf("lost offers %v", d["arr_offer"])
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -98,8 +98,8 @@ func exampleCommand(v *bot.Verb) string {
 	examples := map[string]string{
 		"account.objection": "account acme objection budget", "account.note": "account acme note hello",
 		"account.signal": "account acme signal hiring", "account.outcome": "account acme outcome won",
-		"account.renewal": "account soylent renewal draft",
-		"help":            "help",
+		"account.renewal": "account soylent renewal draft", "account.arr": "account globex arr seats 1000",
+		"help": "help",
 	}
 	if c, ok := examples[v.Key()]; ok {
 		return c

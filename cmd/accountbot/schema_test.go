@@ -28,6 +28,7 @@ var askExamples = map[string][]string{
 	"account.signal":     {"account acme signal hiring 12 new engineers"},
 	"account.outcome":    {"account acme outcome won seats 12000 signed", "account acme outcome pending"},
 	"account.snooze":     {"account acme snooze 3"},
+	"account.arr":        {"account globex arr seats 1000", "account globex arr 500 date=2026-11-23"},
 	"portfolio":          {"portfolio"},
 	"portfolio.top":      {"portfolio top", "portfolio top for bo"},
 	"portfolio.nrr":      {"portfolio nrr months=6"},
