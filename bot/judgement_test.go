@@ -195,3 +195,40 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// portfolio economics reports the seed's ratios, each manager's workload
+// and payback, and the targets, from the configured numbers.
+func TestPortfolioEconomics(t *testing.T) {
+	_, db := newEngine(t)
+	cfg := domain.DefaultConfig()
+	cfg.Economics.ManagerCost = 60_000
+	e := bot.NewEngine(db, cfg, nil)
+	m, d := ask(t, e, "portfolio economics for all", "")
+	if m.Error {
+		t.Fatalf("economics = %v", d)
+	}
+	if d["manager_cost"] != 60000.0 || len(d["segments"].([]any)) != 3 || len(d["owners"].([]any)) == 0 {
+		t.Errorf("economics = %v", d)
+	}
+	seg := d["segments"].([]any)[0].(map[string]any)
+	if seg["name"] != "Enterprise" || seg["ratio_min"] != 5.0 || seg["ratio_max"] != 10.0 {
+		t.Errorf("enterprise = %v", seg)
+	}
+	nrr := d["nrr"].(map[string]any)
+	if nrr["target_low"] != 105.0 || nrr["target_high"] != 120.0 {
+		t.Errorf("nrr target = %v", nrr)
+	}
+	if acv := d["acv_growth"].(map[string]any); acv["target_low"] != 15.0 || acv["target_high"] != 25.0 || d["acv_years"] != 2.0 {
+		t.Errorf("acv = %v", acv)
+	}
+	text := bot.RenderText(m)
+	for _, want := range []string{"Enterprise (Tier 1)", "1:5–10", "payback of $60K a year", "target 105–120%", "target 130–150%", "target 15–25%"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("economics text lacks %q:\n%s", want, text)
+		}
+	}
+	// The same in any argument order.
+	if m2 := e.Handle(context.Background(), bot.Request{Text: "portfolio for all economics", Now: now}); bot.RenderText(m2) != text {
+		t.Errorf("argument order changes the answer")
+	}
+}

@@ -24,6 +24,8 @@ func (e *Engine) registerPortfolioVerbs() {
 		Verb{Noun: "portfolio", Name: "allocation", Args: scoped, Help: "how to split your week across tiers", Result: &AllocationResult{}, Run: e.allocation},
 		Verb{Noun: "portfolio", Name: "nrr", Args: []Arg{forArg, {Name: "months", Kind: KindInt, Form: Keyword, Min: 1, Max: 60, Default: "12", Usage: "[months=12]", Help: "the period in months"}},
 			Help: "net and gross revenue retention, expansion by motion", Result: &NRRResult{}, Run: e.nrr},
+		Verb{Noun: "portfolio", Name: "economics", Args: scoped, Help: "account-manager economics: accounts per manager by segment against the seed's ratios, workload, payback, variable pay, NRR and ACV growth against the targets",
+			Result: &EconomicsResult{}, Run: e.economics},
 		Verb{Noun: "portfolio", Name: "tiers", Args: scoped, Help: "tier mix: accounts and ARR per tier", Result: &TiersResult{}, Run: e.tiers},
 		Verb{Noun: "portfolio", Name: "owners", Help: "the CSMs in the book and their account counts", Result: &OwnersResult{}, Run: e.owners},
 		Verb{Noun: "portfolio", Name: "settings", Writes: true, Args: settingsArgs,

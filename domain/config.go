@@ -16,7 +16,8 @@ type Config struct {
 	Renewal    RenewalConfig    `yaml:"renewal" json:"renewal"`
 	Triggers   TriggerConfig    `yaml:"triggers" json:"triggers"`
 	Allocation AllocationConfig `yaml:"allocation" json:"allocation"`
-	Access     AccessConfig     `yaml:"access" json:"access"` // roles and audit retention (access.go)
+	Access     AccessConfig     `yaml:"access" json:"access"`       // roles and audit retention (access.go)
+	Economics  EconomicsConfig  `yaml:"economics" json:"economics"` // account-manager economics (economics.go)
 
 	Billing BillingConfig `yaml:"billing" json:"billing"` // billing.go
 }
@@ -199,6 +200,7 @@ func DefaultConfig() Config {
 			},
 		},
 		Allocation: AllocationConfig{Weights: [3]float64{12, 3, 1}, HoursPerWeek: 40},
+		Economics:  DefaultEconomics(),
 		Access:     DefaultAccessConfig(),
 		Billing:    BillingConfig{ARRSource: ARRFromCRM},
 	}
@@ -296,6 +298,7 @@ func (c Config) Validate() error {
 	}
 	check(p.NoRenewalUrgencyPct >= 0 && p.NoRenewalUrgencyPct <= 100, "priority.no_renewal_urgency_pct", "must be a percentage between 0 and 100, got %g", p.NoRenewalUrgencyPct)
 	c.Access.validate(check)
+	c.Economics.validate(check)
 
 	c.validateFeeds(check)
 	if len(bad) > 0 {
