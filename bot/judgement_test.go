@@ -232,3 +232,36 @@ func TestPortfolioEconomics(t *testing.T) {
 		t.Errorf("argument order changes the answer")
 	}
 }
+
+// A draft carries the customer text and the CSM's notes apart: JSON has
+// customer_text and internal[], the text shows the notes in their own
+// labelled block, and the shareable message leaves them out.
+func TestDraftNotesApart(t *testing.T) {
+	e, _ := newEngine(t)
+	for _, cmd := range []string{"account acme objection competitor", "account acme qbr", "account globex expand draft", "account soylent renewal draft"} {
+		m, d := ask(t, e, cmd, "")
+		if m.Error {
+			t.Fatalf("%s: %v", cmd, d)
+		}
+		ct, _ := d["customer_text"].(string)
+		internal, ok := d["internal"].([]any)
+		if ct == "" || !ok || d["text"] != nil {
+			t.Fatalf("%s: %v", cmd, d)
+		}
+		if strings.Contains(ct, bot.InternalTitle) || strings.Contains(ct, "Competitor context") || strings.Contains(ct, "Opportunity:") {
+			t.Errorf("%s: customer text carries CSM notes:\n%s", cmd, ct)
+		}
+		text, shared := bot.RenderText(m), bot.RenderText(m.Shareable())
+		if len(internal) > 0 && !strings.Contains(text, "🔒 "+bot.InternalTitle+":") {
+			t.Errorf("%s: no labelled notes block:\n%s", cmd, text)
+		}
+		for _, n := range internal {
+			if !strings.Contains(text, n.(string)) || strings.Contains(shared, n.(string)) {
+				t.Errorf("%s: note %q shown %v, shared %v", cmd, n, strings.Contains(text, n.(string)), strings.Contains(shared, n.(string)))
+			}
+		}
+		if strings.Contains(shared, bot.InternalTitle) || !strings.Contains(shared, strings.SplitN(ct, "\n", 2)[0]) {
+			t.Errorf("%s: shareable message:\n%s", cmd, shared)
+		}
+	}
+}
