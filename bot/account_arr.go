@@ -111,11 +111,17 @@ func arrOffer(a *domain.Account, o domain.Outcome) *ARROffer {
 	if o.Result != domain.Won || o.ARR <= 0 || o.Motion == "" {
 		return nil
 	}
-	vals := url.Values{"change": {domain.MajorString(o.ARR, a.Currency)}, "motion": {string(o.Motion)},
-		"date": {o.Date.String()}, "from": {domain.MajorString(a.ARR, a.Currency)}}
+	amount := func(v int64) string { // "72000", not "72000.00", in the command shown
+		s := domain.MajorString(v, a.Currency)
+		if i := strings.IndexByte(s, '.'); i >= 0 && strings.Trim(s[i+1:], "0") == "" {
+			s = s[:i]
+		}
+		return s
+	}
+	vals := url.Values{"change": {amount(o.ARR)}, "motion": {string(o.Motion)}, "date": {o.Date.String()}, "from": {amount(a.ARR)}}
 	to := a.ARR + o.ARR
 	off := &ARROffer{Motion: o.Motion, Change: major(o.ARR, a.Currency), From: major(a.ARR, a.Currency), To: major(to, a.Currency), Date: o.Date,
-		Command: fmt.Sprintf("account %s arr %s %s date=%s from=%s", a.ID, o.Motion, domain.MajorString(o.ARR, a.Currency), o.Date, domain.MajorString(a.ARR, a.Currency))}
+		Command: fmt.Sprintf("account %s arr %s %s date=%s from=%s", a.ID, o.Motion, amount(o.ARR), o.Date, amount(a.ARR))}
 	off.text = fmt.Sprintf("Record the ARR change so NRR reflects it: %s → %s (+%s, %s) from %s?",
 		a.Money(a.ARR).Format(), a.Money(to).Format(), a.Money(o.ARR).Format(), o.Motion.Label(), o.Date)
 	off.button = Button{Label: "Record +" + a.Money(o.ARR).Format() + " ARR", ActionID: ActionRecordARR, Value: a.ID + "?" + vals.Encode(), Primary: true}
