@@ -33,6 +33,19 @@ func TestTopShowsTheRankingReason(t *testing.T) {
 			t.Errorf("portfolio top does not show %q:\n%s", ev.RankReason, text)
 		}
 	}
+	// The digests draw their list with TopBlocks, as portfolio top does.
+	var evs []domain.Evaluation
+	for _, x := range accts {
+		a, _ := db.Account(context.Background(), x.(map[string]any)["id"].(string))
+		evs = append(evs, domain.Evaluate(a, domain.DateOf(now), domain.DefaultConfig()))
+	}
+	blocks, rows := bot.TopBlocks(evs)
+	digest := bot.RenderText(&bot.Message{Blocks: blocks})
+	for i, ev := range evs {
+		if rows[i].RankReason != ev.RankReason || !strings.Contains(digest, "Ranked: "+ev.RankReason) {
+			t.Errorf("digest list lacks the ranking reason of %s:\n%s", ev.AccountID, digest)
+		}
+	}
 	home := bot.RenderText(e.Dashboard(context.Background(), bot.User{Email: "x@example.com"}, now))
 	if strings.Count(home, "Ranked: ") != len(accts) {
 		t.Errorf("App Home shows %d ranking reasons, want %d:\n%s", strings.Count(home, "Ranked: "), len(accts), home)
