@@ -234,3 +234,17 @@ func TestDateLayoutInJSON(t *testing.T) {
 		t.Errorf("%+v %v", res.Patches, res.Errors)
 	}
 }
+
+// JSON Lines saved as UTF-16 (PowerShell's default) is decoded as well.
+func TestUTF16JSON(t *testing.T) {
+	data, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(`{"id":"z","name":"Zürich AG","arr":"CHF 5'000","currency":"CHF"}` + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := New(Options{})
+	im.Add("z.jsonl", bytes.NewReader(data))
+	res := im.Finish(nil)
+	if len(res.Errors) != 0 || len(res.Patches) != 1 || res.Patches[0].Core.Name != "Zürich AG" || res.Patches[0].Core.ARR != 5_000_00 {
+		t.Errorf("%+v %v", res.Patches, res.Errors)
+	}
+}
