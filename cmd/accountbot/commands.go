@@ -57,7 +57,8 @@ func (m *Main) runAsk(ctx context.Context) error {
 }
 
 func (m *Main) runImport(ctx context.Context) error {
-	fs := m.subFlags("import", "import [--skip-invalid] [--currency USD] [--json] FILE...")
+	fs := m.subFlags("import", "import [--skip-invalid] [--currency USD] [--map H=field,...] [--map-file F] [--date-format L] [--delimiter C] [--json] FILE...")
+	crm := addImportFlags(fs)
 	skip := fs.Bool("skip-invalid", false, "import the good rows and report the bad ones (default: any bad row stops the import)")
 	currency := fs.String("currency", m.Config.Currency, "currency of rows that name none")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
@@ -69,11 +70,15 @@ func (m *Main) runImport(ctx context.Context) error {
 		fs.Usage()
 		return errUsage
 	}
+	opt, err := crm.options(importer.Options{DefaultCurrency: strings.ToUpper(*currency)})
+	if err != nil {
+		return err
+	}
 	db, err := m.open(ctx)
 	if err != nil {
 		return err
 	}
-	im := importer.New(importer.Options{DefaultCurrency: strings.ToUpper(*currency)})
+	im := importer.New(opt)
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {

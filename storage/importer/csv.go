@@ -102,7 +102,7 @@ func (r *csvRow) date(c string) domain.Date {
 	if s == "" {
 		return domain.NoDate
 	}
-	d, err := domain.ParseDate(s)
+	d, err := r.im.parseDate(s)
 	if err != nil {
 		r.fail(c, "%s", domain.ErrorMessage(err))
 	}
@@ -114,6 +114,9 @@ func (im *Importer) addCSV(file string, br *bufio.Reader) {
 		br.Discard(3) // Excel's byte-order mark
 	}
 	cr := csv.NewReader(br)
+	if cr.Comma = im.opt.Comma; cr.Comma == 0 {
+		cr.Comma = sniffComma(br)
+	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	header, err := cr.Read()
@@ -124,23 +127,33 @@ func (im *Importer) addCSV(file string, br *bufio.Reader) {
 		im.fail(file, 1, 0, "", "unreadable CSV header: %v", err)
 		return
 	}
-	for i := range header {
-		header[i] = strings.ToLower(strings.TrimSpace(header[i]))
-	}
+	orig := im.mapHeader(header)
 	kind := csvKind(header)
 	if kind == "" {
-		im.fail(file, 1, 0, "", "cannot tell what this CSV holds from its header %q: accounts need id,name,arr; usage needs account_id,date,active_users|usage|tickets; signals need account_id,date,kind; stakeholders need account_id,name", strings.Join(header, ","))
+		im.fail(file, 1, 0, "", "cannot tell what this CSV holds from its header %q: accounts need id,name,arr; usage needs account_id,date,active_users|usage|tickets; signals need account_id,date,kind; stakeholders need account_id,name", strings.Join(orig, string(cr.Comma)))
+		for i, h := range header {
+			if _, col := cr.FieldPos(i); h != Skip && !slices.Contains(allFields, h) {
+				im.fail(file, 1, col, orig[i], "matches no field: %s", unknownHeader(orig[i], allFields))
+			}
+		}
 		return
 	}
 	cols := map[string]int{}
 	headerOK := true
 	for i, h := range header {
 		_, col := cr.FieldPos(i)
+		if h == Skip {
+			continue
+		}
 		if !slices.Contains(csvColumns[kind], h) {
-			im.fail(file, 1, col, h, "unknown column for a %s file (known: %s)", kind, strings.Join(csvColumns[kind], ", "))
+			im.fail(file, 1, col, orig[i], "unknown column for a %s file (known: %s); %s", kind, strings.Join(csvColumns[kind], ", "), unknownHeader(orig[i], csvColumns[kind]))
 			headerOK = false
 		} else if _, dup := cols[h]; dup {
-			im.fail(file, 1, col, h, "column appears twice")
+			if strings.EqualFold(orig[i], h) {
+				im.fail(file, 1, col, h, "column appears twice")
+			} else {
+				im.fail(file, 1, col, orig[i], "maps to %q, which another column already gives; map only one of them", h)
+			}
 			headerOK = false
 		}
 		cols[h] = i

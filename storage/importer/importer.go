@@ -25,6 +25,9 @@ type RowError struct {
 }
 
 func (e RowError) String() string {
+	if e.Line == 0 {
+		return e.File + ": " + e.Message // about the whole file or a flag
+	}
 	pos := fmt.Sprintf("%s:%d", e.File, e.Line)
 	if e.Column > 0 {
 		pos += fmt.Sprintf(":%d", e.Column)
@@ -38,6 +41,16 @@ func (e RowError) String() string {
 // Options tunes parsing.
 type Options struct {
 	DefaultCurrency string // for rows without one; "USD" when empty
+	// Map renames CSV headers to fields (CSV only: JSON keys are the
+	// documented field names). Every header it names must appear in some
+	// CSV file of the import.
+	Map Mapping
+	// DateLayout is a Go time layout (see ParseDateLayout) for dates in any
+	// file; YYYY-MM-DD is accepted as well. Empty means YYYY-MM-DD only.
+	DateLayout string
+	// Comma separates CSV cells; 0 means ",", or ";" or tab when a file's
+	// header line has no comma outside quotes but has those.
+	Comma rune
 }
 
 // Result is what a set of files parsed into.
@@ -57,9 +70,12 @@ type row struct {
 
 // Importer accumulates files and merges them per account.
 type Importer struct {
-	opt  Options
-	rows []row
-	res  Result
+	opt     Options
+	mapKey  map[string]string // lowered header → Map key
+	mapUsed map[string]bool   // Map keys some CSV header matched
+	headers []string          // CSV headers seen, for the unused-mapping message
+	rows    []row
+	res     Result
 }
 
 // New returns an Importer.
@@ -67,14 +83,20 @@ func New(opt Options) *Importer {
 	if opt.DefaultCurrency == "" {
 		opt.DefaultCurrency = "USD"
 	}
-	return &Importer{opt: opt}
+	im := &Importer{opt: opt, mapKey: map[string]string{}, mapUsed: map[string]bool{}}
+	for k := range opt.Map {
+		im.mapKey[strings.ToLower(strings.TrimSpace(k))] = k
+	}
+	return im
 }
 
 // Add parses one file; name is used in messages and to choose the format
-// (.csv is CSV; anything else is JSON or JSON Lines, told apart by content).
+// (.csv, .tsv and .txt are CSV; anything else is JSON or JSON Lines, told
+// apart by content). UTF-16 with a byte-order mark is decoded first.
 func (im *Importer) Add(name string, r io.Reader) {
-	br := bufio.NewReader(r)
-	if strings.EqualFold(filepath.Ext(name), ".csv") {
+	br := decodeUTF16(bufio.NewReader(r))
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".tsv", ".txt":
 		im.addCSV(name, br)
 		return
 	}
@@ -90,6 +112,7 @@ func (im *Importer) fail(file string, line, col int, field, format string, args 
 // in this import or according to exists (the store). Rows with errors are
 // left out; the caller decides whether any error stops the import.
 func (im *Importer) Finish(exists func(id string) bool) Result {
+	im.unusedMappings()
 	byID := map[string]*domain.Patch{}
 	firstRef := map[string]row{}
 	for _, r := range im.rows {

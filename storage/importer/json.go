@@ -254,7 +254,7 @@ func (im *Importer) convert(file string, line int, fa *fileAccount, colOf func(f
 		if strings.TrimSpace(s) == "" {
 			return domain.NoDate
 		}
-		d, err := domain.ParseDate(strings.TrimSpace(s))
+		d, err := im.parseDate(strings.TrimSpace(s))
 		if err != nil {
 			bad(field, "%s", domain.ErrorMessage(err))
 		}
