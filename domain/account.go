@@ -94,6 +94,8 @@ type Account struct {
 	ValueAtFullAdoption         int64 `json:"value_at_full_adoption_minor,omitempty"`
 	HoursAtFullAdoptionPerWeek  int64 `json:"hours_at_full_adoption_per_week_centi,omitempty"`
 	HoursAtFullAdoptionPerMonth int64 `json:"hours_at_full_adoption_per_month_centi,omitempty"`
+	// ExternalIDs are the account's ids in other systems, by source (external.go).
+	ExternalIDs ExternalIDs `json:"external_ids,omitempty"`
 }
 
 // PlanLimit is a metered limit of the plan (API calls, storage, agents…).
@@ -321,6 +323,7 @@ func (a *Account) Validate() []FieldError {
 			add(fmt.Sprintf("arr_history[%d].motion", i), "unknown motion %q", p.Motion)
 		}
 	}
+	errs = append(errs, a.validateExternalIDs()...)
 	return errs
 }
 

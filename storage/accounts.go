@@ -130,6 +130,11 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 		}
 		ops = append(ops, op{key: accountKey(p.ID), val: newJSON})
 		ops = append(ops, indexOps(old, next)...)
+		ext, err := externalOps(txn, old, next)
+		if err != nil {
+			return nil, 0, err
+		}
+		ops = append(ops, ext...)
 	}
 	for _, u := range p.Usage {
 		k, v := usageKey(p.ID, u.Date), encodeSnapshot(u)

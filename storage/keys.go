@@ -23,6 +23,7 @@
 //	ir/<date:4> <id>                  → index: accounts by renewal date (empty value)
 //	in/<normalised name> 00 <id>      → index: accounts by domain.NormalizeName of the name and of each
 //	                                    alias (empty value)
+//	ie/<source> 00 <ext id> 00 <id>   → index: accounts by external id per source (external.go)
 //
 // Index entries are written and deleted in the same transaction as the
 // account record they point to, so an index never names a missing account.
@@ -33,6 +34,7 @@
 //	x/<platform> 00 <event id>        → inbound event de-duplication; a Badger TTL expires it (platform "stripe": applied webhook events)
 //	l/<dedupe key>                    → nudge ledger: JSON of domain.LedgerEntry, synced on write, 120-day TTL;
 //	                                    dedupe keys are kind|…|recipient, e.g. digest|2026-11-23|ana@example.com
+//	q/, t/, k/, g*/                   → review list, API tokens, idempotency, Segment (external.go, tokens.go, segment.go)
 //	c/<platform> 00 <key>             → a platform's conversation reference (opaque JSON), keyed by
 //	                                    "email:<e-mail>", "user:<platform user id>", "conv:<id>" or "channel:<name>"
 //	                                    (legacy: replaced by r/ below; MigrateLegacyRefs moves and deletes them)
@@ -68,6 +70,9 @@ var (
 	prefixOwnerIdx = []byte("io/")
 	prefixRenewIdx = []byte("ir/")
 	prefixNameIdx  = []byte("in/")
+	// Ingest (external.go, tokens.go, segment.go document their keys).
+	prefixExternalIdx, prefixReview, prefixToken, prefixIdem     = []byte("ie/"), []byte("q/"), []byte("t/"), []byte("k/")
+	prefixSegInbox, prefixSegMsg, prefixSegUser, prefixSegActive = []byte("gi/"), []byte("gm/"), []byte("gu/"), []byte("ga/")
 )
 
 // checkKeyPart refuses a variable key part holding the separator or any

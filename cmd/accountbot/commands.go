@@ -84,7 +84,7 @@ func (m *Main) runImport(ctx context.Context) error {
 		if err != nil {
 			return domain.Errorf(domain.EINVALID, "cannot read %s: %v", f, err)
 		}
-		im.Add(filepath.Base(f), fh)
+		im.AddFile(filepath.Base(f), fh) // Add plus external ids (importer/external.go)
 		fh.Close()
 	}
 	res := im.Finish(func(id string) bool { _, err := db.Account(ctx, id); return err == nil })

@@ -10,6 +10,7 @@ import (
 
 	"github.com/accountbot/accountbot/bot/nudge"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/ingest"
 )
 
 // FileConfig is the YAML configuration file. Every key is optional; absent
@@ -20,10 +21,15 @@ type FileConfig struct {
 	Playbooks string        `yaml:"playbooks_dir"`
 	Currency  string        `yaml:"default_currency"`
 	Sync      SyncConfig    `yaml:"sync"` // sync.go
+
+	// The ingest API and its Segment receiver (package ingest).
+	Ingest  ingest.Config        `yaml:"ingest"`
+	Segment ingest.SegmentConfig `yaml:"segment"`
 }
 
 func defaultFileConfig() FileConfig {
-	return FileConfig{Rules: domain.DefaultConfig(), Nudges: nudge.DefaultConfig(), Currency: "USD", Sync: defaultSyncConfig()}
+	return FileConfig{Rules: domain.DefaultConfig(), Nudges: nudge.DefaultConfig(), Currency: "USD", Sync: defaultSyncConfig(),
+		Ingest: ingest.DefaultConfig(), Segment: ingest.DefaultSegmentConfig()}
 }
 
 // loadConfig reads a YAML file over the defaults. Unknown keys are errors
@@ -54,6 +60,11 @@ func parseConfig(path string, b []byte) (FileConfig, error) {
 	}
 	if err := cfg.Nudges.Validate(); err != nil {
 		return cfg, domain.Errorf(domain.EINVALID, "config %s: %s", path, domain.ErrorMessage(err))
+	}
+	for _, err := range []error{cfg.Ingest.Validate(), cfg.Segment.Validate()} {
+		if err != nil {
+			return cfg, domain.Errorf(domain.EINVALID, "config %s: %s", path, domain.ErrorMessage(err))
+		}
 	}
 	if len(cfg.Currency) != 3 {
 		return cfg, domain.Errorf(domain.EINVALID, "config %s: default_currency must be a 3-letter code", path)

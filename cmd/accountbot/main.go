@@ -113,6 +113,8 @@ Commands:
   sync SOURCE|status     pull a CRM into the store (--full, --dry-run); "sync status" shows every source
   backup FILE           write a backup of the store
   restore FILE          load a backup into an empty store (--replace to overwrite)
+  token create|list|revoke   ingest API tokens (--scope ingest|read|admin; the secret is shown once)
+  unmatched [--json]    records from Segment that matched no account (the review list)
   config                print the effective configuration as YAML (all defaults included)
   audit                 print the audit log (--since YYYY-MM-DD, --who EMAIL, --account ID, --json)
   version               print the version
@@ -187,6 +189,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.runRestore(ctx)
 	case "audit":
 		return m.runAudit(ctx)
+	case "token":
+		return m.runToken(ctx)
+	case "unmatched":
+		return m.runUnmatched(ctx)
 	case "config":
 		s, err := dumpConfig(m.Config)
 		if err == nil {

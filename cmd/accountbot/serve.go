@@ -59,7 +59,7 @@ func (m *Main) runServe(ctx context.Context) error {
 	}
 	if sc.BotToken == "" && tc.AppID == "" {
 		fmt.Fprintln(m.Stderr, "No Slack or Teams credentials configured: starting the local console.")
-		return m.runConsole(ctx, true)
+		return m.runConsoleWithAPI(ctx) // with ACCOUNTBOT_ADDR set, the ingest API too
 	}
 	if m.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit: whole-book scans (daily scores, nudges) allocate in
@@ -85,6 +85,11 @@ func (m *Main) runServe(ctx context.Context) error {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/heap", pprof.Index)
 	}
+	api, err := m.ingestAPI(ctx, &wg)
+	if err != nil {
+		return err
+	}
+	api.Routes(mux)
 	p, err := m.platforms(sc, tc, e, mux)
 	if err != nil {
 		return err
