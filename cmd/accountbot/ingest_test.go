@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/storage"
 )
@@ -153,9 +154,10 @@ func TestUnmatchedCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.AddUnmatched(context.Background(), domain.UnmatchedRecord{Source: "segment", ExternalID: "grp_42", Kind: "group"}, fixedNow)
+	db.CommitPage(context.Background(), "hubspot", connector.Commit{Unmatched: []connector.Unmatched{{Source: "hubspot", ExternalID: "1002"}}})
 	db.Close()
 	r = run(t, nil, "", "--data", dir, "unmatched")
-	if r.code != 0 || !strings.Contains(r.stdout, "grp_42") || !strings.Contains(r.stdout, "external_ids") {
+	if r.code != 0 || !strings.Contains(r.stdout, "grp_42") || !strings.Contains(r.stdout, "hubspot  1002") || !strings.Contains(r.stdout, "external_ids") {
 		t.Errorf("%+v", r)
 	}
 	r = run(t, nil, "", "--data", dir, "unmatched", "--json")

@@ -10,7 +10,7 @@ import (
 )
 
 // runUnmatched prints the review list: records from sources that named
-// no account by id or external id.
+// no account by id or external id (Segment, and the CRM sync's list).
 func (m *Main) runUnmatched(ctx context.Context) error {
 	fs := m.subFlags("unmatched", "unmatched [--json]")
 	asJSON := fs.Bool("json", false, "print the list as JSON")
@@ -25,6 +25,15 @@ func (m *Main) runUnmatched(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The CRM sync keeps its own review list (storage/sync.go) until it
+	// moves to this one (storage/sync.go says it will); show both.
+	synced, err := db.SyncUnmatched(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range synced {
+		recs = append(recs, domain.UnmatchedRecord{Source: u.Source, ExternalID: u.ExternalID, Kind: "sync", Sample: u.Sample})
+	}
 	if *asJSON {
 		if recs == nil {
 			recs = []domain.UnmatchedRecord{}
@@ -38,7 +47,11 @@ func (m *Main) runUnmatched(ctx context.Context) error {
 	tw := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tEXTERNAL ID\tKIND\tCOUNT\tLAST SEEN")
 	for _, r := range recs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", r.Source, r.ExternalID, r.Kind, r.Count, r.LastSeen.Format("2006-01-02 15:04 UTC"))
+		count, last := fmt.Sprint(r.Count), r.LastSeen.Format("2006-01-02 15:04 UTC")
+		if r.LastSeen.IsZero() {
+			count, last = "-", "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Source, r.ExternalID, r.Kind, count, last)
 	}
 	tw.Flush()
 	fmt.Fprintln(m.Stdout, "\nTo match them, give the account the id under external_ids (e.g. \"external_ids\": {\"segment\": \"grp_123\"}) and import it; the entry then leaves this list.")
