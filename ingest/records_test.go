@@ -272,3 +272,15 @@ func TestUnmatchedEndpoint(t *testing.T) {
 		t.Errorf("failing: %d %s", w.Code, w.Body)
 	}
 }
+
+func TestUnknownEndpointsAnswerTypedJSON(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	w := e.do("GET", "/api/v1/usage", ScopeIngest, "", nil)
+	if w.Code != 405 || w.Header().Get("Allow") != "POST" || decode[ErrorBody](t, w).Error.Code != "method_not_allowed" {
+		t.Errorf("GET usage: %d %q %s", w.Code, w.Header().Get("Allow"), w.Body)
+	}
+	w = e.do("POST", "/api/v1/widgets", ScopeIngest, "[]", nil)
+	if w.Code != 404 || decode[ErrorBody](t, w).Error.Code != "not_found" {
+		t.Errorf("widgets: %d %s", w.Code, w.Body)
+	}
+}

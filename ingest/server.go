@@ -14,6 +14,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,6 +104,22 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		}
 		mux.Handle(r.method+" "+r.path, h)
 	}
+	// Anything else under /api/v1/ gets a typed answer too, not the mux's
+	// plain-text 404 or 405.
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, rt := range s.routes() {
+			if rt.path == r.URL.Path {
+				allow = append(allow, rt.method)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.URL.Path+" answers "+strings.Join(allow, ", ")+"; see /api/v1/openapi.json")
+			return
+		}
+		writeError(w, http.StatusNotFound, "not_found", "no endpoint "+r.URL.Path+"; see /api/v1/openapi.json")
+	})
 }
 
 // ErrorBody is every error answer.
