@@ -76,14 +76,14 @@ func documentedStatuses() []string {
 
 // env is a server over an in-memory store holding the example book.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *storage.DB
 	srv    *Server
 	h      http.Handler
 	tokens map[string]string // scope → secret
 }
 
-func newEnv(t *testing.T, mod func(*Options), wrap func(*storage.DB) Store) *env {
+func newEnv(t testing.TB, mod func(*Options), wrap func(*storage.DB) Store) *env {
 	t.Helper()
 	db := storagetest.Open(t)
 	opt := Options{Config: DefaultConfig(), Segment: DefaultSegmentConfig(), Now: func() time.Time { return testNow }}
