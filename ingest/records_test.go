@@ -196,7 +196,11 @@ func TestEveryRecordsEndpointAnswersItsErrors(t *testing.T) {
 				t.Error("401 without WWW-Authenticate")
 			}
 			check("read scope", e.do("POST", p, ScopeRead, "[]", nil), 403, "")
-			check("too large", e.do("POST", p, ScopeIngest, "["+strings.Repeat(" ", 2000)+"]", nil), 413, "")
+			w413 := e.do("POST", p, ScopeIngest, "["+strings.Repeat(" ", 2000)+"]", nil)
+			check("too large", w413, 413, "")
+			if !strings.Contains(w413.Body.String(), "the 1024 bytes limit") {
+				t.Errorf("413 does not say the limit: %s", w413.Body)
+			}
 			check("csv", e.do("POST", p, ScopeIngest, "id,name\n", map[string]string{"Content-Type": "text/csv"}), 415, "")
 			w = e.do("POST", p, ScopeIngest, "[{", nil)
 			check("broken", w, 400, "")
