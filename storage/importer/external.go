@@ -164,7 +164,7 @@ func (im *Importer) addCSVExternal(file string, data []byte) {
 		}
 		idsAt[line] = ids
 		cols := map[string]int{}
-		for i, h := range header {
+		for i, h := range header[:min(len(header), len(rec))] { // FieldPos panics past the record
 			_, cols[strings.ToLower(strings.TrimSpace(h))] = cr.FieldPos(i)
 		}
 		colsAt[line] = cols
