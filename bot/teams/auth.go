@@ -130,7 +130,9 @@ func (v *Validator) Validate(ctx context.Context, header, serviceURL, channelID 
 	if su, _ := claims["serviceurl"].(string); su == "" || !sameURL(su, serviceURL) {
 		return nil, fmt.Errorf("%w: serviceurl claim does not match the activity", ErrUnauthorized)
 	}
-	if channelID != "" && len(signer.endorsements) > 0 && !slices.Contains(signer.endorsements, channelID) {
+	// As the Bot Framework SDKs do: a key may sign only for the channels it
+	// is endorsed for, so a key with no endorsements signs for none.
+	if channelID != "" && !slices.Contains(signer.endorsements, channelID) {
 		return nil, fmt.Errorf("%w: signing key not endorsed for channel %q", ErrUnauthorized, channelID)
 	}
 	return claims, nil
