@@ -19,58 +19,68 @@ type op struct {
 	del      bool
 }
 
-// Apply writes patches. Each account's record, its usage, its signals and
-// its index entries are written in one transaction, so no account is ever
-// half-written; many accounts share a transaction for speed. The store is
-// synced to disk before Apply returns, so a caller that reports success
-// never loses the write to a crash.
+// Apply writes patches, all or nothing: each account's record, usage,
+// signals and index entries are written together, and a crash or an error
+// at any point leaves the store as before the call or fully after it.
+// Patches that fit in one Badger transaction are one commit; a bigger set
+// (a large import) is journaled (see journal.go) and rolled back by Open if
+// the process dies before it finishes. The store is synced to disk before
+// Apply returns, so a caller that reports success never loses the write to
+// a crash. Applies run one at a time.
 func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	st, err := s.applyOne(ctx, patches)
+	if errors.Is(err, badger.ErrTxnTooBig) {
+		return s.applyJournaled(ctx, patches)
+	}
+	if err != nil {
+		return st, err
+	}
+	return st, s.Sync()
+}
+
+// applyOne writes patches in a single transaction, or nothing; it answers
+// badger.ErrTxnTooBig when they do not fit.
+func (s *DB) applyOne(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
 	var st domain.ApplyStats
 	txn := s.db.NewTransaction(true)
-	defer func() { txn.Discard() }()
-	var pending [][]op // ops of the accounts in txn, to replay if it grows too big
+	defer txn.Discard()
 	for i := range patches {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		ops, kind, err := s.plan(txn, &patches[i], &st)
+		ops, err := s.planCounted(txn, &patches[i], &st)
 		if err != nil {
 			return st, err
 		}
-		switch kind {
-		case 'c':
-			st.Created++
-		case 'u':
-			st.Updated++
-		default:
-			st.Unchanged++
-		}
 		if err := setAll(txn, ops); errors.Is(err, badger.ErrTxnTooBig) {
-			// Start over with the accounts that fit, commit them, then this one alone.
-			txn.Discard()
-			txn = s.db.NewTransaction(true)
-			for _, p := range pending {
-				if err := setAll(txn, p); err != nil {
-					return st, fmt.Errorf("replaying batch: %w", err)
-				}
-			}
-			if err := txn.Commit(); err != nil {
-				return st, fmt.Errorf("committing batch: %w", err)
-			}
-			pending = pending[:0]
-			txn = s.db.NewTransaction(true)
-			if err := setAll(txn, ops); err != nil {
-				return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
-			}
+			return st, err
 		} else if err != nil {
 			return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
 		}
-		pending = append(pending, ops)
 	}
 	if err := txn.Commit(); err != nil {
 		return st, fmt.Errorf("committing batch: %w", err)
 	}
-	return st, s.Sync()
+	return st, nil
+}
+
+// planCounted plans one patch and counts it in st.
+func (s *DB) planCounted(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+	ops, kind, err := s.plan(txn, p, st)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case 'c':
+		st.Created++
+	case 'u':
+		st.Updated++
+	default:
+		st.Unchanged++
+	}
+	return ops, nil
 }
 
 func setAll(txn *badger.Txn, ops []op) error {

@@ -1,30 +1,28 @@
 package storage
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
-	"github.com/dgraph-io/badger/v4/pb"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/accountbot/accountbot/domain"
 )
 
 // DB is the Badger-backed store. It is safe for concurrent use.
 type DB struct {
-	db  *badger.DB
-	dir string
-	log *slog.Logger
+	db      *badger.DB
+	dir     string
+	log     *slog.Logger
+	applyMu sync.Mutex // one Apply at a time: a journaled one owns the journal
 }
 
 // Options configures Open.
@@ -35,8 +33,31 @@ type Options struct {
 
 // Open opens (creating if needed) the store in dir and migrates its schema.
 // A directory locked by another process is a clear ECONFLICT error at once,
-// never a hang.
+// never a hang. An interrupted restore swap is finished or undone first,
+// and an import a crash left unfinished is rolled back.
 func Open(ctx context.Context, dir string, opt Options) (*DB, error) {
+	if !opt.InMemory {
+		if err := recoverSwap(dir); err != nil {
+			return nil, err
+		}
+	}
+	s, err := openBadger(dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.recoverImport(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openBadger opens the Badger database in dir, without migrating.
+func openBadger(dir string, opt Options) (*DB, error) {
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -60,7 +81,8 @@ func Open(ctx context.Context, dir string, opt Options) (*DB, error) {
 		WithCompactL0OnClose(true)
 	if opt.InMemory {
 		bo = bo.WithInMemory(true).WithDir("").WithValueDir("")
-	} else if err := os.MkdirAll(dir, 0o750); err != nil {
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		// Owner-only: the store and the control socket live here.
 		return nil, fmt.Errorf("creating data directory %s: %w", dir, err)
 	}
 	db, err := badger.Open(bo)
@@ -70,12 +92,7 @@ func Open(ctx context.Context, dir string, opt Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("opening store in %s: %w", dir, err)
 	}
-	s := &DB{db: db, dir: dir, log: log}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return s, nil
+	return &DB{db: db, dir: dir, log: log}, nil
 }
 
 // Close flushes and closes the store.
@@ -92,52 +109,6 @@ func (s *DB) Sync() error {
 		return fmt.Errorf("syncing store: %w", err)
 	}
 	return nil
-}
-
-// backupMagic starts every AccountBot backup, ahead of Badger's own stream.
-const backupMagic = "ACCOUNTBOT-BACKUP 1\n"
-
-// Backup writes a full, consistent backup of the live store to w.
-func (s *DB) Backup(ctx context.Context, w io.Writer) error {
-	if _, err := io.WriteString(w, backupMagic); err != nil {
-		return fmt.Errorf("writing backup: %w", err)
-	}
-	if _, err := s.db.Backup(w, 0); err != nil {
-		return fmt.Errorf("writing backup: %w", err)
-	}
-	return nil
-}
-
-// Restore loads a backup made by Backup. The store must be empty unless
-// replace is set, in which case everything in it is dropped first. The file
-// is checked in full before anything is written, because Badger's loader
-// panics on a damaged stream.
-func (s *DB) Restore(ctx context.Context, r io.ReadSeeker, replace bool) error {
-	if err := checkBackup(r); err != nil {
-		return err
-	}
-	if _, err := r.Seek(int64(len(backupMagic)), io.SeekStart); err != nil {
-		return fmt.Errorf("rewinding backup: %w", err)
-	}
-	empty, err := s.Empty(ctx)
-	if err != nil {
-		return err
-	}
-	if !empty {
-		if !replace {
-			return domain.Errorf(domain.ECONFLICT, "the store in %s already holds accounts; restore into an empty --data directory, or pass --replace to overwrite it", s.dir)
-		}
-		if err := s.db.DropAll(); err != nil {
-			return fmt.Errorf("clearing store before restore: %w", err)
-		}
-	}
-	if err := s.db.Load(bufio.NewReader(r), 256); err != nil {
-		return domain.Errorf(domain.EINVALID, "the file is not an AccountBot backup or is damaged: %v", err)
-	}
-	if err := s.migrate(ctx); err != nil {
-		return err
-	}
-	return s.Sync()
 }
 
 // Empty reports whether the store holds no accounts.
@@ -233,38 +204,3 @@ func (b badgerLogger) Warningf(f string, a ...any) {
 }
 func (b badgerLogger) Infof(string, ...any)  {}
 func (b badgerLogger) Debugf(string, ...any) {}
-
-// checkBackup validates the magic and every frame of Badger's backup
-// stream (an 8-byte little-endian length, then a protobuf KV list).
-func checkBackup(r io.Reader) error {
-	bad := func(why string) error {
-		return domain.Errorf(domain.EINVALID, "the file is not an AccountBot backup or is damaged (%s)", why)
-	}
-	br := bufio.NewReader(r)
-	head := make([]byte, len(backupMagic))
-	if _, err := io.ReadFull(br, head); err != nil || string(head) != backupMagic {
-		return bad("no AccountBot backup header")
-	}
-	buf := make([]byte, 0, 1<<16)
-	for {
-		var sz uint64
-		if err := binary.Read(br, binary.LittleEndian, &sz); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return bad("truncated frame header")
-		}
-		if sz > 256<<20 {
-			return bad(fmt.Sprintf("frame of %d bytes", sz))
-		}
-		if uint64(cap(buf)) < sz {
-			buf = make([]byte, sz)
-		}
-		if _, err := io.ReadFull(br, buf[:sz]); err != nil {
-			return bad("truncated frame")
-		}
-		var list pb.KVList
-		if err := proto.Unmarshal(buf[:sz], &list); err != nil {
-			return bad("undecodable frame")
-		}
-	}
-}

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -153,39 +152,6 @@ func TestScoreHistory(t *testing.T) {
 	h, err := db.ScoreHistory(ctx, "acme", day.AddDays(-14), day)
 	if err != nil || len(h) != 3 || h[0].Date != day.AddDays(-14) || h[2].Combined != 0 {
 		t.Errorf("history = %+v %v", h, err)
-	}
-}
-
-func TestBackupRestore(t *testing.T) {
-	ctx := context.Background()
-	db, _ := openTemp(t)
-	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Core: acct("acme", "Acme", "ana@example.com"), Usage: []domain.Snapshot{{Date: day, ActiveUsers: 3}}}}); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := db.Backup(ctx, &buf); err != nil {
-		t.Fatal(err)
-	}
-	db2, _ := openTemp(t)
-	if err := db2.Restore(ctx, bytes.NewReader(buf.Bytes()), false); err != nil {
-		t.Fatal(err)
-	}
-	a, err := db2.Account(ctx, "acme")
-	if err != nil || len(a.Usage) != 1 {
-		t.Fatalf("restored %+v %v", a, err)
-	}
-	if r, _ := db2.Resolve(ctx, "Acme"); len(r.IDs) != 1 {
-		t.Error("indexes not restored")
-	}
-	if err := db2.Restore(ctx, bytes.NewReader(buf.Bytes()), false); domain.ErrorCode(err) != domain.ECONFLICT {
-		t.Errorf("restore over data = %v", err)
-	}
-	if err := db2.Restore(ctx, bytes.NewReader(buf.Bytes()), true); err != nil {
-		t.Errorf("restore --replace = %v", err)
-	}
-	db3, _ := openTemp(t)
-	if err := db3.Restore(ctx, strings.NewReader("not a backup"), false); domain.ErrorCode(err) != domain.EINVALID {
-		t.Errorf("garbage restore = %v", err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/demo"
 	"github.com/accountbot/accountbot/storage/importer"
 )
@@ -80,7 +81,7 @@ func (m *Main) runImport(ctx context.Context) error {
 	}
 	im := importer.New(opt)
 	for _, f := range files {
-		fh, err := os.Open(f)
+		fh, err := os.Open(m.path(f))
 		if err != nil {
 			return domain.Errorf(domain.EINVALID, "cannot read %s: %v", f, err)
 		}
@@ -234,8 +235,9 @@ func (m *Main) runBackup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tmp := pos[0] + ".partial"
-	f, err := os.Create(tmp)
+	dst := m.path(pos[0])
+	tmp := dst + ".partial"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return domain.Errorf(domain.EINVALID, "cannot write %s: %v", pos[0], err)
 	}
@@ -251,7 +253,7 @@ func (m *Main) runBackup(ctx context.Context) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("closing backup: %w", err)
 	}
-	if err := os.Rename(tmp, pos[0]); err != nil {
+	if err := os.Rename(tmp, dst); err != nil {
 		return fmt.Errorf("finishing backup: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "Backup of %s written to %s.\n", m.DataDir, pos[0])
@@ -259,8 +261,9 @@ func (m *Main) runBackup(ctx context.Context) error {
 }
 
 func (m *Main) runRestore(ctx context.Context) error {
-	fs := m.subFlags("restore", "restore [--replace] FILE")
-	replace := fs.Bool("replace", false, "drop everything in the store before restoring")
+	fs := m.subFlags("restore", "restore [--replace] [--unverified] FILE")
+	replace := fs.Bool("replace", false, "replace a store that holds accounts (it is kept until the restored copy is checked and in place)")
+	unverified := fs.Bool("unverified", false, "accept a backup made before backups carried a checksum (it cannot be proved whole)")
 	pos, err := parseInterleaved(fs, m.Args)
 	if err != nil {
 		return err
@@ -269,18 +272,31 @@ func (m *Main) runRestore(ctx context.Context) error {
 		fs.Usage()
 		return errUsage
 	}
-	f, err := os.Open(pos[0])
+	f, err := os.Open(m.path(pos[0]))
 	if err != nil {
 		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", pos[0], err)
 	}
 	defer f.Close()
-	db, err := m.open(ctx)
+	res, err := storage.Restore(ctx, m.DataDir, f, storage.RestoreOptions{Replace: *replace, Unverified: *unverified, Logger: m.log})
 	if err != nil {
-		return err
+		if code := domain.ErrorCode(err); code != domain.EINTERNAL {
+			return domain.Errorf(code, "cannot restore %s: %s. The store in %s was not changed.", pos[0], domain.ErrorMessage(err), m.DataDir)
+		}
+		return fmt.Errorf("restoring %s: %w", pos[0], err)
 	}
-	if err := db.Restore(ctx, f, *replace); err != nil {
-		return err
+	check := "checksum and record count verified"
+	if !res.Verified {
+		check = "UNVERIFIED: the file had no checksum"
 	}
-	fmt.Fprintf(m.Stdout, "Restored %s into %s.\n", pos[0], m.DataDir)
+	fmt.Fprintf(m.Stdout, "Restored %s into %s: %d accounts, %d records (%s).\n", pos[0], m.DataDir, res.Accounts, res.Records, check)
 	return nil
+}
+
+// path resolves a file name from the command line: against the caller's
+// working directory when the command came through the control socket.
+func (m *Main) path(p string) string {
+	if m.cwd == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(m.cwd, p)
 }

@@ -64,6 +64,7 @@ type Main struct {
 	// restoreTerm puts the terminal back in its old mode while the console
 	// has it raw; goroutines that panic call it (see restoreOnPanic).
 	restoreTerm atomic.Pointer[func()]
+	cwd         string // the caller's working directory, for a command sent through the control socket
 }
 
 // NewMain returns a Main wired to the process's streams and clock.

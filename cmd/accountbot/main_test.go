@@ -163,6 +163,45 @@ func TestDemoBackupRestore(t *testing.T) {
 	}
 }
 
+// restore --replace of a damaged file says what is wrong and keeps the
+// good store; a header-only file is no backup.
+func TestRestoreRefusesDamagedBackups(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, nil, "", "--data", dir, "demo", "--accounts", "30", "--owners", "2", "--weeks", "8"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	before := askJSON(t, dir, "portfolio top")
+	file := filepath.Join(t.TempDir(), "book.bak")
+	if r := run(t, nil, "", "--data", dir, "backup", file); r.code != 0 {
+		t.Fatalf("backup: %+v", r)
+	}
+	good, _ := os.ReadFile(file)
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %v, want owner-only", fi.Mode().Perm())
+	}
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)/2] ^= 0x10
+	for _, c := range []struct{ name, content, want string }{
+		{"header only", string(good[:20]), "truncated"},
+		{"cut short", string(good[:len(good)-48]), "without its trailer"},
+		{"bit flipped", string(flipped), "damaged"},
+	} {
+		bad := filepath.Join(t.TempDir(), "bad.bak")
+		os.WriteFile(bad, []byte(c.content), 0o600)
+		r := run(t, nil, "", "--data", dir, "restore", "--replace", bad)
+		if r.code != 1 || !strings.Contains(r.stderr, c.want) || !strings.Contains(r.stderr, "was not changed") {
+			t.Errorf("%s: %+v", c.name, r)
+		}
+	}
+	if after := askJSON(t, dir, "portfolio top"); mustJSON(after) != mustJSON(before) {
+		t.Error("a refused restore changed the store")
+	}
+	r := run(t, nil, "", "--data", dir, "restore", "--replace", file)
+	if r.code != 0 || !strings.Contains(r.stdout, "30 accounts") || !strings.Contains(r.stdout, "verified") {
+		t.Errorf("good restore --replace: %+v", r)
+	}
+}
+
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestConsoleLoadsDemoAndAnswers(t *testing.T) {
