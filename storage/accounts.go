@@ -14,38 +14,49 @@ import (
 	"github.com/accountbot/accountbot/domain"
 )
 
+// op is one write of an Apply, with what the key held before it (for the
+// undo journal).
 type op struct {
 	key, val []byte
 	del      bool
+	had      bool   // the key existed before
+	prev     []byte // its value then
 }
 
 // Apply writes patches, all or nothing: each account's record, usage,
 // signals and index entries are written together, and a crash or an error
 // at any point leaves the store as before the call or fully after it.
-// Patches that fit in one Badger transaction are one commit; a bigger set
-// (a large import) is journaled (see journal.go) and rolled back by Open if
-// the process dies before it finishes. The store is synced to disk before
-// Apply returns, so a caller that reports success never loses the write to
-// a crash. Applies run one at a time.
+// Patches that fit in one Badger transaction are one commit; when they
+// outgrow it, Apply switches to several commits with an undo journal (see
+// journal.go) that Open replays if the process dies before the end. The
+// store is synced to disk before Apply returns, so a caller that reports
+// success never loses the write to a crash. Applies run one at a time.
 func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
-	st, err := s.applyOne(ctx, patches)
-	if errors.Is(err, badger.ErrTxnTooBig) {
-		return s.applyJournaled(ctx, patches)
+	j := &journal{db: s}
+	st, err := s.apply(ctx, patches, j)
+	if err == nil && j.open {
+		err = j.commit()
 	}
 	if err != nil {
+		if j.open {
+			if rerr := s.rollback(); rerr != nil {
+				return st, fmt.Errorf("%w (and rolling back failed: %v; the next start rolls it back)", err, rerr)
+			}
+		}
 		return st, err
 	}
 	return st, s.Sync()
 }
 
-// applyOne writes patches in a single transaction, or nothing; it answers
-// badger.ErrTxnTooBig when they do not fit.
-func (s *DB) applyOne(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
+// apply is Apply's batch loop: as many accounts per transaction as fit,
+// the journal opened when the first transaction overflows.
+func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (domain.ApplyStats, error) {
 	var st domain.ApplyStats
 	txn := s.db.NewTransaction(true)
-	defer txn.Discard()
+	defer func() { txn.Discard() }()
+	var pending [][]op // ops of the accounts in txn, to replay if it grows too big
 	for i := range patches {
 		if err := ctx.Err(); err != nil {
 			return st, err
@@ -54,16 +65,64 @@ func (s *DB) applyOne(ctx context.Context, patches []domain.Patch) (domain.Apply
 		if err != nil {
 			return st, err
 		}
+		if j.open {
+			ops = j.withUndo(ops)
+		}
 		if err := setAll(txn, ops); errors.Is(err, badger.ErrTxnTooBig) {
-			return st, err
+			txn.Discard()
+			if !j.open {
+				// Nothing is committed yet: journal what was pending too.
+				if err := j.begin(); err != nil {
+					return st, err
+				}
+				for k := range pending {
+					pending[k] = j.withUndo(pending[k])
+				}
+				ops = j.withUndo(ops)
+			}
+			// Commit the accounts that fit, then go on with this one.
+			var err error
+			if txn, err = s.replay(pending); err != nil {
+				return st, err
+			}
+			pending = pending[:0]
+			if err := setAll(txn, ops); err != nil {
+				return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
+			}
 		} else if err != nil {
 			return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
 		}
+		pending = append(pending, ops)
 	}
 	if err := txn.Commit(); err != nil {
 		return st, fmt.Errorf("committing batch: %w", err)
 	}
 	return st, nil
+}
+
+// replay writes the pending accounts of a discarded transaction, which
+// now carry undo entries and may need more than one commit, and returns a
+// fresh transaction.
+func (s *DB) replay(pending [][]op) (*badger.Txn, error) {
+	txn := s.db.NewTransaction(true)
+	for _, p := range pending {
+		err := setAll(txn, p)
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			// A cut inside an account is safe: its undo entry comes first.
+			if err = txn.Commit(); err == nil {
+				txn = s.db.NewTransaction(true)
+				err = setAll(txn, p)
+			}
+		}
+		if err != nil {
+			txn.Discard()
+			return nil, fmt.Errorf("replaying batch: %w", err)
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		return nil, fmt.Errorf("committing batch: %w", err)
+	}
+	return s.db.NewTransaction(true), nil
 }
 
 // planCounted plans one patch and counts it in st.
@@ -101,7 +160,7 @@ func setAll(txn *badger.Txn, ops []op) error {
 // plan reads what is stored for p's account and returns the writes that
 // apply p, with 'c' (created), 'u' (updated) or 0 (no change).
 func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, byte, error) {
-	old, err := getRecord(txn, p.ID)
+	old, oldRaw, err := getRecordRaw(txn, p.ID)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, 0, err
 	}
@@ -138,7 +197,7 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 		if old == nil {
 			kind = 'c'
 		}
-		ops = append(ops, op{key: accountKey(p.ID), val: newJSON})
+		ops = append(ops, op{key: accountKey(p.ID), val: newJSON, had: old != nil, prev: oldRaw})
 		ops = append(ops, indexOps(old, next)...)
 		ext, err := externalOps(txn, old, next)
 		if err != nil {
@@ -148,16 +207,22 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 	}
 	for _, u := range p.Usage {
 		k, v := usageKey(p.ID, u.Date), encodeSnapshot(u)
-		if cur, err := getValue(txn, k); err == nil && bytes.Equal(cur, v) {
+		cur, err := getValue(txn, k)
+		if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, 0, fmt.Errorf("reading usage of %s: %w", p.ID, err)
+		}
+		if err == nil && bytes.Equal(cur, v) {
 			continue
 		}
-		ops = append(ops, op{key: k, val: v})
+		ops = append(ops, op{key: k, val: v, had: err == nil, prev: cur})
 		st.Snapshots++
 	}
 	for _, sg := range p.Signals {
 		k := signalKey(p.ID, sg)
-		if _, err := getValue(txn, k); err == nil {
+		if _, err := txn.Get(k); err == nil {
 			continue
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, 0, fmt.Errorf("reading signals of %s: %w", p.ID, err)
 		}
 		ops = append(ops, op{key: k, val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note})})
 		st.Signals++
@@ -200,7 +265,7 @@ func indexOps(old, next *domain.Account) []op {
 	var ops []op
 	for _, k := range oldKeys {
 		if !slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
-			ops = append(ops, op{key: k, del: true})
+			ops = append(ops, op{key: k, del: true, had: true, prev: []byte{}})
 		}
 	}
 	for _, k := range newKeys {
@@ -239,6 +304,25 @@ func getRecord(txn *badger.Txn, id string) (*domain.Account, error) {
 		return nil, fmt.Errorf("decoding account %s: %w", id, err)
 	}
 	return &a, nil
+}
+
+// getRecordRaw returns the account record decoded and as stored.
+func getRecordRaw(txn *badger.Txn, id string) (*domain.Account, []byte, error) {
+	item, err := txn.Get(accountKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	raw, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	var a domain.Account
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, nil, fmt.Errorf("decoding account %s: %w", id, err)
+	}
+	return &a, raw, nil
 }
 
 // Account returns the full account: record, usage and signals.
