@@ -110,12 +110,9 @@ func TestImportKilledAnywhereIsAllOrNothing(t *testing.T) {
 	bin := binary(t)
 	files := t.TempDir()
 	small, big := filepath.Join(files, "small.csv"), filepath.Join(files, "big.csv")
-	writeBook(t, small, 2000, 7, "Old")  // 2,000 accounts, every 7th id
+	writeBook(t, small, 2000, 7, "Old") // 2,000 accounts, every 7th id
 	writeBook(t, big, n, 1, "Company")  // n accounts: updates the seeded ones among them, adds the rest
-	updated := (2000*7 + 6) / 7
-	if 2000*7 > n {
-		updated = (n + 6) / 7
-	}
+	updated := min(2000, (n+6)/7) // seeded ids below n
 	before, after := 2000, 2000+n-updated
 
 	importInto := func(dir, file string) *exec.Cmd {
