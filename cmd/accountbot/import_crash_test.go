@@ -112,7 +112,7 @@ func TestImportKilledAnywhereIsAllOrNothing(t *testing.T) {
 	small, big := filepath.Join(files, "small.csv"), filepath.Join(files, "big.csv")
 	writeBook(t, small, 2000, 7, "Old") // 2,000 accounts, every 7th id
 	writeBook(t, big, n, 1, "Company")  // n accounts: updates the seeded ones among them, adds the rest
-	updated := min(2000, (n+6)/7) // seeded ids below n
+	updated := min(2000, (n+6)/7)       // seeded ids below n
 	before, after := 2000, 2000+n-updated
 
 	importInto := func(dir, file string) *exec.Cmd {
