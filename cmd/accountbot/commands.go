@@ -58,6 +58,9 @@ func (m *Main) runAsk(ctx context.Context) error {
 }
 
 func (m *Main) runImport(ctx context.Context) error {
+	if sent, err := m.viaServer(ctx); sent {
+		return err
+	}
 	fs := m.subFlags("import", "import [--skip-invalid] [--currency USD] [--map H=field,...] [--map-file F] [--date-format L] [--delimiter C] [--json] FILE...")
 	crm := addImportFlags(fs)
 	skip := fs.Bool("skip-invalid", false, "import the good rows and report the bad ones (default: any bad row stops the import)")
@@ -71,6 +74,7 @@ func (m *Main) runImport(ctx context.Context) error {
 		fs.Usage()
 		return errUsage
 	}
+	*crm.mapFile = m.path(*crm.mapFile) // the caller's, when sent through the control socket
 	opt, err := crm.options(importer.Options{DefaultCurrency: strings.ToUpper(*currency)})
 	if err != nil {
 		return err
@@ -222,6 +226,9 @@ func (m *Main) loadDemo(ctx context.Context, o demo.Options) (domain.ApplyStats,
 }
 
 func (m *Main) runBackup(ctx context.Context) error {
+	if sent, err := m.viaServer(ctx); sent {
+		return err
+	}
 	fs := m.subFlags("backup", "backup FILE")
 	pos, err := parseInterleaved(fs, m.Args)
 	if err != nil {
@@ -261,6 +268,9 @@ func (m *Main) runBackup(ctx context.Context) error {
 }
 
 func (m *Main) runRestore(ctx context.Context) error {
+	if sent, err := m.viaServer(ctx); sent {
+		return err
+	}
 	fs := m.subFlags("restore", "restore [--replace] [--unverified] FILE")
 	replace := fs.Bool("replace", false, "replace a store that holds accounts (it is kept until the restored copy is checked and in place)")
 	unverified := fs.Bool("unverified", false, "accept a backup made before backups carried a checksum (it cannot be proved whole)")

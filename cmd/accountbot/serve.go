@@ -100,6 +100,9 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	e.Nudges = sched
+	// Backup and import from the CLI reach this process; the socket opens
+	// before the HTTP listener, which tests and scripts take as "ready".
+	m.startControl(ctx, &wg)
 	srv, err := m.listen(mux)
 	if err != nil {
 		return err

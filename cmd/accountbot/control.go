@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/accountbot/accountbot/control"
+	"github.com/accountbot/accountbot/domain"
+)
+
+// viaServer sends the command to a `serve` running on the same data
+// directory, if there is one, and reports whether it did. Without one the
+// command works on the store itself.
+func (m *Main) viaServer(ctx context.Context) (bool, error) {
+	if m.db != nil {
+		return false, nil // the store is open in this process: this is the server
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return false, fmt.Errorf("reading the working directory: %w", err)
+	}
+	code, err := control.Run(ctx, m.DataDir, control.Request{Command: m.Command, Args: m.Args, Dir: wd}, m.Stdout, m.Stderr)
+	if errors.Is(err, control.ErrNotRunning) {
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	if code != 0 {
+		return true, exitErr{code}
+	}
+	return true, nil
+}
+
+// startControl opens the control socket so that backup and import reach
+// this server; without it they say the store is in use.
+func (m *Main) startControl(ctx context.Context, wg *sync.WaitGroup) {
+	srv, err := control.Listen(m.DataDir)
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "accountbot: %v; backup and import need serve stopped.\n", err)
+		return
+	}
+	wg.Go(func() {
+		if err := srv.Serve(ctx, m.handleControl); err != nil {
+			m.log.Error("control socket", "err", err)
+		}
+	})
+}
+
+// handleControl runs a forwarded command on this process's open store.
+func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, stderr io.Writer) int {
+	sub := &Main{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: m.Getenv, Now: m.Now,
+		Command: req.Command, Args: req.Args, DataDir: m.DataDir, Config: m.Config, LogLevel: m.LogLevel,
+		db: m.db, log: m.log, cwd: req.Dir}
+	var err error
+	switch req.Command {
+	case "backup":
+		err = sub.runBackup(ctx)
+	case "import":
+		err = sub.runImport(ctx)
+	case "restore":
+		err = domain.Errorf(domain.ECONFLICT, "restore replaces the whole store, which the running serve (pid %d) has open: stop serve, restore, then start serve again", os.Getpid())
+	default:
+		err = domain.Errorf(domain.EINVALID, "%q cannot be sent to a running serve", req.Command)
+	}
+	// sub is never closed: the store belongs to the server.
+	return sub.exitCode(err)
+}
