@@ -14,6 +14,7 @@
 // returns them in date order.
 //
 //	m/schema                          → uint32 BE schema version (schemaVersion and migrations in db.go)
+//	m/import, m/undo/<seq:8>          → an unfinished big Apply and its undo entries (see journal.go)
 //	a/<id>                            → account record: JSON of domain.Account without usage and signals
 //	u/<id> 00 <date:4>                → usage snapshot: active_users u32 | usage u64 | tickets u32 (BE, 16 bytes)
 //	s/<id> 00 <date:4> <hash:8>       → signal: JSON {kind, note}; hash = FNV-64a of kind 00 note, so
