@@ -37,7 +37,9 @@ func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplySta
 	j := &journal{db: s}
 	st, err := s.apply(ctx, patches, j)
 	if err == nil && j.open {
-		err = j.commit()
+		if err = j.commit(); err == nil {
+			return st, nil // synced at its commit point
+		}
 	}
 	if err != nil {
 		if j.open {

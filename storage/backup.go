@@ -144,7 +144,7 @@ func verifyBackup(r io.Reader) (backupInfo, error) {
 		var lb [8]byte
 		n, err := io.ReadFull(br, lb[:])
 		if n == 0 && errors.Is(err, io.EOF) {
-			if info.Format == 1 {
+			if info.Format == 1 && frames > 0 {
 				info.FramesEnd = off
 				return info, nil
 			}

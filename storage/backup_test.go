@@ -220,6 +220,9 @@ func TestRestoreRules(t *testing.T) {
 	if _, err := Restore(ctx, live, strings.NewReader(v1), RestoreOptions{Replace: true}); err == nil || !strings.Contains(err.Error(), "--unverified") {
 		t.Errorf("format-1 restore = %v", err)
 	}
+	if _, err := Restore(ctx, live, strings.NewReader(backupMagicV1), RestoreOptions{Replace: true, Unverified: true}); err == nil || !strings.Contains(err.Error(), "header") {
+		t.Errorf("header-only format-1 restore = %v", err)
+	}
 	res, err := Restore(ctx, live, strings.NewReader(v1), RestoreOptions{Replace: true, Unverified: true})
 	if err != nil || res.Verified {
 		t.Fatalf("format-1 --unverified = %+v %v", res, err)
