@@ -253,3 +253,18 @@ func TestInterruptedSwapRecovers(t *testing.T) {
 		t.Error("finished swap: old copy not removed")
 	}
 }
+
+// "--data ." works: the staging directory goes next to the working
+// directory, not inside it.
+func TestRestoreIntoWorkingDirectory(t *testing.T) {
+	_, backup, want := bookDir(t, 10, "wd")
+	dir := filepath.Join(t.TempDir(), "data")
+	os.Mkdir(dir, 0o700)
+	t.Chdir(dir)
+	if _, err := Restore(context.Background(), ".", bytes.NewReader(backup), RestoreOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := dump(t, dir); !maps.Equal(got, want) {
+		t.Error("restored store differs")
+	}
+}

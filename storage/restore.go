@@ -41,6 +41,9 @@ type RestoreResult struct {
 // undoes a swap a crash interrupted.
 func Restore(ctx context.Context, dir string, r io.ReadSeeker, opt RestoreOptions) (RestoreResult, error) {
 	var res RestoreResult
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // rename cannot move "."
+	}
 	info, err := verifyBackup(r)
 	if err != nil {
 		return res, err
@@ -185,7 +188,9 @@ func (s *DB) countLive() (live, accounts int64, err error) {
 // siblings names the staging directory and the place the old store waits
 // during a swap: hidden, next to dir, so the renames stay on one filesystem.
 func siblings(dir string) (staging, old string) {
-	dir = filepath.Clean(dir)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs // "." has no name to put a sibling next to
+	}
 	parent, base := filepath.Dir(dir), filepath.Base(dir)
 	return filepath.Join(parent, "."+base+".restore-staging"), filepath.Join(parent, "."+base+".restore-old")
 }
