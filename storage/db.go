@@ -29,6 +29,8 @@ type DB struct {
 type Options struct {
 	InMemory bool         // for tests: nothing touches the disk
 	Logger   *slog.Logger // Badger's own warnings and errors go here
+
+	memTableSize int64 // tests: a small one makes small transactions overflow
 }
 
 // Open opens (creating if needed) the store in dir and migrates its schema.
@@ -79,6 +81,9 @@ func openBadger(dir string, opt Options) (*DB, error) {
 		WithValueLogFileSize(128 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true)
+	if opt.memTableSize > 0 {
+		bo = bo.WithMemTableSize(opt.memTableSize).WithValueThreshold(opt.memTableSize / 16)
+	}
 	if opt.InMemory {
 		bo = bo.WithInMemory(true).WithDir("").WithValueDir("")
 	} else if err := os.MkdirAll(dir, 0o700); err != nil {

@@ -44,13 +44,13 @@ func journalLeft(t *testing.T, db *DB) int {
 func TestBigApplyIsWholeAndLeavesNoJournal(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
-	db, err := Open(ctx, dir, Options{})
+	db, err := Open(ctx, dir, Options{memTableSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	fillBook(t, db, 100, "j")
-	ps := bigBook("j", 5000)
+	ps := bigBook("j", 600)
 	j := &journal{db: db}
 	st, err := db.apply(ctx, ps, j)
 	if err != nil || !j.open {
@@ -59,13 +59,13 @@ func TestBigApplyIsWholeAndLeavesNoJournal(t *testing.T) {
 	if err := j.commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err != nil || st.Created != 4900 || st.Updated != 100 {
+	if err != nil || st.Created != 500 || st.Updated != 100 {
 		t.Fatalf("apply = %+v, %v", st, err)
 	}
 	if n := journalLeft(t, db); n != 0 {
 		t.Errorf("%d journal entries left", n)
 	}
-	if _, acc, _ := db.countLive(); acc != 5000 {
+	if _, acc, _ := db.countLive(); acc != 600 {
 		t.Errorf("%d accounts", acc)
 	}
 	if ids, _ := db.IDsByOwner(ctx, "o1@example.com"); len(ids) != 0 {
@@ -80,24 +80,24 @@ func TestFailedBigApplyRollsBack(t *testing.T) {
 	fillBook(t, db, 100, "j")
 	db.Close()
 	before := dump(t, dir)
-	db, err := Open(ctx, dir, Options{})
+	db, err := Open(ctx, dir, Options{memTableSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ps := bigBook("j", 5000)
+	ps := bigBook("j", 600)
 	// The same account patched twice: rolled back to before both.
 	again := *ps[1].Core
 	again.Name = "Patched twice"
 	ps = append(ps, domain.Patch{ID: again.ID, Core: &again, Usage: []domain.Snapshot{{Date: day, ActiveUsers: 99}}})
-	ps[4999].Core.Currency = "not money" // invalid: found after batches committed
-	ps[4999], ps[5000] = ps[5000], ps[4999]
+	ps[599].Core.Currency = "not money" // invalid: found after batches committed
+	ps[599], ps[600] = ps[600], ps[599]
 	if _, err := db.Apply(ctx, ps); domain.ErrorCode(err) != domain.EINVALID {
 		t.Fatalf("apply = %v", err)
 	}
-	ps = bigBook("j", 5000)
-	ps[4000].Core = nil // a patch of an unknown account: refused at the end
-	ps[4000].ID = "ghost"
+	ps = bigBook("j", 600)
+	ps[500].Core = nil // a patch of an unknown account: refused at the end
+	ps[500].ID = "ghost"
 	if _, err := db.Apply(ctx, ps); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Fatalf("apply = %v", err)
 	}
@@ -119,15 +119,15 @@ func TestOpenRollsBackAnUnfinishedImport(t *testing.T) {
 	fillBook(t, db, 100, "j")
 	db.Close()
 	before := dump(t, dir)
-	db, err := Open(ctx, dir, Options{})
+	db, err := Open(ctx, dir, Options{memTableSize: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	j := &journal{db: db}
-	if _, err := db.apply(ctx, bigBook("j", 5000), j); err != nil || !j.open {
+	if _, err := db.apply(ctx, bigBook("j", 600), j); err != nil || !j.open {
 		t.Fatalf("apply: %v, journal open %v", err, j.open)
 	}
-	if _, acc, _ := db.countLive(); acc != 5000 {
+	if _, acc, _ := db.countLive(); acc != 600 {
 		t.Fatalf("%d accounts written before the 'crash'", acc)
 	}
 	db.Close() // the "crash": no commit point
