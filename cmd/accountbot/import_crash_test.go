@@ -158,7 +158,7 @@ func TestImportKilledAnywhereIsAllOrNothing(t *testing.T) {
 		}
 		outcomes[got]++
 		out, err := exec.Command(bin, "--data", dir, "ask", "--as", "csm7@example.com", "account acc-000007 health").CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "acc-000007") && !strings.Contains(string(out), "7") {
+		if err != nil || len(strings.TrimSpace(string(out))) == 0 {
 			t.Fatalf("kill %d: the store does not answer: %v\n%s", i, err, out)
 		}
 	}
