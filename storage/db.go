@@ -91,6 +91,12 @@ func openBadger(dir string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("creating data directory %s: %w", dir, err)
 	}
 	db, err := badger.Open(bo)
+	if err != nil && strings.Contains(err.Error(), "Create a new file") {
+		// A kill -9 just after Badger created a memtable file leaves it
+		// empty, and Badger's next Open fails on it once (sizing the file
+		// as it goes; dgraph-io/badger#2207): the second Open succeeds.
+		db, err = badger.Open(bo)
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "Another process is using this Badger database") || strings.Contains(err.Error(), "resource temporarily unavailable") {
 			return nil, domain.Errorf(domain.ECONFLICT, "the data directory %s is in use by another AccountBot process; stop it first or choose another directory with --data", dir)

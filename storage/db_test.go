@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -262,5 +263,26 @@ func TestForEachConcurrentSeesEveryAccountOnce(t *testing.T) {
 	boom := fmt.Errorf("boom")
 	if err := db.ForEachConcurrent(ctx, 2, func(int, *domain.Account) error { return boom }); err != boom {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// A kill -9 right after Badger creates a memtable file leaves it empty;
+// the store must still open at the first try.
+func TestOpenAfterCrashLeftAnEmptyMemtable(t *testing.T) {
+	db, dir := openTemp(t)
+	if _, err := db.Apply(context.Background(), []domain.Patch{{ID: "acme", Core: acct("acme", "Acme", "a@example.com")}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := os.WriteFile(filepath.Join(dir, "00099.mem"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatalf("open after the crash: %v", err)
+	}
+	defer db.Close()
+	if _, err := db.Account(context.Background(), "acme"); err != nil {
+		t.Errorf("data after reopening: %v", err)
 	}
 }
