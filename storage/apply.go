@@ -1,0 +1,297 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// op is one write of an Apply, with what the key held before it (for the
+// undo journal).
+type op struct {
+	key, val []byte
+	del      bool
+	had      bool   // the key existed before
+	prev     []byte // its value then
+}
+
+// Apply writes patches, all or nothing: each account's record, usage,
+// signals and index entries are written together, and a crash or an error
+// at any point leaves the store as before the call or fully after it.
+// Patches that fit in one Badger transaction are one commit; when they
+// outgrow it, Apply switches to several commits with an undo journal (see
+// journal.go) that Open replays if the process dies before the end. The
+// store is synced to disk before Apply returns, so a caller that reports
+// success never loses the write to a crash. Applies run one at a time.
+func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	j := &journal{db: s}
+	st, err := s.apply(ctx, patches, j)
+	if err == nil && j.open {
+		if err = j.commit(); err == nil {
+			return st, nil // synced at its commit point
+		}
+	}
+	if err != nil {
+		if j.open {
+			if rerr := s.rollback(); rerr != nil {
+				return st, fmt.Errorf("%w (and rolling back failed: %v; the next start rolls it back)", err, rerr)
+			}
+		}
+		return st, err
+	}
+	return st, s.Sync()
+}
+
+// apply is Apply's batch loop: as many accounts per transaction as fit,
+// the journal opened when the first transaction overflows.
+func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (domain.ApplyStats, error) {
+	var st domain.ApplyStats
+	txn := s.db.NewTransaction(true)
+	defer func() { txn.Discard() }()
+	var pending [][]op // ops of the accounts in txn, to replay if it grows too big
+	for i := range patches {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		ops, err := s.planCounted(txn, &patches[i], &st)
+		if err != nil {
+			return st, err
+		}
+		if j.open {
+			ops = j.withUndo(ops)
+		}
+		if err := setAll(txn, ops); errors.Is(err, badger.ErrTxnTooBig) {
+			txn.Discard()
+			if !j.open {
+				// Nothing is committed yet: journal what was pending too.
+				if err := j.begin(); err != nil {
+					return st, err
+				}
+				for k := range pending {
+					pending[k] = j.withUndo(pending[k])
+				}
+				ops = j.withUndo(ops)
+			}
+			// Commit the accounts that fit, then go on with this one.
+			var err error
+			if txn, err = s.replay(pending); err != nil {
+				return st, err
+			}
+			pending = pending[:0]
+			if err := setAll(txn, ops); err != nil {
+				return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
+			}
+		} else if err != nil {
+			return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
+		}
+		pending = append(pending, ops)
+	}
+	if err := txn.Commit(); err != nil {
+		return st, fmt.Errorf("committing batch: %w", err)
+	}
+	return st, nil
+}
+
+// replay writes the pending accounts of a discarded transaction, which
+// now carry undo entries and may need more than one commit, and returns a
+// fresh transaction.
+func (s *DB) replay(pending [][]op) (*badger.Txn, error) {
+	txn := s.db.NewTransaction(true)
+	for _, p := range pending {
+		err := setAll(txn, p)
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			// A cut inside an account is safe: its undo entry comes first.
+			if err = txn.Commit(); err == nil {
+				txn = s.db.NewTransaction(true)
+				err = setAll(txn, p)
+			}
+		}
+		if err != nil {
+			txn.Discard()
+			return nil, fmt.Errorf("replaying batch: %w", err)
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		return nil, fmt.Errorf("committing batch: %w", err)
+	}
+	return s.db.NewTransaction(true), nil
+}
+
+// planCounted plans one patch and counts it in st.
+func (s *DB) planCounted(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+	ops, kind, err := s.plan(txn, p, st)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case 'c':
+		st.Created++
+	case 'u':
+		st.Updated++
+	default:
+		st.Unchanged++
+	}
+	return ops, nil
+}
+
+func setAll(txn *badger.Txn, ops []op) error {
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = txn.Delete(o.key)
+		} else {
+			err = txn.Set(o.key, o.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plan reads what is stored for p's account and returns the writes that
+// apply p, with 'c' (created), 'u' (updated) or 0 (no change).
+func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, byte, error) {
+	old, oldRaw, err := getRecordRaw(txn, p.ID)
+	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		return nil, 0, err
+	}
+	if old == nil && p.Core == nil {
+		return nil, 0, domain.Errorf(domain.ENOTFOUND, "no account with id %q", p.ID)
+	}
+	next := old
+	if p.Core != nil {
+		c := *p.Core
+		c.Usage, c.Signals = nil, nil
+		if old != nil && !p.ReplaceStakeholders && c.Stakeholders == nil {
+			c.Stakeholders = old.Stakeholders
+		}
+		next = &c
+	} else {
+		c := *old
+		next = &c
+	}
+	if p.ReplaceStakeholders {
+		next.Stakeholders = p.Stakeholders
+	}
+	next.Normalize()
+	if errs := next.Validate(); errs != nil {
+		return nil, 0, domain.ValidationError("account "+p.ID, errs)
+	}
+	var ops []op
+	kind := byte(0)
+	oldJSON, newJSON := []byte(nil), mustJSON(next)
+	if old != nil {
+		oldJSON = mustJSON(old)
+	}
+	if !bytes.Equal(oldJSON, newJSON) {
+		kind = 'u'
+		if old == nil {
+			kind = 'c'
+		}
+		ops = append(ops, op{key: accountKey(p.ID), val: newJSON, had: old != nil, prev: oldRaw})
+		ops = append(ops, indexOps(old, next)...)
+		ext, err := externalOps(txn, old, next)
+		if err != nil {
+			return nil, 0, err
+		}
+		ops = append(ops, ext...)
+	}
+	for _, u := range p.Usage {
+		k, v := usageKey(p.ID, u.Date), encodeSnapshot(u)
+		cur, err := getValue(txn, k)
+		if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, 0, fmt.Errorf("reading usage of %s: %w", p.ID, err)
+		}
+		if err == nil && bytes.Equal(cur, v) {
+			continue
+		}
+		ops = append(ops, op{key: k, val: v, had: err == nil, prev: cur})
+		st.Snapshots++
+	}
+	for _, sg := range p.Signals {
+		k := signalKey(p.ID, sg)
+		if _, err := txn.Get(k); err == nil {
+			continue
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, 0, fmt.Errorf("reading signals of %s: %w", p.ID, err)
+		}
+		ops = append(ops, op{key: k, val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note})})
+		st.Signals++
+	}
+	if kind == 0 && len(ops) > 0 {
+		kind = 'u'
+	}
+	return ops, kind, nil
+}
+
+type signalValue struct {
+	Kind domain.SignalKind `json:"kind"`
+	Note string            `json:"note,omitempty"`
+}
+
+// indexOps returns the index deletions and insertions that move an account
+// from its old record to the new one.
+func indexOps(old, next *domain.Account) []op {
+	keys := func(a *domain.Account) [][]byte {
+		if a == nil {
+			return nil
+		}
+		var out [][]byte
+		if a.Owner != "" {
+			out = append(out, ownerIdxKey(a.Owner, a.ID))
+		}
+		if !a.RenewalDate.IsZero() {
+			out = append(out, renewalIdxKey(a.RenewalDate, a.ID))
+		}
+		seen := map[string]bool{}
+		for _, n := range append([]string{a.Name}, a.Aliases...) {
+			if norm := domain.NormalizeName(n); norm != "" && !seen[norm] {
+				seen[norm] = true
+				out = append(out, nameIdxKey(norm, a.ID))
+			}
+		}
+		return out
+	}
+	oldKeys, newKeys := keys(old), keys(next)
+	var ops []op
+	for _, k := range oldKeys {
+		if !slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
+			ops = append(ops, op{key: k, del: true, had: true, prev: []byte{}})
+		}
+	}
+	for _, k := range newKeys {
+		if !slices.ContainsFunc(oldKeys, func(o []byte) bool { return bytes.Equal(o, k) }) {
+			ops = append(ops, op{key: k, val: []byte{}})
+		}
+	}
+	return ops
+}
+
+// getRecordRaw returns the account record decoded and as stored.
+func getRecordRaw(txn *badger.Txn, id string) (*domain.Account, []byte, error) {
+	item, err := txn.Get(accountKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	raw, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	var a domain.Account
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, nil, fmt.Errorf("decoding account %s: %w", id, err)
+	}
+	return &a, raw, nil
+}
