@@ -305,7 +305,7 @@ func (m *Main) runRestore(ctx context.Context) error {
 // path resolves a file name from the command line: against the caller's
 // working directory when the command came through the control socket.
 func (m *Main) path(p string) string {
-	if m.cwd == "" || filepath.IsAbs(p) {
+	if m.cwd == "" || p == "" || filepath.IsAbs(p) {
 		return p
 	}
 	return filepath.Join(m.cwd, p)

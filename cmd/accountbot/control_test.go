@@ -58,6 +58,12 @@ func TestBackupAndImportWhileServing(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "stop serve") {
 		t.Errorf("restore while serving: %+v", r)
 	}
+	// A mapping file named relative to the caller is found.
+	os.WriteFile(filepath.Join(work, "crm.csv"), []byte("Account ID,Account Name,ARR\nzed,Zed Ltd,5000\n"), 0o600)
+	os.WriteFile(filepath.Join(work, "crm.map"), []byte("Account ID=id\nAccount Name=name\nARR=arr\n"), 0o600)
+	if r = run(t, nil, "", "--data", dir, "import", "--map-file", "crm.map", "crm.csv"); r.code != 0 || !strings.Contains(r.stdout, "1 new") {
+		t.Errorf("import --map-file while serving: %+v", r)
+	}
 	// A bad import through the socket is reported like a local one.
 	bad := filepath.Join(work, "bad.csv")
 	os.WriteFile(bad, []byte("id,name\nx,\n"), 0o600)
