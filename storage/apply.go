@@ -18,8 +18,11 @@ import (
 type op struct {
 	key, val []byte
 	del      bool
-	had      bool   // the key existed before
-	prev     []byte // its value then
+	// What the key held before, when the op's maker read it anyway; the
+	// journal reads it for ops without (known false).
+	known bool
+	had   bool   // the key existed before
+	prev  []byte // its value then
 }
 
 // Apply writes patches, all or nothing: each account's record, usage,
@@ -67,19 +70,17 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 			return st, err
 		}
 		if j.open {
-			ops = j.withUndo(ops)
+			if ops, err = j.withUndo(txn, ops); err != nil {
+				return st, err
+			}
 		}
 		if err := setAll(txn, ops); errors.Is(err, badger.ErrTxnTooBig) {
 			txn.Discard()
 			if !j.open {
 				// Nothing is committed yet: journal what was pending too.
-				if err := j.begin(); err != nil {
+				if err := s.journalPending(j, pending, &ops); err != nil {
 					return st, err
 				}
-				for k := range pending {
-					pending[k] = j.withUndo(pending[k])
-				}
-				ops = j.withUndo(ops)
 			}
 			// Commit the accounts that fit, then go on with this one.
 			var err error
@@ -99,6 +100,27 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 		return st, fmt.Errorf("committing batch: %w", err)
 	}
 	return st, nil
+}
+
+// journalPending opens the journal when the first transaction overflows
+// and adds undo entries to the accounts planned in it. Nothing is
+// committed yet, so values not known are read from the store as it was
+// before the Apply: that is what a rollback must restore, whatever order
+// it restores these accounts in.
+func (s *DB) journalPending(j *journal, pending [][]op, ops *[]op) error {
+	if err := j.begin(); err != nil {
+		return err
+	}
+	read := s.db.NewTransaction(false)
+	defer read.Discard()
+	var err error
+	for k := range pending {
+		if pending[k], err = j.withUndo(read, pending[k]); err != nil {
+			return err
+		}
+	}
+	*ops, err = j.withUndo(read, *ops)
+	return err
 }
 
 // replay writes the pending accounts of a discarded transaction, which
@@ -198,7 +220,7 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 		if old == nil {
 			kind = 'c'
 		}
-		ops = append(ops, op{key: accountKey(p.ID), val: newJSON, had: old != nil, prev: oldRaw})
+		ops = append(ops, op{key: accountKey(p.ID), val: newJSON, known: true, had: old != nil, prev: oldRaw})
 		ops = append(ops, indexOps(old, next)...)
 		ext, err := externalOps(txn, old, next)
 		if err != nil {
@@ -215,7 +237,7 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 		if err == nil && bytes.Equal(cur, v) {
 			continue
 		}
-		ops = append(ops, op{key: k, val: v, had: err == nil, prev: cur})
+		ops = append(ops, op{key: k, val: v, known: true, had: err == nil, prev: cur})
 		st.Snapshots++
 	}
 	for _, sg := range p.Signals {
@@ -225,7 +247,7 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 		} else if !errors.Is(err, badger.ErrKeyNotFound) {
 			return nil, 0, fmt.Errorf("reading signals of %s: %w", p.ID, err)
 		}
-		ops = append(ops, op{key: k, val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note})})
+		ops = append(ops, op{key: k, val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note}), known: true})
 		st.Signals++
 	}
 	if kind == 0 && len(ops) > 0 {
@@ -266,12 +288,12 @@ func indexOps(old, next *domain.Account) []op {
 	var ops []op
 	for _, k := range oldKeys {
 		if !slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
-			ops = append(ops, op{key: k, del: true, had: true, prev: []byte{}})
+			ops = append(ops, op{key: k, del: true, known: true, had: true, prev: []byte{}})
 		}
 	}
 	for _, k := range newKeys {
 		if !slices.ContainsFunc(oldKeys, func(o []byte) bool { return bytes.Equal(o, k) }) {
-			ops = append(ops, op{key: k, val: []byte{}})
+			ops = append(ops, op{key: k, val: []byte{}, known: true})
 		}
 	}
 	return ops

@@ -53,10 +53,18 @@ func (j *journal) begin() error {
 	return j.db.Sync()
 }
 
-// withUndo puts ahead of one account's ops the undo entry that reverses them.
-func (j *journal) withUndo(ops []op) []op {
+// withUndo puts ahead of one account's ops the undo entry that reverses
+// them, reading in txn what the ops' makers did not record.
+func (j *journal) withUndo(txn *badger.Txn, ops []op) ([]op, error) {
 	var b []byte
 	for _, o := range ops {
+		if !o.known {
+			v, err := getValue(txn, o.key)
+			if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+				return nil, fmt.Errorf("journaling %q: %w", o.key, err)
+			}
+			o.had, o.prev = err == nil, v
+		}
 		b = binary.AppendUvarint(b, uint64(len(o.key)))
 		b = append(b, o.key...)
 		if !o.had {
@@ -70,7 +78,7 @@ func (j *journal) withUndo(ops []op) []op {
 	j.seq++
 	// First, so that a batch cut anywhere inside the account's writes
 	// commits the entry that undoes them.
-	return append([]op{{key: binary.BigEndian.AppendUint64(join(prefixUndo), j.seq), val: b}}, ops...)
+	return append([]op{{key: binary.BigEndian.AppendUint64(join(prefixUndo), j.seq), val: b}}, ops...), nil
 }
 
 // commit makes the Apply final, then clears its entries.

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -133,5 +134,55 @@ func TestOpenRollsBackAnUnfinishedImport(t *testing.T) {
 	db.Close() // the "crash": no commit point
 	if got := dump(t, dir); !maps.Equal(got, before) {
 		t.Errorf("after reopening: %d keys, want %d", len(got), len(before))
+	}
+}
+
+// Writes whose old value the planner does not record (external-id index
+// entries, review-list entries an import clears) are read by the journal,
+// so a rollback brings them back too.
+func TestRollbackRestoresExternalIDsAndReviewEntries(t *testing.T) {
+	ctx := context.Background()
+	db, dir := openTemp(t)
+	fillBook(t, db, 100, "j")
+	a := acct("j-0001", "Name j-0001", "o1@example.com")
+	a.ExternalIDs = domain.ExternalIDs{"crm": "C-1"}
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: a.ID, Core: a}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.AddUnmatched(ctx, domain.UnmatchedRecord{Source: "crm", ExternalID: "C-2", Kind: "account"}, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before := dump(t, dir)
+	db, err := Open(ctx, dir, Options{memTableSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, early := range []bool{true, false} {
+		ps := bigBook("j", 600)
+		// j-0001 moves from C-1 to C-2 (clearing C-2's review entry), in the
+		// first transaction (journaled after the fact) or a later one.
+		i := 1
+		if !early {
+			i = 590
+			ps[i].ID, ps[i].Core.ID = "j-0001", "j-0001"
+			ps[1].ID, ps[1].Core.ID = "j-0590", "j-0590"
+		}
+		ps[i].Core.ExternalIDs = domain.ExternalIDs{"crm": "C-2"}
+		ps[599].Core.Currency = "not money"
+		if _, err := db.Apply(ctx, ps); domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("apply = %v", err)
+		}
+		if id, err := db.ResolveAccount(ctx, "crm", "C-1"); err != nil || id != "j-0001" {
+			t.Errorf("early=%v: C-1 resolves to %q, %v", early, id, err)
+		}
+		if u, _ := db.Unmatched(ctx); len(u) != 1 || u[0].ExternalID != "C-2" {
+			t.Errorf("early=%v: review list %+v", early, u)
+		}
+	}
+	db.Close()
+	if got := dump(t, dir); !maps.Equal(got, before) {
+		t.Errorf("rolled-back applies changed the store: %d keys, want %d", len(got), len(before))
 	}
 }
