@@ -96,15 +96,35 @@ func Underused(adoption float64, tc TriggerConfig) bool {
 }
 
 // FindOpportunities runs the Expansion Trigger Playbook on an account.
+// Each motion has its own helper; they append in a fixed order because the
+// final sort is stable and ties keep that order.
 func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) []Opportunity {
 	tc := cfg.Triggers
 	var out []Opportunity
-	adoption, known := a.Adoption()
-	holdExpansion := known && Underused(adoption, tc)
+	if o, ok := tierUpgrade(a, today, tc); ok {
+		out = append(out, o)
+	}
+	out = append(out, usageExpansions(a, today, cfg)...)
+	if o, ok := seatExpansion(a, today, tc); ok {
+		out = append(out, o)
+	}
+	out = append(out, moduleOpportunities(a, today, tc)...)
+	out = append(out, renewalOpportunities(a, h, days, tc)...)
+	out = holdForAdoption(a, out, tc)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Hold != out[j].Hold {
+			return !out[i].Hold
+		}
+		return out[i].Uplift > out[j].Uplift
+	})
+	return out
+}
 
-	// Tier upgrade: high adoption, a plan limit reached, or a limit/feature request.
+// tierUpgrade fires on high adoption, a plan limit reached, a big hire, or a
+// limit/feature request: any one of them is reason to talk about the next tier.
+func tierUpgrade(a *Account, today Date, tc TriggerConfig) (Opportunity, bool) {
 	var why []string
-	if known && adoption*100 > tc.TierUpgradeAdoptionPct {
+	if adoption, known := a.Adoption(); known && adoption*100 > tc.TierUpgradeAdoptionPct {
 		why = append(why, fmt.Sprintf("%d of %d features adopted (%s)", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)))
 	}
 	for _, l := range a.Limits {
@@ -113,7 +133,7 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		}
 	}
 	// The seed's trigger playbook: "hiring 10+ new users → trigger Enterprise
-	// tier conversation" (the seat motion below fires from it too).
+	// tier conversation" (the seat motion fires from it too).
 	hired := 0
 	if s, n, ok := bigHire(a, today, tc); ok {
 		why = append(why, fmt.Sprintf("hiring %d (%s): time for an Enterprise-tier conversation", n, s.Date))
@@ -124,12 +144,18 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 			why = append(why, fmt.Sprintf("%s on %s%s", strings.ReplaceAll(string(k), "_", " "), s.Date, noteSuffix(s.Note)))
 		}
 	}
-	if len(why) > 0 {
-		out = append(out, Opportunity{Motion: MotionUpsell, Trigger: "tier_upgrade", Title: "Tier upgrade",
-			Evidence: strings.Join(why, "; "), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell", Hiring: hired})
+	if len(why) == 0 {
+		return Opportunity{}, false
 	}
+	return Opportunity{Motion: MotionUpsell, Trigger: "tier_upgrade", Title: "Tier upgrade",
+		Evidence: strings.Join(why, "; "), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell", Hiring: hired}, true
+}
 
-	// Usage-based: a plan limit at 80%+, with the date it reaches 100%.
+// usageExpansions returns one opportunity per plan limit at 80%+, with the
+// date it reaches 100% at the current trend, so the CSM knows how urgent it is.
+func usageExpansions(a *Account, today Date, cfg Config) []Opportunity {
+	tc := cfg.Triggers
+	var out []Opportunity
 	for _, l := range a.Limits {
 		if l.Limit <= 0 || float64(l.Used)*100 < tc.LimitWarnPct*float64(l.Limit) {
 			continue
@@ -147,9 +173,13 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		}
 		out = append(out, o)
 	}
+	return out
+}
 
-	// Seats: active near purchased, or a hiring signal of 10+.
-	why = why[:0]
+// seatExpansion fires when active seats are near the purchased count or a
+// hiring signal of 10+ says more users are coming; the uplift is priced per seat.
+func seatExpansion(a *Account, today Date, tc TriggerConfig) (Opportunity, bool) {
+	var why []string
 	added, hired := 0, 0
 	if a.SeatsPurchased > 0 && float64(a.SeatsActive)*100 >= tc.SeatsNearFullPct*float64(a.SeatsPurchased) {
 		why = append(why, fmt.Sprintf("%d of %d seats active (%s)", a.SeatsActive, a.SeatsPurchased, pct(float64(a.SeatsActive)*100/float64(a.SeatsPurchased))))
@@ -159,18 +189,23 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		why = append(why, fmt.Sprintf("hiring %d (%s, %s)", n, s.Note, s.Date))
 		added, hired = max(added, n), n
 	}
-	if len(why) > 0 {
-		o := Opportunity{Motion: MotionSeats, Trigger: "seats", Title: "Seat expansion", Evidence: strings.Join(why, "; "), TalkTrack: "seats", Hiring: hired}
-		if a.SeatsPurchased > 0 {
-			o.Uplift = MulDiv(a.ARR, int64(added), int64(a.SeatsPurchased))
-			o.Evidence += fmt.Sprintf("; +%d seats at %s per seat", added, a.Money(a.ARR/int64(a.SeatsPurchased)).Format())
-		} else {
-			o.Uplift = pctOf(a.ARR, tc.SeatGrowthPct)
-		}
-		out = append(out, o)
+	if len(why) == 0 {
+		return Opportunity{}, false
 	}
+	o := Opportunity{Motion: MotionSeats, Trigger: "seats", Title: "Seat expansion", Evidence: strings.Join(why, "; "), TalkTrack: "seats", Hiring: hired}
+	if a.SeatsPurchased > 0 {
+		o.Uplift = MulDiv(a.ARR, int64(added), int64(a.SeatsPurchased))
+		o.Evidence += fmt.Sprintf("; +%d seats at %s per seat", added, a.Money(a.ARR/int64(a.SeatsPurchased)).Format())
+	} else {
+		o.Uplift = pctOf(a.ARR, tc.SeatGrowthPct)
+	}
+	return o, true
+}
 
-	// Cross-sell (and upsell by goal): integrations in use or stated goals a module serves.
+// moduleOpportunities turns recent integration and goal signals into
+// cross-sell (or upsell, by the module's motion) opportunities, newest first.
+func moduleOpportunities(a *Account, today Date, tc TriggerConfig) []Opportunity {
+	var out []Opportunity
 	seen := map[string]bool{}
 	for i := len(a.Signals) - 1; i >= 0; i-- {
 		s := a.Signals[i]
@@ -192,44 +227,50 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 		out = append(out, Opportunity{Motion: MotionCrossSell, Trigger: "cross_sell", Title: "Cross-sell " + m.Name, Module: m.Name,
 			Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.CrossSellUpliftPct), TalkTrack: "cross_sell", Source: s.Kind})
 	}
-
-	healthy := h.RiskBand == BandLow && h.EngagementBand != BandLow
-	if !a.RenewalDate.IsZero() && days >= 0 {
-		// Multi-year: a healthy account approaching renewal.
-		if healthy && days <= tc.MultiYearWithinDays {
-			tcv := a.ARR * int64(tc.MultiYearYears)
-			out = append(out, Opportunity{Motion: MotionMultiYear, Trigger: "multi_year", Title: fmt.Sprintf("%d-year commitment", tc.MultiYearYears),
-				Evidence:  fmt.Sprintf("healthy (risk %d, engagement %d) and renewing in %d days: %d years at %s is %s contract value", h.RetentionRisk, h.Engagement, days, tc.MultiYearYears, a.Money(a.ARR).Short(), a.Money(tcv).Short()),
-				TalkTrack: "multi_year"})
-		}
-		// Price increase: 5–10% at renewal, when the account is not at risk.
-		if h.RiskBand == BandLow && days <= tc.PriceIncreaseWithin {
-			lo, hi := pctOf(a.ARR, tc.PriceIncreaseMinPct), pctOf(a.ARR, tc.PriceIncreaseMaxPct)
-			out = append(out, Opportunity{Motion: MotionPriceIncrease, Trigger: "price_increase", Title: "Price increase at renewal",
-				Evidence: fmt.Sprintf("renewing in %d days with low risk: %s–%s is %s–%s", days, pct(tc.PriceIncreaseMinPct), pct(tc.PriceIncreaseMaxPct), a.Money(lo).Format(), a.Money(hi).Format()),
-				Uplift:   lo, UpliftMax: hi, TalkTrack: "price_increase"})
-		}
-	}
-
-	// The counter-signal: under 50% adoption, prove value before selling more.
-	if holdExpansion {
-		for i := range out {
-			if out[i].Motion == MotionUpsell || out[i].Motion == MotionCrossSell {
-				out[i].Hold = true
-			}
-		}
-		out = append(out, Opportunity{Motion: MotionAdoptionFirst, Trigger: "adoption_first", Title: "Drive adoption first",
-			Evidence:  fmt.Sprintf("only %d of %d features adopted (%s): prove value before expanding", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)),
-			TalkTrack: "adoption_first"})
-	}
-
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Hold != out[j].Hold {
-			return !out[i].Hold
-		}
-		return out[i].Uplift > out[j].Uplift
-	})
 	return out
+}
+
+// renewalOpportunities are the motions that only make sense at a renewal
+// conversation: a multi-year commitment and a price increase.
+func renewalOpportunities(a *Account, h Health, days int, tc TriggerConfig) []Opportunity {
+	if a.RenewalDate.IsZero() || days < 0 {
+		return nil
+	}
+	var out []Opportunity
+	healthy := h.RiskBand == BandLow && h.EngagementBand != BandLow
+	// Multi-year: a healthy account approaching renewal.
+	if healthy && days <= tc.MultiYearWithinDays {
+		tcv := a.ARR * int64(tc.MultiYearYears)
+		out = append(out, Opportunity{Motion: MotionMultiYear, Trigger: "multi_year", Title: fmt.Sprintf("%d-year commitment", tc.MultiYearYears),
+			Evidence:  fmt.Sprintf("healthy (risk %d, engagement %d) and renewing in %d days: %d years at %s is %s contract value", h.RetentionRisk, h.Engagement, days, tc.MultiYearYears, a.Money(a.ARR).Short(), a.Money(tcv).Short()),
+			TalkTrack: "multi_year"})
+	}
+	// Price increase: 5–10% at renewal, when the account is not at risk.
+	if h.RiskBand == BandLow && days <= tc.PriceIncreaseWithin {
+		lo, hi := pctOf(a.ARR, tc.PriceIncreaseMinPct), pctOf(a.ARR, tc.PriceIncreaseMaxPct)
+		out = append(out, Opportunity{Motion: MotionPriceIncrease, Trigger: "price_increase", Title: "Price increase at renewal",
+			Evidence: fmt.Sprintf("renewing in %d days with low risk: %s–%s is %s–%s", days, pct(tc.PriceIncreaseMinPct), pct(tc.PriceIncreaseMaxPct), a.Money(lo).Format(), a.Money(hi).Format()),
+			Uplift:   lo, UpliftMax: hi, TalkTrack: "price_increase"})
+	}
+	return out
+}
+
+// holdForAdoption applies the counter-signal: under 50% adoption, upsell and
+// cross-sell are put on hold and "drive adoption first" is added, because
+// selling more to an account that uses half of what it has invites churn.
+func holdForAdoption(a *Account, out []Opportunity, tc TriggerConfig) []Opportunity {
+	adoption, known := a.Adoption()
+	if !known || !Underused(adoption, tc) {
+		return out
+	}
+	for i := range out {
+		if out[i].Motion == MotionUpsell || out[i].Motion == MotionCrossSell {
+			out[i].Hold = true
+		}
+	}
+	return append(out, Opportunity{Motion: MotionAdoptionFirst, Trigger: "adoption_first", Title: "Drive adoption first",
+		Evidence:  fmt.Sprintf("only %d of %d features adopted (%s): prove value before expanding", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)),
+		TalkTrack: "adoption_first"})
 }
 
 // projectLimit projects when a plan limit reaches 100%, assuming its use
