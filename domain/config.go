@@ -207,7 +207,8 @@ func DefaultConfig() Config {
 }
 
 // Validate checks every field and returns one EINVALID error naming each
-// bad field by its YAML path, or nil.
+// bad field by its YAML path, or nil. Every section is checked, so one run
+// reports all the mistakes in a file rather than the first.
 func (c Config) Validate() error {
 	var bad []string
 	check := func(ok bool, field, format string, args ...any) {
@@ -215,7 +216,24 @@ func (c Config) Validate() error {
 			bad = append(bad, field+": "+fmt.Sprintf(format, args...))
 		}
 	}
-	h := c.Health
+	c.Health.validate(check)
+	c.Tiers.validate(check)
+	c.Renewal.validate(check)
+	c.Triggers.validate(check)
+	c.Allocation.validate(check)
+	c.Priority.validate(check)
+	c.Access.validate(check)
+	c.Economics.validate(check)
+
+	c.validateFeeds(check)
+	if len(bad) > 0 {
+		return Errorf(EINVALID, "invalid configuration: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// validate checks the health points, windows, percentages and band edges.
+func (h HealthConfig) validate(check func(bool, string, string, ...any)) {
 	inRange(check, "health.", 0, 100, "must be between 0 and 100 (deductions are written as positive numbers), got %v", []named[int]{
 		{"active_users_up_points", h.ActiveUsersUpPoints}, {"high_adoption_points", h.HighAdoptionPoints},
 		{"user_growth_points", h.UserGrowthPoints}, {"whitespace_points", h.WhitespacePoints},
@@ -243,16 +261,20 @@ func (c Config) Validate() error {
 	check(h.TicketsSpikeMinCount >= 0, "health.tickets_spike_min_count", "must not be negative")
 	check(h.TicketsMinHistoryDays >= 1 && h.TicketsMinHistoryDays <= 3*h.TicketsWindow, "health.tickets_min_history_days", "must be 1 to 3 × tickets_window_days (%d), got %d", 3*h.TicketsWindow, h.TicketsMinHistoryDays)
 	check(h.TicketsRisingRatio >= 1, "health.tickets_rising_ratio", "must be at least 1, got %g", h.TicketsRisingRatio)
+}
 
-	t := c.Tiers
+// validate checks the tier thresholds and the per-tier cadences.
+func (t TierConfig) validate(check func(bool, string, string, ...any)) {
 	check(t.Tier2MinARR > 0 && t.Tier1MinARR > t.Tier2MinARR, "tiers.tier1_min_arr", "must be above tier2_min_arr (%d) which must be positive; got %d", t.Tier2MinARR, t.Tier1MinARR)
 	check(t.ExpansionLiftMin >= 0, "tiers.expansion_lift_min", "must not be negative (0 turns the lift off)")
 	for i := range 3 {
 		check(t.CadenceDays[i] >= 0 && t.CadenceDays[i] <= 366, fmt.Sprintf("tiers.cadence_days[%d]", i), "must be 0 (automated) to 366 days, got %d", t.CadenceDays[i])
 		check(t.RenewalLeadDays[i] >= 1 && t.RenewalLeadDays[i] <= 730, fmt.Sprintf("tiers.renewal_lead_days[%d]", i), "must be 1 to 730 days, got %d", t.RenewalLeadDays[i])
 	}
+}
 
-	r := c.Renewal
+// validate checks the renewal milestones (furthest first) and windows.
+func (r RenewalConfig) validate(check func(bool, string, string, ...any)) {
 	check(len(r.MilestoneDays) > 0, "renewal.milestone_days", "needs at least one milestone")
 	for i, d := range r.MilestoneDays {
 		check(d >= 1 && d <= 730, fmt.Sprintf("renewal.milestone_days[%d]", i), "must be 1 to 730 days, got %d", d)
@@ -263,8 +285,10 @@ func (c Config) Validate() error {
 	check(r.ReadinessWindow >= 1 && r.ReadinessWindow <= 730, "renewal.readiness_window_days", "must be 1 to 730 days")
 	check(r.RedMinIndicators >= 1 && r.RedMinIndicators <= 4, "renewal.red_min_indicators", "must be 1 to 4, got %d", r.RedMinIndicators)
 	check(r.DueGraceDays >= 0 && r.DueGraceDays <= 60, "renewal.due_grace_days", "must be 0 to 60, got %d", r.DueGraceDays)
+}
 
-	g := c.Triggers
+// validate checks the expansion trigger thresholds and the module catalogue.
+func (g TriggerConfig) validate(check func(bool, string, string, ...any)) {
 	inRange(check, "triggers.", 0, 1000, "must be a percentage between 0 and 1000, got %v", []named[float64]{
 		{"tier_upgrade_adoption_pct", g.TierUpgradeAdoptionPct}, {"limit_warn_pct", g.LimitWarnPct},
 		{"seats_near_full_pct", g.SeatsNearFullPct}, {"adoption_first_below_pct", g.AdoptionFirstBelowPct},
@@ -279,14 +303,19 @@ func (c Config) Validate() error {
 		check(strings.TrimSpace(m.Name) != "" && len(m.Keywords) > 0, fmt.Sprintf("triggers.modules[%d]", i), "needs a name and at least one keyword")
 		check(m.Motion == MotionCrossSell || m.Motion == MotionUpsell, fmt.Sprintf("triggers.modules[%d].motion", i), "must be cross_sell or upsell, got %q", m.Motion)
 	}
+}
 
-	a := c.Allocation
+// validate checks the allocation weights and the working week.
+func (a AllocationConfig) validate(check func(bool, string, string, ...any)) {
 	for i, w := range a.Weights {
 		check(w >= 0, fmt.Sprintf("allocation.weights[%d]", i), "must not be negative")
 	}
 	check(a.Weights[0]+a.Weights[1]+a.Weights[2] > 0, "allocation.weights", "at least one weight must be positive")
 	check(a.HoursPerWeek > 0 && a.HoursPerWeek <= 168, "allocation.hours_per_week", "must be between 0 and 168")
-	p := c.Priority
+}
+
+// validate checks the priority list's size and overrides.
+func (p PriorityConfig) validate(check func(bool, string, string, ...any)) {
 	check(p.TopN >= 1 && p.TopN <= 50, "priority.top_n", "must be 1 to 50, got %d", p.TopN)
 	check(p.RenewalRiskReadiness == "" || p.RenewalRiskReadiness == Yellow || p.RenewalRiskReadiness == Red, "priority.renewal_risk_readiness", `must be "yellow", "red" or "" (off), got %q`, p.RenewalRiskReadiness)
 	for key, v := range map[string]int{"executive_gap_max_tier": p.ExecutiveGapMaxTier, "never_contacted_max_tier": p.NeverContactedMaxTier, "renewal_override_max_tier": p.RenewalOverrideMaxTier} {
@@ -297,14 +326,6 @@ func (c Config) Validate() error {
 		check(p.ExpansionConfidencePct[i] >= 0 && p.ExpansionConfidencePct[i] <= 100, fmt.Sprintf("priority.expansion_confidence_pct[%d]", i), "must be a percentage between 0 and 100, got %g", p.ExpansionConfidencePct[i])
 	}
 	check(p.NoRenewalUrgencyPct >= 0 && p.NoRenewalUrgencyPct <= 100, "priority.no_renewal_urgency_pct", "must be a percentage between 0 and 100, got %g", p.NoRenewalUrgencyPct)
-	c.Access.validate(check)
-	c.Economics.validate(check)
-
-	c.validateFeeds(check)
-	if len(bad) > 0 {
-		return Errorf(EINVALID, "invalid configuration: %s", strings.Join(bad, "; "))
-	}
-	return nil
 }
 
 // named is a config value with its YAML key, for range checks.
