@@ -225,102 +225,139 @@ func kindName(k string) string {
 // convert turns a file account into a patch, reporting problems by field
 // (and by column, when colOf can tell a CSV field's column).
 func (im *Importer) convert(file string, line int, fa *fileAccount, colOf func(field string) int) (domain.Patch, bool) {
-	ok := true
-	col := func(field string) int {
-		if colOf == nil {
-			return 0
-		}
-		return colOf(field)
-	}
-	bad := func(field, format string, args ...any) {
-		im.fail(file, line, col(field), field, format, args...)
-		ok = false
-	}
 	cur := strings.ToUpper(strings.TrimSpace(fa.Currency))
 	if cur == "" {
 		cur = im.opt.DefaultCurrency
 	}
-	money := func(field string, n amount) int64 {
-		if n.text == "" {
-			return 0
-		}
-		v, err := n.parse(cur)
-		if err != nil {
-			bad(field, "%s", domain.ErrorMessage(err))
-		}
-		return v
+	c := &rowConverter{im: im, file: file, line: line, colOf: colOf, cur: cur, ok: true}
+	a := c.core(fa)
+	p := domain.Patch{ID: a.ID, Core: a}
+	if fa.Stakeholders != nil {
+		p.ReplaceStakeholders = true
+		p.Stakeholders = c.stakeholders(*fa.Stakeholders)
+		a.Stakeholders = p.Stakeholders
 	}
-	date := func(field, s string) domain.Date {
-		if strings.TrimSpace(s) == "" {
-			return domain.NoDate
-		}
-		d, err := im.parseDate(strings.TrimSpace(s))
-		if err != nil {
-			bad(field, "%s", domain.ErrorMessage(err))
-		}
-		return d
+	c.series(fa, a)
+	// Validate even after a bad cell, so every problem of the row is reported.
+	if !im.validate(file, line, a, c.col) || !c.ok {
+		return p, false
 	}
+	p.Usage, p.Signals = a.Usage, a.Signals
+	return p, true
+}
+
+// rowConverter parses one row's cells, recording each bad cell against its
+// field (and column) and carrying on, so that one pass reports them all.
+type rowConverter struct {
+	im    *Importer
+	file  string
+	line  int
+	colOf func(field string) int // nil for JSON, which has no columns
+	cur   string                 // the row's currency, for parsing money
+	ok    bool
+}
+
+func (c *rowConverter) col(field string) int {
+	if c.colOf == nil {
+		return 0
+	}
+	return c.colOf(field)
+}
+
+func (c *rowConverter) bad(field, format string, args ...any) {
+	c.im.fail(c.file, c.line, c.col(field), field, format, args...)
+	c.ok = false
+}
+
+// money parses an amount in the row's currency into minor units; empty is 0.
+func (c *rowConverter) money(field string, n amount) int64 {
+	if n.text == "" {
+		return 0
+	}
+	v, err := n.parse(c.cur)
+	if err != nil {
+		c.bad(field, "%s", domain.ErrorMessage(err))
+	}
+	return v
+}
+
+// hours parses a number of hours into hundredths; empty is 0.
+func (c *rowConverter) hours(field string, n amount) int64 {
+	if n.text == "" {
+		return 0
+	}
+	v, err := n.parse("USD") // two decimals, the same as hundredths of an hour
+	if err != nil {
+		c.bad(field, "%q is not a number of hours (up to 2 decimals)", n.text)
+	}
+	return v
+}
+
+// date parses a date in the importer's formats; empty is no date.
+func (c *rowConverter) date(field, s string) domain.Date {
+	if strings.TrimSpace(s) == "" {
+		return domain.NoDate
+	}
+	d, err := c.im.parseDate(strings.TrimSpace(s))
+	if err != nil {
+		c.bad(field, "%s", domain.ErrorMessage(err))
+	}
+	return d
+}
+
+// core builds the account's own fields: identity, money, ROI and contract dates.
+func (c *rowConverter) core(fa *fileAccount) *domain.Account {
 	a := &domain.Account{ID: strings.TrimSpace(fa.ID), Name: strings.TrimSpace(fa.Name), Aliases: fa.Aliases, Owner: fa.Owner,
-		Currency: cur, Plan: fa.Plan, TermMonths: fa.TermMonths,
+		Currency: c.cur, Plan: fa.Plan, TermMonths: fa.TermMonths,
 		SeatsPurchased: fa.SeatsPurchased, SeatsActive: fa.SeatsActive,
 		FeaturesAvailable: fa.FeaturesAvailable, FeaturesAdopted: fa.FeaturesAdopted,
 		Limits: fa.Limits, BudgetConfirmed: fa.BudgetConfirmed, CompanyGrowing: fa.CompanyGrowing}
 	if fa.ARR.text == "" {
-		bad("arr", "is required (annual recurring revenue in major units, e.g. 120000)")
+		c.bad("arr", "is required (annual recurring revenue in major units, e.g. 120000)")
 	}
-	a.ARR = money("arr", fa.ARR)
-	a.ExpansionPotential = money("expansion_potential", fa.ExpansionPotential)
-	a.HourlyRate = money("hourly_rate", fa.HourlyRate)
-	hours := func(field string, n amount) int64 {
-		if n.text == "" {
-			return 0
-		}
-		v, err := n.parse("USD") // hundredths of an hour
-		if err != nil {
-			bad(field, "%q is not a number of hours (up to 2 decimals)", n.text)
-		}
-		return v
+	a.ARR = c.money("arr", fa.ARR)
+	a.ExpansionPotential = c.money("expansion_potential", fa.ExpansionPotential)
+	a.HourlyRate = c.money("hourly_rate", fa.HourlyRate)
+	a.HoursSavedPerWeek = c.hours("hours_saved_per_week", fa.HoursSavedPerWeek)
+	a.HoursSavedPerMonth = c.hours("hours_saved_per_month", fa.HoursSavedPerMonth)
+	a.ValueDelivered = c.money("value_delivered", fa.ValueDelivered)
+	a.ValueAtFullAdoption = c.money("value_at_full_adoption", fa.ValueAtFullAdoption)
+	a.HoursAtFullAdoptionPerWeek = c.hours("hours_at_full_adoption_per_week", fa.HoursAtFullAdoptionPerWeek)
+	a.HoursAtFullAdoptionPerMonth = c.hours("hours_at_full_adoption_per_month", fa.HoursAtFullAdoptionPerMonth)
+	a.ContractStart = c.date("contract_start", fa.ContractStart)
+	a.RenewalDate = c.date("renewal_date", fa.RenewalDate)
+	return a
+}
+
+// stakeholders converts the listed stakeholders; a present but empty list
+// is kept non-nil because it means "replace them with none".
+func (c *rowConverter) stakeholders(list []fileStakeholder) []domain.Stakeholder {
+	out := []domain.Stakeholder{}
+	for i, s := range list {
+		f := fmt.Sprintf("stakeholders[%d]", i)
+		out = append(out, domain.Stakeholder{Name: strings.TrimSpace(s.Name), Role: s.Role,
+			Function: domain.Function(strings.ToLower(strings.TrimSpace(s.Function))), Executive: s.Executive, Champion: s.Champion,
+			LastContact: c.date(f+".last_contact", s.LastContact), Left: c.date(f+".left", s.Left)})
 	}
-	a.HoursSavedPerWeek = hours("hours_saved_per_week", fa.HoursSavedPerWeek)
-	a.HoursSavedPerMonth = hours("hours_saved_per_month", fa.HoursSavedPerMonth)
-	a.ValueDelivered = money("value_delivered", fa.ValueDelivered)
-	a.ValueAtFullAdoption = money("value_at_full_adoption", fa.ValueAtFullAdoption)
-	a.HoursAtFullAdoptionPerWeek = hours("hours_at_full_adoption_per_week", fa.HoursAtFullAdoptionPerWeek)
-	a.HoursAtFullAdoptionPerMonth = hours("hours_at_full_adoption_per_month", fa.HoursAtFullAdoptionPerMonth)
-	a.ContractStart = date("contract_start", fa.ContractStart)
-	a.RenewalDate = date("renewal_date", fa.RenewalDate)
-	p := domain.Patch{ID: a.ID, Core: a}
-	if fa.Stakeholders != nil {
-		p.ReplaceStakeholders = true
-		p.Stakeholders = []domain.Stakeholder{}
-		for i, s := range *fa.Stakeholders {
-			f := fmt.Sprintf("stakeholders[%d]", i)
-			p.Stakeholders = append(p.Stakeholders, domain.Stakeholder{Name: strings.TrimSpace(s.Name), Role: s.Role,
-				Function: domain.Function(strings.ToLower(strings.TrimSpace(s.Function))), Executive: s.Executive, Champion: s.Champion,
-				LastContact: date(f+".last_contact", s.LastContact), Left: date(f+".left", s.Left)})
-		}
-		a.Stakeholders = p.Stakeholders
-	}
+	return out
+}
+
+// series converts the dated lists: usage snapshots, signals and ARR history.
+func (c *rowConverter) series(fa *fileAccount, a *domain.Account) {
 	for i, u := range fa.Usage {
 		f := fmt.Sprintf("usage[%d]", i)
-		d := date(f+".date", u.Date)
+		d := c.date(f+".date", u.Date)
 		if d.IsZero() {
-			bad(f+".date", "is required")
+			c.bad(f+".date", "is required")
 		}
 		a.Usage = append(a.Usage, domain.Snapshot{Date: d, ActiveUsers: u.ActiveUsers, Usage: u.Usage, Tickets: u.Tickets})
 	}
 	for i, s := range fa.Signals {
 		f := fmt.Sprintf("signals[%d]", i)
-		a.Signals = append(a.Signals, domain.Signal{Date: date(f+".date", s.Date), Kind: domain.SignalKind(strings.ToLower(strings.TrimSpace(s.Kind))), Note: s.Note})
+		a.Signals = append(a.Signals, domain.Signal{Date: c.date(f+".date", s.Date), Kind: domain.SignalKind(strings.ToLower(strings.TrimSpace(s.Kind))), Note: s.Note})
 	}
 	for i, h := range fa.ARRHistory {
 		f := fmt.Sprintf("arr_history[%d]", i)
-		a.ARRHistory = append(a.ARRHistory, domain.ARRPoint{Date: date(f+".date", h.Date), ARR: money(f+".arr", h.ARR), Motion: domain.Motion(h.Motion)})
+		a.ARRHistory = append(a.ARRHistory, domain.ARRPoint{Date: c.date(f+".date", h.Date), ARR: c.money(f+".arr", h.ARR), Motion: domain.Motion(h.Motion)})
 	}
-	// Validate even after a bad cell, so every problem of the row is reported.
-	if !im.validate(file, line, a, col) || !ok {
-		return p, false
-	}
-	p.Usage, p.Signals = a.Usage, a.Signals
-	return p, true
 }
