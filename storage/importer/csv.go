@@ -109,7 +109,19 @@ func (r *csvRow) date(c string) domain.Date {
 	return d
 }
 
+// addCSV imports one CSV file: the header says which kind of rows it holds.
 func (im *Importer) addCSV(file string, br *bufio.Reader) {
+	cr := im.csvReader(br)
+	header, kind, cols, ok := im.csvHeader(file, cr)
+	if !ok {
+		return
+	}
+	im.addCSVRows(file, cr, kind, len(header), cols)
+}
+
+// csvReader opens the CSV after any byte-order mark, with the configured
+// delimiter or, when none is set, the one the first line uses.
+func (im *Importer) csvReader(br *bufio.Reader) *csv.Reader {
 	if b, _ := br.Peek(3); string(b) == "\ufeff" {
 		br.Discard(3) // Excel's byte-order mark
 	}
@@ -119,16 +131,23 @@ func (im *Importer) addCSV(file string, br *bufio.Reader) {
 	}
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
+	return cr
+}
+
+// csvHeader reads and maps the header, works out what the file holds and
+// where each field's column is. It reports every header problem at once and
+// returns false when the rows cannot be read safely.
+func (im *Importer) csvHeader(file string, cr *csv.Reader) (header []string, kind string, cols map[string]int, ok bool) {
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		im.fail(file, 1, 0, "", "file is empty")
-		return
+		return nil, "", nil, false
 	} else if err != nil {
 		im.fail(file, 1, 0, "", "unreadable CSV header: %v", err)
-		return
+		return nil, "", nil, false
 	}
 	orig := im.mapHeader(header)
-	kind := csvKind(header)
+	kind = csvKind(header)
 	if kind == "" {
 		im.fail(file, 1, 0, "", "cannot tell what this CSV holds from its header %q: accounts need id,name,arr; usage needs account_id,date,active_users|usage|tickets; signals need account_id,date,kind; stakeholders need account_id,name", strings.Join(orig, string(cr.Comma)))
 		for i, h := range header {
@@ -136,8 +155,15 @@ func (im *Importer) addCSV(file string, br *bufio.Reader) {
 				im.fail(file, 1, col, orig[i], "matches no field: %s", unknownHeader(orig[i], allFields))
 			}
 		}
-		return
+		return nil, "", nil, false
 	}
+	cols, ok = im.csvColumnsOf(file, cr, kind, header, orig)
+	return header, kind, cols, ok
+}
+
+// csvColumnsOf maps each known field to its column, rejecting columns the
+// kind does not have, fields given twice and missing required fields.
+func (im *Importer) csvColumnsOf(file string, cr *csv.Reader, kind string, header, orig []string) (map[string]int, bool) {
 	cols := map[string]int{}
 	headerOK := true
 	for i, h := range header {
@@ -164,9 +190,12 @@ func (im *Importer) addCSV(file string, br *bufio.Reader) {
 			headerOK = false
 		}
 	}
-	if !headerOK {
-		return
-	}
+	return cols, headerOK
+}
+
+// addCSVRows reads the data rows, counting each and keeping the good ones;
+// a broken row is reported and skipped so the rest of the file still loads.
+func (im *Importer) addCSVRows(file string, cr *csv.Reader, kind string, fields int, cols map[string]int) {
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -190,8 +219,8 @@ func (im *Importer) addCSV(file string, br *bufio.Reader) {
 		}
 		im.res.Rows++
 		r := &csvRow{im: im, file: file, rec: rec, cols: cols, cr: cr, line: line, ok: true}
-		if len(rec) != len(header) {
-			r.im.fail(file, line, 0, "", "has %d fields, the header has %d", len(rec), len(header))
+		if len(rec) != fields {
+			r.im.fail(file, line, 0, "", "has %d fields, the header has %d", len(rec), fields)
 			im.res.Bad++
 			continue
 		}
