@@ -75,9 +75,21 @@ func GenerateRange(o Options, from, to int) []domain.Patch {
 
 func pick[T any](rng *rand.Rand, s []T) T { return s[rng.IntN(len(s))] }
 
+// account generates account i. The helpers draw from rng in a fixed order
+// (contract, people, usage, history): changing that order changes the book.
 func account(rng *rand.Rand, o Options, i int, owner string) domain.Patch {
-	today := o.Today
 	kind := archetype(rng.IntN(5))
+	a := contract(rng, o.Today, kind, i, owner)
+	var sig []domain.Signal
+	a.Stakeholders, sig = people(rng, o.Today, kind)
+	usage := weeklyUsage(rng, o, kind, a.SeatsActive)
+	a.ARRHistory = arrHistory(rng, a, o.Today)
+	return domain.Patch{ID: a.ID, Core: a, Usage: usage, Signals: sig, ReplaceStakeholders: true, Stakeholders: a.Stakeholders}
+}
+
+// contract generates the account's own fields: name, money, dates, seats,
+// adoption (by archetype), limits and ROI inputs.
+func contract(rng *rand.Rand, today domain.Date, kind archetype, i int, owner string) *domain.Account {
 	name := fmt.Sprintf("%s %s", prefixes[i%len(prefixes)], suffixes[(i/len(prefixes))%len(suffixes)])
 	if i >= len(prefixes)*len(suffixes) {
 		name += fmt.Sprintf(" %d", i/(len(prefixes)*len(suffixes))+1)
@@ -112,8 +124,13 @@ func account(rng *rand.Rand, o Options, i int, owner string) domain.Patch {
 	}
 	a.HoursSavedPerWeek = int64(2+rng.IntN(30)) * 100
 	a.HourlyRate = int64(40+rng.IntN(60)) * 100
+	return a
+}
 
-	// Stakeholders.
+// people generates an executive sponsor and a champion, and the signals
+// that go with the archetype: a competitor (and maybe a departed champion)
+// for accounts at risk, hiring, goals and integrations for growing ones.
+func people(rng *rand.Rand, today domain.Date, kind archetype) ([]domain.Stakeholder, []domain.Signal) {
 	exec := domain.Stakeholder{Name: pick(rng, firsts) + " " + pick(rng, lasts), Role: pick(rng, []string{"CFO", "COO", "VP Sales", "CTO"}), Executive: true}
 	exec.Function = map[string]domain.Function{"CFO": domain.FunctionFinance, "COO": domain.FunctionOperations, "VP Sales": domain.FunctionSales, "CTO": domain.FunctionTech}[exec.Role]
 	champ := domain.Stakeholder{Name: pick(rng, firsts) + " " + pick(rng, lasts), Role: "Team lead", Function: domain.FunctionOperations, Champion: true,
@@ -140,16 +157,19 @@ func account(rng *rand.Rand, o Options, i int, owner string) domain.Patch {
 			sig = append(sig, domain.Signal{Date: today.AddDays(-rng.IntN(120)), Kind: domain.SignalIntegration, Note: pick(rng, tools)})
 		}
 	}
-	a.Stakeholders = []domain.Stakeholder{exec, champ}
+	return []domain.Stakeholder{exec, champ}, sig
+}
 
-	// Weekly usage with a shape per archetype.
+// weeklyUsage generates o.Weeks of weekly snapshots with a trend per
+// archetype, and a ticket spike in the last weeks of accounts at risk.
+func weeklyUsage(rng *rand.Rand, o Options, kind archetype, seatsActive int) []domain.Snapshot {
 	n := max(o.Weeks, 1)
-	users0 := float64(a.SeatsActive) * (0.6 + rng.Float64()*0.3)
+	users0 := float64(seatsActive) * (0.6 + rng.Float64()*0.3)
 	usage0 := users0 * (80 + rng.Float64()*40)
 	growth := map[archetype]float64{healthyGrowth: 0.006, churnRisk: -0.008, stable: 0, lostCause: -0.012, underused: 0.001}[kind]
 	var usage []domain.Snapshot
 	for w := range n {
-		d := today.AddDays(-7 * (n - 1 - w))
+		d := o.Today.AddDays(-7 * (n - 1 - w))
 		f := math.Exp(growth*float64(w)) * (1 + (rng.Float64()-0.5)*0.04)
 		tickets := rng.IntN(3)
 		if (kind == churnRisk || kind == lostCause) && w >= n-5 {
@@ -157,10 +177,16 @@ func account(rng *rand.Rand, o Options, i int, owner string) domain.Patch {
 		}
 		usage = append(usage, domain.Snapshot{Date: d, ActiveUsers: int(users0 * f), Usage: int64(usage0 * f), Tickets: tickets})
 	}
-	a.ARRHistory = []domain.ARRPoint{{Date: a.ContractStart, ARR: a.ARR * 9 / 10}, {Date: a.ContractStart.AddMonths(12), ARR: a.ARR, Motion: pick(rng, []domain.Motion{domain.MotionUpsell, domain.MotionSeats, domain.MotionPriceIncrease, domain.MotionCrossSell})}}
-	if a.ARRHistory[1].Date > today {
-		a.ARRHistory = a.ARRHistory[:1]
-		a.ARRHistory[0].ARR = a.ARR
+	return usage
+}
+
+// arrHistory gives the contract's first year at 90% of today's ARR and the
+// renewal that raised it, unless that renewal is still to come.
+func arrHistory(rng *rand.Rand, a *domain.Account, today domain.Date) []domain.ARRPoint {
+	h := []domain.ARRPoint{{Date: a.ContractStart, ARR: a.ARR * 9 / 10}, {Date: a.ContractStart.AddMonths(12), ARR: a.ARR, Motion: pick(rng, []domain.Motion{domain.MotionUpsell, domain.MotionSeats, domain.MotionPriceIncrease, domain.MotionCrossSell})}}
+	if h[1].Date > today {
+		h = h[:1]
+		h[0].ARR = a.ARR
 	}
-	return domain.Patch{ID: id, Core: a, Usage: usage, Signals: sig, ReplaceStakeholders: true, Stakeholders: a.Stakeholders}
+	return h
 }
