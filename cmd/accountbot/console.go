@@ -19,6 +19,8 @@ import (
 	"github.com/accountbot/accountbot/storage/demo"
 )
 
+// runConsole is the console: a local chat with the bot on stdin/stdout, with
+// a line editor on a terminal and plain line reading otherwise (scripts, pipes).
 func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 	fs := m.subFlags("console", "console [--as EMAIL]")
 	as := fs.String("as", m.Getenv("ACCOUNTBOT_USER"), "who you are (e-mail), for \"my\" portfolio")
@@ -27,70 +29,19 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 			return err
 		}
 	}
-	// Log lines, like replies, must pass through the line editor on a
-	// terminal, or raw mode prints them as a staircase over the prompt.
-	errOut := &switchWriter{w: m.Stderr}
-	m.Stderr = errOut
-	m.log = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: m.LogLevel}))
-	e, err := m.engine(ctx)
+	e, err := m.consoleEngine(ctx)
 	if err != nil {
 		return err
 	}
-	empty, err := m.db.Empty(ctx)
+	stop, err := m.consoleBackground(ctx, e, fromServe)
 	if err != nil {
 		return err
 	}
-	if empty {
-		start := time.Now()
-		st, err := m.loadDemo(ctx, demo.Defaults(m.today()))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(m.Stderr, "The store in %s was empty: loaded the demo book (%d accounts) in %s.\n", m.DataDir, st.Created, time.Since(start).Round(time.Millisecond))
-	}
-	gcCtx, stopGC := context.WithCancel(ctx)
-	var bg sync.WaitGroup
-	defer func() { stopGC(); bg.Wait() }() // background work ends before the store closes
-	bg.Go(func() { defer m.restoreOnPanic(); m.db.RunGC(gcCtx, 10*time.Minute) })
-	// Replies and nudges share one output, switched to the line editor in
-	// interactive mode (which redraws the prompt around printed nudges).
-	out := &switchWriter{w: m.Stdout}
-	m.Stdout = out
-	if fromServe {
-		// With no chat platform, nudges are printed here as they fall due.
-		sched, err := m.scheduler(e, &consoleNotifier{w: out})
-		if err != nil {
-			return err
-		}
-		e.Nudges = sched
-		bg.Go(func() { defer m.restoreOnPanic(); sched.Run(gcCtx, m.Now) })
-	}
+	defer stop() // background work ends before the store closes
 
 	user := bot.User{Email: strings.ToLower(*as), Platform: "console"}
-	example := "acct-00001"
-	if top, _, err := e.TopFor(ctx, "", m.today(), 1); err == nil && len(top) == 1 {
-		example = top[0].Name
-	}
-	fmt.Fprintf(m.Stdout, "AccountBot console. Try: account %s health · portfolio top · portfolio renewals · help\n", example)
-	fmt.Fprintln(m.Stdout, `Type "as <email>" to ask as a CSM (e.g. as ana@example.com), "exit" to quit.`)
-
-	answer := func(line string) (quit bool) {
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "":
-			return false
-		case line == "exit" || line == "quit":
-			return true
-		case strings.HasPrefix(line, "as "):
-			user.Email = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, "as ")))
-			fmt.Fprintf(m.Stdout, "Now asking as %s.\n", user.Email)
-			return false
-		}
-		msg := e.Handle(ctx, bot.Request{Text: line, Now: m.Now(), User: user})
-		fmt.Fprintln(m.Stdout, bot.RenderText(msg))
-		return false
-	}
-
+	m.consoleGreeting(ctx, e)
+	answer := m.consoleAnswer(ctx, e, &user)
 	if f, ok := m.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		return m.interactive(ctx, f, answer)
 	}
@@ -104,6 +55,92 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 	return sc.Err()
 }
 
+// consoleEngine routes logging through a switchable writer, builds the
+// engine and loads the demo book into an empty store, so a first run has
+// something to ask about.
+func (m *Main) consoleEngine(ctx context.Context) (*bot.Engine, error) {
+	// Log lines, like replies, must pass through the line editor on a
+	// terminal, or raw mode prints them as a staircase over the prompt.
+	errOut := &switchWriter{w: m.Stderr}
+	m.Stderr = errOut
+	m.log = slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: m.LogLevel}))
+	e, err := m.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	empty, err := m.db.Empty(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if empty {
+		start := time.Now()
+		st, err := m.loadDemo(ctx, demo.Defaults(m.today()))
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(m.Stderr, "The store in %s was empty: loaded the demo book (%d accounts) in %s.\n", m.DataDir, st.Created, time.Since(start).Round(time.Millisecond))
+	}
+	return e, nil
+}
+
+// consoleBackground starts the store's garbage collection and, under serve,
+// the nudge scheduler; stop ends them and waits, and must run before the
+// store closes. It also switches the output so replies and nudges share it.
+func (m *Main) consoleBackground(ctx context.Context, e *bot.Engine, fromServe bool) (stop func(), err error) {
+	gcCtx, stopGC := context.WithCancel(ctx)
+	var bg sync.WaitGroup
+	stop = func() { stopGC(); bg.Wait() }
+	bg.Go(func() { defer m.restoreOnPanic(); m.db.RunGC(gcCtx, 10*time.Minute) })
+	// Replies and nudges share one output, switched to the line editor in
+	// interactive mode (which redraws the prompt around printed nudges).
+	out := &switchWriter{w: m.Stdout}
+	m.Stdout = out
+	if fromServe {
+		// With no chat platform, nudges are printed here as they fall due.
+		sched, err := m.scheduler(e, &consoleNotifier{w: out})
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		e.Nudges = sched
+		bg.Go(func() { defer m.restoreOnPanic(); sched.Run(gcCtx, m.Now) })
+	}
+	return stop, nil
+}
+
+// consoleGreeting prints how to start, with the top account as the example
+// so that the suggested command works on the book at hand.
+func (m *Main) consoleGreeting(ctx context.Context, e *bot.Engine) {
+	example := "acct-00001"
+	if top, _, err := e.TopFor(ctx, "", m.today(), 1); err == nil && len(top) == 1 {
+		example = top[0].Name
+	}
+	fmt.Fprintf(m.Stdout, "AccountBot console. Try: account %s health · portfolio top · portfolio renewals · help\n", example)
+	fmt.Fprintln(m.Stdout, `Type "as <email>" to ask as a CSM (e.g. as ana@example.com), "exit" to quit.`)
+}
+
+// consoleAnswer returns the handler for one typed line: the console's own
+// words (exit, quit, as EMAIL) change the session, the rest go to the bot.
+// It reports whether to quit.
+func (m *Main) consoleAnswer(ctx context.Context, e *bot.Engine, user *bot.User) func(string) bool {
+	return func(line string) (quit bool) {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			return false
+		case line == "exit" || line == "quit":
+			return true
+		case strings.HasPrefix(line, "as "):
+			user.Email = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, "as ")))
+			fmt.Fprintf(m.Stdout, "Now asking as %s.\n", user.Email)
+			return false
+		}
+		msg := e.Handle(ctx, bot.Request{Text: line, Now: m.Now(), User: *user})
+		fmt.Fprintln(m.Stdout, bot.RenderText(msg))
+		return false
+	}
+}
+
 // interactive runs a line editor with history (arrow keys) on a terminal.
 //
 // The editor writes its prompt and echo straight to the real output; the
@@ -113,65 +150,12 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 // signal (SIGTERM, SIGINT) ends the console at once: ReadLine cannot be
 // interrupted, and the process exits without waiting for it.
 func (m *Main) interactive(ctx context.Context, f *os.File, answer func(string) bool) error {
-	fd := int(f.Fd())
-	old, err := term.MakeRaw(fd)
+	t, realOut, cleanup, err := m.lineEditor(f)
 	if err != nil {
-		return fmt.Errorf("setting up the terminal: %w", err)
+		return err
 	}
-	restore := sync.OnceFunc(func() { term.Restore(fd, old) })
-	m.restoreTerm.Store(&restore)
-	defer restore() // deferred calls run on a panic too, before the crash report
-	sw, _ := m.Stdout.(*switchWriter)
-	var realOut io.Writer = f
-	if sw != nil {
-		realOut = sw.get()
-	}
-	in := &ctrlCReader{r: f}
-	t := term.NewTerminal(struct {
-		io.Reader
-		io.Writer
-	}{in, realOut}, "accountbot> ")
-	in.onCtrlC(t)
-	if w, h, err := term.GetSize(fd); err == nil {
-		t.SetSize(w, h)
-	}
-	if sw != nil {
-		prev := sw.set(t) // output goes through the editor: CRLF in raw mode, prompt redrawn below it
-		defer sw.set(prev)
-	}
-	if ew, ok := m.Stderr.(*switchWriter); ok {
-		prev := ew.set(t)
-		defer ew.set(prev)
-	}
-
-	type read struct {
-		line string
-		err  error
-	}
-	lines := make(chan read)
-	next := make(chan bool) // the previous line is answered: read the next one
-	go func() {
-		defer m.restoreOnPanic()
-		for {
-			line, err := t.ReadLine()
-			select {
-			case lines <- read{line, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-			select {
-			case more := <-next:
-				if !more {
-					return
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	defer cleanup()
+	lines, next := m.readLinesAsync(ctx, t)
 	// Leaving with the prompt on screen, end its line directly: the
 	// editor's Write would redraw the prompt below what it prints.
 	endLine := func() { io.WriteString(realOut, "\r\n") }
@@ -199,6 +183,85 @@ func (m *Main) interactive(ctx context.Context, f *os.File, answer func(string) 
 			}
 		}
 	}
+}
+
+// lineEditor puts the terminal in raw mode and routes the program's output
+// and logs through a line editor on it. cleanup undoes both, in reverse
+// order; the terminal is also restored on a panic (see restoreOnPanic).
+func (m *Main) lineEditor(f *os.File) (t *term.Terminal, realOut io.Writer, cleanup func(), err error) {
+	fd := int(f.Fd())
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("setting up the terminal: %w", err)
+	}
+	restore := sync.OnceFunc(func() { term.Restore(fd, old) })
+	m.restoreTerm.Store(&restore)
+	undo := []func(){restore}
+	cleanup = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	sw, _ := m.Stdout.(*switchWriter)
+	realOut = f
+	if sw != nil {
+		realOut = sw.get()
+	}
+	in := &ctrlCReader{r: f}
+	t = term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{in, realOut}, "accountbot> ")
+	in.onCtrlC(t)
+	if w, h, err := term.GetSize(fd); err == nil {
+		t.SetSize(w, h)
+	}
+	if sw != nil {
+		prev := sw.set(t) // output goes through the editor: CRLF in raw mode, prompt redrawn below it
+		undo = append(undo, func() { sw.set(prev) })
+	}
+	if ew, ok := m.Stderr.(*switchWriter); ok {
+		prev := ew.set(t)
+		undo = append(undo, func() { ew.set(prev) })
+	}
+	return t, realOut, cleanup, nil
+}
+
+// lineRead is one line from the editor, or why reading stopped.
+type lineRead struct {
+	line string
+	err  error
+}
+
+// readLinesAsync reads lines on its own goroutine, one at a time: it waits
+// for true on next (the previous line is answered) before reading again, and
+// stops on false, a closed next, a read error or ctx's end.
+func (m *Main) readLinesAsync(ctx context.Context, t *term.Terminal) (<-chan lineRead, chan bool) {
+	lines := make(chan lineRead)
+	next := make(chan bool)
+	go func() {
+		defer m.restoreOnPanic()
+		for {
+			line, err := t.ReadLine()
+			select {
+			case lines <- lineRead{line, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			select {
+			case more := <-next:
+				if !more {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return lines, next
 }
 
 // restoreOnPanic puts the terminal back in its old mode when the calling
