@@ -1,7 +1,6 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -348,37 +347,20 @@ func TestNudgesAt(t *testing.T) {
 }
 
 func TestTeamsManifest(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "pkg.zip")
-	r := run(t, map[string]string{"MICROSOFT_APP_ID": "11111111-2222-3333-4444-555555555555"}, "", "teams-manifest", "--out", out)
-	if r.code != 0 {
-		t.Fatalf("teams-manifest: %+v", r)
-	}
-	zr, err := zip.OpenReader(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	files := map[string]*zip.File{}
-	for _, f := range zr.File {
-		files[f.Name] = f
-	}
+	files := teamsPackage(t)
 	for _, n := range []string{"manifest.json", "color.png", "outline.png"} {
-		if files[n] == nil {
+		if _, ok := files[n]; !ok {
 			t.Fatalf("package lacks %s", n)
 		}
 	}
-	rc, _ := files["manifest.json"].Open()
 	var man map[string]any
-	json.NewDecoder(rc).Decode(&man)
-	rc.Close()
+	json.Unmarshal(files["manifest.json"], &man)
 	bots := man["bots"].([]any)
 	if man["id"] != "11111111-2222-3333-4444-555555555555" || bots[0].(map[string]any)["botId"] != man["id"] {
 		t.Errorf("manifest = %v", man)
 	}
 	for name, size := range map[string]int{"color.png": 192, "outline.png": 32} {
-		rc, _ := files[name].Open()
-		img, err := png.Decode(rc)
-		rc.Close()
+		img, err := png.Decode(bytes.NewReader(files[name]))
 		if err != nil || img.Bounds().Dx() != size || img.Bounds().Dy() != size {
 			t.Errorf("%s: %v %v", name, err, img.Bounds())
 		}
