@@ -31,6 +31,16 @@ func newEngine(t *testing.T) (*bot.Engine, *storage.DB) {
 }
 
 // ask runs a command and returns its data as generic JSON.
+// addAccounts stores each account as a patch of its core fields.
+func addAccounts(t *testing.T, db *storage.DB, accounts ...*domain.Account) {
+	t.Helper()
+	for _, a := range accounts {
+		if _, err := db.Apply(context.Background(), []domain.Patch{{ID: a.ID, Core: a}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func ask(t *testing.T, e *bot.Engine, text, as string) (*bot.Message, map[string]any) {
 	t.Helper()
 	m := e.Handle(context.Background(), bot.Request{Text: text, Now: now, User: bot.User{Email: as, Platform: "test"}})
@@ -178,15 +188,9 @@ func TestAmbiguousName(t *testing.T) {
 
 func TestNamesContainingVerbWords(t *testing.T) {
 	e, db := newEngine(t)
-	ctx := context.Background()
-	for _, a := range []*domain.Account{
-		{ID: "sh", Name: "Sterling Health", ARR: 1, Currency: "USD"},
-		{ID: "sl", Name: "Sterling Labs", ARR: 1, Currency: "USD"},
-	} {
-		if _, err := db.Apply(ctx, []domain.Patch{{ID: a.ID, Core: a}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addAccounts(t, db,
+		&domain.Account{ID: "sh", Name: "Sterling Health", ARR: 1, Currency: "USD"},
+		&domain.Account{ID: "sl", Name: "Sterling Labs", ARR: 1, Currency: "USD"})
 	if m, d := ask(t, e, "account Sterling Health health", ""); m.Error || d["id"] != "sh" || d["combined"] == nil {
 		t.Errorf("verb word in the name = %v", d)
 	}

@@ -13,15 +13,9 @@ import (
 // when "sterling" is ambiguous but "Sterling Health" is one account.
 func TestShorterReadingFallsBackToTheWholeName(t *testing.T) {
 	e, db := newEngine(t)
-	ctx := context.Background()
-	for _, a := range []*domain.Account{
-		{ID: "sh", Name: "Sterling Health", ARR: 1, Currency: "USD"},
-		{ID: "sl", Name: "Sterling Labs", ARR: 1, Currency: "USD"},
-	} {
-		if _, err := db.Apply(ctx, []domain.Patch{{ID: a.ID, Core: a}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addAccounts(t, db,
+		&domain.Account{ID: "sh", Name: "Sterling Health", ARR: 1, Currency: "USD"},
+		&domain.Account{ID: "sl", Name: "Sterling Labs", ARR: 1, Currency: "USD"})
 	m, d := ask(t, e, "account sterling health", "")
 	if m.Error || d["id"] != "sh" {
 		t.Errorf("account sterling health = %v", d)
