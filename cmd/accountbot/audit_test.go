@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -14,24 +13,14 @@ import (
 	"github.com/accountbot/accountbot/storage"
 )
 
-var auditNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+var auditNow = fixedNow // run, which runAuditCLI uses, runs at fixedNow
 
+// runAuditCLI runs the program like run does (auditNow is fixedNow), with
+// no environment and no input.
 func runAuditCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	m := NewMain()
-	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), &out, &errb
-	m.Now = func() time.Time { return auditNow }
-	m.Getenv = func(string) string { return "" }
-	ctx := context.Background()
-	err := m.ParseFlags(ctx, args)
-	if err == nil {
-		err = m.Run(ctx)
-	}
-	if cerr := m.Close(); err == nil {
-		err = cerr
-	}
-	return m.exitCode(err), out.String(), errb.String()
+	r := run(t, nil, "", args...)
+	return r.code, r.stdout, r.stderr
 }
 
 func seedAudit(t *testing.T, dir string) {
