@@ -3,9 +3,6 @@ package slack_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -112,10 +109,8 @@ func (g *guarded) post(t *testing.T, path, body string) string {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, g.srv.URL+path, strings.NewReader(body))
 	ts := fmt.Sprint(bindNow.Unix())
-	mac := hmac.New(sha256.New, []byte(bindSecret))
-	mac.Write([]byte("v0:" + ts + ":" + body))
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-Slack-Signature", signWith(bindSecret, ts, body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
