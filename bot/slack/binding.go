@@ -17,6 +17,7 @@ import (
 	"github.com/slack-go/slack/slackevents"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/logonce"
 )
 
 // NotInstalledText is the whole answer to a request from a workspace, org
@@ -116,7 +117,7 @@ type Binder struct {
 
 	mu     sync.Mutex
 	home   *domain.Installation // learned (nil until then, or when configured)
-	logged map[string]bool      // refused sources already logged
+	logged *logonce.Set         // refused sources already logged
 }
 
 // NewBinder returns a binder for cfg; store records what is learned when
@@ -125,7 +126,7 @@ func NewBinder(cfg BindingConfig, store InstallStore, log *slog.Logger) *Binder 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Binder{cfg: cfg, store: store, log: log, logged: map[string]bool{}}
+	return &Binder{cfg: cfg, store: store, log: log, logged: logonce.New(1024)}
 }
 
 // Check decides, before the engine runs. It fails closed: when the
@@ -196,13 +197,7 @@ func (b *Binder) learned(ctx context.Context, src Source, now time.Time) (domain
 // must not flood the log) and returns the audit record of every one.
 func (b *Binder) refuse(src Source, v Verdict, reason string, now time.Time) Verdict {
 	key := src.TeamID + "|" + src.EnterpriseID + "|" + src.APIAppID
-	b.mu.Lock()
-	first := !b.logged[key] && len(b.logged) < 1024
-	if first {
-		b.logged[key] = true
-	}
-	b.mu.Unlock()
-	if first {
+	if b.logged.First(key) {
 		b.log.Warn("slack request refused: "+reason+" (logged once per source)", "kind", src.Kind,
 			"team_id", src.TeamID, "enterprise_id", src.EnterpriseID, "api_app_id", src.APIAppID)
 	}

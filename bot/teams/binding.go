@@ -15,6 +15,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/logonce"
 )
 
 // NotInstalledText is the whole answer to an activity from a tenant the
@@ -53,7 +54,7 @@ type Binder struct {
 
 	mu     sync.Mutex
 	home   string
-	logged map[string]bool
+	logged *logonce.Set // refused sources already logged
 }
 
 // NewBinder returns a binder for cfg; store records a learned tenant.
@@ -61,7 +62,7 @@ func NewBinder(cfg BindingConfig, store InstallStore, log *slog.Logger) *Binder 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Binder{cfg: cfg, store: store, log: log, logged: map[string]bool{}}
+	return &Binder{cfg: cfg, store: store, log: log, logged: logonce.New(1024)}
 }
 
 // ActivityTenant is the activity's tenant id: conversation.tenantId and
@@ -128,13 +129,7 @@ func (b *Binder) learned(ctx context.Context, tenant string, now time.Time) (str
 
 func (b *Binder) refuse(act schema.Activity, v Verdict, reason string, now time.Time) Verdict {
 	key := v.Tenant + "|" + reason
-	b.mu.Lock()
-	first := !b.logged[key] && len(b.logged) < 1024
-	if first {
-		b.logged[key] = true
-	}
-	b.mu.Unlock()
-	if first {
+	if b.logged.First(key) {
 		b.log.Warn("teams activity refused: "+reason+" (logged once per source)", "tenant", v.Tenant, "type", act.Type, "service_url", act.ServiceURL)
 	}
 	v.Allowed, v.Home, v.Reason = false, false, reason
