@@ -93,30 +93,10 @@ func (im *Importer) attachExternal(n int, ids domain.ExternalIDs, col func(field
 func (im *Importer) addJSONExternal(file string, data []byte) {
 	trim := bytes.TrimLeft(data, " \t\r\n\ufeff")
 	if len(trim) > 0 && trim[0] != '[' {
-		for i, line := range bytes.Split(data, []byte{'\n'}) {
-			if len(bytes.TrimSpace(line)) > 0 {
-				im.addAccountObject(file, i+1, line)
-			}
-		}
+		addJSONLines(file, data, im.addAccountObject)
 		return
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if _, err := dec.Token(); err != nil {
-		im.fail(file, 1, 0, "", "not JSON: %v", err)
-		return
-	}
-	for dec.More() {
-		start := dec.InputOffset()
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			im.fail(file, lineAt(data, errOffset(err, start, data)), 0, "", "broken JSON: %v", cleanJSONErr(err))
-			im.res.Rows++
-			im.res.Bad++
-			return
-		}
-		off := start + int64(len(data[start:])-len(bytes.TrimLeft(data[start:], ", \t\r\n")))
-		im.addAccountObject(file, lineAt(data, off), raw)
-	}
+	im.addJSONArray(file, data, im.addAccountObject)
 }
 
 // addCSVExternal takes the external_id:<source> columns out of an

@@ -44,3 +44,23 @@ func TestExternalIDsInFiles(t *testing.T) {
 		t.Error("an account with a bad external id was kept")
 	}
 }
+
+// TestExternalIDsTruncatedArray: a JSON array cut short is reported as
+// broken, with or without external ids, not imported as if it were whole.
+func TestExternalIDsTruncatedArray(t *testing.T) {
+	for _, body := range []string{
+		`[{"id":"acme","name":"Acme","arr":10,"external_ids":{"crm":"0015A"}}`,
+		`[{"id":"acme","name":"Acme","arr":10}`,
+	} {
+		im := New(Options{})
+		im.AddFile("a.json", strings.NewReader(body))
+		res := im.Finish(nil)
+		var got []string
+		for _, e := range res.Errors {
+			got = append(got, e.String())
+		}
+		if all := strings.Join(got, "\n"); !strings.Contains(all, "a.json:1: broken JSON") {
+			t.Errorf("%s: errors %q, want broken JSON", body, all)
+		}
+	}
+}

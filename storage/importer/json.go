@@ -129,19 +129,25 @@ func (im *Importer) addJSON(file string, r *bufio.Reader) {
 		return
 	}
 	if trim[0] == '[' {
-		im.addJSONArray(file, data)
+		im.addJSONArray(file, data, im.addObject)
 		return
 	}
-	// JSON Lines: one object per non-blank line.
+	addJSONLines(file, data, im.addObject)
+}
+
+// addJSONLines adds one object per non-blank line (JSON Lines).
+func addJSONLines(file string, data []byte, add func(file string, line int, raw []byte)) {
 	for i, line := range bytes.Split(data, []byte{'\n'}) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		im.addObject(file, i+1, line)
+		add(file, i+1, line)
 	}
 }
 
-func (im *Importer) addJSONArray(file string, data []byte) {
+// addJSONArray adds each object of a JSON array, at the line it starts on,
+// and reports an array that is cut short or broken.
+func (im *Importer) addJSONArray(file string, data []byte, add func(file string, line int, raw []byte)) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil {
 		im.fail(file, 1, 0, "", "not JSON: %v", err)
@@ -158,7 +164,7 @@ func (im *Importer) addJSONArray(file string, data []byte) {
 		}
 		// The object starts after any separator and whitespace.
 		off := start + int64(len(data[start:])-len(bytes.TrimLeft(data[start:], ", \t\r\n")))
-		im.addObject(file, lineAt(data, off), raw)
+		add(file, lineAt(data, off), raw)
 	}
 	if _, err := dec.Token(); err != nil {
 		im.fail(file, lineAt(data, dec.InputOffset()), 0, "", "broken JSON: %v", cleanJSONErr(err))
