@@ -32,6 +32,9 @@ var readOnlyWrites = map[string]bool{"account.snooze": true}
 // A verb of an unknown noun is admin-only (Authorize's default).
 func (r *Registry) declareAccess() {
 	for _, v := range r.order {
+		if v.Writes {
+			v.Also = append(v.Also, &ReplayedResult{}) // a write id seen before
+		}
 		if v.Access != "" {
 			continue
 		}

@@ -97,10 +97,12 @@ type Engine struct {
 	Drafter Drafter
 	Nudges  NudgeStatus // nil when nudges are not running
 	Audit   AuditLog    // nil: nothing is audited (tests)
-	Log     *slog.Logger
-	reg     *Registry
-	book    bookCache
-	trends  trendCache
+	// AuditReader answers `portfolio audit`; nil: an empty log.
+	AuditReader AuditReader
+	Log         *slog.Logger
+	reg         *Registry
+	book        bookCache
+	trends      trendCache
 }
 
 // NewEngine builds an engine with every verb registered.
@@ -111,6 +113,7 @@ func NewEngine(store Store, cfg domain.Config, log *slog.Logger) *Engine {
 	e := &Engine{Store: store, Config: cfg, Log: log, reg: NewRegistry()}
 	e.registerAccountVerbs()
 	e.registerPortfolioVerbs()
+	e.registerAuditVerb()
 	e.reg.MustRegister(Verb{Noun: "help", Name: "", Help: "this list", Result: &HelpResult{},
 		Args: []Arg{{Name: "topic", Kind: KindWord, Usage: "[account|portfolio]", Help: "only this noun's commands"}},
 		Run: func(ctx context.Context, c *Call) (Result, error) {

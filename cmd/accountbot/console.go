@@ -66,7 +66,7 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 		bg.Go(func() { defer m.restoreOnPanic(); sched.Run(gcCtx, m.Now) })
 	}
 
-	user := bot.User{Email: strings.ToLower(*as), Platform: "console"}
+	user := cliUser(*as, "console")
 	example := "acct-00001"
 	if top, _, err := e.TopFor(ctx, "", m.today(), 1); err == nil && len(top) == 1 {
 		example = top[0].Name
@@ -82,11 +82,11 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 		case line == "exit" || line == "quit":
 			return true
 		case strings.HasPrefix(line, "as "):
-			user.Email = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, "as ")))
+			user = cliUser(strings.TrimPrefix(line, "as "), "console")
 			fmt.Fprintf(m.Stdout, "Now asking as %s.\n", user.Email)
 			return false
 		}
-		msg := e.Handle(ctx, bot.Request{Text: line, Now: m.Now(), User: user})
+		msg := e.Handle(ctx, bot.Request{Text: line, Now: m.Now(), User: user, WriteID: newWriteID("console")})
 		fmt.Fprintln(m.Stdout, bot.RenderText(msg))
 		return false
 	}
