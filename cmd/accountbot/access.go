@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/bot/nudge"
 	bs "github.com/accountbot/accountbot/bot/slack"
 	"github.com/accountbot/accountbot/bot/teams"
 	"github.com/accountbot/accountbot/domain"
@@ -132,4 +133,25 @@ type auditReader struct{ db *storage.DB }
 
 func (r auditReader) ReadAudit(ctx context.Context, f bot.AuditFilter) ([]domain.AuditEntry, error) {
 	return r.db.Audit(ctx, storage.AuditQuery{Since: f.Since, Who: f.Who, Account: f.Account, Limit: f.Limit})
+}
+
+// auditedNotifiers records every nudge delivery (and failure) in the
+// audit log. Embedding keeps the platforms' delivery check and time-zone
+// lookup (Notifiers' other methods) visible to the scheduler.
+type auditedNotifiers struct {
+	nudge.Notifiers
+	m *Main
+}
+
+// Notify delivers, then records what happened.
+func (a auditedNotifiers) Notify(ctx context.Context, to bot.Recipient, msg *bot.Message, key string) error {
+	err := a.Notifiers.Notify(ctx, to, msg, key)
+	kind, _, _ := strings.Cut(key, "|") // "digest|2026-11-23|ana@example.com"
+	e := domain.AuditEntry{At: a.m.Now(), Platform: "nudge", Email: to.Email, Kind: domain.AuditNudge, Verb: kind,
+		Args: []domain.AuditArg{{Name: "to", Value: to.String()}}, Result: domain.AuditOK}
+	if err != nil {
+		e.Result, e.Reason = domain.AuditError, err.Error()
+	}
+	a.m.auditTo(ctx, e)
+	return err
 }

@@ -95,7 +95,7 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	defer p.wait() // on every way out, their background work ends before the store closes
-	sched, err := m.scheduler(e, p.notifiers)
+	sched, err := m.scheduler(e, auditedNotifiers{p.notifiers, m})
 	if err != nil {
 		return err
 	}
