@@ -177,23 +177,28 @@ func (e *Engine) mayRead(who domain.Principal, a *domain.Account) bool {
 	return domain.Authorize(who, domain.Requirement{Scope: domain.ScopeAccount}, domain.Target{Owner: a.Owner}, e.Config.Access).Allowed
 }
 
-// readable keeps the ids of accounts the asker may read.
-func (e *Engine) readable(ctx context.Context, who domain.Principal, ids []string) ([]string, error) {
+// readable keeps the ids of accounts the asker may read; one is the
+// account read on the way when exactly one id is kept (the engine answers
+// about it, so it is not read twice).
+func (e *Engine) readable(ctx context.Context, who domain.Principal, ids []string) (out []string, one *domain.Account, err error) {
 	if who.Operator {
-		return ids, nil
+		return ids, nil, nil
 	}
-	out := ids[:0:0]
+	out = ids[:0:0]
 	for _, id := range ids {
 		a, err := e.Store.Account(ctx, id)
 		if err != nil {
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
 				continue
 			}
-			return nil, err
+			return nil, nil, err
 		}
 		if e.mayRead(who, a) {
-			out = append(out, id)
+			out, one = append(out, id), a
 		}
 	}
-	return out, nil
+	if len(out) != 1 {
+		one = nil
+	}
+	return out, one, nil
 }

@@ -308,9 +308,9 @@ func (e *Engine) pickReading(ctx context.Context, who domain.Principal, p Parsed
 // exactlyOne returns the account name resolves to when it names exactly
 // one, and nil otherwise.
 func (e *Engine) exactlyOne(ctx context.Context, who domain.Principal, name string) (*domain.Account, error) {
-	res, err := e.resolveReadable(ctx, who, name)
-	if err != nil {
-		return nil, err
+	res, one, err := e.resolveReadable(ctx, who, name)
+	if err != nil || one != nil {
+		return one, err
 	}
 	if len(res.IDs) != 1 {
 		return nil, nil
@@ -330,9 +330,9 @@ func verbList(r *Registry, noun string) string {
 
 // resolve finds one account by what the user typed.
 func (e *Engine) resolve(ctx context.Context, who domain.Principal, name string) (*domain.Account, error) {
-	res, err := e.resolveReadable(ctx, who, name)
-	if err != nil {
-		return nil, err
+	res, one, err := e.resolveReadable(ctx, who, name)
+	if err != nil || one != nil {
+		return one, err
 	}
 	switch len(res.IDs) {
 	case 1:
@@ -363,19 +363,23 @@ func (e *Engine) resolve(ctx context.Context, who domain.Principal, name string)
 	return nil, domain.Errorf(domain.EINVALID, "%q matches several accounts: %s. Use the id or the full name.", name, strings.Join(names, ", "))
 }
 
-// resolveReadable resolves a name among the accounts who may read only.
-func (e *Engine) resolveReadable(ctx context.Context, who domain.Principal, name string) (domain.Resolution, error) {
+// resolveReadable resolves a name among the accounts who may read only;
+// one is the account when exactly one matches and was read on the way.
+func (e *Engine) resolveReadable(ctx context.Context, who domain.Principal, name string) (domain.Resolution, *domain.Account, error) {
 	res, err := e.Store.Resolve(ctx, name)
 	if err != nil {
-		return res, fmt.Errorf("resolving %q: %w", name, err)
+		return res, nil, fmt.Errorf("resolving %q: %w", name, err)
 	}
-	if res.IDs, err = e.readable(ctx, who, res.IDs); err != nil {
-		return res, fmt.Errorf("resolving %q: %w", name, err)
+	var one *domain.Account
+	if res.IDs, one, err = e.readable(ctx, who, res.IDs); err != nil {
+		return res, nil, fmt.Errorf("resolving %q: %w", name, err)
 	}
-	if res.Suggestions, err = e.readable(ctx, who, res.Suggestions); err != nil {
-		return res, fmt.Errorf("resolving %q: %w", name, err)
+	if len(res.IDs) == 0 && len(res.Suggestions) > 0 {
+		if res.Suggestions, _, err = e.readable(ctx, who, res.Suggestions); err != nil {
+			return res, nil, fmt.Errorf("resolving %q: %w", name, err)
+		}
 	}
-	return res, nil
+	return res, one, nil
 }
 
 func orList(s []string) string {
