@@ -15,7 +15,6 @@ import (
 var verbAccess = map[string]domain.Scope{
 	"help":                ScopeHelp,
 	"portfolio.owners":    domain.ScopeBook,
-	"portfolio.outcomes":  domain.ScopeBook,
 	"portfolio.settings":  domain.ScopeSelf,
 	"portfolio.nudges":    domain.ScopeSelf,
 	"portfolio.dashboard": domain.ScopeOwner,
@@ -146,8 +145,13 @@ func (e *Engine) ownerTarget(ctx context.Context, c *Call) (domain.Target, bool,
 	if c.Who.Operator {
 		return domain.Target{}, false, nil
 	}
-	if c.Verb.Key() == "portfolio.dashboard" {
+	switch c.Verb.Key() {
+	case "portfolio.dashboard":
 		c.Args = Args{}
+	case "portfolio.outcomes":
+		if !c.Args.Has("for") { // win rates are the whole book's unless `for` is given
+			return domain.Target{}, true, nil
+		}
 	}
 	s, err := e.resolveScope(ctx, c)
 	if err != nil {

@@ -61,7 +61,10 @@ func (e *Engine) HandleAction(ctx context.Context, a Action) ActionResult {
 	case ActionOutcomeSubmit:
 		return call("outcome", a.Form)
 	case ActionRecordARR:
-		r, err := e.recordARRAction(ctx, req, a.Value)
+		c := e.newCall(req)
+		r, err := e.recordARRAction(ctx, c, a.Value)
+		r, err = replayed(r, err)
+		e.audit(ctx, kind, c, req.Text, r, err)
 		return ActionResult{Message: e.answer(req, r, err)}
 	}
 	return ActionResult{Message: userError("That button is no longer supported.")}
