@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/accountbot/accountbot/domain"
@@ -63,38 +62,17 @@ func (v *Verb) need() domain.Requirement {
 	return r
 }
 
-// OwnerIndex tells whether an e-mail owns accounts cheaply (storage.DB);
-// without it the engine asks IDsByOwner.
-type OwnerIndex interface {
-	OwnsAccounts(ctx context.Context, email string) (bool, error)
-}
-
 // principal is who asks, for domain.Authorize. Platforms put an e-mail on
 // the User only when they trust it (a full member of the home workspace
-// or tenant), and mark guests.
-func (e *Engine) principal(ctx context.Context, u User) (domain.Principal, error) {
+// or tenant), and mark guests. InBook is left false: Authorize consults
+// it only for stakeholder access, and accounts name no internal
+// stakeholders yet, so the owner-index lookup would be spent for nothing.
+func (e *Engine) principal(_ context.Context, u User) (domain.Principal, error) {
 	if u.Operator {
 		return domain.Principal{Operator: true}, nil
 	}
 	email := strings.ToLower(strings.TrimSpace(u.Email))
-	p := domain.Principal{Email: email, Guest: u.Guest, Home: email != ""}
-	if email == "" || u.Guest {
-		return p, nil
-	}
-	if oi, ok := e.Store.(OwnerIndex); ok {
-		in, err := oi.OwnsAccounts(ctx, email)
-		if err != nil {
-			return p, fmt.Errorf("checking whether %s owns accounts: %w", email, err)
-		}
-		p.InBook = in
-		return p, nil
-	}
-	ids, err := e.Store.IDsByOwner(ctx, email)
-	if err != nil {
-		return p, fmt.Errorf("checking whether %s owns accounts: %w", email, err)
-	}
-	p.InBook = len(ids) > 0
-	return p, nil
+	return domain.Principal{Email: email, Guest: u.Guest, Home: email != ""}, nil
 }
 
 // refused is the user-facing refusal: the role needed, nothing that exists.

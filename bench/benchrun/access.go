@@ -20,7 +20,8 @@ var operator = bot.User{Operator: true, Platform: "bench"}
 // accessResult is what the access check adds to an answer: the same
 // `account X health` asked by the operator (no check) and by the account's
 // owner (the owner-index lookup, name resolution among readable accounts
-// and domain.Authorize), interleaved so that both see the same cache.
+// and domain.Authorize), interleaved so that both see the same cache and
+// the same load.
 type accessResult struct {
 	baseP99, checkedP99 time.Duration
 }
@@ -42,9 +43,13 @@ func accessCost(ctx context.Context, e *bot.Engine, db *storage.DB, ids []string
 		}
 		owners[i] = a.Owner
 	}
-	base := make([]time.Duration, 0, len(ids))
-	checked := make([]time.Duration, 0, len(ids))
-	for round := range 2 { // the first round warms up
+	// Five measured passes after a warm-up; each side keeps its best p99,
+	// as the digest keeps its best run: on a shared machine a pass's p99 is
+	// often another process's time slice.
+	var res accessResult
+	for pass := range 6 {
+		base := make([]time.Duration, 0, len(ids))
+		checked := make([]time.Duration, 0, len(ids))
 		for i, id := range ids {
 			text := fmt.Sprintf("account %s health", id)
 			for _, u := range []bot.User{operator, {Email: owners[i], Platform: "bench"}} {
@@ -54,17 +59,25 @@ func accessCost(ctx context.Context, e *bot.Engine, db *storage.DB, ids []string
 				if m.Error {
 					return accessResult{}, fmt.Errorf("%s as %q: %v", text, u.Email, m.Data)
 				}
-				if round == 1 {
-					if u.Operator {
-						base = append(base, d)
-					} else {
-						checked = append(checked, d)
-					}
+				if u.Operator {
+					base = append(base, d)
+				} else {
+					checked = append(checked, d)
 				}
 			}
 		}
+		if pass == 0 {
+			continue // warm-up
+		}
+		b, c := percentile(base, .99), percentile(checked, .99)
+		if res.baseP99 == 0 || b < res.baseP99 {
+			res.baseP99 = b
+		}
+		if res.checkedP99 == 0 || c < res.checkedP99 {
+			res.checkedP99 = c
+		}
 	}
-	return accessResult{baseP99: percentile(base, .99), checkedP99: percentile(checked, .99)}, nil
+	return res, nil
 }
 
 // accessOnly measures only the access check, on a fresh book of n
