@@ -4,13 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/gorilla/websocket"
+	"github.com/slack-go/slack"
+
+	"github.com/accountbot/accountbot/bot"
 	bs "github.com/accountbot/accountbot/bot/slack"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage/storagetest"
 )
 
 // boundHarness is the real app behind the real verifier and a binder for
@@ -129,5 +138,85 @@ func TestGuestGetsOnlyHelp(t *testing.T) {
 	js, _ = json.Marshal(decode(t, h.send(t, "/slack/commands", form, boundSlash(h, "T1", "", "A1", "U_ANA", "acme health", "3"), nil).Body))
 	if !strings.Contains(string(js), "Acme Analytics") {
 		t.Errorf("member's account = %s", js)
+	}
+}
+
+// Socket Mode: a slash command from another workspace is acked with the
+// generic answer before the engine runs, and audited.
+func TestSocketModeRefusesForeignWorkspace(t *testing.T) {
+	var mu sync.Mutex
+	var acks []map[string]any
+	gotAck := make(chan struct{}, 4)
+	infos := 0
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	mux := http.NewServeMux()
+	var srv *httptest.Server
+	mux.HandleFunc("/api/apps.connections.open", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"ok":true,"url":"ws%s/ws"}`, strings.TrimPrefix(srv.URL, "http"))
+	})
+	mux.HandleFunc("/api/users.info", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		infos++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"ok":true,"user":{"id":"U1","team_id":"T666","profile":{"email":"ana@example.com"}}}`)
+	})
+	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.WriteMessage(websocket.TextMessage, []byte(`{"type":"hello","num_connections":1,"debug_info":{"host":"test"},"connection_info":{"app_id":"A1"}}`))
+		payload := `{"command":"/account","text":"globex renewal","user_id":"U1","team_id":"T666","api_app_id":"A1","channel_id":"C1","response_url":"http://127.0.0.1:1/none"}`
+		c.WriteMessage(websocket.TextMessage, []byte(`{"envelope_id":"env-1","type":"slash_commands","accepts_response_payload":true,"payload":`+payload+`}`))
+		for {
+			_, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			var v map[string]any
+			json.Unmarshal(msg, &v)
+			mu.Lock()
+			acks = append(acks, v)
+			mu.Unlock()
+			gotAck <- struct{}{}
+		}
+	})
+	srv = httptest.NewServer(mux)
+	defer srv.Close()
+
+	db := storagetest.Open(t)
+	client := slack.New("xoxb-test", slack.OptionAppLevelToken("xapp-test"), slack.OptionAPIURL(srv.URL+"/api/"))
+	var audited []domain.AuditEntry
+	app := &bs.App{Engine: bot.NewEngine(db, domain.DefaultConfig(), nil), API: client, Dedupe: db, HTTP: http.DefaultClient,
+		Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler),
+		Binder: bs.NewBinder(bs.BindingConfig{TeamIDs: []string{"T1"}}, nil, nil),
+		Audit: func(_ context.Context, e domain.AuditEntry) {
+			mu.Lock()
+			audited = append(audited, e)
+			mu.Unlock()
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- app.RunSocket(ctx, client) }()
+	select {
+	case <-gotAck:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no ack")
+	}
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	<-done
+	app.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	js, _ := json.Marshal(acks)
+	if len(acks) != 1 || !strings.Contains(string(js), bs.NotInstalledText) || strings.Contains(string(js), "Globex") {
+		t.Fatalf("acks = %s", js)
+	}
+	if infos != 0 || len(audited) != 1 || audited[0].Reason != "foreign workspace" {
+		t.Fatalf("users.info %d, audit %+v", infos, audited)
 	}
 }
