@@ -129,7 +129,7 @@ func arrOffer(a *domain.Account, o domain.Outcome) *ARROffer {
 }
 
 // recordARRAction runs the confirmation button: "id?change=…&motion=…".
-func (e *Engine) recordARRAction(ctx context.Context, req Request, value string) (Result, error) {
+func (e *Engine) recordARRAction(ctx context.Context, c *Call, value string) (Result, error) {
 	id, query, _ := strings.Cut(value, "?")
 	q, err := url.ParseQuery(query)
 	if err != nil {
@@ -139,5 +139,5 @@ func (e *Engine) recordARRAction(ctx context.Context, req Request, value string)
 	for k := range q {
 		args[k] = q.Get(k)
 	}
-	return e.callAccountVerb(ctx, req, id, "arr", args)
+	return e.callAccountVerb(ctx, c, id, "arr", args)
 }

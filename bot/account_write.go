@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,7 +35,10 @@ func (e *Engine) addSignal(ctx context.Context, c *Call, s domain.Signal) (Resul
 	if len(s.Note) > 2000 {
 		return nil, domain.Errorf(domain.EINVALID, "Notes are limited to 2,000 characters.")
 	}
-	if _, err := e.Store.Apply(ctx, []domain.Patch{{ID: c.Account.ID, Signals: []domain.Signal{s}}}); err != nil {
+	if err := e.apply(ctx, c, []domain.Patch{{ID: c.Account.ID, Signals: []domain.Signal{s}}}); err != nil {
+		if errors.Is(err, errReplayed) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("saving %s on %s: %w", s.Kind, c.Account.ID, err)
 	}
 	e.trends.forget(c.Account.ID) // the trend depends on the account's signals
@@ -115,7 +119,10 @@ func (e *Engine) outcome(ctx context.Context, c *Call) (Result, error) {
 	if len(o.Note) > 2000 {
 		return nil, domain.Errorf(domain.EINVALID, "Notes are limited to 2,000 characters.")
 	}
-	if err := e.Store.AddOutcome(ctx, o); err != nil {
+	if err := e.addOutcome(ctx, c, o); err != nil {
+		if errors.Is(err, errReplayed) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("saving outcome: %w", err)
 	}
 	return &OutcomeResult{ID: c.Account.ID, Result: res, Motion: o.Motion, ARR: major(o.ARR, o.Currency), Date: o.Date, Note: o.Note,

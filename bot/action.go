@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/accountbot/accountbot/domain"
 )
 
 // Action is a button press or a form submission from any platform.
@@ -13,6 +15,9 @@ type Action struct {
 	User  User
 	Now   time.Time
 	Form  map[string]string // submitted form fields
+	// WriteID identifies the press or submission (a double click or a
+	// redelivery carries the same id, and writes once).
+	WriteID string
 }
 
 // ActionResult is what a platform does after an action: show a message,
@@ -26,9 +31,16 @@ type ActionResult struct {
 // verb on the account the button carries: nothing is turned back into
 // command text, so a form's note keeps its quotes, '=' and newlines.
 func (e *Engine) HandleAction(ctx context.Context, a Action) ActionResult {
-	req := Request{Text: "action " + a.ID + " " + a.Value, Now: a.Now, User: a.User}
+	req := Request{Text: "action " + a.ID + " " + a.Value, Now: a.Now, User: a.User, WriteID: a.WriteID}
+	kind := domain.AuditButton
+	if a.Form != nil {
+		kind = domain.AuditForm
+	}
 	call := func(verb string, args map[string]string) ActionResult {
-		r, err := e.callAccountVerb(ctx, req, a.Value, verb, args)
+		c := e.newCall(req)
+		r, err := e.callAccountVerb(ctx, c, a.Value, verb, args)
+		r, err = replayed(r, err)
+		e.audit(ctx, kind, c, req.Text, r, err)
 		return ActionResult{Message: e.answer(req, r, err)}
 	}
 	switch a.ID {
@@ -49,7 +61,10 @@ func (e *Engine) HandleAction(ctx context.Context, a Action) ActionResult {
 	case ActionOutcomeSubmit:
 		return call("outcome", a.Form)
 	case ActionRecordARR:
-		r, err := e.recordARRAction(ctx, req, a.Value)
+		c := e.newCall(req)
+		r, err := e.recordARRAction(ctx, c, a.Value)
+		r, err = replayed(r, err)
+		e.audit(ctx, kind, c, req.Text, r, err)
 		return ActionResult{Message: e.answer(req, r, err)}
 	}
 	return ActionResult{Message: userError("That button is no longer supported.")}
@@ -57,18 +72,34 @@ func (e *Engine) HandleAction(ctx context.Context, a Action) ActionResult {
 
 // callAccountVerb runs an account verb on the account with this id, its
 // arguments read by name from a button or form.
-func (e *Engine) callAccountVerb(ctx context.Context, req Request, id, verb string, values map[string]string) (Result, error) {
+func (e *Engine) callAccountVerb(ctx context.Context, c *Call, id, verb string, values map[string]string) (Result, error) {
 	v, ok := e.reg.Lookup("account", verb)
 	if !ok {
 		return nil, fmt.Errorf("button calls unknown verb %q", verb)
 	}
-	c := e.newCall(req)
+	var err error
+	if c.Who, err = e.principal(ctx, c.Req.User); err != nil {
+		return nil, err
+	}
+	c.Verb = v
 	a, err := e.Store.Account(ctx, id)
+	if domain.ErrorCode(err) == domain.ENOTFOUND || (err == nil && !c.Who.Operator && !e.mayRead(c.Who, a)) {
+		// A button's value comes from the client: an account the asker may
+		// not read is answered as if it did not exist (someone with no
+		// role at all is told so first).
+		if d := domain.Authorize(c.Who, domain.Requirement{Scope: domain.ScopeSelf}, domain.Target{}, e.Config.Access); !d.Allowed {
+			return nil, refused(d)
+		}
+		return nil, domain.Errorf(domain.ENOTFOUND, "That account is no longer available.")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %q for a button: %w", id, err)
 	}
-	c.Verb, c.Account = v, a
+	c.Account = a
 	if c.Args, err = v.BindValues(values, c.currency()); err != nil {
+		return nil, err
+	}
+	if err := e.authorize(ctx, c); err != nil {
 		return nil, err
 	}
 	return v.Run(ctx, c)

@@ -17,9 +17,7 @@ type DashboardResult struct {
 
 // Dashboard answers the home screen for a person (Slack's App Home).
 func (e *Engine) Dashboard(ctx context.Context, u User, now time.Time) *Message {
-	req := Request{Text: "portfolio dashboard", Now: now, User: u}
-	r, err := e.dashboard(ctx, e.newCall(req))
-	return e.answer(req, r, err)
+	return e.Handle(ctx, Request{Text: "portfolio dashboard", Now: now, User: u}) // authorized and audited like the command
 }
 
 func (e *Engine) dashboard(ctx context.Context, c *Call) (Result, error) {

@@ -60,12 +60,21 @@ type Draft struct {
 	Missing        []string `json:"missing,omitempty"`
 }
 
-// User is who asks, as far as the platform knows.
+// User is who asks, as far as the platform knows. Platforms set Email
+// only when they trust it: a full member of the home workspace or tenant
+// (the installation binding); access control reads nothing else.
 type User struct {
 	ID       string // platform user id
-	Email    string // resolved e-mail; "" when unknown
+	Email    string // resolved e-mail; "" when unknown or untrusted
 	Name     string
 	Platform string // console, slack, teams, cli
+	// Guest: a guest, restricted, external or Slack Connect user: help only.
+	Guest bool
+	// Operator: the console or CLI without --as (whoever runs the binary
+	// can read the data directory anyway): admin.
+	Operator bool
+	// Workspace is the Slack team id or Teams tenant id, for the audit log.
+	Workspace string
 }
 
 // Request is one command from any platform.
@@ -75,6 +84,10 @@ type Request struct {
 	Now  time.Time // the clock; its date (in Location) is "today"
 	// Location is the asker's time zone for "today"; UTC when nil.
 	Location *time.Location
+	// WriteID identifies the user's action (Slack trigger id, Teams
+	// activity id, a console line): a write carrying an id already
+	// recorded changes nothing (a replay, a double click, a redelivery).
+	WriteID string
 }
 
 // Engine answers commands.
@@ -83,10 +96,13 @@ type Engine struct {
 	Config  domain.Config
 	Drafter Drafter
 	Nudges  NudgeStatus // nil when nudges are not running
-	Log     *slog.Logger
-	reg     *Registry
-	book    bookCache
-	trends  trendCache
+	Audit   AuditLog    // nil: nothing is audited (tests)
+	// AuditReader answers `portfolio audit`; nil: an empty log.
+	AuditReader AuditReader
+	Log         *slog.Logger
+	reg         *Registry
+	book        bookCache
+	trends      trendCache
 }
 
 // NewEngine builds an engine with every verb registered.
@@ -97,11 +113,13 @@ func NewEngine(store Store, cfg domain.Config, log *slog.Logger) *Engine {
 	e := &Engine{Store: store, Config: cfg, Log: log, reg: NewRegistry()}
 	e.registerAccountVerbs()
 	e.registerPortfolioVerbs()
+	e.registerAuditVerb()
 	e.reg.MustRegister(Verb{Noun: "help", Name: "", Help: "this list", Result: &HelpResult{},
 		Args: []Arg{{Name: "topic", Kind: KindWord, Usage: "[account|portfolio]", Help: "only this noun's commands"}},
 		Run: func(ctx context.Context, c *Call) (Result, error) {
 			return e.reg.Help(strings.ToLower(c.Args.Text("topic")))
 		}})
+	e.reg.declareAccess()
 	return e
 }
 
@@ -116,6 +134,9 @@ type Call struct {
 	Verb    *Verb
 	Args    Args
 	Account *domain.Account
+	// Who is the asker for access control; decision is what Authorize said.
+	Who      domain.Principal
+	decision domain.Decision
 }
 
 // Command is a request parsed once: platforms ask it whether it is slow
@@ -179,7 +200,10 @@ func (e *Engine) Handle(ctx context.Context, req Request) *Message {
 
 // Run answers a prepared command.
 func (e *Engine) Run(ctx context.Context, cmd *Command) *Message {
-	r, err := e.runCommand(ctx, cmd)
+	c := e.newCall(cmd.req)
+	r, err := e.runCommand(ctx, cmd, c)
+	r, err = replayed(r, err)
+	e.audit(ctx, domain.AuditCommand, c, cmd.req.Text, r, err)
 	return e.answer(cmd.req, r, err)
 }
 
@@ -194,20 +218,28 @@ func (e *Engine) answer(req Request, r Result, err error) *Message {
 	return reply(errorResult(err))
 }
 
-func (e *Engine) runCommand(ctx context.Context, cmd *Command) (Result, error) {
+func (e *Engine) runCommand(ctx context.Context, cmd *Command, c *Call) (Result, error) {
 	if cmd.err != nil {
 		return nil, cmd.err
 	}
 	p := cmd.parsed
-	c := e.newCall(cmd.req)
+	var err error
+	if c.Who, err = e.principal(ctx, c.Req.User); err != nil {
+		return nil, err
+	}
+	if p.Noun != "help" { // the unidentified, guests and strangers get help only, before any name is resolved
+		if d := domain.Authorize(c.Who, domain.Requirement{Scope: domain.ScopeSelf}, domain.Target{}, e.Config.Access); !d.Allowed {
+			c.decision = d
+			return nil, refused(d)
+		}
+	}
 	switch p.Noun {
 	case "help", "account", "portfolio":
 	default:
 		return nil, domain.Errorf(domain.EINVALID, "I don't know %q. Commands start with `account`, `portfolio` or `help`.", p.Noun)
 	}
 	if p.Noun == "account" {
-		var err error
-		if p, c.Account, err = e.pickReading(ctx, p); err != nil {
+		if p, c.Account, err = e.pickReading(ctx, c.Who, p); err != nil {
 			return nil, err
 		}
 	}
@@ -220,6 +252,9 @@ func (e *Engine) runCommand(ctx context.Context, cmd *Command) (Result, error) {
 		return nil, err
 	}
 	c.Verb, c.Args = v, args
+	if err := e.authorize(ctx, c); err != nil {
+		return nil, err
+	}
 	return v.Run(ctx, c)
 }
 
@@ -246,24 +281,24 @@ func (c *Call) currency() string {
 // contains verb words. A longer reading wins when its name is exactly one
 // account; when the usual reading's name is unknown or ambiguous, reading
 // every word as the name wins if that names exactly one account.
-func (e *Engine) pickReading(ctx context.Context, p Parsed) (Parsed, *domain.Account, error) {
+func (e *Engine) pickReading(ctx context.Context, who domain.Principal, p Parsed) (Parsed, *domain.Account, error) {
 	for _, alt := range p.Longer {
 		if !e.reg.IsVerb(alt.Noun, alt.Verb) {
 			continue
 		}
-		if a, err := e.exactlyOne(ctx, alt.Target); err != nil || a != nil {
+		if a, err := e.exactlyOne(ctx, who, alt.Target); err != nil || a != nil {
 			return alt, a, err
 		}
 	}
 	if _, ok := e.reg.Lookup(p.Noun, p.Verb); !ok {
 		return p, nil, domain.Errorf(domain.EINVALID, "%q is not a %s command. %s", p.Verb, p.Noun, verbList(e.reg, p.Noun))
 	}
-	a, err := e.resolve(ctx, p.Target)
+	a, err := e.resolve(ctx, who, p.Target)
 	if err == nil || p.Whole == nil {
 		return p, a, err
 	}
 	if code := domain.ErrorCode(err); code == domain.EINVALID || code == domain.ENOTFOUND {
-		if w, werr := e.exactlyOne(ctx, p.Whole.Target); werr != nil || w != nil {
+		if w, werr := e.exactlyOne(ctx, who, p.Whole.Target); werr != nil || w != nil {
 			return *p.Whole, w, werr
 		}
 	}
@@ -272,10 +307,10 @@ func (e *Engine) pickReading(ctx context.Context, p Parsed) (Parsed, *domain.Acc
 
 // exactlyOne returns the account name resolves to when it names exactly
 // one, and nil otherwise.
-func (e *Engine) exactlyOne(ctx context.Context, name string) (*domain.Account, error) {
-	res, err := e.Store.Resolve(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("resolving %q: %w", name, err)
+func (e *Engine) exactlyOne(ctx context.Context, who domain.Principal, name string) (*domain.Account, error) {
+	res, one, err := e.resolveReadable(ctx, who, name)
+	if err != nil || one != nil {
+		return one, err
 	}
 	if len(res.IDs) != 1 {
 		return nil, nil
@@ -294,10 +329,10 @@ func verbList(r *Registry, noun string) string {
 }
 
 // resolve finds one account by what the user typed.
-func (e *Engine) resolve(ctx context.Context, name string) (*domain.Account, error) {
-	res, err := e.Store.Resolve(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("resolving %q: %w", name, err)
+func (e *Engine) resolve(ctx context.Context, who domain.Principal, name string) (*domain.Account, error) {
+	res, one, err := e.resolveReadable(ctx, who, name)
+	if err != nil || one != nil {
+		return one, err
 	}
 	switch len(res.IDs) {
 	case 1:
@@ -326,6 +361,25 @@ func (e *Engine) resolve(ctx context.Context, name string) (*domain.Account, err
 		}
 	}
 	return nil, domain.Errorf(domain.EINVALID, "%q matches several accounts: %s. Use the id or the full name.", name, strings.Join(names, ", "))
+}
+
+// resolveReadable resolves a name among the accounts who may read only;
+// one is the account when exactly one matches and was read on the way.
+func (e *Engine) resolveReadable(ctx context.Context, who domain.Principal, name string) (domain.Resolution, *domain.Account, error) {
+	res, err := e.Store.Resolve(ctx, name)
+	if err != nil {
+		return res, nil, fmt.Errorf("resolving %q: %w", name, err)
+	}
+	var one *domain.Account
+	if res.IDs, one, err = e.readable(ctx, who, res.IDs); err != nil {
+		return res, nil, fmt.Errorf("resolving %q: %w", name, err)
+	}
+	if len(res.IDs) == 0 && len(res.Suggestions) > 0 {
+		if res.Suggestions, _, err = e.readable(ctx, who, res.Suggestions); err != nil {
+			return res, nil, fmt.Errorf("resolving %q: %w", name, err)
+		}
+	}
+	return res, one, nil
 }
 
 func orList(s []string) string {

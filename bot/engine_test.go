@@ -43,7 +43,8 @@ func addAccounts(t *testing.T, db *storage.DB, accounts ...*domain.Account) {
 
 func ask(t *testing.T, e *bot.Engine, text, as string) (*bot.Message, map[string]any) {
 	t.Helper()
-	m := e.Handle(context.Background(), bot.Request{Text: text, Now: now, User: bot.User{Email: as, Platform: "test"}})
+	// No e-mail: the operator at the console (admin); an e-mail: that person.
+	m := e.Handle(context.Background(), bot.Request{Text: text, Now: now, User: bot.User{Email: as, Platform: "test", Operator: as == ""}})
 	b, err := json.Marshal(m.Data)
 	if err != nil {
 		t.Fatalf("%s: data not JSON: %v", text, err)
@@ -214,9 +215,13 @@ func TestMyPortfolioAndNotes(t *testing.T) {
 	if d["owner"] != "ana@example.com" || d["accounts"].([]any)[0].(map[string]any)["id"] != "acme" {
 		t.Errorf("ana's top = %v", d)
 	}
-	m, _ := ask(t, e, "portfolio top", "stranger@example.com")
-	if !strings.Contains(bot.RenderText(m), "stranger@example.com owns no accounts") {
-		t.Error("a non-owner should be told the whole book is shown")
+	m, _ := ask(t, e, "portfolio top", "")
+	if !strings.Contains(bot.RenderText(m), "Showing the whole book") {
+		t.Error("the operator should be told the whole book is shown")
+	}
+	// Someone who owns nothing and has no role does not get the book.
+	if m, d := ask(t, e, "portfolio top", "stranger@example.com"); !m.Error || d["code"] != domain.EFORBIDDEN {
+		t.Errorf("a non-owner's portfolio top = %v", d)
 	}
 	// A signal changes the score and is stored.
 	ask(t, e, "account globex signal champion_left Mia moved to a competitor", "")
@@ -249,7 +254,7 @@ func (failingStore) Resolve(context.Context, string) (domain.Resolution, error) 
 
 func TestInternalErrorsAreNotLeaked(t *testing.T) {
 	e := bot.NewEngine(failingStore{}, domain.DefaultConfig(), nil)
-	m := e.Handle(context.Background(), bot.Request{Text: "account acme", Now: now})
+	m := e.Handle(context.Background(), bot.Request{Text: "account acme", Now: now, User: bot.User{Operator: true}})
 	text := bot.RenderText(m)
 	if !m.Error || strings.Contains(text, "secret") || !strings.Contains(text, "Sorry") {
 		t.Errorf("internal error reply = %q", text)

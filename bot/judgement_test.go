@@ -46,7 +46,7 @@ func TestTopShowsTheRankingReason(t *testing.T) {
 			t.Errorf("digest list lacks the ranking reason of %s:\n%s", ev.AccountID, digest)
 		}
 	}
-	home := bot.RenderText(e.Dashboard(context.Background(), bot.User{Email: "x@example.com"}, now))
+	home := bot.RenderText(e.Dashboard(context.Background(), bot.User{Email: "x@example.com", Operator: true}, now))
 	if strings.Count(home, "Ranked: ") != len(accts) {
 		t.Errorf("App Home shows %d ranking reasons, want %d:\n%s", strings.Count(home, "Ranked: "), len(accts), home)
 	}
@@ -65,17 +65,17 @@ func TestPortfolioArgumentsInAnyOrder(t *testing.T) {
 		}
 		for _, q := range []string{"portfolio for ana " + v, "portfolio for=ana " + v, strings.TrimSpace("portfolio " + v + " for=ana")} {
 			m, d := ask(t, e, strings.TrimSpace(q), "")
-			if m.Error || bot.RenderText(m) != bot.RenderText(e.Handle(context.Background(), bot.Request{Text: want, Now: now})) {
+			if m.Error || bot.RenderText(m) != bot.RenderText(e.Handle(context.Background(), bot.Request{Text: want, Now: now, User: bot.User{Operator: true}})) {
 				t.Errorf("%q answers differently from %q: %v", q, want, d)
 			}
 		}
 	}
-	want := bot.RenderText(e.Handle(context.Background(), bot.Request{Text: "portfolio nrr months=6 for ana", Now: now}))
+	want := bot.RenderText(e.Handle(context.Background(), bot.Request{Text: "portfolio nrr months=6 for ana", Now: now, User: bot.User{Operator: true}}))
 	for _, q := range []string{
 		"portfolio nrr for ana months=6", "portfolio nrr months=6 for ana", "portfolio nrr for ana months 6",
 		"portfolio for ana nrr months=6", "portfolio months=6 nrr for ana", "portfolio nrr for=ana months=6",
 	} {
-		m := e.Handle(context.Background(), bot.Request{Text: q, Now: now})
+		m := e.Handle(context.Background(), bot.Request{Text: q, Now: now, User: bot.User{Operator: true}})
 		if m.Error || bot.RenderText(m) != want {
 			t.Errorf("%q:\n%s\nwant\n%s", q, bot.RenderText(m), want)
 		}
@@ -91,7 +91,7 @@ func TestNotesNewestFirst(t *testing.T) {
 	e, _ := newEngine(t)
 	// Signals carry a date, not a time: newest first is by day.
 	for i, cmd := range []string{"account hooli note first", "account hooli signal hiring 12 engineers", "account hooli note third"} {
-		if m := e.Handle(context.Background(), bot.Request{Text: cmd, Now: now.AddDate(0, 0, i-2)}); m.Error {
+		if m := e.Handle(context.Background(), bot.Request{Text: cmd, Now: now.AddDate(0, 0, i-2), User: bot.User{Operator: true}}); m.Error {
 			t.Fatalf("%s: %v", cmd, m.Data)
 		}
 	}
@@ -241,7 +241,7 @@ func TestPortfolioEconomics(t *testing.T) {
 		}
 	}
 	// The same in any argument order.
-	if m2 := e.Handle(context.Background(), bot.Request{Text: "portfolio for all economics", Now: now}); bot.RenderText(m2) != text {
+	if m2 := e.Handle(context.Background(), bot.Request{Text: "portfolio for all economics", Now: now, User: bot.User{Operator: true}}); bot.RenderText(m2) != text {
 		t.Errorf("argument order changes the answer")
 	}
 }

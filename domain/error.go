@@ -15,10 +15,13 @@ import (
 // Application error codes. They are deliberately few: adapters map them to
 // their own vocabulary (HTTP status, a chat reply, an exit code).
 const (
-	ECONFLICT = "conflict"  // the action cannot be performed in the current state
-	EINTERNAL = "internal"  // a bug or an infrastructure failure; never shown verbatim
-	EINVALID  = "invalid"   // the input was wrong; the message says how
-	ENOTFOUND = "not_found" // the named thing does not exist
+	ECONFLICT = "conflict" // the action cannot be performed in the current state
+	EINTERNAL = "internal" // a bug or an infrastructure failure; never shown verbatim
+	EINVALID  = "invalid"  // the input was wrong; the message says how
+	// EFORBIDDEN: the asker lacks the role; the message names the role
+	// needed and nothing that exists.
+	EFORBIDDEN = "forbidden"
+	ENOTFOUND  = "not_found" // the named thing does not exist
 )
 
 // Error is the one application error type. Its Message is written for the

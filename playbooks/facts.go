@@ -356,6 +356,9 @@ func (f Facts) With(positioning, problem string) Facts {
 // and readiness notes quote notes, so they stay out of the structured part.
 func promptFacts(req bot.DraftRequest, f Facts) (structured, untrusted string, err error) {
 	f.Risks, f.ReadinessNotes = nil, nil
+	// The owner's e-mail is ours, not the customer's: no template says it,
+	// so the model is not told it.
+	f.Owner = ""
 	f.Opportunity.Evidence = ""
 	f.Opportunities = stripEvidence(f.Opportunities)
 	f.Expansion = stripEvidence(f.Expansion)

@@ -28,6 +28,7 @@ type row struct {
 	healthP50, healthP99          time.Duration
 	renewalP50, renewalP99        time.Duration
 	rawGetP50, rawGetP99          time.Duration
+	access                        accessResult
 	digest, rawIter               time.Duration
 }
 
@@ -114,7 +115,7 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 		lat := make([]time.Duration, 0, samples)
 		for i, id := range ids {
 			t := time.Now()
-			m := e.Handle(ctx, bot.Request{Text: fmt.Sprintf("account %s %s", id, cmd), Now: now})
+			m := e.Handle(ctx, bot.Request{Text: fmt.Sprintf("account %s %s", id, cmd), Now: now, User: operator})
 			if i >= 200 { // after warm-up
 				lat = append(lat, time.Since(t))
 			}
@@ -137,6 +138,9 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 		return r, err
 	}
 	r.healthP50, r.healthP99 = percentile(h, .5), percentile(h, .99)
+	if r.access, err = accessCost(ctx, e, db, ids, now); err != nil {
+		return r, err
+	}
 	r.renewalP50, r.renewalP99 = percentile(rn, .5), percentile(rn, .99)
 	var rawLat []time.Duration
 	for i, id := range ids {

@@ -43,6 +43,7 @@ func main() {
 	flag.BoolVar(&o.skipServe, "skip-serve", false, "skip the end-to-end and peer runs")
 	flag.BoolVar(&o.skipPeer, "skip-peer", false, "skip the Bolt peer")
 	onlyServe := flag.Bool("only-serve", false, "skip the in-process measurements")
+	onlyAccess := flag.Bool("only-access", false, "measure only what the access check adds to the answer p99 (largest size), print it, write nothing")
 	flag.Parse()
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -55,6 +56,16 @@ func main() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
+	if *onlyAccess {
+		n := o.sizes[len(o.sizes)-1]
+		a, err := accessOnly(ctx, n, o)
+		if err != nil {
+			log.Fatalf("access: %v", err)
+		}
+		fmt.Printf("%d accounts: answer p99 %s without the access check, %s with it: access check adds %.1f%% to the in-process answer p99\n",
+			n, ms(a.baseP99), ms(a.checkedP99), a.overhead())
+		return
+	}
 	start := time.Now()
 	r := report{machine: machine(), date: time.Now().UTC()}
 	for _, n := range o.sizes {

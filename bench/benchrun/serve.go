@@ -55,7 +55,7 @@ func fakeSlack() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasSuffix(r.URL.Path, "users.info") {
-			fmt.Fprint(w, `{"ok":true,"user":{"id":"UBENCH","profile":{"email":"ana@example.com"}}}`)
+			fmt.Fprint(w, `{"ok":true,"user":{"id":"UBENCH","team_id":"T1","profile":{"email":"ana@example.com"}}}`)
 			return
 		}
 		fmt.Fprint(w, `{"ok":true,"channel":"C1","ts":"1.1","user":{"id":"U1"}}`)
@@ -105,7 +105,13 @@ func serveRun(ctx context.Context, n int, o options) (serveResult, error) {
 	slack := fakeSlack()
 	defer slack.Close()
 	port := freePort()
-	cmd := exec.Command(o.bin, "--data", dir, "serve")
+	// The asker reads every owner's accounts as a viewer: each answer goes
+	// through the access check and the workspace binding (team T1, learned).
+	cfgPath := filepath.Join(dir, "bench-config.yaml")
+	if err := os.WriteFile(cfgPath, []byte("rules:\n  access:\n    viewers:\n      - who: [ana@example.com]\n        scope: [\"*\"]\n"), 0o644); err != nil {
+		return res, err
+	}
+	cmd := exec.Command(o.bin, "--data", dir, "--config", cfgPath, "serve")
 	cmd.Env = append(os.Environ(), "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret, "SLACK_API_URL="+slack.URL+"/api/",
 		"ACCOUNTBOT_ADDR=127.0.0.1:"+strconv.Itoa(port), "ACCOUNTBOT_DEBUG_ENDPOINTS=1")
 	cmd.Stderr = os.Stderr

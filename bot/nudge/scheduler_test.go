@@ -338,7 +338,7 @@ func TestPortfolioNudgesShowsSentAndFailed(t *testing.T) {
 	if m.Error || !strings.Contains(text, "digest to ana@example.com") || !strings.Contains(text, "Daily digest") {
 		t.Errorf("ana's view:\n%s", text)
 	}
-	m = e.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: at})
+	m = e.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: at, User: bot.User{Operator: true}}) // the console: admin
 	text = bot.RenderText(m)
 	st, ok := m.Data.(*bot.NudgeStatusResult)
 	if !ok || st.Failed != 2 || len(st.Failures) != 2 || st.Failures[0].Recipient != "bo@example.com" || st.Sent != 6 || len(st.RecentSent) != 6 {

@@ -45,7 +45,7 @@ func TestNudgesJSONMatchesTheSchema(t *testing.T) {
 	run(t, s, start, start.Add(time.Hour))
 	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
 	e.Nudges = s
-	for _, u := range []bot.User{{Email: "ana@example.com"}, {Email: "bo@example.com"}, {}} {
+	for _, u := range []bot.User{{Email: "ana@example.com"}, {Email: "bo@example.com"}, {Operator: true}} {
 		m := e.Handle(context.Background(), bot.Request{Text: "portfolio nudges", Now: start.Add(time.Hour), User: u})
 		out, err := json.Marshal(m.Data)
 		if err != nil || m.Error {

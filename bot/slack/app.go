@@ -16,6 +16,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/internal/retry"
 )
 
@@ -57,13 +58,18 @@ type App struct {
 	Charts  bool          // draw trends as data_visualization charts
 	AckWait time.Duration // how long a command may run before the "working…" placeholder (2s)
 	Clock   retry.Clock   // waits between retries; nil = the wall clock (tests pass a fake)
+	// Binder refuses requests from other workspaces, orgs and apps and
+	// says whose e-mail to trust; nil (tests only) trusts every profile.
+	Binder *Binder
+	// Audit receives the record of each refused request; nil: none.
+	Audit func(ctx context.Context, e domain.AuditEntry)
 
 	once   sync.Once
 	halt   sync.Once
-	stop   chan struct{}                    // closed by Shutdown: background work ends
-	emails *expirable.LRU[string, string]   // Slack user id → e-mail
-	byMail *expirable.LRU[string, mailUser] // e-mail → Slack user (id and time zone)
-	shares shareStore                       // replies kept for Share in channel
+	stop   chan struct{}                      // closed by Shutdown: background work ends
+	emails *expirable.LRU[string, slack.User] // Slack user id → profile (users.info)
+	byMail *expirable.LRU[string, mailUser]   // e-mail → Slack user (id and time zone)
+	shares shareStore                         // replies kept for Share in channel
 	wg     sync.WaitGroup
 }
 
@@ -80,7 +86,7 @@ const (
 func (a *App) init() {
 	a.once.Do(func() {
 		a.stop = make(chan struct{})
-		a.emails = expirable.NewLRU[string, string](cacheSize, nil, cacheTTL)
+		a.emails = expirable.NewLRU[string, slack.User](cacheSize, nil, cacheTTL)
 		a.byMail = expirable.NewLRU[string, mailUser](cacheSize, nil, cacheTTL)
 	})
 }
@@ -126,24 +132,55 @@ func (a *App) goBG(f func(ctx context.Context)) {
 	}()
 }
 
-// user resolves a Slack user id to the neutral user, e-mail included
-// (users.info, cached).
-func (a *App) user(ctx context.Context, id, name string) bot.User {
+// user resolves a Slack user id to the neutral user (users.info, cached).
+// The e-mail is kept only for a full member of the home workspace or org
+// (the verdict and the profile say so); guests are marked.
+func (a *App) user(ctx context.Context, v Verdict, id, name string) bot.User {
 	a.init()
-	u := bot.User{ID: id, Name: name, Platform: "slack"}
-	if e, ok := a.emails.Get(id); ok {
-		u.Email = e
+	u := bot.User{ID: id, Name: name, Platform: "slack", Workspace: v.Workspace}
+	info, ok := a.emails.Get(id)
+	if !ok {
+		var got *slack.User
+		err := a.retry(ctx, func() (err error) { got, err = a.API.GetUserInfoContext(ctx, id); return err })
+		if err != nil || got == nil {
+			a.Log.Warn("slack users.info failed; answering without the asker's e-mail", "user", id, "err", err)
+			return u
+		}
+		info = *got
+		a.emails.Add(id, info)
+	}
+	if a.Binder == nil { // unbound (tests): the profile as it is
+		u.Email = strings.ToLower(info.Profile.Email)
+		u.Guest = info.IsRestricted || info.IsUltraRestricted || info.IsStranger
 		return u
 	}
-	var info *slack.User
-	err := a.retry(ctx, func() (err error) { info, err = a.API.GetUserInfoContext(ctx, id); return err })
-	if err != nil {
-		a.Log.Warn("slack users.info failed; answering without the asker's e-mail", "user", id, "err", err)
-		return u
+	p := PrincipalFor(&info, v, false)
+	u.Guest = p.Guest
+	if p.Home {
+		u.Email = p.Email
 	}
-	u.Email = strings.ToLower(info.Profile.Email)
-	a.emails.Add(id, u.Email)
 	return u
+}
+
+// check is the binding's verdict for a Socket Mode request (HTTP requests
+// pass Guard); without a Binder everything is allowed.
+func (a *App) check(ctx context.Context, src Source) Verdict {
+	if a.Binder == nil {
+		return Verdict{Allowed: true, Home: true, Workspace: firstOf(src.TeamID, src.EnterpriseID)}
+	}
+	v := a.Binder.Check(ctx, src, a.Now())
+	if !v.Allowed && v.Audit != nil && a.Audit != nil {
+		a.Audit(ctx, *v.Audit)
+	}
+	return v
+}
+
+// verdict is the one Guard stored in an HTTP request's context.
+func (a *App) verdict(r *http.Request, src func() Source) Verdict {
+	if v, ok := VerdictFrom(r.Context()); ok {
+		return v
+	}
+	return a.check(r.Context(), src())
 }
 
 // UserIDByEmail finds a Slack user by e-mail (users.lookupByEmail, cached).
@@ -202,11 +239,15 @@ func (a *App) reply(m *bot.Message, share string) response {
 // Slash answers a slash command. It returns what to send as the
 // acknowledgement: the answer itself when it is ready within AckWait,
 // otherwise a placeholder, with the answer following through response_url.
-func (a *App) Slash(cmd slack.SlashCommand) response {
-	prep := a.Engine.Prepare(bot.Request{Text: bot.CommandText(strings.TrimPrefix(cmd.Command, "/"), cmd.Text), Now: a.Now()})
+func (a *App) Slash(cmd slack.SlashCommand, v Verdict) response {
+	if !v.Allowed {
+		return response{ResponseType: "ephemeral", Text: NotInstalledText}
+	}
+	prep := a.Engine.Prepare(bot.Request{Text: bot.CommandText(strings.TrimPrefix(cmd.Command, "/"), cmd.Text), Now: a.Now(),
+		WriteID: CommandWriteID(cmd)})
 	done := make(chan response, 1)
 	a.goBG(func(ctx context.Context) {
-		u := a.user(ctx, cmd.UserID, cmd.UserName)
+		u := a.user(ctx, v, cmd.UserID, cmd.UserName)
 		m := a.Engine.Run(ctx, prep.As(u))
 		done <- a.reply(m, a.shares.keep(cmd.UserID, m))
 	})

@@ -64,7 +64,8 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	case "users.info":
 		r.ParseForm()
 		id := r.Form.Get("user")
-		fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"name":"ana","profile":{"email":"Ana@Example.com"}}}`, id)
+		// U_GUEST is a single-channel guest; everyone is a member of T1.
+		fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":"T1","name":"ana","is_restricted":%v,"profile":{"email":"Ana@Example.com"}}}`, id, id == "U_GUEST")
 	case "users.lookupByEmail":
 		r.ParseForm()
 		fmt.Fprintf(w, `{"ok":true,"user":{"id":"U_%s"}}`, strings.ToUpper(strings.Split(r.Form.Get("email"), "@")[0]))
@@ -404,7 +405,7 @@ func TestGoldenBlockKit(t *testing.T) {
 	d, _ := playbooks.New("")
 	e.Drafter = d
 	ctx := context.Background()
-	u := bot.User{Email: "ana@example.com"}
+	u := bot.User{Email: "ana@example.com", Operator: true} // the goldens cover every account
 	cases := map[string]any{}
 	for name, cmd := range map[string]string{
 		"overview": "account globex", "health": "account acme health", "tier": "account initech tier", "renewal": "account soylent renewal",

@@ -12,9 +12,17 @@ import (
 // Routes mounts the signed HTTP endpoints on mux:
 // POST /slack/commands, /slack/interactivity and /slack/events.
 func (a *App) Routes(mux *http.ServeMux, v *Verifier) {
-	mux.Handle("/slack/commands", v.Middleware(a.serveCommand))
-	mux.Handle("/slack/interactivity", v.Middleware(a.serveInteractivity))
-	mux.Handle("/slack/events", v.Middleware(a.serveEvents))
+	mux.Handle("/slack/commands", v.Middleware(a.guard("command", a.serveCommand)))
+	mux.Handle("/slack/interactivity", v.Middleware(a.guard("interaction", a.serveInteractivity)))
+	mux.Handle("/slack/events", v.Middleware(a.guard("event", a.serveEvents)))
+}
+
+// guard puts the Binder in front of a verified handler.
+func (a *App) guard(kind string, next func(http.ResponseWriter, *http.Request, []byte)) func(http.ResponseWriter, *http.Request, []byte) {
+	if a.Binder == nil {
+		return next
+	}
+	return a.Binder.Guard(kind, a.Now, a.Audit, next)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -40,7 +48,7 @@ func (a *App) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) 
 		UserID: form.Get("user_id"), UserName: form.Get("user_name"), Command: form.Get("command"), Text: form.Get("text"),
 		ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"), APIAppID: form.Get("api_app_id"),
 	}
-	writeJSON(w, a.Slash(cmd))
+	writeJSON(w, a.Slash(cmd, a.verdict(r, func() Source { return CommandSource(cmd) })))
 }
 
 func (a *App) serveInteractivity(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -54,7 +62,7 @@ func (a *App) serveInteractivity(w http.ResponseWriter, r *http.Request, body []
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	a.Interaction(cb)
+	a.Interaction(cb, a.verdict(r, func() Source { return InteractionSource(cb) }))
 	w.WriteHeader(http.StatusOK) // an empty 200 also closes a submitted modal
 }
 
@@ -80,7 +88,7 @@ func (a *App) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
 			id = cb.EventID
 		}
 		// Retries (X-Slack-Retry-Num) get the same 200; Event acts once per id.
-		a.Event(r.Context(), ev, id)
+		a.Event(r.Context(), ev, id, a.verdict(r, func() Source { return EventSource(ev) }))
 	}
 	w.WriteHeader(http.StatusOK)
 }

@@ -18,26 +18,29 @@ import (
 
 // Interaction handles a block action or a view submission. It returns at
 // once (the caller acknowledges); the work continues in the background.
-func (a *App) Interaction(cb slack.InteractionCallback) {
+func (a *App) Interaction(cb slack.InteractionCallback, v Verdict) {
+	if !v.Allowed {
+		return
+	}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		if len(cb.ActionCallback.BlockActions) == 0 {
 			return
 		}
 		act := cb.ActionCallback.BlockActions[0]
-		a.goBG(func(ctx context.Context) { a.blockAction(ctx, cb, act) })
+		a.goBG(func(ctx context.Context) { a.blockAction(ctx, v, cb, act) })
 	case slack.InteractionTypeViewSubmission:
-		a.goBG(func(ctx context.Context) { a.viewSubmission(ctx, cb) })
+		a.goBG(func(ctx context.Context) { a.viewSubmission(ctx, v, cb) })
 	}
 }
 
-func (a *App) blockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
-	u := a.user(ctx, cb.User.ID, cb.User.Name)
+func (a *App) blockAction(ctx context.Context, v Verdict, cb slack.InteractionCallback, act *slack.BlockAction) {
+	u := a.user(ctx, v, cb.User.ID, cb.User.Name)
 	if act.ActionID == ShareActionID {
 		a.share(ctx, cb, act.Value)
 		return
 	}
-	res := a.Engine.HandleAction(ctx, bot.Action{ID: act.ActionID, Value: act.Value, User: u, Now: a.Now()})
+	res := a.Engine.HandleAction(ctx, bot.Action{ID: act.ActionID, Value: act.Value, User: u, Now: a.Now(), WriteID: InteractionWriteID(cb)})
 	if res.Form != nil {
 		if err := a.retry(ctx, func() error {
 			_, err := a.API.OpenViewContext(ctx, cb.TriggerID, Modal(res.Form))
@@ -125,7 +128,7 @@ func (s *shareStore) take(user, token string) (*bot.Message, bool) {
 	return r.msg, true
 }
 
-func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) {
+func (a *App) viewSubmission(ctx context.Context, v Verdict, cb slack.InteractionCallback) {
 	form := map[string]string{}
 	if cb.View.State != nil {
 		for _, blk := range cb.View.State.Values {
@@ -139,8 +142,9 @@ func (a *App) viewSubmission(ctx context.Context, cb slack.InteractionCallback) 
 			}
 		}
 	}
-	u := a.user(ctx, cb.User.ID, cb.User.Name)
-	res := a.Engine.HandleAction(ctx, bot.Action{ID: cb.View.CallbackID, Value: cb.View.PrivateMetadata, User: u, Now: a.Now(), Form: form})
+	u := a.user(ctx, v, cb.User.ID, cb.User.Name)
+	res := a.Engine.HandleAction(ctx, bot.Action{ID: cb.View.CallbackID, Value: cb.View.PrivateMetadata, User: u, Now: a.Now(), Form: form,
+		WriteID: InteractionWriteID(cb)})
 	if res.Message != nil {
 		if err := a.post(ctx, cb.User.ID, res.Message, nil); err != nil {
 			a.Log.Error("slack submission reply failed", "err", err)

@@ -79,14 +79,14 @@ func (a *App) socketEvent(ctx context.Context, sm *socketmode.Client, evt socket
 		if !ok || evt.Request == nil {
 			return
 		}
-		sm.Ack(*evt.Request, a.Slash(cmd))
+		sm.Ack(*evt.Request, a.Slash(cmd, a.check(ctx, CommandSource(cmd))))
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok || evt.Request == nil {
 			return
 		}
 		sm.Ack(*evt.Request)
-		a.Interaction(cb)
+		a.Interaction(cb, a.check(ctx, InteractionSource(cb)))
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		if !ok || evt.Request == nil {
@@ -97,7 +97,7 @@ func (a *App) socketEvent(ctx context.Context, sm *socketmode.Client, evt socket
 		if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
 			id = cb.EventID
 		}
-		a.Event(ctx, ev, id)
+		a.Event(ctx, ev, id, a.check(ctx, EventSource(ev)))
 	case socketmode.EventTypeConnected:
 		a.Log.Info("slack socket mode connected")
 	case socketmode.EventTypeInvalidAuth:

@@ -21,6 +21,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
 )
 
 // Engine is the neutral core the app translates for.
@@ -59,6 +60,11 @@ type App struct {
 	Refs   RefStore
 	Now    func() time.Time
 	Log    *slog.Logger
+	// Binder refuses activities from other tenants and says whose e-mail
+	// to trust; nil (tests only) trusts every member lookup.
+	Binder *Binder
+	// Audit receives the record of each refused activity; nil: none.
+	Audit func(ctx context.Context, e domain.AuditEntry)
 
 	adapter   core.Adapter // authenticates inbound requests; sends go through client
 	client    *Client
@@ -66,9 +72,9 @@ type App struct {
 	wg        sync.WaitGroup
 	halt      sync.Once
 	stop      chan struct{} // closed by Shutdown: background work ends
-	// emails caches member lookups (Teams user id → e-mail) for an hour,
+	// emails caches member lookups (Teams user id → member) for an hour,
 	// for at most emailCacheSize people.
-	emails *expirable.LRU[string, string]
+	emails *expirable.LRU[string, Member]
 }
 
 const (
@@ -102,7 +108,7 @@ func New(cfg Config, e Engine, refs RefStore, log *slog.Logger) (*App, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &App{Engine: e, Refs: refs, Now: time.Now, Log: log, client: client, validator: v, stop: make(chan struct{}),
-		emails: expirable.NewLRU[string, string](emailCacheSize, nil, emailCacheTTL)}
+		emails: expirable.NewLRU[string, Member](emailCacheSize, nil, emailCacheTTL)}
 	// The library's adapter sends through a client without a context; it
 	// only parses and authenticates here, and a.client sends.
 	a.adapter = &core.BotFrameworkAdapter{AdapterSetting: settings, TokenValidator: v}
@@ -178,7 +184,23 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 var atTag = regexp.MustCompile(`(?s)<at[^>]*>.*?</at>`)
 
 func (a *App) handle(ctx context.Context, act schema.Activity) error {
-	user := a.remember(ctx, act)
+	v := a.bind(ctx, act)
+	if !v.Allowed { // before anything is remembered or looked up
+		if act.Type != schema.Message {
+			return nil
+		}
+		turn := &activity.TurnContext{Activity: act}
+		out, err := turn.SendActivity(activity.MsgOptionText(NotInstalledText))
+		if err != nil {
+			return fmt.Errorf("building a refusal: %w", err)
+		}
+		if _, err := a.client.SendActivity(ctx, out); err != nil {
+			return fmt.Errorf("answering a foreign tenant: %w", err)
+		}
+		return nil
+	}
+	user := a.remember(ctx, act, v)
+	writeID := WriteID(act)
 	switch act.Type {
 	case schema.ConversationUpdate:
 		for _, m := range act.MembersAdded {
@@ -200,7 +222,7 @@ func (a *App) handle(ctx context.Context, act schema.Activity) error {
 					form[k] = formValue(x)
 				}
 			}
-			res := a.Engine.HandleAction(ctx, bot.Action{ID: id, Value: value, User: user, Now: a.Now(), Form: form})
+			res := a.Engine.HandleAction(ctx, bot.Action{ID: id, Value: value, User: user, Now: a.Now(), Form: form, WriteID: writeID})
 			if res.Form != nil {
 				return a.reply(ctx, act, []Card{FormCard(res.Form)})
 			}
@@ -208,7 +230,7 @@ func (a *App) handle(ctx context.Context, act schema.Activity) error {
 		}
 	}
 	text := strings.TrimSpace(atTag.ReplaceAllString(act.Text, ""))
-	cmd := a.Engine.Prepare(bot.Request{Text: bot.CommandText("account", text), Now: a.Now(), User: user})
+	cmd := a.Engine.Prepare(bot.Request{Text: bot.CommandText("account", text), Now: a.Now(), User: user, WriteID: writeID})
 	if cmd.Slow() {
 		a.typing(ctx, act) // Teams' "drafting…": the typing indicator, until the draft arrives
 	}
@@ -261,9 +283,20 @@ func (a *App) typing(ctx context.Context, act schema.Activity) {
 // remember saves the conversation reference of every activity (install,
 // team add, message), resolves the sender's e-mail through the connector's
 // member lookup, and returns the neutral user.
-func (a *App) remember(ctx context.Context, act schema.Activity) bot.User {
-	u := bot.User{ID: act.From.ID, Name: act.From.Name, Platform: "teams"}
-	u.Email = a.email(ctx, act)
+func (a *App) remember(ctx context.Context, act schema.Activity, v Verdict) bot.User {
+	u := bot.User{ID: act.From.ID, Name: act.From.Name, Platform: "teams", Workspace: v.Tenant}
+	m := a.member(ctx, act)
+	if a.Binder == nil { // unbound (tests): the member lookup as it is
+		p := PrincipalFor(m, Verdict{Allowed: true, Home: true, Tenant: m.TenantID}, false)
+		u.Email, u.Guest = p.Email, p.Guest
+	} else if p := PrincipalFor(m, v, false); p.Home {
+		// Only a home-tenant member's e-mail is an identity, and only it
+		// may key the person's conversation (no re-keying from elsewhere).
+		u.Email, u.Guest = p.Email, p.Guest
+	}
+	if u.Guest {
+		u.Email = ""
+	}
 	ref := activity.GetCoversationReference(act)
 	ref.ActivityID = "" // proactive messages start a new thread, not a reply
 	// For a personal chat the user is the other party; store the real user
@@ -297,36 +330,42 @@ func (a *App) remember(ctx context.Context, act schema.Activity) bot.User {
 	return u
 }
 
-// email looks the sender up in the conversation's members (cached).
-func (a *App) email(ctx context.Context, act schema.Activity) string {
-	if e, ok := a.emails.Get(act.From.ID); ok {
-		return e
+// member looks the sender up in the conversation's members (cached).
+func (a *App) member(ctx context.Context, act schema.Activity) Member {
+	if m, ok := a.emails.Get(act.From.ID); ok {
+		return m
 	}
 	if act.From.ID == "" {
-		return ""
+		return Member{}
 	}
 	u, err := conversationURL(act.ServiceURL, act.Conversation.ID, "members", act.From.ID)
 	if err != nil {
-		return ""
+		return Member{}
 	}
 	body, err := a.client.Send(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		a.Log.Info("teams member lookup failed; answering without the asker's e-mail", "err", err)
-		return ""
+		return Member{}
 	}
-	var m struct {
-		Email             string `json:"email"`
-		UserPrincipalName string `json:"userPrincipalName"`
+	m, err := ParseMember(body)
+	if err != nil {
+		return Member{}
 	}
-	if json.Unmarshal(body, &m) != nil {
-		return ""
+	a.emails.Add(act.From.ID, m)
+	return m
+}
+
+// bind is the binder's verdict; refusals are audited.
+func (a *App) bind(ctx context.Context, act schema.Activity) Verdict {
+	if a.Binder == nil {
+		t, _ := ActivityTenant(act)
+		return Verdict{Allowed: true, Home: true, Tenant: t}
 	}
-	e := strings.ToLower(m.Email)
-	if e == "" {
-		e = strings.ToLower(m.UserPrincipalName)
+	v := a.Binder.Check(ctx, act, a.Now())
+	if !v.Allowed && v.Audit != nil && a.Audit != nil {
+		a.Audit(ctx, *v.Audit)
 	}
-	a.emails.Add(act.From.ID, e)
-	return e
+	return v
 }
 
 // Notify sends a message proactively to a person (by e-mail) or a channel

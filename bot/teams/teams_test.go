@@ -358,7 +358,7 @@ func TestGoldenAdaptiveCards(t *testing.T) {
 	d, _ := playbooks.New("")
 	e.Drafter = d
 	ctx := context.Background()
-	u := bot.User{Email: "ana@example.com"}
+	u := bot.User{Email: "ana@example.com", Operator: true} // the goldens cover every account
 	cases := map[string]any{}
 	for name, cmd := range map[string]string{
 		"overview": "account globex", "health": "account acme health", "renewal": "account soylent renewal",

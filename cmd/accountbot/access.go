@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/bot/nudge"
 	bs "github.com/accountbot/accountbot/bot/slack"
 	"github.com/accountbot/accountbot/bot/teams"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage"
 )
 
 // Installation binding from the environment. Unset: serve learns the
@@ -71,4 +77,81 @@ func envIDs(getenv func(string) string, key string, pat *regexp.Regexp, what str
 // auditRetention is how long audit records are kept (rules.access).
 func (m *Main) auditRetention() time.Duration {
 	return time.Duration(m.Config.Rules.Access.AuditRetentionDays) * 24 * time.Hour
+}
+
+// cliUser is who asks at the console or with `ask`: without --as the
+// operator (admin: whoever runs the binary can read the data directory);
+// with --as that person, under their role.
+func cliUser(as, platform string) bot.User {
+	as = strings.ToLower(strings.TrimSpace(as))
+	return bot.User{Email: as, Platform: platform, Operator: as == ""}
+}
+
+// newWriteID is a console line's or an ask's write id: each is one action.
+func newWriteID(platform string) string {
+	var b [12]byte
+	rand.Read(b[:])
+	return platform + "|" + hex.EncodeToString(b[:])
+}
+
+// auditTo appends a platform's refusal records to the audit log.
+func (m *Main) auditTo(ctx context.Context, e domain.AuditEntry) {
+	if err := m.db.AppendAudit(ctx, e); err != nil {
+		m.log.Error("audit record not written", "err", err)
+	}
+}
+
+// bindSlack puts the installation binding and the audit log on the Slack
+// app, before its routes are mounted.
+func (m *Main) bindSlack(app *bs.App) error {
+	cfg, err := m.slackBinding()
+	if err != nil {
+		return err
+	}
+	if len(cfg.TeamIDs)+len(cfg.EnterpriseIDs) == 0 {
+		m.log.Info("slack: SLACK_TEAM_IDS not set; the first workspace to use the app is recorded and every other one refused")
+	}
+	app.Binder, app.Audit = bs.NewBinder(cfg, m.db, m.log), m.auditTo
+	return nil
+}
+
+// bindTeams does the same for the Teams app.
+func (m *Main) bindTeams(app *teams.App) error {
+	cfg, err := m.teamsBinding()
+	if err != nil {
+		return err
+	}
+	if len(cfg.TenantIDs) == 0 {
+		m.log.Info("teams: MICROSOFT_TENANT_IDS not set; the first tenant to use the app is recorded and every other one refused")
+	}
+	app.Binder, app.Audit = teams.NewBinder(cfg, m.db, m.log), m.auditTo
+	return nil
+}
+
+// auditReader answers `portfolio audit` from the store.
+type auditReader struct{ db *storage.DB }
+
+func (r auditReader) ReadAudit(ctx context.Context, f bot.AuditFilter) ([]domain.AuditEntry, error) {
+	return r.db.Audit(ctx, storage.AuditQuery{Since: f.Since, Who: f.Who, Account: f.Account, Limit: f.Limit})
+}
+
+// auditedNotifiers records every nudge delivery (and failure) in the
+// audit log. Embedding keeps the platforms' delivery check and time-zone
+// lookup (Notifiers' other methods) visible to the scheduler.
+type auditedNotifiers struct {
+	nudge.Notifiers
+	m *Main
+}
+
+// Notify delivers, then records what happened.
+func (a auditedNotifiers) Notify(ctx context.Context, to bot.Recipient, msg *bot.Message, key string) error {
+	err := a.Notifiers.Notify(ctx, to, msg, key)
+	kind, _, _ := strings.Cut(key, "|") // "digest|2026-11-23|ana@example.com"
+	e := domain.AuditEntry{At: a.m.Now(), Platform: "nudge", Email: to.Email, Kind: domain.AuditNudge, Verb: kind,
+		Args: []domain.AuditArg{{Name: "to", Value: to.String()}}, Result: domain.AuditOK}
+	if err != nil {
+		e.Result, e.Reason = domain.AuditError, err.Error()
+	}
+	a.m.auditTo(ctx, e)
+	return err
 }

@@ -41,7 +41,7 @@ func (m *Main) runAsk(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	msg := e.Handle(ctx, bot.Request{Text: strings.Join(pos, " "), Now: now, User: bot.User{Email: strings.ToLower(*as), Platform: "cli"}})
+	msg := e.Handle(ctx, bot.Request{Text: strings.Join(pos, " "), Now: now, User: cliUser(*as, "cli"), WriteID: newWriteID("cli")})
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")

@@ -39,7 +39,7 @@ func (m *Main) runConsole(ctx context.Context, fromServe bool) error {
 	}
 	defer stop() // background work ends before the store closes
 
-	user := bot.User{Email: strings.ToLower(*as), Platform: "console"}
+	user := cliUser(*as, "console")
 	m.consoleGreeting(ctx, e)
 	answer := m.consoleAnswer(ctx, e, &user)
 	if f, ok := m.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -131,11 +131,11 @@ func (m *Main) consoleAnswer(ctx context.Context, e *bot.Engine, user *bot.User)
 		case line == "exit" || line == "quit":
 			return true
 		case strings.HasPrefix(line, "as "):
-			user.Email = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(line, "as ")))
+			*user = cliUser(strings.TrimPrefix(line, "as "), "console")
 			fmt.Fprintf(m.Stdout, "Now asking as %s.\n", user.Email)
 			return false
 		}
-		msg := e.Handle(ctx, bot.Request{Text: line, Now: m.Now(), User: *user})
+		msg := e.Handle(ctx, bot.Request{Text: line, Now: m.Now(), User: *user, WriteID: newWriteID("console")})
 		fmt.Fprintln(m.Stdout, bot.RenderText(msg))
 		return false
 	}

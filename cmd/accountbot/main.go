@@ -245,6 +245,8 @@ func (m *Main) engine(ctx context.Context) (*bot.Engine, error) {
 		return nil, err
 	}
 	e := bot.NewEngine(m.botStore(db), m.Config.Rules, m.log)
+	e.Audit = db // every command, button, form and write, from every platform
+	e.AuditReader = auditReader{db}
 	d, err := playbooks.New(m.Config.Playbooks)
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "%v", err)

@@ -95,7 +95,7 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	defer p.wait() // on every way out, their background work ends before the store closes
-	sched, err := m.scheduler(e, p.notifiers)
+	sched, err := m.scheduler(e, auditedNotifiers{p.notifiers, m})
 	if err != nil {
 		return err
 	}
@@ -108,6 +108,7 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
+	wg.Go(func() { m.db.RunAuditPruning(ctx, 24*time.Hour, m.auditRetention(), m.Now) })
 	wg.Go(func() { m.dailyScores(ctx) })
 	wg.Go(func() { sched.Run(ctx, m.Now) })
 	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(p.modes, " and "), m.HTTPAddr(), m.DataDir)
@@ -171,6 +172,9 @@ func (m *Main) platforms(sc slackConfig, tc teams.Config, e *bot.Engine, mux *ht
 		}
 		p.slackClient = slack.New(sc.BotToken, opts...)
 		p.slack = &bs.App{Engine: e, API: p.slackClient, Dedupe: m.db, HTTP: httpClient, Now: m.Now, Log: m.log, Charts: sc.Charts}
+		if err := m.bindSlack(p.slack); err != nil {
+			return p, err
+		}
 		if sc.AppToken == "" {
 			p.slack.Routes(mux, &bs.Verifier{Secret: sc.SigningSecret, Now: m.Now, Log: m.log})
 			p.modes = append(p.modes, "Slack over HTTP")
@@ -185,6 +189,9 @@ func (m *Main) platforms(sc slackConfig, tc teams.Config, e *bot.Engine, mux *ht
 			return p, domain.Errorf(domain.EINVALID, "%v", err)
 		}
 		app.Now = m.Now
+		if err := m.bindTeams(app); err != nil {
+			return p, err
+		}
 		p.teams = app
 		mux.Handle("/api/messages", app)
 		p.modes = append(p.modes, "Teams at /api/messages")

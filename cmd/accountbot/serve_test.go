@@ -22,7 +22,7 @@ func TestServeSlackHTTP(t *testing.T) {
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasSuffix(r.URL.Path, "users.info") {
-			fmt.Fprint(w, `{"ok":true,"user":{"id":"U1","profile":{"email":"ana@example.com"}}}`)
+			fmt.Fprint(w, `{"ok":true,"user":{"id":"U1","team_id":"T1","profile":{"email":"ana@example.com"}}}`)
 			return
 		}
 		fmt.Fprint(w, `{"ok":true}`)
@@ -36,7 +36,7 @@ func TestServeSlackHTTP(t *testing.T) {
 		"ACCOUNTBOT_ADDR": "127.0.0.1:0"}
 	srv := startServe(t, dir, env)
 	addr := srv.addr
-	body := url.Values{"command": {"/account"}, "text": {"globex health"}, "user_id": {"U1"}, "channel_id": {"C1"},
+	body := url.Values{"command": {"/account"}, "text": {"globex health"}, "user_id": {"U1"}, "channel_id": {"C1"}, "team_id": {"T1"}, "api_app_id": {"A1"},
 		"response_url": {fake.URL + "/response"}}.Encode()
 	ts := fmt.Sprint(fixedNow.Unix())
 	mac := hmac.New(sha256.New, []byte("shh"))

@@ -95,7 +95,7 @@ func TestSyncHubSpotEndToEnd(t *testing.T) {
 	f.Lock()
 	f.Token = "rotated"
 	f.Unlock()
-	run(t, env, "", args("ask", "--as", "ana@example.com", "account hubspot-1002 note QBR booked")...)
+	run(t, env, "", args("ask", "account hubspot-1002 note QBR booked")...) // the operator: ana does not own it
 	run(t, env, "", args("sync", "hubspot")...)
 	r = run(t, env, "", args("sync", "status")...)
 	if !strings.Contains(r.stdout, "HubSpot refused the token (401)") || !strings.Contains(r.stdout, "1/0") {

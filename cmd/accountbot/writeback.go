@@ -51,6 +51,24 @@ func (s writeBackStore) AddOutcome(ctx context.Context, o domain.Outcome) error 
 	return nil
 }
 
+// AddOutcomeOnce is AddOutcome under a write id: a replay queues nothing.
+func (s writeBackStore) AddOutcomeOnce(ctx context.Context, id string, o domain.Outcome) (bool, error) {
+	seen, err := s.DB.AddOutcomeOnce(ctx, id, o)
+	if err == nil && !seen {
+		s.queue(ctx, o)
+	}
+	return seen, err
+}
+
+// ApplyOnce is Apply under a write id: a replay queues nothing.
+func (s writeBackStore) ApplyOnce(ctx context.Context, id string, patches []domain.Patch) (domain.ApplyStats, bool, error) {
+	st, seen, err := s.DB.ApplyOnce(ctx, id, patches)
+	if err == nil && !seen {
+		s.queueNotes(ctx, patches)
+	}
+	return st, seen, err
+}
+
 // Apply stores the patches, then queues each note signal logged on an
 // existing account (a chat `note`) as a CRM note.
 func (s writeBackStore) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
@@ -58,6 +76,11 @@ func (s writeBackStore) Apply(ctx context.Context, patches []domain.Patch) (doma
 	if err != nil {
 		return st, err
 	}
+	s.queueNotes(ctx, patches)
+	return st, nil
+}
+
+func (s writeBackStore) queueNotes(ctx context.Context, patches []domain.Patch) {
 	for _, p := range patches {
 		if p.Core != nil {
 			continue // an import, not a chat note
@@ -68,7 +91,6 @@ func (s writeBackStore) Apply(ctx context.Context, patches []domain.Patch) (doma
 			}
 		}
 	}
-	return st, nil
 }
 
 // queue enqueues the note for each CRM the account is linked to; a
