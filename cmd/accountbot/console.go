@@ -213,7 +213,9 @@ func (m *Main) lineEditor(f *os.File) (t *term.Terminal, realOut io.Writer, clea
 		io.Writer
 	}{in, realOut}, "accountbot> ")
 	in.onCtrlC(t)
-	if w, h, err := term.GetSize(fd); err == nil {
+	// A terminal that reports no size (a bare pseudo-terminal, some serial
+	// consoles) says 0×0; the editor would then wrap after every character.
+	if w, h, err := term.GetSize(fd); err == nil && w > 0 && h > 0 {
 		t.SetSize(w, h)
 	}
 	if sw != nil {

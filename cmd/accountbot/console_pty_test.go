@@ -77,12 +77,21 @@ type ptyProc struct {
 
 func startOnPTY(t *testing.T, args ...string) *ptyProc {
 	t.Helper()
+	return startOnSizedPTY(t, &pty.Winsize{Rows: 50, Cols: 160}, args...)
+}
+
+// startOnSizedPTY is startOnPTY on a terminal of the given size; nil leaves
+// the size unset (0×0), as a bare pseudo-terminal reports it.
+func startOnSizedPTY(t *testing.T, size *pty.Winsize, args ...string) *ptyProc {
+	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal here: %v", err)
 	}
-	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 50, Cols: 160}); err != nil {
-		t.Fatal(err)
+	if size != nil {
+		if err := pty.Setsize(ptmx, size); err != nil {
+			t.Fatal(err)
+		}
 	}
 	orig, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 	if err != nil {
@@ -248,6 +257,18 @@ func TestConsoleOnTerminal(t *testing.T) {
 		}
 		p.exited()
 	})
+}
+
+// TestConsoleOnUnsizedTerminal: a terminal that reports 0×0 must not make
+// the line editor wrap after every character (it did: one letter a line).
+func TestConsoleOnUnsizedTerminal(t *testing.T) {
+	p := startOnSizedPTY(t, nil, "--data", t.TempDir(), "console")
+	p.waitPrompt()
+	p.typ("portfolio top\r")
+	p.expect("portfolio top")
+	p.expect("Top 5 priority accounts")
+	p.typ("exit\r")
+	p.exited()
 }
 
 // TestConsolePipedStdin checks the console still reads plain lines when
