@@ -41,6 +41,9 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return s[min(len(s)-1, int(float64(len(s))*p))]
 }
 
+// answerWarmup is how many answer samples are run before latencies are recorded.
+const answerWarmup = 200
+
 func inProcess(ctx context.Context, n int, o options) (row, error) {
 	r := row{accounts: n}
 	opt := demo.Options{Accounts: n, Owners: owners(n), Weeks: o.weeks, Seed: 42, Today: today}
@@ -53,6 +56,45 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 		return r, err
 	}
 	defer db.Close()
+	if err := importAccountBot(ctx, db, opt, n, &r); err != nil {
+		return r, err
+	}
+
+	// … against a raw Badger WriteBatch of the same records.
+	rawDir := tempDir("bench-raw-")
+	defer os.RemoveAll(rawDir)
+	if r.rawImportPerSec, err = importRaw(rawDir, opt, n); err != nil {
+		return r, err
+	}
+
+	// 2. Answers through the command engine, against a raw Get.
+	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
+	if d, err := playbooks.New(""); err == nil {
+		e.Drafter = d
+	}
+	ids := sampleIDs(n)
+	now := today.Time().Add(9 * time.Hour)
+	if err := measureAnswers(ctx, e, ids, now, n, o, &r); err != nil {
+		return r, err
+	}
+	if r.access, err = accessCost(ctx, e, db, ids, now); err != nil {
+		return r, err
+	}
+	rawLat, err := rawGets(db, ids)
+	if err != nil {
+		return r, err
+	}
+	r.rawGetP50, r.rawGetP99 = percentile(rawLat, .5), percentile(rawLat, .99)
+
+	// 3. Every owner's top 5 over the whole book, against a raw iteration
+	// over the same keys (account records and usage snapshots).
+	err = measureDigest(ctx, e, db, n, o, &r)
+	return r, err
+}
+
+// importAccountBot imports n generated accounts through db.Apply in batches
+// of 2000 and records the rates, leaving the generation time out.
+func importAccountBot(ctx context.Context, db *storage.DB, opt demo.Options, n int, r *row) error {
 	var genTime time.Duration
 	start := time.Now()
 	for from := 0; from < n; from += 2000 {
@@ -61,20 +103,22 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 		genTime += time.Since(g)
 		st, err := db.Apply(ctx, ps)
 		if err != nil {
-			return r, err
+			return err
 		}
 		r.snapshots += st.Snapshots
 	}
 	imp := time.Since(start) - genTime
 	r.importPerSec = float64(n) / imp.Seconds()
 	r.snapPerSec = float64(r.snapshots) / imp.Seconds()
+	return nil
+}
 
-	// … against a raw Badger WriteBatch of the same records.
-	rawDir := tempDir("bench-raw-")
-	defer os.RemoveAll(rawDir)
-	raw, err := badger.Open(badger.DefaultOptions(rawDir).WithLogger(nil).WithMemTableSize(16 << 20).WithBlockCacheSize(32 << 20))
+// importRaw writes the same records with a raw Badger WriteBatch in dir and
+// returns accounts per second, timing only the writes and the final sync.
+func importRaw(dir string, opt demo.Options, n int) (float64, error) {
+	raw, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).WithMemTableSize(16 << 20).WithBlockCacheSize(32 << 20))
 	if err != nil {
-		return r, err
+		return 0, err
 	}
 	var rawTime time.Duration
 	for from := 0; from < n; from += 2000 {
@@ -84,12 +128,12 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 		for _, p := range ps {
 			for _, kv := range storage.Records(p) {
 				if err := wb.Set(kv.Key, kv.Value); err != nil {
-					return r, err
+					return 0, err
 				}
 			}
 		}
 		if err := wb.Flush(); err != nil {
-			return r, err
+			return 0, err
 		}
 		rawTime += time.Since(t0)
 	}
@@ -97,51 +141,60 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 	raw.Sync()
 	rawTime += time.Since(t0)
 	raw.Close()
-	r.rawImportPerSec = float64(n) / rawTime.Seconds()
+	return float64(n) / rawTime.Seconds(), nil
+}
 
-	// 2. Answers through the command engine, against a raw Get.
-	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
-	if d, err := playbooks.New(""); err == nil {
-		e.Drafter = d
-	}
+// sampleIDs picks the account IDs the answer benchmarks ask about, with a
+// fixed seed so every run asks the same questions.
+func sampleIDs(n int) []string {
 	rng := rand.New(rand.NewPCG(7, 7))
 	const samples = 3000
 	ids := make([]string, samples)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("acct-%05d", rng.IntN(n)+1)
 	}
-	now := today.Time().Add(9 * time.Hour)
-	measure := func(cmd string) ([]time.Duration, error) {
-		lat := make([]time.Duration, 0, samples)
-		for i, id := range ids {
-			t := time.Now()
-			m := e.Handle(ctx, bot.Request{Text: fmt.Sprintf("account %s %s", id, cmd), Now: now, User: operator})
-			if i >= 200 { // after warm-up
-				lat = append(lat, time.Since(t))
-			}
-			if m.Error {
-				return nil, fmt.Errorf("%s %s: %v", id, cmd, m.Data)
-			}
-		}
-		return lat, nil
-	}
+	return ids
+}
+
+// measureAnswers times the health and renewal answers for ids under a CPU
+// profile and records their percentiles.
+func measureAnswers(ctx context.Context, e *bot.Engine, ids []string, now time.Time, n int, o options, r *row) error {
 	cpu, _ := os.Create(filepath.Join(o.profiles, fmt.Sprintf("answer-%d.cpu.pprof", n)))
 	pprof.StartCPUProfile(cpu)
-	h, err := measure("health")
+	h, err := measureCommand(ctx, e, ids, now, "health")
 	if err != nil {
-		return r, err
+		return err
 	}
-	rn, err := measure("renewal")
+	rn, err := measureCommand(ctx, e, ids, now, "renewal")
 	pprof.StopCPUProfile()
 	cpu.Close()
 	if err != nil {
-		return r, err
+		return err
 	}
 	r.healthP50, r.healthP99 = percentile(h, .5), percentile(h, .99)
-	if r.access, err = accessCost(ctx, e, db, ids, now); err != nil {
-		return r, err
-	}
 	r.renewalP50, r.renewalP99 = percentile(rn, .5), percentile(rn, .99)
+	return nil
+}
+
+// measureCommand asks "account ID cmd" for every id as the operator and
+// returns the latencies after the warm-up.
+func measureCommand(ctx context.Context, e *bot.Engine, ids []string, now time.Time, cmd string) ([]time.Duration, error) {
+	lat := make([]time.Duration, 0, len(ids))
+	for i, id := range ids {
+		t := time.Now()
+		m := e.Handle(ctx, bot.Request{Text: fmt.Sprintf("account %s %s", id, cmd), Now: now, User: operator})
+		if i >= answerWarmup {
+			lat = append(lat, time.Since(t))
+		}
+		if m.Error {
+			return nil, fmt.Errorf("%s %s: %v", id, cmd, m.Data)
+		}
+	}
+	return lat, nil
+}
+
+// rawGets times a raw Badger Get of each id's account record, after the warm-up.
+func rawGets(db *storage.DB, ids []string) ([]time.Duration, error) {
 	var rawLat []time.Duration
 	for i, id := range ids {
 		t := time.Now()
@@ -154,53 +207,61 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 			return err
 		})
 		if err != nil {
-			return r, err
+			return nil, err
 		}
-		if i >= 200 {
+		if i >= answerWarmup {
 			rawLat = append(rawLat, time.Since(t))
 		}
 	}
-	r.rawGetP50, r.rawGetP99 = percentile(rawLat, .5), percentile(rawLat, .99)
+	return rawLat, nil
+}
 
-	// 3. Every owner's top 5 over the whole book, against a raw iteration
-	// over the same keys (account records and usage snapshots).
-	best := func(f func() error) (time.Duration, error) {
-		var b time.Duration
-		for i := range 3 {
-			t := time.Now()
-			if err := f(); err != nil {
-				return 0, err
-			}
-			if d := time.Since(t); i == 0 || d < b {
-				b = d
-			}
-		}
-		return b, nil
-	}
+// measureDigest records the best of three every-owner top-5 digests (under a
+// CPU profile) and the best of three raw iterations over the same keys.
+func measureDigest(ctx context.Context, e *bot.Engine, db *storage.DB, n int, o options, r *row) error {
 	dcpu, _ := os.Create(filepath.Join(o.profiles, fmt.Sprintf("digest-%d.cpu.pprof", n)))
 	pprof.StartCPUProfile(dcpu)
-	r.digest, err = best(func() error { _, err := e.TopAll(ctx, today, 5); return err })
+	var err error
+	r.digest, err = bestOf3(func() error { _, err := e.TopAll(ctx, today, 5); return err })
 	pprof.StopCPUProfile()
 	dcpu.Close()
 	if err != nil {
-		return r, err
+		return err
 	}
-	r.rawIter, err = best(func() error {
-		return db.Raw().View(func(txn *badger.Txn) error {
-			for _, p := range [][]byte{storage.AccountPrefix, storage.UsagePrefix} {
-				// No prefetch: Badger's prefetch costs a goroutine per item, which
-				// only pays for large values in the value log.
-				it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
-				for it.Rewind(); it.Valid(); it.Next() {
-					if err := it.Item().Value(func([]byte) error { return nil }); err != nil {
-						it.Close()
-						return err
-					}
+	r.rawIter, err = bestOf3(func() error { return rawIterate(db) })
+	return err
+}
+
+// bestOf3 runs f three times and returns its fastest run.
+func bestOf3(f func() error) (time.Duration, error) {
+	var b time.Duration
+	for i := range 3 {
+		t := time.Now()
+		if err := f(); err != nil {
+			return 0, err
+		}
+		if d := time.Since(t); i == 0 || d < b {
+			b = d
+		}
+	}
+	return b, nil
+}
+
+// rawIterate reads every account record and usage snapshot with a raw Badger iterator.
+func rawIterate(db *storage.DB) error {
+	return db.Raw().View(func(txn *badger.Txn) error {
+		for _, p := range [][]byte{storage.AccountPrefix, storage.UsagePrefix} {
+			// No prefetch: Badger's prefetch costs a goroutine per item, which
+			// only pays for large values in the value log.
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+			for it.Rewind(); it.Valid(); it.Next() {
+				if err := it.Item().Value(func([]byte) error { return nil }); err != nil {
+					it.Close()
+					return err
 				}
-				it.Close()
 			}
-			return nil
-		})
+			it.Close()
+		}
+		return nil
 	})
-	return r, err
 }
