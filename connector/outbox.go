@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
 // Write kinds.
@@ -73,10 +74,11 @@ var ErrPermanent = errors.New("permanent")
 
 // Backoff is the wait before attempt n+1 after n failed attempts: 30 s
 // doubling to at most an hour; MaxAttempts failures give up.
-func Backoff(n int) time.Duration {
-	d := 30 * time.Second << min(n-1, 7)
-	return min(d, time.Hour)
-}
+// It is internal/retry's backoff without jitter: the wait is stored and
+// shown in `sync status`, so it is the same on every run.
+func Backoff(n int) time.Duration { return outboxPolicy.Backoff(n) }
+
+var outboxPolicy = retry.Policy{Base: 30 * time.Second, Max: time.Hour, Jitter: func(d time.Duration) time.Duration { return d }}
 
 // MaxAttempts is how many times a write is tried before it is given up.
 const MaxAttempts = 12

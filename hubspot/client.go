@@ -40,6 +40,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
 // Version is the date version of every CRM path used.
@@ -48,25 +49,9 @@ const Version = "2026-03"
 // DefaultBaseURL is HubSpot's API host.
 const DefaultBaseURL = "https://api.hubapi.com"
 
-// Clock tells the time and waits; tests inject one that never sleeps.
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// Clock tells the time and waits (internal/retry's); tests inject one that
+// never sleeps.
+type Clock = retry.Clock
 
 // Client calls HubSpot's CRM API.
 type Client struct {
@@ -89,7 +74,7 @@ func NewClient(base, token string, perSecond float64, hc *http.Client, clock Clo
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
 	if clock == nil {
-		clock = realClock{}
+		clock = retry.Real
 	}
 	lim := rate.NewLimiter(rate.Inf, 1)
 	if perSecond > 0 {
@@ -142,10 +127,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 // call is do with a choice: a request that creates something (a note) must
 // not be repeated after a 5xx, which may come after the record was made;
-// only 429 (refused before any work) is retried then.
-// This is the package's only retry loop (the shared
-// retry helper is not on main yet); it waits Retry-After when given, the
-// rate-limit interval header otherwise, else 1 s doubling.
+// only 429 (refused before any work) is retried then. Retries go through
+// internal/retry: Retry-After when given, the rate-limit interval header
+// otherwise, else a backoff from 1 s doubling.
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, body, out any, retry5xx bool) error {
 	var payload []byte
 	if body != nil {
@@ -158,35 +142,32 @@ func (c *Client) call(ctx context.Context, method, path string, query url.Values
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	for attempt := 0; ; attempt++ {
+	p := retry.Policy{Attempts: c.MaxRetries + 1, Base: time.Second, Max: 32 * time.Second, MaxAfter: time.Hour,
+		Classify: func(err error) retry.Verdict { return retryVerdict(err, retry5xx) }, Clock: c.clock}
+	err := retry.Do(ctx, p, func(ctx context.Context) error {
 		if err := c.limiter.Wait(ctx); err != nil {
-			return err
+			return retry.Final(err)
 		}
-		err := c.once(ctx, method, u, payload, out)
-		var ae *APIError
-		if err == nil || !errors.As(err, &ae) || !retryable(ae, retry5xx) || attempt >= c.MaxRetries {
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", method, path, err)
-			}
-			return nil
-		}
-		wait := ae.retryAfter
-		if wait <= 0 {
-			wait = time.Second << attempt
-		}
-		if err := c.clock.Sleep(ctx, wait); err != nil {
-			return err
-		}
+		return c.once(ctx, method, u, payload, out)
+	})
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
+	return nil
 }
 
-// retryable: 429 (except the daily limit, which seconds of waiting do not
-// lift) and, when allowed, 5xx.
-func retryable(ae *APIError, retry5xx bool) bool {
-	if ae.Status == http.StatusTooManyRequests {
-		return ae.PolicyName != "DAILY"
+// retryVerdict is HubSpot's retry rule: 429 (except the daily limit, which
+// seconds of waiting do not lift) and, when allowed, 5xx; nothing else
+// (a failed connection may have delivered a write).
+func retryVerdict(err error, retry5xx bool) retry.Verdict {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return retry.Verdict{}
 	}
-	return ae.Status >= 500 && retry5xx
+	if ae.Status == http.StatusTooManyRequests {
+		return retry.Verdict{Retry: ae.PolicyName != "DAILY", After: ae.retryAfter}
+	}
+	return retry.Verdict{Retry: ae.Status >= 500 && retry5xx, After: ae.retryAfter}
 }
 
 func (c *Client) once(ctx context.Context, method, u string, payload []byte, out any) error {
@@ -245,16 +226,11 @@ func (c *Client) pace(ctx context.Context, h http.Header) {
 	_ = c.clock.Sleep(ctx, time.Duration(ms)*time.Millisecond)
 }
 
-// retryAfter reads Retry-After (seconds or an HTTP date), falling back to
-// the rate-limit interval header.
+// retryAfter reads Retry-After (seconds or an HTTP date, at most an
+// hour), falling back to the rate-limit interval header.
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if s, err := strconv.Atoi(v); err == nil && s >= 0 && s <= 3600 {
-			return time.Duration(s) * time.Second
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0)
-		}
+	if d, ok := retry.ParseRetryAfter(h.Get("Retry-After"), now); ok && d <= time.Hour {
+		return d
 	}
 	if ms, err := strconv.Atoi(h.Get("X-HubSpot-RateLimit-Interval-Milliseconds")); err == nil && ms > 0 && ms <= 60_000 {
 		return time.Duration(ms) * time.Millisecond

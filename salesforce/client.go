@@ -46,27 +46,12 @@ import (
 	gsf "github.com/k-capehart/go-salesforce/v3"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
-// Clock tells the time and waits; tests inject one that never sleeps.
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// Clock tells the time and waits (internal/retry's); tests inject one that
+// never sleeps.
+type Clock = retry.Clock
 
 // meter is the HTTP transport under the library: it reads the
 // Sforce-Limit-Info header of every response and remembers the status of
@@ -140,7 +125,7 @@ func NewClient(cr Creds, opt Options) *Client {
 		opt.Transport = http.DefaultTransport
 	}
 	if opt.Clock == nil {
-		opt.Clock = realClock{}
+		opt.Clock = retry.Real
 	}
 	if opt.SlowAbove == 0 {
 		opt.SlowAbove = 0.8

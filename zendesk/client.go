@@ -35,27 +35,12 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
-// Clock tells the time and waits; tests inject one that never sleeps.
-type Clock interface {
-	Now() time.Time
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// Clock tells the time and waits (internal/retry's); tests inject one that
+// never sleeps.
+type Clock = retry.Clock
 
 // Client calls Zendesk's Support API with an API token.
 type Client struct {
@@ -73,7 +58,7 @@ func NewClient(base, email, token string, perMinute int, hc *http.Client, clock 
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
 	if clock == nil {
-		clock = realClock{}
+		clock = retry.Real
 	}
 	lim := rate.NewLimiter(rate.Inf, 1)
 	if perMinute > 0 {
@@ -176,34 +161,36 @@ func (c *Client) Organizations(ctx context.Context, ids []int64) ([]Organization
 }
 
 // get sends one GET and decodes the answer, pacing with lim (when set) and
-// retrying 429 (after Retry-After) and 5xx (1 s doubling).
+// retrying 429 (after Retry-After) and 5xx through internal/retry.
 func (c *Client) get(ctx context.Context, path string, q url.Values, lim *rate.Limiter, out any) error {
 	u := c.base + path + "?" + q.Encode()
-	for attempt := 0; ; attempt++ {
+	p := retry.Policy{Attempts: c.MaxRetries + 1, Base: time.Second, Max: 32 * time.Second, MaxAfter: time.Hour,
+		Classify: retryVerdict, Clock: c.clock}
+	err := retry.Do(ctx, p, func(ctx context.Context) error {
 		if lim != nil {
 			now := c.clock.Now()
 			if d := lim.ReserveN(now, 1).DelayFrom(now); d > 0 {
 				if err := c.clock.Sleep(ctx, d); err != nil {
-					return err
+					return retry.Final(err)
 				}
 			}
 		}
-		err := c.once(ctx, u, out)
-		var ae *APIError
-		if err == nil || !errors.As(err, &ae) || (ae.Status != http.StatusTooManyRequests && ae.Status < 500) || attempt >= c.MaxRetries {
-			if err != nil {
-				return fmt.Errorf("GET %s: %w", path, err)
-			}
-			return nil
-		}
-		wait := ae.retryAfter
-		if wait <= 0 {
-			wait = time.Second << attempt
-		}
-		if err := c.clock.Sleep(ctx, wait); err != nil {
-			return err
-		}
+		return c.once(ctx, u, out)
+	})
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", path, err)
 	}
+	return nil
+}
+
+// retryVerdict is Zendesk's retry rule: 429 and 5xx (the export is a read,
+// safe to repeat), after Retry-After when given.
+func retryVerdict(err error) retry.Verdict {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return retry.Verdict{}
+	}
+	return retry.Verdict{Retry: ae.Status == http.StatusTooManyRequests || ae.Status >= 500, After: ae.retryAfter}
 }
 
 func (c *Client) once(ctx context.Context, u string, out any) error {
@@ -222,23 +209,13 @@ func (c *Client) once(ctx context.Context, u string, out any) error {
 		ae := &APIError{Status: resp.StatusCode}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		_ = json.Unmarshal(b, ae) // a non-JSON body still yields the status
-		ae.retryAfter = retryAfter(resp.Header.Get("Retry-After"), c.clock.Now())
+		if d, ok := retry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.clock.Now()); ok && d <= time.Hour {
+			ae.retryAfter = d
+		}
 		return ae
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
 		return domain.Errorf(domain.EINVALID, "Zendesk sent a response AccountBot cannot read (%v); is ZENDESK_API_URL pointing at Zendesk?", err)
 	}
 	return nil
-}
-
-// retryAfter reads Retry-After in seconds or as an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 && s <= 3600 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0)
-	}
-	return 0
 }
