@@ -100,6 +100,9 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	e.Nudges = sched
+	if err := m.serveSync(ctx, &wg, mux); err != nil { // CRM, support and billing sync; the Stripe webhook
+		return err
+	}
 	// Backup and import from the CLI reach this process; the socket opens
 	// before the HTTP listener, which tests and scripts take as "ready".
 	m.startControl(ctx, &wg)

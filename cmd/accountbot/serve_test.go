@@ -72,13 +72,16 @@ type served struct {
 }
 
 // startServe runs the real program's serve command on dir with env and
-// waits for its listener.
-func startServe(t *testing.T, dir string, env map[string]string) *served {
+// waits for its listener; opts adjust the Main first (e.g. its clock).
+func startServe(t *testing.T, dir string, env map[string]string, opts ...func(*Main)) *served {
 	t.Helper()
 	s := &served{m: NewMain(), done: make(chan error, 1), stderr: &bytes.Buffer{}}
 	s.m.Stdout, s.m.Stderr = io.Discard, s.stderr
 	s.m.Getenv = func(k string) string { return env[k] }
 	s.m.Now = func() time.Time { return fixedNow }
+	for _, o := range opts {
+		o(s.m)
+	}
 	var ctx context.Context
 	ctx, s.cancel = context.WithCancel(context.Background())
 	if err := s.m.ParseFlags(ctx, []string{"--data", dir, "serve"}); err != nil {

@@ -208,17 +208,9 @@ func printReport(w io.Writer, rep connector.Report, dry bool) {
 
 // syncStatus prints every known source's status, with the outbox counts.
 func (m *Main) syncStatus(ctx context.Context, db *storage.DB, asJSON bool) error {
-	var all []connector.Status
-	for _, name := range syncSources {
-		cur, st, err := db.SyncState(ctx, name)
-		if err != nil {
-			return err
-		}
-		st.Source, st.Cursor = name, cur
-		if st.WritesPending, st.WritesFailed, st.LastWriteErr, err = db.Pending(ctx, name); err != nil {
-			return err
-		}
-		all = append(all, st)
+	all, err := syncStatuses(ctx, db)
+	if err != nil {
+		return err
 	}
 	if asJSON {
 		enc := json.NewEncoder(m.Stdout)
@@ -281,6 +273,24 @@ func (m *Main) syncStatus(ctx context.Context, db *storage.DB, asJSON bool) erro
 	return nil
 }
 
+// syncStatuses is every source's status with its cursor and outbox counts
+// (the Stripe webhook's too).
+func syncStatuses(ctx context.Context, db *storage.DB) ([]connector.Status, error) {
+	var all []connector.Status
+	for _, name := range statusSources {
+		cur, st, err := db.SyncState(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("reading the %s sync status: %w", name, err)
+		}
+		st.Source, st.Cursor = name, cur
+		if st.WritesPending, st.WritesFailed, st.LastWriteErr, err = db.Pending(ctx, name); err != nil {
+			return nil, fmt.Errorf("reading the %s outbox: %w", name, err)
+		}
+		all = append(all, st)
+	}
+	return all, nil
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -288,13 +298,12 @@ func orDash(s string) string {
 	return s
 }
 
-// syncLoop is what `serve` is to run in the background (`go
-// m.syncLoop(ctx, db)` in runServe, once the scheduler rework there has
-// landed): every configured source on its schedule, and the write-back
-// outbox every minute. Errors go to the source's status and the log; they
-// never stop the bot.
+// syncLoop is serve's background sync (serveSync starts it): every
+// configured source on its schedule, and the write-back outbox every
+// minute (or every sync.every when that is shorter). Errors go to the
+// source's status and the log; they never stop the bot.
 func (m *Main) syncLoop(ctx context.Context, db *storage.DB) {
-	tick := time.NewTicker(time.Minute)
+	tick := time.NewTicker(min(time.Minute, m.syncEvery()))
 	defer tick.Stop()
 	next := map[string]time.Time{}
 	for {
@@ -314,6 +323,9 @@ func (m *Main) syncOnce(ctx context.Context, db *storage.DB, next map[string]tim
 		src, wr, opt, err := m.syncSource(name)
 		if err != nil {
 			continue // not configured
+		}
+		if ctx.Err() != nil {
+			return
 		}
 		due := !m.Now().Before(next[name])
 		if due {

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/accountbot/accountbot/stripe"
+)
+
+// serveSync is serve's part of the sync: it mounts the Stripe webhook
+// (POST /api/v1/stripe) when STRIPE_WEBHOOK_SECRET is set, and runs every
+// configured source on sync.every in the background until ctx ends (serve
+// waits for wg before it closes the store).
+func (m *Main) serveSync(ctx context.Context, wg *sync.WaitGroup, mux *http.ServeMux) error {
+	db, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(m.Getenv("STRIPE_WEBHOOK_SECRET")) != "" {
+		h, err := m.stripeWebhook(db)
+		if err != nil {
+			return err
+		}
+		mux.Handle("POST /api/v1/stripe", h)
+		fmt.Fprintln(m.Stderr, "Stripe webhooks at POST /api/v1/stripe.")
+	}
+	var configured []string
+	for _, name := range syncSources {
+		if _, _, _, err := m.syncSource(name); err == nil {
+			configured = append(configured, name)
+		}
+	}
+	if len(configured) > 0 {
+		fmt.Fprintf(m.Stderr, "Syncing %s every %s.\n", strings.Join(configured, ", "), m.syncEvery())
+	}
+	wg.Go(func() { m.syncLoop(ctx, db) })
+	return nil
+}
+
+// statusSources are the names `sync status` and `portfolio sync` show: the
+// sources, and the Stripe webhook, whose events are recorded as runs of
+// their own.
+var statusSources = append(append([]string{}, syncSources...), stripe.WebhookName)
