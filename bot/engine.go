@@ -99,6 +99,7 @@ type Engine struct {
 	Audit   AuditLog    // nil: nothing is audited (tests)
 	// AuditReader answers `portfolio audit`; nil: an empty log.
 	AuditReader AuditReader
+	Sync        SyncStatus // nil when the process has no sync store (syncstatus.go)
 	Log         *slog.Logger
 	reg         *Registry
 	book        bookCache
@@ -114,6 +115,7 @@ func NewEngine(store Store, cfg domain.Config, log *slog.Logger) *Engine {
 	e.registerAccountVerbs()
 	e.registerPortfolioVerbs()
 	e.registerAuditVerb()
+	e.registerPortfolioSync()
 	e.reg.MustRegister(Verb{Noun: "help", Name: "", Help: "this list", Result: &HelpResult{},
 		Args: []Arg{{Name: "topic", Kind: KindWord, Usage: "[account|portfolio]", Help: "only this noun's commands"}},
 		Run: func(ctx context.Context, c *Call) (Result, error) {

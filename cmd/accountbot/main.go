@@ -247,6 +247,7 @@ func (m *Main) engine(ctx context.Context) (*bot.Engine, error) {
 	e := bot.NewEngine(m.botStore(db), m.Config.Rules, m.log)
 	e.Audit = db // every command, button, form and write, from every platform
 	e.AuditReader = auditReader{db}
+	e.Sync = syncStatusReader{db} // `portfolio sync`
 	d, err := playbooks.New(m.Config.Playbooks)
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "%v", err)

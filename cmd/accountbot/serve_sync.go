@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/stripe"
 )
 
@@ -44,3 +46,23 @@ func (m *Main) serveSync(ctx context.Context, wg *sync.WaitGroup, mux *http.Serv
 // sources, and the Stripe webhook, whose events are recorded as runs of
 // their own.
 var statusSources = append(append([]string{}, syncSources...), stripe.WebhookName)
+
+// syncStatusReader gives the engine's `portfolio sync` the statuses
+// `sync status` prints.
+type syncStatusReader struct{ db *storage.DB }
+
+func (s syncStatusReader) SyncSources(ctx context.Context) ([]bot.SyncSource, error) {
+	all, err := syncStatuses(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.SyncSource, len(all))
+	for i, st := range all {
+		out[i] = bot.SyncSource{Source: st.Source, LastRun: st.LastRun, NextRun: st.NextRun, Read: st.Read, Changed: st.Changed,
+			Refused: st.Refused, Cursor: string(st.Cursor), LastError: st.LastError, WritesPending: st.WritesPending, WritesFailed: st.WritesFailed}
+		if st.LastError == "" {
+			out[i].LastError = st.LastWriteErr
+		}
+	}
+	return out, nil
+}

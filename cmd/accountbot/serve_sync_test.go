@@ -100,4 +100,9 @@ func TestServeSyncsOnScheduleAndTakesStripeWebhooks(t *testing.T) {
 			t.Errorf("hubspot row: %s", line)
 		}
 	}
+	// The same in chat, for admins.
+	r = run(t, env, "", "--data", dir, "ask", "portfolio sync")
+	if !strings.Contains(r.stdout, "hubspot: last run") || !strings.Contains(r.stdout, "stripe-webhook: last run") {
+		t.Errorf("portfolio sync: %s %s", r.stdout, r.stderr)
+	}
 }
