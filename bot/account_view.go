@@ -23,6 +23,9 @@ type OverviewResult struct {
 	Stage         domain.Stage      `json:"stage"`
 	Readiness     domain.Readiness  `json:"readiness"`
 	Opportunities []OpportunityData `json:"opportunities"`
+	// ARRCheck is set when billing and the CRM disagree on ARR: both
+	// values, the difference and which one the rules use.
+	ARRCheck *domain.ARRCheck `json:"arr_check,omitempty"`
 
 	a  *domain.Account
 	ev domain.Evaluation
@@ -33,7 +36,16 @@ func (e *Engine) overview(ctx context.Context, c *Call) (Result, error) {
 	return &OverviewResult{AccountRef: ref(a), Owner: a.Owner, ARR: major(a.ARR, a.Currency), Currency: a.Currency,
 		Tier: ev.Tier.Tier, Priority: ev.Priority, Action: ev.Action.Text, Combined: ev.Health.Combined,
 		DaysToRenewal: ev.Renewal.DaysToRenewal, Stage: ev.Renewal.Stage, Readiness: ev.Renewal.Readiness,
-		Opportunities: oppData(a, ev.Opportunities), a: a, ev: ev}, nil
+		Opportunities: oppData(a, ev.Opportunities), ARRCheck: arrDisagreement(ev), a: a, ev: ev}, nil
+}
+
+// arrDisagreement is the evaluation's ARR check when billing and the CRM
+// do not agree (nil when they do, or without a billing feed).
+func arrDisagreement(ev domain.Evaluation) *domain.ARRCheck {
+	if ev.ARRCheck == nil || ev.ARRCheck.Agree() {
+		return nil
+	}
+	return ev.ARRCheck
 }
 
 // Message draws the overview.
@@ -51,6 +63,9 @@ func (r *OverviewResult) Message() *Message {
 		}},
 		Section{Text: "Next action: " + ev.Action.Text},
 	)
+	if r.ARRCheck != nil {
+		m.Blocks = append(m.Blocks, List{Items: []Item{{Text: r.ARRCheck.Text, Tone: ToneWarn}}})
+	}
 	if opps := ev.Opportunities; len(opps) > 0 {
 		l := List{Title: "Expansion triggers"}
 		for i, o := range opps {
