@@ -15,6 +15,9 @@ import (
 type PortfolioSyncResult struct {
 	Sources []SyncSource `json:"sources"`
 	Idle    []string     `json:"idle"`
+	// Note says why there is nothing to show (no sync store in this
+	// process), so the answer is still the declared result.
+	Note string `json:"note,omitempty"`
 }
 
 func (e *Engine) registerPortfolioSync() {
@@ -24,14 +27,15 @@ func (e *Engine) registerPortfolioSync() {
 }
 
 func (e *Engine) portfolioSync(ctx context.Context, c *Call) (Result, error) {
+	r := &PortfolioSyncResult{Sources: []SyncSource{}, Idle: []string{}}
 	if e.Sync == nil {
-		return nil, domain.Errorf(domain.ECONFLICT, "Sync status is not available in this process; run `accountbot sync status` on the server.")
+		r.Note = "Sync status is not available in this process; run `accountbot sync status` on the server."
+		return r, nil
 	}
 	all, err := e.Sync.SyncSources(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading sync status: %w", err)
 	}
-	r := &PortfolioSyncResult{Sources: []SyncSource{}, Idle: []string{}}
 	for _, s := range all {
 		if s.LastRun.IsZero() && s.Cursor == "" && s.LastError == "" && s.WritesPending+s.WritesFailed == 0 {
 			r.Idle = append(r.Idle, s.Source)
@@ -49,6 +53,10 @@ const maxCursorText = 80
 // Message draws one line per source that has run.
 func (r *PortfolioSyncResult) Message() *Message {
 	m := &Message{Title: "Sync"}
+	if r.Note != "" {
+		m.Blocks = append(m.Blocks, Section{Text: r.Note})
+		return m
+	}
 	l := List{}
 	for _, s := range r.Sources {
 		last, next := "never", "not scheduled"
