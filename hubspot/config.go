@@ -1,7 +1,6 @@
 package hubspot
 
 import (
-	"os"
 	"strings"
 
 	"github.com/accountbot/accountbot/connector"
@@ -51,15 +50,6 @@ type Writes struct {
 	Scores connector.ScoreFields `yaml:"scores"` // company property per score; empty: not written
 }
 
-// defaultFunctions maps job-title words to functions, checked in order.
-var defaultFunctions = []struct{ word, fn string }{
-	{"chief executive", "executive"}, {"ceo", "executive"}, {"founder", "executive"}, {"president", "executive"},
-	{"cfo", "finance"}, {"finance", "finance"}, {"controller", "finance"}, {"procurement", "finance"},
-	{"cto", "tech"}, {"engineer", "tech"}, {"developer", "tech"}, {"it ", "tech"}, {"architect", "tech"},
-	{"marketing", "marketing"}, {"cmo", "marketing"}, {"sales", "sales"}, {"revenue", "sales"},
-	{"support", "support"}, {"customer service", "support"}, {"operations", "operations"}, {"coo", "operations"},
-}
-
 // withDefaults fills the defaults in.
 func (c Config) withDefaults() Config {
 	m := &c.Mapping
@@ -97,66 +87,34 @@ func (c Config) withDefaults() Config {
 
 // owned returns the fields the mapping gives HubSpot.
 func (m Mapping) owned() connector.Field {
-	f := connector.FieldName | connector.FieldOwner
-	if m.Plan != "" {
-		f |= connector.FieldPlan
-	}
-	if m.Seats != "" {
-		f |= connector.FieldSeats
-	}
-	if m.ContractStart != "" {
-		f |= connector.FieldContractStart
-	}
+	var arr connector.Field
 	switch m.ARRFrom {
 	case "deal":
-		f |= connector.FieldARR | connector.FieldRenewal
+		arr = connector.FieldARR | connector.FieldRenewal
 	case "company":
 		if m.CompanyARR != "" {
-			f |= connector.FieldARR
+			arr |= connector.FieldARR
 		}
 		if m.CompanyRenewal != "" {
-			f |= connector.FieldRenewal
+			arr |= connector.FieldRenewal
 		}
 	}
-	if *m.Stakeholders {
-		f |= connector.FieldStakeholders
-	}
-	return f
+	return m.common().Owned(arr)
+}
+
+// common is the part of the mapping every CRM has.
+func (m Mapping) common() connector.Mapping {
+	return connector.Mapping{Key: "sync.hubspot", VendorField: "HubSpot property", Plan: m.Plan, Seats: m.Seats,
+		ContractStart: m.ContractStart, Stakeholders: *m.Stakeholders, Functions: m.Functions, Required: m.Required}
 }
 
 // requiredFields checks the mapping and returns the required fields: a
 // required field the mapping does not fill is a configuration error.
 func (m Mapping) requiredFields() (connector.Field, error) {
-	owned := m.owned()
-	var req connector.Field
-	for _, name := range m.Required {
-		f := fieldByName(name)
-		if f == 0 {
-			return 0, domain.Errorf(domain.EINVALID, "sync.hubspot.mapping.required: unknown field %q (want name, owner, arr, renewal_date, contract_start, plan or seats)", name)
-		}
-		if owned&f == 0 {
-			return 0, domain.Errorf(domain.EINVALID, "sync.hubspot.mapping.required lists %s, but the mapping gives it no HubSpot property; set sync.hubspot.mapping.%s (or remove it from required)", name, mappingKey(f))
-		}
-		req |= f
-	}
 	if m.ARRFrom != "deal" && m.ARRFrom != "company" && m.ARRFrom != "none" {
 		return 0, domain.Errorf(domain.EINVALID, "sync.hubspot.mapping.arr_from %q: want deal, company or none", m.ARRFrom)
 	}
-	for _, fn := range m.Functions {
-		if !domain.KnownFunction(domain.Function(fn)) {
-			return 0, domain.Errorf(domain.EINVALID, "sync.hubspot.mapping.functions: unknown function %q (want one of %s)", fn, domain.FunctionList())
-		}
-	}
-	return req, nil
-}
-
-func fieldByName(n string) connector.Field {
-	for f := connector.FieldName; f <= connector.FieldStakeholders; f <<= 1 {
-		if f.String() == strings.ToLower(strings.TrimSpace(n)) {
-			return f
-		}
-	}
-	return 0
+	return m.common().Check(m.owned(), mappingKey)
 }
 
 func mappingKey(f connector.Field) string {
@@ -175,36 +133,23 @@ func mappingKey(f connector.Field) string {
 	return f.String()
 }
 
-// Token reads the token: HUBSPOT_TOKEN, else the token file.
+// Token reads the token: HUBSPOT_TOKEN, else the token file
+// (HUBSPOT_TOKEN_FILE, else sync.hubspot.token_file).
 func (c Config) Token(getenv func(string) string) (string, error) {
 	if t := strings.TrimSpace(getenv("HUBSPOT_TOKEN")); t != "" {
 		return t, nil
 	}
-	path := c.TokenFile
-	if p := getenv("HUBSPOT_TOKEN_FILE"); p != "" {
-		path = p
-	}
+	path := connector.EnvOr(getenv, "HUBSPOT_TOKEN_FILE", c.TokenFile)
 	if path == "" {
 		return "", domain.Errorf(domain.EINVALID, "HubSpot is not configured: set HUBSPOT_TOKEN to a Service Key or private-app token (or sync.hubspot.token_file)")
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", domain.Errorf(domain.EINVALID, "reading the HubSpot token file %s: %v", path, err)
-	}
-	t := strings.TrimSpace(string(b))
-	if t == "" {
-		return "", domain.Errorf(domain.EINVALID, "the HubSpot token file %s is empty", path)
-	}
-	return t, nil
+	return connector.ReadCredential("the HubSpot token file", path)
 }
 
 // URL is HUBSPOT_API_URL, else the configured base URL, else HubSpot's.
 func (c Config) URL(getenv func(string) string) string {
-	if u := strings.TrimSpace(getenv("HUBSPOT_API_URL")); u != "" {
+	if u := connector.EnvOr(getenv, "HUBSPOT_API_URL", c.BaseURL); u != "" {
 		return u
-	}
-	if c.BaseURL != "" {
-		return c.BaseURL
 	}
 	return DefaultBaseURL
 }

@@ -84,7 +84,7 @@ func (p *mapper) record(co Object, deals, contacts []Object, owners map[string]s
 	case "company":
 		if p.m.CompanyARR != "" {
 			f.Currency = p.currency
-			f.ARR = p.amount(co.Properties[p.m.CompanyARR], p.currency, p.m.CompanyARR, bad)
+			f.ARR = connector.Amount(co.Properties[p.m.CompanyARR], p.currency, p.m.CompanyARR, bad)
 		}
 		if p.m.CompanyRenewal != "" {
 			f.RenewalDate = p.date(co.Properties[p.m.CompanyRenewal], p.m.CompanyRenewal, bad)
@@ -95,7 +95,7 @@ func (p *mapper) record(co Object, deals, contacts []Object, owners map[string]s
 			if f.Currency == "" {
 				f.Currency = p.currency
 			}
-			f.ARR = p.amount(d.Properties[p.m.DealAmount], f.Currency, "deal "+d.ID+" "+p.m.DealAmount, bad)
+			f.ARR = connector.Amount(d.Properties[p.m.DealAmount], f.Currency, "deal "+d.ID+" "+p.m.DealAmount, bad)
 			f.RenewalDate = p.date(d.Properties[p.m.DealRenewal], "deal "+d.ID+" "+p.m.DealRenewal, bad)
 		} else {
 			f.Has &^= connector.FieldARR | connector.FieldRenewal // no deal: keep what AccountBot has
@@ -148,56 +148,12 @@ func (p *mapper) renewalDeal(deals []Object) (Object, bool) {
 }
 
 func (p *mapper) stakeholders(contacts []Object) []domain.Stakeholder {
-	out := make([]domain.Stakeholder, 0, len(contacts))
-	for _, c := range contacts {
-		name := strings.TrimSpace(c.Properties["firstname"] + " " + c.Properties["lastname"])
-		if name == "" {
-			name = c.Properties["email"]
-		}
-		if name == "" {
-			continue
-		}
-		out = append(out, domain.Stakeholder{Name: name, Role: strings.TrimSpace(c.Properties[p.m.Role]),
-			Function: p.function(c.Properties[p.m.Function])})
+	cs := make([]connector.Contact, len(contacts))
+	for i, c := range contacts {
+		cs[i] = connector.Contact{First: c.Properties["firstname"], Last: c.Properties["lastname"], Email: c.Properties["email"],
+			Role: c.Properties[p.m.Role], Function: c.Properties[p.m.Function]}
 	}
-	return out
-}
-
-// function maps a contact's property to a function: the configured
-// substrings first, then the defaults; "" when nothing matches.
-func (p *mapper) function(v string) domain.Function {
-	l := " " + strings.ToLower(v) + " "
-	for sub, fn := range p.m.Functions {
-		if strings.Contains(l, strings.ToLower(sub)) {
-			return domain.Function(fn)
-		}
-	}
-	for _, d := range defaultFunctions {
-		if strings.Contains(l, " "+d.word) {
-			return domain.Function(d.fn)
-		}
-	}
-	return ""
-}
-
-// amount parses a HubSpot number ("120000", "120000.50", "1.2E5" is
-// refused) into minor units; trailing zero decimals are dropped first.
-func (p *mapper) amount(v, currency, what string, bad func(string, ...any)) int64 {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if i := strings.IndexByte(v, '.'); i >= 0 {
-		v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
-	}
-	n, err := domain.ParseMajor(v, currency)
-	if err != nil {
-		bad("%s: %s", what, domain.ErrorMessage(err))
-	}
-	if n < 0 {
-		bad("%s: %q is negative", what, v)
-	}
-	return n
+	return connector.Stakeholders(cs, p.m.Functions)
 }
 
 // date reads a HubSpot date or datetime property: an ISO 8601 date, an

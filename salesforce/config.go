@@ -1,7 +1,6 @@
 package salesforce
 
 import (
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -71,15 +70,6 @@ type Writes struct {
 	Scores       connector.ScoreFields `yaml:"scores"` // Account field per score; empty: not written
 }
 
-// defaultFunctions maps title words to functions, checked in order.
-var defaultFunctions = []struct{ word, fn string }{
-	{"chief executive", "executive"}, {"ceo", "executive"}, {"founder", "executive"}, {"president", "executive"},
-	{"cfo", "finance"}, {"finance", "finance"}, {"controller", "finance"}, {"procurement", "finance"},
-	{"cto", "tech"}, {"engineer", "tech"}, {"developer", "tech"}, {"it ", "tech"}, {"architect", "tech"},
-	{"marketing", "marketing"}, {"cmo", "marketing"}, {"sales", "sales"}, {"revenue", "sales"},
-	{"support", "support"}, {"customer service", "support"}, {"operations", "operations"}, {"coo", "operations"},
-}
-
 func (c Config) withDefaults() Config {
 	m := &c.Mapping
 	def := func(p *string, v string) {
@@ -130,31 +120,25 @@ func (c Config) CreateAccounts() bool { return c.Create == nil || *c.Create }
 
 // owned returns the fields the mapping gives Salesforce.
 func (m Mapping) owned() connector.Field {
-	f := connector.FieldName | connector.FieldOwner
-	if m.Plan != "" {
-		f |= connector.FieldPlan
-	}
-	if m.Seats != "" {
-		f |= connector.FieldSeats
-	}
-	if m.ContractStart != "" {
-		f |= connector.FieldContractStart
-	}
+	var arr connector.Field
 	switch m.ARRFrom {
 	case "opportunity":
-		f |= connector.FieldARR | connector.FieldRenewal
+		arr = connector.FieldARR | connector.FieldRenewal
 	case "account":
 		if m.AccountARR != "" {
-			f |= connector.FieldARR
+			arr |= connector.FieldARR
 		}
 		if m.AccountRenewal != "" {
-			f |= connector.FieldRenewal
+			arr |= connector.FieldRenewal
 		}
 	}
-	if *m.Stakeholders {
-		f |= connector.FieldStakeholders
-	}
-	return f
+	return m.common().Owned(arr)
+}
+
+// common is the part of the mapping every CRM has.
+func (m Mapping) common() connector.Mapping {
+	return connector.Mapping{Key: "sync.salesforce", VendorField: "Salesforce field", Plan: m.Plan, Seats: m.Seats,
+		ContractStart: m.ContractStart, Stakeholders: *m.Stakeholders, Functions: m.Functions, Required: m.Required}
 }
 
 // check validates the mapping and returns the required fields.
@@ -163,22 +147,9 @@ func (c Config) check() (connector.Field, error) {
 	if m.ARRFrom != "opportunity" && m.ARRFrom != "account" && m.ARRFrom != "none" {
 		return 0, domain.Errorf(domain.EINVALID, "sync.salesforce.mapping.arr_from %q: want opportunity, account or none", m.ARRFrom)
 	}
-	owned := m.owned()
-	var req connector.Field
-	for _, name := range m.Required {
-		f := fieldByName(name)
-		if f == 0 {
-			return 0, domain.Errorf(domain.EINVALID, "sync.salesforce.mapping.required: unknown field %q (want name, owner, arr, renewal_date, contract_start, plan or seats)", name)
-		}
-		if owned&f == 0 {
-			return 0, domain.Errorf(domain.EINVALID, "sync.salesforce.mapping.required lists %s, but the mapping gives it no Salesforce field; set sync.salesforce.mapping.%s (or remove it from required)", name, mappingKey(f))
-		}
-		req |= f
-	}
-	for _, fn := range m.Functions {
-		if !domain.KnownFunction(domain.Function(fn)) {
-			return 0, domain.Errorf(domain.EINVALID, "sync.salesforce.mapping.functions: unknown function %q (want one of %s)", fn, domain.FunctionList())
-		}
+	req, err := m.common().Check(m.owned(), mappingKey)
+	if err != nil {
+		return 0, err
 	}
 	for _, f := range []string{m.Name, m.Plan, m.Seats, m.ContractStart, m.OppAmount, m.OppRenewal, m.OppCurrency,
 		m.AccountARR, m.AccountRenewal, m.Role, m.Function, c.WriteBack.WriteIDField,
@@ -213,15 +184,6 @@ func validName(s string) bool {
 	return len(s) <= 80
 }
 
-func fieldByName(n string) connector.Field {
-	for f := connector.FieldName; f <= connector.FieldStakeholders; f <<= 1 {
-		if f.String() == strings.ToLower(strings.TrimSpace(n)) {
-			return f
-		}
-	}
-	return 0
-}
-
 func mappingKey(f connector.Field) string {
 	switch f {
 	case connector.FieldARR:
@@ -242,12 +204,7 @@ type Creds struct {
 
 // Creds reads the credentials: the environment first, then the config.
 func (c Config) Creds(getenv func(string) string) (Creds, error) {
-	pick := func(env, conf string) string {
-		if v := strings.TrimSpace(getenv(env)); v != "" {
-			return v
-		}
-		return strings.TrimSpace(conf)
-	}
+	pick := func(env, conf string) string { return connector.EnvOr(getenv, env, conf) }
 	cr := Creds{ClientID: pick("SALESFORCE_CLIENT_ID", c.ClientID), Username: pick("SALESFORCE_USERNAME", c.Username),
 		LoginURL: strings.TrimRight(pick("SALESFORCE_LOGIN_URL", c.LoginURL), "/")}
 	if cr.LoginURL == "" {
@@ -267,14 +224,14 @@ func (c Config) Creds(getenv func(string) string) (Creds, error) {
 	if len(missing) > 0 {
 		return Creds{}, domain.Errorf(domain.EINVALID, "Salesforce is not configured: set %s", strings.Join(missing, ", "))
 	}
-	b, err := os.ReadFile(keyFile)
+	pem, err := connector.ReadCredential("the Salesforce private key", keyFile)
 	if err != nil {
-		return Creds{}, domain.Errorf(domain.EINVALID, "reading the Salesforce private key %s: %v", keyFile, err)
+		return Creds{}, err
 	}
-	if !strings.Contains(string(b), "PRIVATE KEY-----") {
+	if !strings.Contains(pem, "PRIVATE KEY-----") {
 		return Creds{}, domain.Errorf(domain.EINVALID, "the Salesforce private key file %s is not a PEM private key (-----BEGIN PRIVATE KEY----- or RSA PRIVATE KEY)", keyFile)
 	}
-	cr.KeyPEM = string(b)
+	cr.KeyPEM = pem + "\n"
 	return cr, nil
 }
 

@@ -105,7 +105,7 @@ func (p *mapper) record(a row, opps, contacts []row, owners map[string]string) c
 	case "account":
 		f.Currency = p.currency
 		if p.m.AccountARR != "" {
-			f.ARR = p.amount(a[p.m.AccountARR], p.currency, p.m.AccountARR, bad)
+			f.ARR = connector.Amount(a[p.m.AccountARR], p.currency, p.m.AccountARR, bad)
 		}
 		if p.m.AccountRenewal != "" {
 			f.RenewalDate = date(a[p.m.AccountRenewal], p.m.AccountRenewal, bad)
@@ -116,7 +116,7 @@ func (p *mapper) record(a row, opps, contacts []row, owners map[string]string) c
 			if p.m.OppCurrency != "" && o[p.m.OppCurrency] != "" {
 				f.Currency = strings.ToUpper(o[p.m.OppCurrency])
 			}
-			f.ARR = p.amount(o[p.m.OppAmount], f.Currency, "opportunity "+o["Id"]+" "+p.m.OppAmount, bad)
+			f.ARR = connector.Amount(o[p.m.OppAmount], f.Currency, "opportunity "+o["Id"]+" "+p.m.OppAmount, bad)
 			f.RenewalDate = date(o[p.m.OppRenewal], "opportunity "+o["Id"]+" "+p.m.OppRenewal, bad)
 		} else {
 			f.Has &^= connector.FieldARR | connector.FieldRenewal // no renewal: keep what AccountBot has
@@ -167,55 +167,11 @@ func (p *mapper) renewalOpp(opps []row) (row, bool) {
 }
 
 func (p *mapper) stakeholders(contacts []row) []domain.Stakeholder {
-	out := make([]domain.Stakeholder, 0, len(contacts))
-	for _, c := range contacts {
-		name := strings.TrimSpace(c["FirstName"] + " " + c["LastName"])
-		if name == "" {
-			name = c["Email"]
-		}
-		if name == "" {
-			continue
-		}
-		out = append(out, domain.Stakeholder{Name: name, Role: strings.TrimSpace(c[p.m.Role]), Function: p.function(c[p.m.Function])})
+	cs := make([]connector.Contact, len(contacts))
+	for i, c := range contacts {
+		cs[i] = connector.Contact{First: c["FirstName"], Last: c["LastName"], Email: c["Email"], Role: c[p.m.Role], Function: c[p.m.Function]}
 	}
-	return out
-}
-
-// function maps a contact's field to a function: the configured
-// substrings first, then the defaults; "" when nothing matches.
-func (p *mapper) function(v string) domain.Function {
-	l := " " + strings.ToLower(v) + " "
-	for sub, fn := range p.m.Functions {
-		if strings.Contains(l, strings.ToLower(sub)) {
-			return domain.Function(fn)
-		}
-	}
-	for _, d := range defaultFunctions {
-		if strings.Contains(l, " "+d.word) {
-			return domain.Function(d.fn)
-		}
-	}
-	return ""
-}
-
-// amount parses a Salesforce currency value ("120000", "120000.5") into
-// minor units; trailing zero decimals are dropped first.
-func (p *mapper) amount(v, currency, what string, bad func(string, ...any)) int64 {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if i := strings.IndexByte(v, '.'); i >= 0 {
-		v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
-	}
-	n, err := domain.ParseMajor(v, currency)
-	if err != nil {
-		bad("%s: %s", what, domain.ErrorMessage(err))
-	}
-	if n < 0 {
-		bad("%s: %q is negative", what, v)
-	}
-	return n
+	return connector.Stakeholders(cs, p.m.Functions)
 }
 
 // date reads a Salesforce date (2026-11-23) or datetime
