@@ -38,11 +38,11 @@ func ReadCredential(what, path string) (string, error) {
 // required fields. key is the configuration prefix ("sync.hubspot") and
 // vendorField what the CRM calls a field ("HubSpot property").
 type Mapping struct {
-	Key, VendorField          string
+	Key, VendorField           string
 	Plan, Seats, ContractStart string
-	Stakeholders              bool
-	Functions                 map[string]string
-	Required                  []string
+	Stakeholders               bool
+	Functions                  map[string]string
+	Required                   []string
 }
 
 // Owned is the fields the mapping gives the CRM, arr (ARR and renewal date
@@ -166,4 +166,19 @@ func Amount(v, currency, what string, bad func(string, ...any)) int64 {
 		bad("%s: %q is negative", what, v)
 	}
 	return n
+}
+
+// CheckRequired reports through bad each required field the record has no
+// value for; where names the CRM field it comes from ("HubSpot property
+// name").
+func CheckRequired(f *Fields, required Field, where func(Field) string, bad func(string, ...any)) {
+	empty := map[Field]bool{
+		FieldName: f.Name == "", FieldOwner: f.Owner == "", FieldPlan: f.Plan == "", FieldSeats: f.Seats == 0,
+		FieldContractStart: f.ContractStart.IsZero(), FieldARR: false, FieldRenewal: f.RenewalDate.IsZero(),
+	}
+	for _, fl := range []Field{FieldName, FieldOwner, FieldPlan, FieldSeats, FieldContractStart, FieldARR, FieldRenewal} {
+		if required&fl != 0 && (f.Has&fl == 0 || empty[fl]) {
+			bad("required field %s is empty (%s)", fl, where(fl))
+		}
+	}
 }

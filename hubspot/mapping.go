@@ -114,18 +114,12 @@ func (p *mapper) record(co Object, deals, contacts []Object, owners map[string]s
 
 // checkRequired reports required fields without a value.
 func (p *mapper) checkRequired(f *connector.Fields, bad func(string, ...any)) {
-	missing := func(fl connector.Field, empty bool, prop string) {
-		if p.required&fl != 0 && (f.Has&fl == 0 || empty) {
-			bad("required field %s is empty (HubSpot property %s)", fl, prop)
-		}
-	}
-	missing(connector.FieldName, f.Name == "", p.m.Name)
-	missing(connector.FieldOwner, f.Owner == "", "hubspot_owner_id")
-	missing(connector.FieldPlan, f.Plan == "", p.m.Plan)
-	missing(connector.FieldSeats, f.Seats == 0, p.m.Seats)
-	missing(connector.FieldContractStart, f.ContractStart.IsZero(), p.m.ContractStart)
-	missing(connector.FieldARR, f.Has&connector.FieldARR == 0, "the renewal deal's "+p.m.DealAmount)
-	missing(connector.FieldRenewal, f.RenewalDate.IsZero(), "the renewal deal's "+p.m.DealRenewal)
+	connector.CheckRequired(f, p.required, func(fl connector.Field) string {
+		prop := map[connector.Field]string{connector.FieldName: p.m.Name, connector.FieldOwner: "hubspot_owner_id",
+			connector.FieldPlan: p.m.Plan, connector.FieldSeats: p.m.Seats, connector.FieldContractStart: p.m.ContractStart,
+			connector.FieldARR: "the renewal deal's " + p.m.DealAmount, connector.FieldRenewal: "the renewal deal's " + p.m.DealRenewal}[fl]
+		return "HubSpot property " + prop
+	}, bad)
 }
 
 // renewalDeal picks the associated deal with the latest close date that

@@ -133,19 +133,13 @@ func (p *mapper) record(a row, opps, contacts []row, owners map[string]string) c
 	return rec
 }
 
+// checkRequired reports required fields without a value.
 func (p *mapper) checkRequired(f *connector.Fields, bad func(string, ...any)) {
-	missing := func(fl connector.Field, empty bool, field string) {
-		if p.required&fl != 0 && (f.Has&fl == 0 || empty) {
-			bad("required field %s is empty (Salesforce %s)", fl, field)
-		}
-	}
-	missing(connector.FieldName, f.Name == "", "Account."+p.m.Name)
-	missing(connector.FieldOwner, f.Owner == "", "Account.OwnerId")
-	missing(connector.FieldPlan, f.Plan == "", "Account."+p.m.Plan)
-	missing(connector.FieldSeats, f.Seats == 0, "Account."+p.m.Seats)
-	missing(connector.FieldContractStart, f.ContractStart.IsZero(), "Account."+p.m.ContractStart)
-	missing(connector.FieldARR, f.Has&connector.FieldARR == 0, "the renewal opportunity's "+p.m.OppAmount)
-	missing(connector.FieldRenewal, f.RenewalDate.IsZero(), "the renewal opportunity's "+p.m.OppRenewal)
+	connector.CheckRequired(f, p.required, func(fl connector.Field) string {
+		return "Salesforce " + map[connector.Field]string{connector.FieldName: "Account." + p.m.Name, connector.FieldOwner: "Account.OwnerId",
+			connector.FieldPlan: "Account." + p.m.Plan, connector.FieldSeats: "Account." + p.m.Seats, connector.FieldContractStart: "Account." + p.m.ContractStart,
+			connector.FieldARR: "the renewal opportunity's " + p.m.OppAmount, connector.FieldRenewal: "the renewal opportunity's " + p.m.OppRenewal}[fl]
+	}, bad)
 }
 
 // renewalOpp picks the opportunity (already of the renewal type and not
