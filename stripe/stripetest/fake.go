@@ -10,14 +10,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	stripego "github.com/stripe/stripe-go/v85"
 	"github.com/stripe/stripe-go/v85/webhook"
+
+	"github.com/accountbot/accountbot/internal/fakeapi"
 )
 
 // Obj is a JSON object in Stripe's wire format.
@@ -25,14 +25,12 @@ type Obj = map[string]any
 
 // Fake is the fake API's state; lock Mu to change it while serving.
 type Fake struct {
-	Mu        sync.Mutex
+	fakeapi.Base
 	Key       string
 	Events    []Obj // oldest first
 	Subs      []Obj // oldest first
 	Customers map[string]Obj
-	Requests  []string
 	Now       time.Time // the created time of the next event (advances 1 s per event)
-	Server    *httptest.Server
 }
 
 // New starts a fake on loopback; Close it when done.
@@ -42,15 +40,11 @@ func New(key string, now time.Time) *Fake {
 	mux.HandleFunc("GET /v1/events", f.events)
 	mux.HandleFunc("GET /v1/subscriptions", f.subscriptions)
 	mux.HandleFunc("GET /v1/customers/{id}", f.customer)
-	f.Server = httptest.NewServer(f.auth(mux))
+	f.Start(mux, func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+f.Key }, func(w http.ResponseWriter) {
+		stripeError(w, http.StatusUnauthorized, "invalid_request_error", "Invalid API Key provided")
+	})
 	return f
 }
-
-// URL is the base URL (STRIPE_API_URL).
-func (f *Fake) URL() string { return f.Server.URL }
-
-// Close stops the server.
-func (f *Fake) Close() { f.Server.Close() }
 
 // Customer adds a customer whose metadata names account (none when "").
 func (f *Fake) Customer(id, name, account string) {
@@ -132,24 +126,8 @@ func SignedBytes(body []byte, secret string, ts time.Time) ([]byte, string) {
 	return p.Payload, p.Header
 }
 
-func (f *Fake) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.Mu.Lock()
-		f.Requests = append(f.Requests, r.URL.Path+"?"+r.URL.RawQuery)
-		key := f.Key
-		f.Mu.Unlock()
-		if r.Header.Get("Authorization") != "Bearer "+key {
-			stripeError(w, http.StatusUnauthorized, "invalid_request_error", "Invalid API Key provided")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 func stripeError(w http.ResponseWriter, code int, typ, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(Obj{"error": Obj{"type": typ, "message": msg}})
+	fakeapi.JSON(w, code, Obj{"error": Obj{"type": typ, "message": msg}})
 }
 
 // page lists items (oldest first) as Stripe does: newest first, limit,

@@ -8,11 +8,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/accountbot/accountbot/internal/fakeapi"
 )
 
 // Ticket is a ticket as the export returns it.
@@ -36,7 +36,7 @@ type Org struct {
 
 // Fake is the fake server's state; lock Mu to change it while serving.
 type Fake struct {
-	Mu       sync.Mutex
+	fakeapi.Base
 	Email    string
 	Token    string
 	PageSize int
@@ -46,9 +46,6 @@ type Fake struct {
 	// Retry-After: RetryAfter seconds.
 	Throttle   int
 	RetryAfter int
-	// Requests logs each request's path and query.
-	Requests []string
-	Server   *httptest.Server
 }
 
 // New starts a fake on loopback; Close it when done.
@@ -57,38 +54,20 @@ func New(email, token string) *Fake {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v2/incremental/tickets/cursor.json", f.export)
 	mux.HandleFunc("GET /api/v2/organizations/show_many.json", f.showMany)
-	f.Server = httptest.NewServer(f.auth(mux))
+	f.Start(mux, func(r *http.Request) bool {
+		u, p, ok := r.BasicAuth()
+		return ok && u == f.Email+"/token" && p == f.Token
+	}, func(w http.ResponseWriter) {
+		fakeapi.JSON(w, http.StatusUnauthorized, map[string]string{"error": "Couldn't authenticate you"})
+	})
 	return f
 }
-
-// URL is the base URL (ZENDESK_API_URL).
-func (f *Fake) URL() string { return f.Server.URL }
-
-// Close stops the server.
-func (f *Fake) Close() { f.Server.Close() }
 
 // Add appends a ticket (a new one or a new state of an existing one).
 func (f *Fake) Add(t Ticket) {
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
 	f.Tickets = append(f.Tickets, t)
-}
-
-func (f *Fake) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.Mu.Lock()
-		f.Requests = append(f.Requests, r.URL.Path+"?"+r.URL.RawQuery)
-		email, token := f.Email, f.Token
-		f.Mu.Unlock()
-		u, p, ok := r.BasicAuth()
-		if !ok || u != email+"/token" || p != token {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusUnauthorized)
-			w.Write([]byte(`{"error":"Couldn't authenticate you"}`))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // export serves the cursor export. The cursor encodes the position in the
