@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,7 +22,7 @@ func (m *Main) serveSync(ctx context.Context, wg *sync.WaitGroup, mux *http.Serv
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(m.Getenv("STRIPE_WEBHOOK_SECRET")) != "" {
+	if m.stripeWebhooks() {
 		h, err := m.stripeWebhook(db)
 		if err != nil {
 			return err
@@ -30,7 +31,7 @@ func (m *Main) serveSync(ctx context.Context, wg *sync.WaitGroup, mux *http.Serv
 		fmt.Fprintln(m.Stderr, "Stripe webhooks at POST /api/v1/stripe.")
 	}
 	var configured []string
-	for _, name := range syncSources {
+	for _, name := range m.scheduledSources() {
 		if _, _, _, err := m.syncSource(name); err == nil {
 			configured = append(configured, name)
 		}
@@ -40,6 +41,22 @@ func (m *Main) serveSync(ctx context.Context, wg *sync.WaitGroup, mux *http.Serv
 	}
 	wg.Go(func() { m.syncLoop(ctx, db) })
 	return nil
+}
+
+// stripeWebhooks reports whether Stripe's events come by webhook
+// (STRIPE_WEBHOOK_SECRET set); serve then does not also poll them.
+func (m *Main) stripeWebhooks() bool {
+	return strings.TrimSpace(m.Getenv("STRIPE_WEBHOOK_SECRET")) != ""
+}
+
+// scheduledSources are the sources serve's schedule runs (those not
+// configured are skipped when run): all but Stripe when its events come
+// by webhook, so no event is applied both ways.
+func (m *Main) scheduledSources() []string {
+	if !m.stripeWebhooks() {
+		return syncSources
+	}
+	return slices.DeleteFunc(slices.Clone(syncSources), func(s string) bool { return s == stripe.Name })
 }
 
 // statusSources are the names `sync status` and `portfolio sync` show: the

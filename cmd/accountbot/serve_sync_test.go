@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,14 @@ func TestServeSyncsOnScheduleAndTakesStripeWebhooks(t *testing.T) {
 	if len(counts) < 3 {
 		t.Errorf("HubSpot requests over time %v: serve did not sync on its 200ms schedule", counts)
 	}
+	sp.Mu.Lock()
+	polled := slices.ContainsFunc(sp.Requests, func(r string) bool {
+		return strings.HasPrefix(r, "/v1/events") || strings.HasPrefix(r, "/v1/subscriptions")
+	})
+	sp.Mu.Unlock()
+	if polled {
+		t.Error("serve polled Stripe although its events come by webhook")
+	}
 
 	ev := sp.Event("invoice.payment_failed", stripetest.Invoice("in_1", "cus_1", "open"))
 	body, sig := stripetest.Signed(ev, "whsec_1", time.Now())
@@ -80,7 +89,7 @@ func TestServeSyncsOnScheduleAndTakesStripeWebhooks(t *testing.T) {
 	}
 
 	out := srv.stop(t)
-	if !strings.Contains(out, "Syncing hubspot, stripe every 200ms") || !strings.Contains(out, "Stripe webhooks at POST /api/v1/stripe") {
+	if !strings.Contains(out, "Syncing hubspot every 200ms") || !strings.Contains(out, "Stripe webhooks at POST /api/v1/stripe") {
 		t.Errorf("stderr = %s", out)
 	}
 	after := requests()

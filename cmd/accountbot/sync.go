@@ -319,7 +319,7 @@ func (m *Main) syncLoop(ctx context.Context, db *storage.DB) {
 // syncOnce runs each configured source whose time has come (next holds
 // when each is due), queues changed scores and delivers the outbox.
 func (m *Main) syncOnce(ctx context.Context, db *storage.DB, next map[string]time.Time) {
-	for _, name := range syncSources {
+	for _, name := range m.scheduledSources() {
 		src, wr, opt, err := m.syncSource(name)
 		if err != nil {
 			continue // not configured
