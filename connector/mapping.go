@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"fmt"
 	"os"
 	"strings"
 
@@ -181,4 +182,18 @@ func CheckRequired(f *Fields, required Field, where func(Field) string, bad func
 			bad("required field %s is empty (%s)", fl, where(fl))
 		}
 	}
+}
+
+// Problems collects what is wrong with one record while it is mapped.
+type Problems []string
+
+// Add records a problem.
+func (p *Problems) Add(format string, a ...any) { *p = append(*p, fmt.Sprintf(format, a...)) }
+
+// Err is the record's refusal: every problem, or nil without one.
+func (p Problems) Err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return domain.Errorf(domain.EINVALID, "%s", strings.Join(p, "; "))
 }

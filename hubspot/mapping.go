@@ -1,7 +1,6 @@
 package hubspot
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -53,8 +52,8 @@ func (p *mapper) contactProps() []string {
 func (p *mapper) record(co Object, deals, contacts []Object, owners map[string]string) connector.Record {
 	rec := connector.Record{ExternalID: co.ID, Sample: sample(co)}
 	f := connector.Fields{Has: p.owned}
-	var errs []string
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
+	var probs connector.Problems
+	bad := probs.Add
 	f.Name = strings.TrimSpace(co.Properties[p.m.Name])
 	if oid := co.Properties["hubspot_owner_id"]; oid != "" {
 		if e, ok := owners[oid]; ok {
@@ -104,22 +103,17 @@ func (p *mapper) record(co Object, deals, contacts []Object, owners map[string]s
 	if f.Has&connector.FieldStakeholders != 0 {
 		f.Stakeholders = p.stakeholders(contacts)
 	}
-	p.checkRequired(&f, bad)
-	if len(errs) > 0 {
-		rec.Err = domain.Errorf(domain.EINVALID, "%s", strings.Join(errs, "; "))
-	}
-	rec.Fields = f
+	connector.CheckRequired(&f, p.required, p.source, bad)
+	rec.Fields, rec.Err = f, probs.Err()
 	return rec
 }
 
-// checkRequired reports required fields without a value.
-func (p *mapper) checkRequired(f *connector.Fields, bad func(string, ...any)) {
-	connector.CheckRequired(f, p.required, func(fl connector.Field) string {
-		prop := map[connector.Field]string{connector.FieldName: p.m.Name, connector.FieldOwner: "hubspot_owner_id",
-			connector.FieldPlan: p.m.Plan, connector.FieldSeats: p.m.Seats, connector.FieldContractStart: p.m.ContractStart,
-			connector.FieldARR: "the renewal deal's " + p.m.DealAmount, connector.FieldRenewal: "the renewal deal's " + p.m.DealRenewal}[fl]
-		return "HubSpot property " + prop
-	}, bad)
+// source names the CRM field a record field comes from.
+func (p *mapper) source(fl connector.Field) string {
+	prop := map[connector.Field]string{connector.FieldName: p.m.Name, connector.FieldOwner: "hubspot_owner_id",
+		connector.FieldPlan: p.m.Plan, connector.FieldSeats: p.m.Seats, connector.FieldContractStart: p.m.ContractStart,
+		connector.FieldARR: "the renewal deal's " + p.m.DealAmount, connector.FieldRenewal: "the renewal deal's " + p.m.DealRenewal}[fl]
+	return "HubSpot property " + prop
 }
 
 // renewalDeal picks the associated deal with the latest close date that

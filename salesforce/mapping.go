@@ -1,7 +1,6 @@
 package salesforce
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -73,8 +72,8 @@ func (p *mapper) contactSOQL(ids []string) string {
 func (p *mapper) record(a row, opps, contacts []row, owners map[string]string) connector.Record {
 	rec := connector.Record{ExternalID: a["Id"], Sample: sample(a)}
 	f := connector.Fields{Has: p.owned}
-	var errs []string
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	var probs connector.Problems
+	bad := probs.Add
 	if !validID(rec.ExternalID) {
 		bad("the record has no valid Salesforce Id (%q)", rec.ExternalID)
 	}
@@ -125,21 +124,16 @@ func (p *mapper) record(a row, opps, contacts []row, owners map[string]string) c
 	if f.Has&connector.FieldStakeholders != 0 {
 		f.Stakeholders = p.stakeholders(contacts)
 	}
-	p.checkRequired(&f, bad)
-	if len(errs) > 0 {
-		rec.Err = domain.Errorf(domain.EINVALID, "%s", strings.Join(errs, "; "))
-	}
-	rec.Fields = f
+	connector.CheckRequired(&f, p.required, p.source, bad)
+	rec.Fields, rec.Err = f, probs.Err()
 	return rec
 }
 
-// checkRequired reports required fields without a value.
-func (p *mapper) checkRequired(f *connector.Fields, bad func(string, ...any)) {
-	connector.CheckRequired(f, p.required, func(fl connector.Field) string {
-		return "Salesforce " + map[connector.Field]string{connector.FieldName: "Account." + p.m.Name, connector.FieldOwner: "Account.OwnerId",
-			connector.FieldPlan: "Account." + p.m.Plan, connector.FieldSeats: "Account." + p.m.Seats, connector.FieldContractStart: "Account." + p.m.ContractStart,
-			connector.FieldARR: "the renewal opportunity's " + p.m.OppAmount, connector.FieldRenewal: "the renewal opportunity's " + p.m.OppRenewal}[fl]
-	}, bad)
+// source names the CRM field a record field comes from.
+func (p *mapper) source(fl connector.Field) string {
+	return "Salesforce " + map[connector.Field]string{connector.FieldName: "Account." + p.m.Name, connector.FieldOwner: "Account.OwnerId",
+		connector.FieldPlan: "Account." + p.m.Plan, connector.FieldSeats: "Account." + p.m.Seats, connector.FieldContractStart: "Account." + p.m.ContractStart,
+		connector.FieldARR: "the renewal opportunity's " + p.m.OppAmount, connector.FieldRenewal: "the renewal opportunity's " + p.m.OppRenewal}[fl]
 }
 
 // renewalOpp picks the opportunity (already of the renewal type and not
