@@ -109,7 +109,7 @@ func TestFieldOwnershipAndIncremental(t *testing.T) {
 	e.f.P.Companies[0].Properties["name"] = "Acme Corporation"
 	e.f.P.Companies[0].Properties["hubspot_owner_id"] = "41629780"
 	e.f.P.Companies[0].Properties["hs_lastmodifieddate"] = testNow.Add(time.Hour).Format(time.RFC3339)
-	before := e.f.Requests
+	before := len(e.f.Requests)
 	rep := e.sync(t, false)
 	if rep.Status.Changed != 1 || rep.Status.Read != 1+1 { // Acme, and archived Old Co (never synced)
 		t.Fatalf("incremental status = %+v", rep.Status)
@@ -121,7 +121,7 @@ func TestFieldOwnershipAndIncremental(t *testing.T) {
 	if len(a.Usage) != 1 || len(a.Signals) != 1 || !a.Stakeholders[0].Champion {
 		t.Errorf("AccountBot-owned fields lost: usage %v signals %v stakeholders %+v", a.Usage, a.Signals, a.Stakeholders)
 	}
-	if n := e.f.Requests - before; n > 10 {
+	if n := len(e.f.Requests) - before; n > 10 {
 		t.Errorf("incremental run made %d requests; it should search, not list everything", n)
 	}
 }
@@ -247,9 +247,9 @@ func TestResumeAfterCrash(t *testing.T) {
 	}
 	e.store.FailCommit = nil
 	listed := 0
-	e.f.Requests = 0
+	e.f.Requests = nil
 	rep := e.sync(t, false)
-	listed = e.f.Requests
+	listed = len(e.f.Requests)
 	if len(e.store.Accounts) != 3 || rep.Status.Created != 1 {
 		t.Fatalf("resume: accounts %d, status %+v", len(e.store.Accounts), rep.Status)
 	}

@@ -74,8 +74,8 @@ func TestScoresBatchedOnlyWhenChanged(t *testing.T) {
 	if n, err := connector.Deliver(ctx, st, w, Name, testNow, 100); err != nil || n != 150 {
 		t.Fatalf("delivered %d, err %v", n, err)
 	}
-	if len(f.Updates) != 150 || f.Requests != 2 {
-		t.Errorf("%d updates in %d requests, want 150 in 2 batches", len(f.Updates), f.Requests)
+	if len(f.Updates) != 150 || len(f.Requests) != 2 {
+		t.Errorf("%d updates in %d requests, want 150 in 2 batches", len(f.Updates), len(f.Requests))
 	}
 	// Unchanged scores are not queued again; a changed one is.
 	if ok, _ := connector.EnqueueScores(ctx, st, Name, "a0", "2000", fields.ScoreValues(ev(40)), testNow); ok {

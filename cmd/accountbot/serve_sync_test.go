@@ -44,7 +44,7 @@ func TestServeSyncsOnScheduleAndTakesStripeWebhooks(t *testing.T) {
 	requests := func() int {
 		hs.Lock()
 		defer hs.Unlock()
-		return hs.Requests
+		return len(hs.Requests)
 	}
 	// The first run at start, then at least two more on the schedule.
 	var counts []int

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,9 +15,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/accountbot/accountbot/internal/fakeapi"
 )
 
 // Object is a CRM record in the API's shape.
@@ -68,22 +68,20 @@ type Portal struct {
 // sorts and the 10,000-result cap, association and object batch reads,
 // notes, batch update, and 401/403/429 error bodies from testdata/errors.
 type Fake struct {
-	t         testing.TB
-	mu        sync.Mutex
-	P         Portal
-	byID      map[string]map[string]Object // object type → id → record
-	Token     string
-	Gen       *Generated // when set, companies, deals and contacts come from it
-	SearchCap int        // results one search query can reach (HubSpot: 10,000)
+	fakeapi.Base // Mu guards the fields below; Requests logs what was asked
+	t            testing.TB
+	P            Portal
+	byID         map[string]map[string]Object // object type → id → record
+	Token        string
+	Gen          *Generated // when set, companies, deals and contacts come from it
+	SearchCap    int        // results one search query can reach (HubSpot: 10,000)
 	// Faults.
 	MissingScope  string // a path fragment answered 403
 	Throttle      int    // the next n requests get 429 with Retry-After: 2
 	LoseNoteReply bool   // create the note, then answer 502
-	// What was asked.
-	Requests int
-	Notes    []Object
-	Updates  []map[string]any
-	Srv      *httptest.Server
+	// What was written.
+	Notes   []Object
+	Updates []map[string]any
 }
 
 // LoadPortal reads testdata/portal.json.
@@ -104,8 +102,9 @@ func LoadPortal(t testing.TB) Portal {
 func New(t testing.TB, p Portal) *Fake {
 	f := &Fake{t: t, P: p, Token: "pat-na1-test", SearchCap: 10_000}
 	f.Index()
-	f.Srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.Srv.Close)
+	f.Start(http.HandlerFunc(f.serve), func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+f.Token },
+		func(w http.ResponseWriter) { f.fail(w, http.StatusUnauthorized) })
+	t.Cleanup(f.Close)
 	return f
 }
 
@@ -131,22 +130,26 @@ func errorBody(t testing.TB, code int) []byte {
 	return b
 }
 
-func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.Requests++
+// headers are the ones HubSpot sends on every answer.
+func headers(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.Header().Set("X-HubSpot-RateLimit-Max", "190")
 	w.Header().Set("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")
 	w.Header().Set("X-HubSpot-RateLimit-Remaining", "150")
-	fail := func(code int) {
-		w.WriteHeader(code)
-		w.Write(errorBody(f.t, code))
-	}
-	if r.Header.Get("Authorization") != "Bearer "+f.Token {
-		fail(401)
-		return
-	}
+}
+
+// fail answers code with HubSpot's error body (testdata/errors).
+func (f *Fake) fail(w http.ResponseWriter, code int) {
+	headers(w)
+	w.WriteHeader(code)
+	w.Write(errorBody(f.t, code))
+}
+
+func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	headers(w)
+	fail := func(code int) { f.fail(w, code) }
 	if f.MissingScope != "" && strings.Contains(r.URL.Path, f.MissingScope) {
 		fail(403)
 		return
@@ -283,15 +286,12 @@ func testdata() string {
 	return filepath.Join(filepath.Dir(file), "..", "testdata")
 }
 
-// URL is the fake's base URL (HUBSPOT_API_URL).
-func (f *Fake) URL() string { return f.Srv.URL }
-
 // Client is an HTTP client for the fake.
-func (f *Fake) Client() *http.Client { return f.Srv.Client() }
+func (f *Fake) Client() *http.Client { return f.Server.Client() }
 
 // Lock and Unlock guard the fake's fields while a test changes them.
-func (f *Fake) Lock()   { f.mu.Lock() }
-func (f *Fake) Unlock() { f.mu.Unlock() }
+func (f *Fake) Lock()   { f.Mu.Lock() }
+func (f *Fake) Unlock() { f.Mu.Unlock() }
 
 func matches(o Object, groups []FilterGroup) bool {
 	if len(groups) == 0 {
