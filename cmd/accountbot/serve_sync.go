@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/stripe"
 )
@@ -57,6 +59,20 @@ func (m *Main) scheduledSources() []string {
 		return syncSources
 	}
 	return slices.DeleteFunc(slices.Clone(syncSources), func(s string) bool { return s == stripe.Name })
+}
+
+// configError handles a source serve's schedule cannot build: one that
+// is not configured at all is skipped quietly; one configured wrongly (a
+// token but a mapping that leaves a required field unfilled, an unreadable
+// key file) has its error put in status once per schedule, where `sync
+// status` and `portfolio sync` show it.
+func (m *Main) configError(ctx context.Context, db *storage.DB, name string, err error, next map[string]time.Time) {
+	if strings.Contains(domain.ErrorMessage(err), "is not configured") || m.Now().Before(next[name]) {
+		return
+	}
+	next[name] = m.Now().Add(m.syncEvery())
+	m.log.Warn("sync", "source", name, "err", err)
+	m.recordSyncError(ctx, db, name, err)
 }
 
 // statusSources are the names `sync status` and `portfolio sync` show: the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -113,5 +114,39 @@ func TestServeSyncsOnScheduleAndTakesStripeWebhooks(t *testing.T) {
 	r = run(t, env, "", "--data", dir, "ask", "portfolio sync")
 	if !strings.Contains(r.stdout, "hubspot: last run") || !strings.Contains(r.stdout, "stripe-webhook: last run") {
 		t.Errorf("portfolio sync: %s %s", r.stdout, r.stderr)
+	}
+}
+
+// TestScheduledSyncShowsConfigurationErrors: on serve's schedule, a source
+// configured wrongly (a token, but a required field the mapping does not
+// fill) has its error in status; sources not configured at all stay quiet.
+func TestScheduledSyncShowsConfigurationErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte("sync:\n  every: 10m\n  hubspot:\n    mapping:\n      required: [name, plan]\n"), 0o600)
+	env := map[string]string{"HUBSPOT_TOKEN": "pat-na1-x", "HUBSPOT_API_URL": "http://127.0.0.1:1"}
+	m := NewMain()
+	m.Getenv, m.Now, m.Stdout, m.Stderr = func(k string) string { return env[k] }, func() time.Time { return fixedNow }, io.Discard, io.Discard
+	ctx := context.Background()
+	if err := m.ParseFlags(ctx, []string{"--data", filepath.Join(dir, "data"), "--config", cfg, "sync", "status"}); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	db, err := m.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.syncOnce(ctx, db, map[string]time.Time{})
+	all, err := syncStatuses(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range all {
+		switch {
+		case st.Source == "hubspot" && !strings.Contains(st.LastError, "sync.hubspot.mapping.plan"):
+			t.Errorf("hubspot status: %+v", st)
+		case st.Source != "hubspot" && (st.LastError != "" || !st.LastRun.IsZero()):
+			t.Errorf("%s is not configured, yet its status changed: %+v", st.Source, st)
+		}
 	}
 }

@@ -322,7 +322,8 @@ func (m *Main) syncOnce(ctx context.Context, db *storage.DB, next map[string]tim
 	for _, name := range m.scheduledSources() {
 		src, wr, opt, err := m.syncSource(name)
 		if err != nil {
-			continue // not configured
+			m.configError(ctx, db, name, err, next)
+			continue
 		}
 		if ctx.Err() != nil {
 			return
