@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,7 +42,12 @@ func TestServeSyncsOnScheduleAndTakesStripeWebhooks(t *testing.T) {
 		"STRIPE_API_KEY": "sk_test_x", "STRIPE_API_URL": sp.URL(), "STRIPE_WEBHOOK_SECRET": "whsec_1"}
 	start := time.Now()
 	// The schedule is read on m.Now: a clock that moves with the wall.
-	srv := startServe(t, dir, env, func(m *Main) { m.Now = func() time.Time { return fixedNow.Add(time.Since(start)) } })
+	srv := startServe(t, dir, env, func(m *Main) {
+		m.Now = func() time.Time { return fixedNow.Add(time.Since(start)) }
+		// The sync loop and the nudges (due on the demo book) log while
+		// serve prints: one writer at a time into the test's buffer.
+		m.Stderr = &lockedWriter{w: m.Stderr}
+	})
 	requests := func() int {
 		hs.Lock()
 		defer hs.Unlock()
@@ -149,4 +155,16 @@ func TestScheduledSyncShowsConfigurationErrors(t *testing.T) {
 			t.Errorf("%s is not configured, yet its status changed: %+v", st.Source, st)
 		}
 	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
