@@ -65,6 +65,25 @@ func (m Mapping) Owned(arr Field) Field {
 	return f
 }
 
+// ARRFields is what an ARR mapping gives: ARR and renewal date from the
+// renewal record (arrFrom == fromRecord: a deal, an opportunity), or from
+// the account's own fields when named (arrFrom == fromAccount); none else.
+func ARRFields(arrFrom, fromRecord, fromAccount, accountARR, accountRenewal string) Field {
+	var f Field
+	switch arrFrom {
+	case fromRecord:
+		f = FieldARR | FieldRenewal
+	case fromAccount:
+		if accountARR != "" {
+			f |= FieldARR
+		}
+		if accountRenewal != "" {
+			f |= FieldRenewal
+		}
+	}
+	return f
+}
+
 // Check validates the required fields against owned and the function
 // words; mappingKey names the setting that gives a field.
 func (m Mapping) Check(owned Field, mappingKey func(Field) string) (Field, error) {

@@ -87,19 +87,7 @@ func (c Config) withDefaults() Config {
 
 // owned returns the fields the mapping gives HubSpot.
 func (m Mapping) owned() connector.Field {
-	var arr connector.Field
-	switch m.ARRFrom {
-	case "deal":
-		arr = connector.FieldARR | connector.FieldRenewal
-	case "company":
-		if m.CompanyARR != "" {
-			arr |= connector.FieldARR
-		}
-		if m.CompanyRenewal != "" {
-			arr |= connector.FieldRenewal
-		}
-	}
-	return m.common().Owned(arr)
+	return m.common().Owned(connector.ARRFields(m.ARRFrom, "deal", "company", m.CompanyARR, m.CompanyRenewal))
 }
 
 // common is the part of the mapping every CRM has.

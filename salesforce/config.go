@@ -120,19 +120,7 @@ func (c Config) CreateAccounts() bool { return c.Create == nil || *c.Create }
 
 // owned returns the fields the mapping gives Salesforce.
 func (m Mapping) owned() connector.Field {
-	var arr connector.Field
-	switch m.ARRFrom {
-	case "opportunity":
-		arr = connector.FieldARR | connector.FieldRenewal
-	case "account":
-		if m.AccountARR != "" {
-			arr |= connector.FieldARR
-		}
-		if m.AccountRenewal != "" {
-			arr |= connector.FieldRenewal
-		}
-	}
-	return m.common().Owned(arr)
+	return m.common().Owned(connector.ARRFields(m.ARRFrom, "opportunity", "account", m.AccountARR, m.AccountRenewal))
 }
 
 // common is the part of the mapping every CRM has.
