@@ -9,6 +9,7 @@ import (
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage/storagetest"
 )
 
 type fakeSync struct {
@@ -43,7 +44,7 @@ func TestPortfolioSync(t *testing.T) {
 		{"store fails", fakeSync{err: errors.New("disk gone")}, []string{"went wrong"}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e, _ := newEngine(t)
+			e := adminEngine(t)
 			e.Sync = tc.sync
 			m, d := ask(t, e, "portfolio sync", "admin@example.com")
 			text := bot.RenderText(m)
@@ -62,8 +63,23 @@ func TestPortfolioSync(t *testing.T) {
 	}
 }
 
+// adminEngine is the test engine with admin@example.com an admin.
+func adminEngine(t *testing.T) *bot.Engine {
+	db := storagetest.Open(t)
+	cfg := domain.DefaultConfig()
+	cfg.Access.Admins = []string{"admin@example.com"}
+	return bot.NewEngine(db, cfg, nil)
+}
+
 func TestPortfolioSyncIsAdminOnly(t *testing.T) {
-	e, _ := newEngine(t)
+	e := adminEngine(t)
+	e.Sync = fakeSync{rows: []bot.SyncSource{{Source: "hubspot", LastError: "secret detail"}}}
+	for _, who := range []string{"ana@example.com", "guest@partner.com"} {
+		m, _ := ask(t, e, "portfolio sync", who)
+		if text := bot.RenderText(m); !m.Error || !strings.Contains(text, "admin") || strings.Contains(text, "secret detail") {
+			t.Errorf("portfolio sync as %q:\n%s", who, text)
+		}
+	}
 	v, ok := e.Registry().Lookup("portfolio", "sync")
 	if !ok {
 		t.Fatal("portfolio sync is not registered")
