@@ -115,6 +115,13 @@ func (c *Client) limiter(conv string) *rate.Limiter {
 // /activities/{replyToId} when it is a reply) and returns the id the
 // connector gave it.
 func (c *Client) SendActivity(ctx context.Context, act schema.Activity) (string, error) {
+	return c.PostActivity(ctx, act, nil)
+}
+
+// PostActivity is SendActivity calling before (when not nil) after every
+// rate-limit wait and immediately before each POST; an error from before
+// aborts with nothing posted. The nudge scheduler records "sending" there.
+func (c *Client) PostActivity(ctx context.Context, act schema.Activity, before func() error) (string, error) {
 	parts := []string{"activities"}
 	if act.ReplyToID != "" {
 		parts = append(parts, act.ReplyToID)
@@ -123,7 +130,7 @@ func (c *Client) SendActivity(ctx context.Context, act schema.Activity) (string,
 	if err != nil {
 		return "", err
 	}
-	body, err := c.Send(ctx, http.MethodPost, u, act)
+	body, err := c.send(ctx, http.MethodPost, u, act, before)
 	if err != nil {
 		return "", err
 	}
@@ -148,6 +155,10 @@ func conversationURL(serviceURL, conv string, parts ...string) (url.URL, error) 
 // retry.Teams: 429, 412 and 5xx back off exponentially with jitter,
 // honouring Retry-After; 400, 401, 403, 404 and 413 are final).
 func (c *Client) Send(ctx context.Context, method string, u url.URL, body any) ([]byte, error) {
+	return c.send(ctx, method, u, body, nil)
+}
+
+func (c *Client) send(ctx context.Context, method string, u url.URL, body any, before func() error) ([]byte, error) {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -161,6 +172,11 @@ func (c *Client) Send(ctx context.Context, method string, u url.URL, body any) (
 		if conv != "" {
 			if err := c.limiter(conv).Wait(ctx); err != nil {
 				return retry.Final(fmt.Errorf("waiting for the conversation's rate limit: %w", err))
+			}
+		}
+		if before != nil {
+			if err := before(); err != nil {
+				return retry.Final(err)
 			}
 		}
 		var err error
