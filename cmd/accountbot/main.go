@@ -144,6 +144,9 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	}
 	m.log = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: m.LogLevel}))
 	m.DataDir = *data
+	if err := m.useFakeNow(); err != nil {
+		return err
+	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		return err
