@@ -98,6 +98,11 @@ const (
 	limiterTTL       = time.Hour
 )
 
+// ObserveRetries counts the connector's failed tries (metrics).
+func (c *Client) ObserveRetries(o retry.Observer) {
+	c.policy.Observer, c.policy.Service = o, "teams"
+}
+
 // limiter paces one conversation within Teams' limits (7/s, 8 per 2 s,
 // 60 per 30 s): 2 a second sustained with bursts of 7.
 func (c *Client) limiter(conv string) *rate.Limiter {
@@ -261,4 +266,16 @@ func conversationOf(path string) string {
 	}
 	id, _, _ := strings.Cut(rest, "/")
 	return id
+}
+
+// ObserveRetries counts the Bot Connector's failed tries (metrics).
+func (a *App) ObserveRetries(o retry.Observer) { a.client.ObserveRetries(o) }
+
+// Ready reports whether the Bot Framework token can be had (serve's
+// /readyz): without it nothing reaches Teams.
+func (a *App) Ready(ctx context.Context) error {
+	if _, err := a.client.tokens.token(ctx); err != nil {
+		return fmt.Errorf("getting a Bot Framework token: %w", err)
+	}
+	return nil
 }

@@ -166,7 +166,7 @@ func burstBook(t *testing.T, serviceURL string) string {
 }
 
 // serveBurst starts the real binary's serve on dir against the fake.
-func serveBurst(t *testing.T, dir, platform, apiURL string) *exec.Cmd {
+func serveBurst(t *testing.T, dir, platform, apiURL string, env ...string) *exec.Cmd {
 	t.Helper()
 	cfg := filepath.Join(dir, "..", "config.yaml")
 	if err := os.WriteFile(cfg, []byte(burstConfig), 0o600); err != nil {
@@ -180,6 +180,7 @@ func serveBurst(t *testing.T, dir, platform, apiURL string) *exec.Cmd {
 		cmd.Env = append(cmd.Env, "MICROSOFT_APP_ID=11111111-2222-3333-4444-555555555555", "MICROSOFT_APP_PASSWORD=pw",
 			"MICROSOFT_OPENID_METADATA_URL=http://127.0.0.1:1/openid", "MICROSOFT_TOKEN_URL="+apiURL+"/token")
 	}
+	cmd.Env = append(cmd.Env, env...) // later values win
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

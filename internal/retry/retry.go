@@ -57,6 +57,16 @@ type Policy struct {
 	// Jitter spreads a backoff d over [d/2, d]; nil picks at random.
 	Jitter  func(d time.Duration) time.Duration
 	OnRetry func(attempt int, wait time.Duration, err error) // logging
+	// Observer, when set, is told of every failed try (metrics) under
+	// Service's name.
+	Observer Observer
+	Service  string
+}
+
+// Observer counts failed tries; rateLimited means the service asked for a
+// wait (Retry-After, as with a 429) and it is being honoured.
+type Observer interface {
+	Retry(service string, rateLimited bool)
 }
 
 // Do calls fn until it succeeds, its error is final, the attempts are spent
@@ -87,6 +97,9 @@ func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error
 			return err
 		}
 		wait, ok := p.wait(attempt, v.After)
+		if p.Observer != nil {
+			p.Observer.Retry(p.Service, ok && v.After > 0)
+		}
 		if !ok {
 			return err
 		}
