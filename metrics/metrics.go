@@ -26,7 +26,6 @@ type Metrics struct {
 	rateLimitWaits *prometheus.CounterVec
 	llmCalls       *prometheus.CounterVec
 	llmFallbacks   *prometheus.CounterVec
-	importRows     *prometheus.CounterVec
 }
 
 // New registers every metric (and the Go and process collectors) on reg.
@@ -49,10 +48,8 @@ func New(reg *prometheus.Registry) *Metrics {
 			Help: "Drafts sent to the language model, by outcome (polished or fallback)."}, []string{"outcome"}),
 		llmFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accountbot_llm_fallbacks_total",
 			Help: "Drafts that fell back to the template, by reason (timeout, rate_limited, refused, error)."}, []string{"reason"}),
-		importRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accountbot_import_rows_total",
-			Help: "Rows imported, by outcome (imported or rejected)."}, []string{"outcome"}),
 	}
-	reg.MustRegister(m.commands, m.answerSeconds, m.nudges, m.apiErrors, m.rateLimitWaits, m.llmCalls, m.llmFallbacks, m.importRows,
+	reg.MustRegister(m.commands, m.answerSeconds, m.nudges, m.apiErrors, m.rateLimitWaits, m.llmCalls, m.llmFallbacks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -78,14 +75,11 @@ func (m *Metrics) Nudge(kind domain.NudgeKind, platform, outcome string) {
 	m.nudges.WithLabelValues(string(kind), platform, outcome).Inc()
 }
 
-// Retry is a retry.Observer: every failed try of a platform call, and
-// whether the service asked for a wait (rate limited).
-func (m *Metrics) Retry(service string, rateLimited bool) {
-	m.apiErrors.WithLabelValues(service).Inc()
-	if rateLimited {
-		m.rateLimitWaits.WithLabelValues(service).Inc()
-	}
-}
+// Failed counts a failed try of a platform call (retry.Observer).
+func (m *Metrics) Failed(service string) { m.apiErrors.WithLabelValues(service).Inc() }
+
+// RateLimitWait counts a wait the service asked for (retry.Observer).
+func (m *Metrics) RateLimitWait(service string) { m.rateLimitWaits.WithLabelValues(service).Inc() }
 
 // Draft counts a draft that went to the language model: polished, or
 // the template with the reason the model's text was not used.
@@ -96,12 +90,6 @@ func (m *Metrics) Draft(polished bool, fallbackReason string) {
 	}
 	m.llmCalls.WithLabelValues("fallback").Inc()
 	m.llmFallbacks.WithLabelValues(FallbackReason(fallbackReason)).Inc()
-}
-
-// ImportRows counts imported and rejected rows.
-func (m *Metrics) ImportRows(imported, rejected int) {
-	m.importRows.WithLabelValues("imported").Add(float64(imported))
-	m.importRows.WithLabelValues("rejected").Add(float64(rejected))
 }
 
 // FallbackReason reduces a fallback's error text to a fixed label.

@@ -63,10 +63,11 @@ type Policy struct {
 	Service  string
 }
 
-// Observer counts failed tries; rateLimited means the service asked for a
-// wait (Retry-After, as with a 429) and it is being honoured.
+// Observer counts failed tries, and the waits a service asked for
+// (Retry-After, as with a 429) that are being honoured.
 type Observer interface {
-	Retry(service string, rateLimited bool)
+	Failed(service string)
+	RateLimitWait(service string)
 }
 
 // Do calls fn until it succeeds, its error is final, the attempts are spent
@@ -83,6 +84,9 @@ func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error
 		if err == nil {
 			return nil
 		}
+		if p.Observer != nil && ctx.Err() == nil {
+			p.Observer.Failed(p.Service)
+		}
 		if ctx.Err() != nil || p.Attempts > 0 && attempt >= p.Attempts {
 			return err
 		}
@@ -97,11 +101,11 @@ func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error
 			return err
 		}
 		wait, ok := p.wait(attempt, v.After)
-		if p.Observer != nil {
-			p.Observer.Retry(p.Service, ok && v.After > 0)
-		}
 		if !ok {
 			return err
+		}
+		if p.Observer != nil && v.After > 0 {
+			p.Observer.RateLimitWait(p.Service)
 		}
 		if dl, has := ctx.Deadline(); has && clock.Now().Add(wait).After(dl) {
 			return err // the caller's limit comes first
