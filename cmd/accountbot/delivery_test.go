@@ -25,14 +25,19 @@ import (
 )
 
 // The burst: 400 demo accounts at 09:30 UTC on a Monday are 48 nudges
-// (digests, weekly reviews, renewal reminders to #renewals, alerts).
+// (digests, weekly reviews, renewal reminders to #renewals, alerts). At
+// 12 a second the burst spans several of the interrupted runs.
 const burstAt = "2026-11-23T09:30:00Z"
 
 const burstConfig = `nudges:
-  sends_per_second: 40
-  burst: 5
+  sends_per_second: 12
+  burst: 1
   check_every: 1s
 `
+
+// postLatency is how long the fakes take to answer a post they have
+// already made: a signal often lands while an answer is on its way.
+const postLatency = 100 * time.Millisecond
 
 // fakePlatform counts posts per message on a fake Slack or Teams API.
 type fakePlatform struct {
@@ -63,7 +68,6 @@ func (f *fakePlatform) slack(w http.ResponseWriter, r *http.Request) {
 	r.ParseForm()
 	w.Header().Set("Content-Type", "application/json")
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	var out any = map[string]any{"ok": true}
 	switch r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:] {
 	case "users.lookupByEmail":
@@ -74,7 +78,11 @@ func (f *fakePlatform) slack(w http.ResponseWriter, r *http.Request) {
 	case "conversations.list":
 		out = map[string]any{"ok": true, "channels": []map[string]any{{"id": "C0RENEWALS", "name": "renewals"}}, "response_metadata": map[string]any{"next_cursor": ""}}
 	case "conversations.history":
-		msgs := f.hist[r.Form.Get("channel")]
+		msgs, ok := f.hist[r.Form.Get("channel")]
+		if !ok { // ids only, as Slack: a name is not found
+			out = map[string]any{"ok": false, "error": "channel_not_found"}
+			break
+		}
 		rev := make([]map[string]any, 0, len(msgs)) // newest first, as Slack answers
 		for i := len(msgs) - 1; i >= 0; i-- {
 			rev = append(rev, msgs[i])
@@ -95,6 +103,10 @@ func (f *fakePlatform) slack(w http.ResponseWriter, r *http.Request) {
 			"metadata": map[string]any{"event_type": meta.EventType, "event_payload": meta.EventPayload}})
 		out = map[string]any{"ok": true, "channel": ch, "ts": ts}
 	}
+	f.mu.Unlock()
+	if _, posted := out.(map[string]any)["ts"]; posted {
+		time.Sleep(postLatency) // the post exists; its answer is on its way
+	}
 	json.NewEncoder(w).Encode(out)
 }
 
@@ -114,10 +126,12 @@ func (f *fakePlatform) teams(w http.ResponseWriter, r *http.Request) {
 	json.Unmarshal(body, &act)
 	sum := sha256.Sum256(append([]byte(act.Text), act.Attachments...))
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.posts[fmt.Sprintf("%s %x", act.Conversation.ID, sum[:8])]++
 	f.n++
-	fmt.Fprintf(w, `{"id":"act-%d"}`, f.n)
+	n := f.n
+	f.mu.Unlock()
+	time.Sleep(postLatency) // the activity exists; its id is on its way
+	fmt.Fprintf(w, `{"id":"act-%d"}`, n)
 }
 
 func (f *fakePlatform) counts() (keys, posts, doubles int) {
@@ -234,6 +248,9 @@ func TestDeliveryAcrossRestarts(t *testing.T) {
 				}
 				if doubles > 0 && (sig == syscall.SIGTERM || platform == "slack") {
 					t.Errorf("%d doubles after %v on %s", doubles, sig, platform)
+				}
+				if doubles > 10 { // at most the one POST in flight at each kill
+					t.Errorf("%d doubles for 10 kills", doubles)
 				}
 			})
 		}
