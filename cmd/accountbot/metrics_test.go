@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -110,4 +113,34 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestReadyzNamesTheFailingCheck: 503 with a JSON body saying which check
+// fails; 200 once all pass (after the cache's few seconds).
+func TestReadyzNamesTheFailingCheck(t *testing.T) {
+	down := errors.New("auth.test: invalid_auth")
+	h := &readiness{checks: map[string]func(context.Context) error{
+		"store": func(context.Context) error { return nil },
+		"slack": func(context.Context) error { return down }, // read at each check
+	}}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	var body struct {
+		Ready  bool              `json:"ready"`
+		Checks map[string]string `json:"checks"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Code != http.StatusServiceUnavailable || body.Ready || body.Checks["store"] != "ok" ||
+		body.Checks["slack"] != "failing: auth.test: invalid_auth" {
+		t.Errorf("readyz = %d %s", rec.Code, rec.Body)
+	}
+	down = nil
+	h.at = time.Time{} // past the cache
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("readyz after recovery = %d %s", rec.Code, rec.Body)
+	}
 }
