@@ -26,6 +26,7 @@ type Metrics struct {
 	rateLimitWaits *prometheus.CounterVec
 	llmCalls       *prometheus.CounterVec
 	llmFallbacks   *prometheus.CounterVec
+	importRows     *prometheus.CounterVec
 }
 
 // New registers every metric (and the Go and process collectors) on reg.
@@ -48,8 +49,11 @@ func New(reg *prometheus.Registry) *Metrics {
 			Help: "Drafts sent to the language model, by outcome (polished or fallback)."}, []string{"outcome"}),
 		llmFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accountbot_llm_fallbacks_total",
 			Help: "Drafts that fell back to the template, by reason (timeout, rate_limited, refused, error)."}, []string{"reason"}),
+		importRows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "accountbot_import_rows_total",
+			Help: "Rows of imports run by this process (sent to serve through the control socket), by outcome (imported or rejected)."},
+			[]string{"outcome"}),
 	}
-	reg.MustRegister(m.commands, m.answerSeconds, m.nudges, m.apiErrors, m.rateLimitWaits, m.llmCalls, m.llmFallbacks,
+	reg.MustRegister(m.commands, m.answerSeconds, m.nudges, m.apiErrors, m.rateLimitWaits, m.llmCalls, m.llmFallbacks, m.importRows,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -90,6 +94,12 @@ func (m *Metrics) Draft(polished bool, fallbackReason string) {
 	}
 	m.llmCalls.WithLabelValues("fallback").Inc()
 	m.llmFallbacks.WithLabelValues(FallbackReason(fallbackReason)).Inc()
+}
+
+// ImportRows counts the rows of one applied import.
+func (m *Metrics) ImportRows(imported, rejected int) {
+	m.importRows.WithLabelValues("imported").Add(float64(imported))
+	m.importRows.WithLabelValues("rejected").Add(float64(rejected))
 }
 
 // FallbackReason reduces a fallback's error text to a fixed label.

@@ -31,6 +31,7 @@ func (m *Main) observe(mux *http.ServeMux, e *bot.Engine, p platforms, sched *nu
 		p.teams.ObserveRetries(met)
 	}
 	sched.Observer = met
+	m.onImport = met.ImportRows
 	mux.Handle("/metrics", met.Handler())
 	live := func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }
 	mux.HandleFunc("/livez", live)

@@ -57,6 +57,7 @@ type Main struct {
 	cmdFlags any
 
 	db       *storage.DB
+	onImport func(imported, rejected int) // serve's metrics count import rows
 	log      *slog.Logger
 	closed   bool
 	mu       sync.Mutex

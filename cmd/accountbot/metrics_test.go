@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"strings"
 	"syscall"
@@ -79,6 +80,10 @@ func TestMetricsAndProbes(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// An import sent to the running serve (through the control socket).
+	if out, err := exec.Command(binary(t), append([]string{"--data", dir, "import"}, examples(t)...)...).CombinedOutput(); err != nil {
+		t.Errorf("import through serve: %v %s", err, out)
+	}
 	code, out := get("/metrics")
 	if code != 200 {
 		t.Fatalf("/metrics = %d", code)
@@ -88,6 +93,7 @@ func TestMetricsAndProbes(t *testing.T) {
 		`accountbot_answer_seconds_bucket{verb="portfolio top",le="+Inf"} 1`,
 		`accountbot_nudges_total{kind="digest",outcome="sent",platform="slack"}`,
 		`accountbot_nudges_total{kind="renewal",outcome="planned",platform=""}`,
+		`accountbot_import_rows_total{outcome="imported"}`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(out, want) {
