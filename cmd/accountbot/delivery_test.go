@@ -73,6 +73,9 @@ func (f *fakePlatform) slack(w http.ResponseWriter, r *http.Request) {
 	case "users.lookupByEmail":
 		name, _, _ := strings.Cut(r.Form.Get("email"), "@")
 		out = map[string]any{"ok": true, "user": map[string]any{"id": "U_" + name, "tz": "UTC"}}
+	case "users.info":
+		id := r.Form.Get("user")
+		out = map[string]any{"ok": true, "user": map[string]any{"id": id, "team_id": "T1", "profile": map[string]any{"email": strings.TrimPrefix(id, "U_") + "@example.com"}}}
 	case "conversations.open":
 		out = map[string]any{"ok": true, "channel": map[string]any{"id": slackChannel(r.Form.Get("users"))}}
 	case "conversations.list":

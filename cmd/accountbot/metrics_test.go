@@ -57,7 +57,7 @@ func TestMetricsAndProbes(t *testing.T) {
 			t.Errorf("%s = %d %q", p, code, body)
 		}
 	}
-	body := url.Values{"command": {"/portfolio"}, "text": {"top"}, "user_id": {"U_ana"}, "channel_id": {"C1"}}.Encode()
+	body := url.Values{"command": {"/portfolio"}, "text": {"top"}, "user_id": {"U_ana"}, "channel_id": {"C1"}, "team_id": {"T1"}, "api_app_id": {"A1"}}.Encode()
 	at, _ := time.Parse(time.RFC3339, burstAt) // serve's clock (ACCOUNTBOT_FAKE_NOW)
 	ts := fmt.Sprint(at.Unix())
 	mac := hmac.New(sha256.New, []byte("shh"))
