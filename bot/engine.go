@@ -101,9 +101,12 @@ type Engine struct {
 	AuditReader AuditReader
 	Sync        SyncStatus // nil when the process has no sync store (syncstatus.go)
 	Log         *slog.Logger
-	reg         *Registry
-	book        bookCache
-	trends      trendCache
+	// Observe, when set, is told of every command run (metrics): the
+	// registered verb ("unknown" when none matched), the error, the time.
+	Observe func(verb string, err error, took time.Duration)
+	reg     *Registry
+	book    bookCache
+	trends  trendCache
 }
 
 // NewEngine builds an engine with every verb registered.
@@ -202,11 +205,25 @@ func (e *Engine) Handle(ctx context.Context, req Request) *Message {
 
 // Run answers a prepared command.
 func (e *Engine) Run(ctx context.Context, cmd *Command) *Message {
+	start := time.Now()
 	c := e.newCall(cmd.req)
 	r, err := e.runCommand(ctx, cmd, c)
 	r, err = replayed(r, err)
 	e.audit(ctx, domain.AuditCommand, c, cmd.req.Text, r, err)
+	if e.Observe != nil {
+		e.Observe(e.verbLabel(cmd), err, time.Since(start))
+	}
 	return e.answer(cmd.req, r, err)
+}
+
+// verbLabel names the command's registered verb, never the user's words.
+func (e *Engine) verbLabel(cmd *Command) string {
+	if cmd.err == nil {
+		if v, ok := e.reg.Lookup(cmd.parsed.Noun, cmd.parsed.Verb); ok {
+			return strings.TrimSpace(v.Noun + " " + v.Name)
+		}
+	}
+	return "unknown"
 }
 
 // answer turns a verb's outcome into the reply, logging internal failures.

@@ -250,6 +250,12 @@ type LedgerEntry struct {
 	DueAt     time.Time   `json:"due_at"`
 	UpdatedAt time.Time   `json:"updated_at"`
 	Error     string      `json:"error,omitempty"`
+	// Where and how it went out, written at the POST: the platform, how
+	// many posts the message takes, and the ids the platform gave those
+	// that were posted (a restart settles an interrupted send with them).
+	Platform   string   `json:"platform,omitempty"`
+	Parts      int      `json:"parts,omitempty"`
+	MessageIDs []string `json:"message_ids,omitempty"`
 }
 
 // UserSettings are a person's nudge preferences, set from chat.

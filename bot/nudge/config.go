@@ -28,6 +28,10 @@ type Config struct {
 	Burst         int           `yaml:"burst" json:"burst"`
 	MaxAttempts   int           `yaml:"max_attempts" json:"max_attempts"`
 	Every         time.Duration `yaml:"check_every" json:"check_every"`
+	// TeamsAtMostOnce: a Teams nudge interrupted mid-POST (no activity id
+	// recorded) is not resent. Teams cannot be asked whether it arrived, so
+	// the default resends: a double beats a lost renewal reminder.
+	TeamsAtMostOnce bool `yaml:"teams_at_most_once" json:"teams_at_most_once"`
 }
 
 // ChannelRules route renewal reminders: the first matching rule wins.

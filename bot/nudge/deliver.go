@@ -89,6 +89,9 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Report, error) {
 		return rep, err
 	}
 	for _, p := range plan {
+		s.observe(p.Kind, "", OutcomePlanned)
+	}
+	for _, p := range plan {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
@@ -99,8 +102,18 @@ func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Report, error) {
 	return rep, nil
 }
 
+// sendLimit bounds a send once it has begun: a stop lets the POST under
+// way finish (and be recorded) within it, which is below serve's shutdown
+// limit, instead of cutting it off with its fate unknown.
+const sendLimit = 8 * time.Second
+
+// errStopping aborts a send before its POST because the scheduler stops.
+var errStopping = errors.New("stopping: not sent")
+
 // deliver sends one planned nudge and records the outcome. Only a ledger
 // or context failure is returned: a send failure is recorded for a retry.
+// When ctx ends before the POST, nothing is sent and nothing recorded (the
+// nudge is planned again at the next start).
 func (s *Scheduler) deliver(ctx context.Context, now time.Time, p Planned, rep *Report) error {
 	led := ledger{store: s.store, rep: rep, now: now}
 	prev, _, err := s.store.LedgerGet(ctx, p.Key)
@@ -116,32 +129,86 @@ func (s *Scheduler) deliver(ctx context.Context, now time.Time, p Planned, rep *
 		Attempts: prev.Attempts + 1, DueAt: p.DueAt}
 	msg, err := p.build(ctx)
 	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
 	case err != nil:
 		s.log.Error("building nudge", "key", p.Key, "err", err)
+		s.observe(p.Kind, "", OutcomeFailed)
 		return led.record(ctx, entry, domain.LedgerFailed, err.Error())
 	case msg == nil:
 		return led.record(ctx, entry, domain.LedgerSkipped, "")
 	}
-	// Pace first, then mark "sending": a stop during the wait must not
-	// leave an entry that looks interrupted mid-send.
+	// Pace first: a stop during the wait sends and records nothing.
 	if err := s.limiter.Wait(ctx); err != nil {
 		return err
 	}
-	if err := led.record(ctx, entry, domain.LedgerSending, ""); err != nil {
-		return err
+	return s.send(ctx, led, p, msg, entry)
+}
+
+// send posts msg. "sending" is recorded by the platform's call of the
+// Before hook, after its own rate-limit waits and immediately before the
+// POST; each posted part's id is recorded as it comes back.
+func (s *Scheduler) send(stop context.Context, led ledger, p Planned, msg *bot.Message, entry domain.LedgerEntry) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(stop), sendLimit)
+	defer cancel()
+	var marked bool
+	var markErr error
+	hooks := bot.SendHooks{
+		Before: func(platform string, parts int) error {
+			if marked { // a retry of the same POST, or the next part: finish it
+				return markErr
+			}
+			if stop.Err() != nil {
+				return errStopping
+			}
+			entry.Platform, entry.Parts, marked = platform, parts, true
+			markErr = led.record(ctx, entry, domain.LedgerSending, "")
+			return markErr
+		},
+		Posted: func(platform, id string) {
+			entry.MessageIDs = append(entry.MessageIDs, id)
+			if err := led.record(ctx, entry, domain.LedgerSending, ""); err != nil {
+				s.log.Error("recording a posted nudge's id", "key", p.Key, "err", err)
+			}
+		},
 	}
-	if err := s.notifier.Notify(ctx, p.To, msg, p.Key); err != nil {
+	err := s.notifier.Notify(bot.WithSendHooks(ctx, hooks), p.To, msg, p.Key)
+	switch {
+	case markErr != nil:
+		return markErr
+	case !marked && errors.Is(err, errStopping):
+		s.observe(p.Kind, "", OutcomeAbandoned)
+		return stop.Err()
+	case err != nil:
 		s.log.Warn("nudge not delivered; will retry", "key", p.Key, "attempt", entry.Attempts, "err", err)
+		s.observe(p.Kind, entry.Platform, OutcomeFailed)
 		return led.record(ctx, entry, domain.LedgerFailed, err.Error())
 	}
+	s.observe(p.Kind, entry.Platform, OutcomeSent)
 	return led.record(ctx, entry, domain.LedgerSent, "")
 }
 
 // resolveInterrupted settles an entry left "sending": the process stopped
-// between sending and recording. It asks the platform; without a way to
-// ask, it does not risk a duplicate. It reports whether the entry is
-// settled; when the platform shows it was not delivered, it is sent again.
+// between the POST and recording its outcome. Every part's id recorded
+// means it arrived. Otherwise Slack is asked (the key is in the message's
+// metadata); Teams cannot be asked, so the nudge is sent again (a double
+// beats a lost renewal reminder) unless nudges.teams_at_most_once is set.
+// Elsewhere, without a way to ask, it does not risk a duplicate. It
+// reports whether the entry is settled; when it is not, it is sent again.
 func (s *Scheduler) resolveInterrupted(ctx context.Context, led ledger, p Planned, prev domain.LedgerEntry) (bool, error) {
+	if prev.Parts > 0 && len(prev.MessageIDs) >= prev.Parts {
+		s.observe(p.Kind, prev.Platform, OutcomeDoubleAvoided)
+		return true, led.confirm(ctx, prev)
+	}
+	if prev.Platform == PlatformTeams {
+		if s.cfg.TeamsAtMostOnce {
+			prev.Attempts = s.cfg.MaxAttempts
+			return true, led.record(ctx, prev, domain.LedgerFailed, "interrupted while posting to Teams; delivery unknown, not resent (teams_at_most_once)")
+		}
+		s.log.Warn("resending a nudge interrupted while posting to Teams; it may arrive twice", "key", p.Key)
+		s.observe(p.Kind, prev.Platform, OutcomeResentUnverified)
+		return false, nil
+	}
 	dc, canCheck := s.notifier.(DeliveryChecker)
 	var done bool
 	var err error
@@ -157,6 +224,7 @@ func (s *Scheduler) resolveInterrupted(ctx context.Context, led ledger, p Planne
 		s.log.Warn("could not check an interrupted nudge; will ask again", "key", p.Key, "err", err)
 		return true, nil
 	case done:
+		s.observe(p.Kind, prev.Platform, OutcomeDoubleAvoided)
 		return true, led.confirm(ctx, prev)
 	}
 	return false, nil

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -55,8 +56,12 @@ type Scheduler struct {
 	// loading reads the zone database, and planning runs every minute.
 	named *expirable.LRU[string, *time.Location]
 
+	// Observer, when set, counts what happens to each nudge (metrics).
+	Observer Observer
+
 	mu         sync.Mutex
 	lastAlerts time.Time
+	running    atomic.Bool
 }
 
 // New checks the configuration (every bad field is named) and builds a
@@ -78,10 +83,14 @@ func New(cfg Config, rules domain.Config, store Store, n Notifier, log *slog.Log
 		named:   expirable.NewLRU[string, *time.Location](1_000, nil, 24*time.Hour)}, nil
 }
 
-// Run ticks every Config.Every until ctx ends.
+// Run ticks every Config.Every until ctx ends. When ctx ends, planning
+// stops and a send already posting finishes and is recorded (within
+// sendLimit) before Run returns.
 func (s *Scheduler) Run(ctx context.Context, now func() time.Time) {
 	t := time.NewTicker(s.cfg.Every)
 	defer t.Stop()
+	s.running.Store(true)
+	defer s.running.Store(false)
 	for {
 		if rep, err := s.Tick(ctx, now()); err != nil && ctx.Err() == nil {
 			s.log.Error("nudge tick failed", "err", err)
@@ -95,6 +104,9 @@ func (s *Scheduler) Run(ctx context.Context, now func() time.Time) {
 		}
 	}
 }
+
+// Running reports whether Run is ticking (serve's /readyz).
+func (s *Scheduler) Running() bool { return s.running.Load() }
 
 // location is a person's time zone: their setting, else the platform's,
 // else the default.

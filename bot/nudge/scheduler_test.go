@@ -41,6 +41,9 @@ func (f *fakeNotifier) Notify(ctx context.Context, to bot.Recipient, m *bot.Mess
 	if to.Email != "" && to.Email == f.failFor {
 		return errors.New("channel_not_found")
 	}
+	if err := bot.BeforeSend(ctx, "fake", 1); err != nil {
+		return err
+	}
 	f.sent = append(f.sent, delivery{to, key, m, simNow})
 	return nil
 }

@@ -29,6 +29,7 @@ type API interface {
 	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
 	GetConversationHistoryContext(ctx context.Context, params *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error)
+	GetConversationsContext(ctx context.Context, params *slack.GetConversationsParameters) ([]slack.Channel, string, error)
 }
 
 // Dedupe remembers inbound event ids (persistently, so a restart does not
@@ -55,9 +56,10 @@ type App struct {
 	HTTP    *http.Client // for response_url posts; must have a timeout
 	Now     func() time.Time
 	Log     *slog.Logger
-	Charts  bool          // draw trends as data_visualization charts
-	AckWait time.Duration // how long a command may run before the "working…" placeholder (2s)
-	Clock   retry.Clock   // waits between retries; nil = the wall clock (tests pass a fake)
+	Charts  bool           // draw trends as data_visualization charts
+	AckWait time.Duration  // how long a command may run before the "working…" placeholder (2s)
+	Clock   retry.Clock    // waits between retries; nil = the wall clock (tests pass a fake)
+	Retries retry.Observer // counts failed Web API tries (metrics); may be nil
 	// Binder refuses requests from other workspaces, orgs and apps and
 	// says whose e-mail to trust; nil (tests only) trusts every profile.
 	Binder *Binder
@@ -212,7 +214,7 @@ func (a *App) userByEmail(ctx context.Context, email string) (mailUser, error) {
 // Retry-After, up to a minute) and 5xx, three more tries at most.
 func (a *App) policy() retry.Policy {
 	return retry.Policy{Attempts: 4, Base: time.Second, Max: 30 * time.Second, MaxAfter: time.Minute,
-		Classify: retry.Slack, Clock: a.Clock,
+		Classify: retry.Slack, Clock: a.Clock, Observer: a.Retries, Service: "slack",
 		OnRetry: func(n int, wait time.Duration, err error) {
 			a.Log.Info("slack call failed; retrying", "attempt", n, "after", wait, "err", err)
 		}}

@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/internal/retry"
 )
 
 // Interaction handles a block action or a view submission. It returns at
@@ -196,7 +197,17 @@ func (a *App) post(ctx context.Context, channel string, m *bot.Message, meta *sl
 		if meta != nil {
 			opts = append(opts, slack.MsgOptionMetadata(*meta))
 		}
-		return a.retry(ctx, func() error { _, _, err := a.API.PostMessageContext(ctx, channel, opts...); return err })
+		return a.retry(ctx, func() error {
+			// A proactive send records "sending" here, after any wait.
+			if err := bot.BeforeSend(ctx, "slack", 1); err != nil {
+				return retry.Final(err)
+			}
+			_, ts, err := a.API.PostMessageContext(ctx, channel, opts...)
+			if err == nil {
+				bot.Posted(ctx, "slack", ts)
+			}
+			return err
+		})
 	}
 	text := slack.MsgOptionText(PlainText(m), false)
 	err := send(text, slack.MsgOptionBlocks(Render(m, RenderOptions{Charts: a.Charts})...))
@@ -247,11 +258,44 @@ func (a *App) channelFor(ctx context.Context, to bot.Recipient) (string, error) 
 }
 
 // Delivered looks for a recent message carrying the dedupe key in the
-// recipient's conversation (bot.DeliveryChecker).
+// recipient's conversation (bot.DeliveryChecker): the DM opened with the
+// person, or the channel (a name is resolved to its id first, as
+// conversations.history takes ids only). It reads at most historyPages
+// pages of the newest messages.
 func (a *App) Delivered(ctx context.Context, to bot.Recipient, dedupeKey string) (bool, error) {
-	channel, err := a.channelFor(ctx, to)
+	channel, err := a.conversationID(ctx, to)
 	if err != nil {
 		return false, err
+	}
+	cursor := ""
+	for range historyPages {
+		var hist *slack.GetConversationHistoryResponse
+		if err := a.retry(ctx, func() (err error) {
+			hist, err = a.API.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: channel, Limit: 200, Cursor: cursor, IncludeAllMetadata: true})
+			return err
+		}); err != nil {
+			return false, fmt.Errorf("reading history of %s: %w", channel, err)
+		}
+		for _, msg := range hist.Messages {
+			if msg.Metadata.EventType == nudgeEvent && fmt.Sprint(msg.Metadata.EventPayload["dedupe_key"]) == dedupeKey {
+				return true, nil
+			}
+		}
+		if cursor = hist.ResponseMetaData.NextCursor; !hist.HasMore || cursor == "" {
+			break
+		}
+	}
+	return false, nil
+}
+
+// historyPages bounds Delivered's reading: 1,000 messages back.
+const historyPages = 5
+
+// conversationID is the id of the conversation a nudge to `to` lands in.
+func (a *App) conversationID(ctx context.Context, to bot.Recipient) (string, error) {
+	channel, err := a.channelFor(ctx, to)
+	if err != nil {
+		return "", err
 	}
 	if to.Email != "" { // a DM: the conversation id differs from the user id
 		var ch *slack.Channel
@@ -259,23 +303,47 @@ func (a *App) Delivered(ctx context.Context, to bot.Recipient, dedupeKey string)
 			ch, _, _, err = a.API.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{channel}, ReturnIM: true})
 			return err
 		}); err != nil {
-			return false, fmt.Errorf("opening DM with %s: %w", to.Email, err)
+			return "", fmt.Errorf("opening DM with %s: %w", to.Email, err)
 		}
-		channel = ch.ID
+		return ch.ID, nil
 	}
-	var hist *slack.GetConversationHistoryResponse
-	if err := a.retry(ctx, func() (err error) {
-		hist, err = a.API.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
-		return err
-	}); err != nil {
-		return false, fmt.Errorf("reading history of %s: %w", channel, err)
+	name := strings.ToLower(strings.TrimPrefix(channel, "#"))
+	if !strings.HasPrefix(channel, "#") && isChannelID(channel) {
+		return channel, nil
 	}
-	for _, msg := range hist.Messages {
-		if msg.Metadata.EventType == nudgeEvent && fmt.Sprint(msg.Metadata.EventPayload["dedupe_key"]) == dedupeKey {
-			return true, nil
+	cursor := ""
+	for {
+		var chans []slack.Channel
+		if err := a.retry(ctx, func() (err error) {
+			chans, cursor, err = a.API.GetConversationsContext(ctx, &slack.GetConversationsParameters{Cursor: cursor, Limit: 1000,
+				ExcludeArchived: true, Types: []string{"public_channel", "private_channel"}})
+			return err
+		}); err != nil {
+			return "", fmt.Errorf("looking up channel %s: %w", channel, err)
+		}
+		for _, c := range chans {
+			if strings.ToLower(c.Name) == name {
+				return c.ID, nil
+			}
+		}
+		if cursor == "" {
+			return "", fmt.Errorf("no Slack channel named %s that the bot can see", channel)
 		}
 	}
-	return false, nil
+}
+
+// isChannelID tells a Slack conversation id (C…, G…, D… in upper case and
+// digits) from a channel name (lower case).
+func isChannelID(s string) bool {
+	if len(s) < 9 || !strings.ContainsRune("CGD", rune(s[0])) {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // TimeZone is the person's Slack time zone (bot.ZoneLookup).

@@ -393,10 +393,17 @@ func (a *App) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, dedu
 	// The stored reference as if it were an incoming activity, so that the
 	// library addresses the new activity from the bot to the recipient.
 	turn := &activity.TurnContext{Activity: activity.ApplyConversationReference(schema.Activity{Type: schema.Message}, ref.Reference, true)}
-	for _, c := range Render(m) {
+	cards := Render(m)
+	for _, c := range cards {
 		out, err := turn.SendActivity(cardOption(c))
 		if err == nil {
-			_, err = a.client.SendActivity(ctx, out)
+			// A proactive send records "sending" after the conversation's
+			// rate-limit wait, and each activity id Teams returns.
+			var id string
+			id, err = a.client.PostActivity(ctx, out, func() error { return bot.BeforeSend(ctx, "teams", len(cards)) })
+			if err == nil {
+				bot.Posted(ctx, "teams", id)
+			}
 		}
 		if errors.Is(err, ErrGone) {
 			ref.Inactive, ref.UpdatedAt = true, a.Now()

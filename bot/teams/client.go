@@ -98,6 +98,11 @@ const (
 	limiterTTL       = time.Hour
 )
 
+// ObserveRetries counts the connector's failed tries (metrics).
+func (c *Client) ObserveRetries(o retry.Observer) {
+	c.policy.Observer, c.policy.Service = o, "teams"
+}
+
 // limiter paces one conversation within Teams' limits (7/s, 8 per 2 s,
 // 60 per 30 s): 2 a second sustained with bursts of 7.
 func (c *Client) limiter(conv string) *rate.Limiter {
@@ -115,6 +120,13 @@ func (c *Client) limiter(conv string) *rate.Limiter {
 // /activities/{replyToId} when it is a reply) and returns the id the
 // connector gave it.
 func (c *Client) SendActivity(ctx context.Context, act schema.Activity) (string, error) {
+	return c.PostActivity(ctx, act, nil)
+}
+
+// PostActivity is SendActivity calling before (when not nil) after every
+// rate-limit wait and immediately before each POST; an error from before
+// aborts with nothing posted. The nudge scheduler records "sending" there.
+func (c *Client) PostActivity(ctx context.Context, act schema.Activity, before func() error) (string, error) {
 	parts := []string{"activities"}
 	if act.ReplyToID != "" {
 		parts = append(parts, act.ReplyToID)
@@ -123,7 +135,7 @@ func (c *Client) SendActivity(ctx context.Context, act schema.Activity) (string,
 	if err != nil {
 		return "", err
 	}
-	body, err := c.Send(ctx, http.MethodPost, u, act)
+	body, err := c.send(ctx, http.MethodPost, u, act, before)
 	if err != nil {
 		return "", err
 	}
@@ -148,6 +160,10 @@ func conversationURL(serviceURL, conv string, parts ...string) (url.URL, error) 
 // retry.Teams: 429, 412 and 5xx back off exponentially with jitter,
 // honouring Retry-After; 400, 401, 403, 404 and 413 are final).
 func (c *Client) Send(ctx context.Context, method string, u url.URL, body any) ([]byte, error) {
+	return c.send(ctx, method, u, body, nil)
+}
+
+func (c *Client) send(ctx context.Context, method string, u url.URL, body any, before func() error) ([]byte, error) {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -161,6 +177,11 @@ func (c *Client) Send(ctx context.Context, method string, u url.URL, body any) (
 		if conv != "" {
 			if err := c.limiter(conv).Wait(ctx); err != nil {
 				return retry.Final(fmt.Errorf("waiting for the conversation's rate limit: %w", err))
+			}
+		}
+		if before != nil {
+			if err := before(); err != nil {
+				return retry.Final(err)
 			}
 		}
 		var err error
@@ -245,4 +266,16 @@ func conversationOf(path string) string {
 	}
 	id, _, _ := strings.Cut(rest, "/")
 	return id
+}
+
+// ObserveRetries counts the Bot Connector's failed tries (metrics).
+func (a *App) ObserveRetries(o retry.Observer) { a.client.ObserveRetries(o) }
+
+// Ready reports whether the Bot Framework token can be had (serve's
+// /readyz): without it nothing reaches Teams.
+func (a *App) Ready(ctx context.Context) error {
+	if _, err := a.client.tokens.token(ctx); err != nil {
+		return fmt.Errorf("getting a Bot Framework token: %w", err)
+	}
+	return nil
 }

@@ -121,6 +121,9 @@ func (m *Main) runImport(ctx context.Context) error {
 	if err := m.recordScores(ctx, patchIDs(res.Patches)); err != nil {
 		return err
 	}
+	if m.onImport != nil { // serve's metrics, for imports sent through the control socket
+		m.onImport(res.Rows-res.Bad, res.Bad)
+	}
 	report["imported"], report["stats"] = true, st
 	if *asJSON {
 		return json.NewEncoder(m.Stdout).Encode(report)

@@ -56,7 +56,7 @@ func (m *Main) startControl(ctx context.Context, wg *sync.WaitGroup) {
 func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, stderr io.Writer) int {
 	sub := &Main{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: m.Getenv, Now: m.Now,
 		Command: req.Command, Args: req.Args, DataDir: m.DataDir, Config: m.Config, LogLevel: m.LogLevel,
-		db: m.db, log: m.log, cwd: req.Dir}
+		db: m.db, log: m.log, cwd: req.Dir, onImport: m.onImport}
 	var err error
 	switch req.Command {
 	case "backup":

@@ -57,6 +57,7 @@ type Main struct {
 	cmdFlags any
 
 	db       *storage.DB
+	onImport func(imported, rejected int) // serve's metrics count import rows
 	log      *slog.Logger
 	closed   bool
 	mu       sync.Mutex
@@ -144,6 +145,9 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	}
 	m.log = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: m.LogLevel}))
 	m.DataDir = *data
+	if err := m.useFakeNow(); err != nil {
+		return err
+	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
 		return err

@@ -77,7 +77,6 @@ func (m *Main) runServe(ctx context.Context) error {
 	defer func() { cancel(); wg.Wait() }()
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	if m.Getenv("ACCOUNTBOT_DEBUG_ENDPOINTS") == "1" {
 		// Opt-in: heap statistics (/debug/vars) and profiles (/debug/pprof/) for `make bench`.
 		mux.Handle("/debug/vars", expvar.Handler())
@@ -103,6 +102,7 @@ func (m *Main) runServe(ctx context.Context) error {
 	if err := m.serveSync(ctx, &wg, mux); err != nil { // CRM, support and billing sync; the Stripe webhook
 		return err
 	}
+	m.observe(mux, e, p, sched)
 	// Backup and import from the CLI reach this process; the socket opens
 	// before the HTTP listener, which tests and scripts take as "ready".
 	m.startControl(ctx, &wg)

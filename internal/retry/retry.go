@@ -57,6 +57,17 @@ type Policy struct {
 	// Jitter spreads a backoff d over [d/2, d]; nil picks at random.
 	Jitter  func(d time.Duration) time.Duration
 	OnRetry func(attempt int, wait time.Duration, err error) // logging
+	// Observer, when set, is told of every failed try (metrics) under
+	// Service's name.
+	Observer Observer
+	Service  string
+}
+
+// Observer counts failed tries, and the waits a service asked for
+// (Retry-After, as with a 429) that are being honoured.
+type Observer interface {
+	Failed(service string)
+	RateLimitWait(service string)
 }
 
 // Do calls fn until it succeeds, its error is final, the attempts are spent
@@ -72,6 +83,9 @@ func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error
 		err := fn(ctx)
 		if err == nil {
 			return nil
+		}
+		if p.Observer != nil && ctx.Err() == nil {
+			p.Observer.Failed(p.Service)
 		}
 		if ctx.Err() != nil || p.Attempts > 0 && attempt >= p.Attempts {
 			return err
@@ -89,6 +103,9 @@ func Do(ctx context.Context, p Policy, fn func(ctx context.Context) error) error
 		wait, ok := p.wait(attempt, v.After)
 		if !ok {
 			return err
+		}
+		if p.Observer != nil && v.After > 0 {
+			p.Observer.RateLimitWait(p.Service)
 		}
 		if dl, has := ctx.Deadline(); has && clock.Now().Add(wait).After(dl) {
 			return err // the caller's limit comes first

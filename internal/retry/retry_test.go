@@ -218,3 +218,33 @@ func TestFromResponse(t *testing.T) {
 		t.Errorf("%+v %q", e, e.Error())
 	}
 }
+
+// countingObserver counts what Do reports.
+type countingObserver struct{ failed, waits map[string]int }
+
+func (o *countingObserver) Failed(service string)        { o.failed[service]++ }
+func (o *countingObserver) RateLimitWait(service string) { o.waits[service]++ }
+
+func TestObserverCountsFailuresAndRateLimitWaits(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		errs              []error
+		wantFail, wantRLW int
+	}{
+		{"429 with Retry-After, then ok", []error{status(429, 2*time.Second)}, 1, 1},
+		{"503 twice (backoff, not a rate limit)", []error{status(503, 0), status(503, 0)}, 2, 0},
+		{"400 is final but still a failure", []error{status(400, 0)}, 1, 0},
+		{"success", nil, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &countingObserver{failed: map[string]int{}, waits: map[string]int{}}
+			fn, _ := failing(tc.errs...)
+			p := retry.Policy{Attempts: 5, Base: time.Second, Max: time.Minute, Classify: retry.Teams,
+				Clock: &fakeClock{now: time.Unix(0, 0)}, Jitter: noJitter, Observer: o, Service: "teams"}
+			retry.Do(context.Background(), p, fn)
+			if o.failed["teams"] != tc.wantFail || o.waits["teams"] != tc.wantRLW {
+				t.Errorf("failed %d, rate-limit waits %d; want %d, %d", o.failed["teams"], o.waits["teams"], tc.wantFail, tc.wantRLW)
+			}
+		})
+	}
+}
