@@ -289,7 +289,11 @@ func cleanRun(t *testing.T, dir, platform, apiURL string, f *fakePlatform, want 
 	defer cmd.Wait()
 	defer cmd.Process.Signal(syscall.SIGTERM)
 	last, quiet := -1, 0
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+	// Generous: a channel is paced at about one post a second, so a dozen
+	// reminders to #renewals take that long on their own, and CI runs this
+	// next to every other package under the race detector. Returns as soon
+	// as the burst is delivered.
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
 		keys, posts, _ := f.counts()
 		if posts == last {
 			quiet++
