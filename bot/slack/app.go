@@ -17,6 +17,7 @@ import (
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/background"
 	"github.com/accountbot/accountbot/internal/retry"
 )
 
@@ -67,12 +68,10 @@ type App struct {
 	Audit func(ctx context.Context, e domain.AuditEntry)
 
 	once   sync.Once
-	halt   sync.Once
-	stop   chan struct{}                      // closed by Shutdown: background work ends
 	emails *expirable.LRU[string, slack.User] // Slack user id → profile (users.info)
 	byMail *expirable.LRU[string, mailUser]   // e-mail → Slack user (id and time zone)
 	shares shareStore                         // replies kept for Share in channel
-	wg     sync.WaitGroup
+	bg     background.Group                   // late replies: answered after the acknowledgement
 }
 
 // mailUser is what users.lookupByEmail told about a person.
@@ -87,30 +86,19 @@ const (
 
 func (a *App) init() {
 	a.once.Do(func() {
-		a.stop = make(chan struct{})
 		a.emails = expirable.NewLRU[string, slack.User](cacheSize, nil, cacheTTL)
 		a.byMail = expirable.NewLRU[string, mailUser](cacheSize, nil, cacheTTL)
 	})
 }
 
 // Wait blocks until background work (late replies) has finished.
-func (a *App) Wait() { a.wg.Wait() }
+func (a *App) Wait() { a.bg.Wait() }
 
 // Shutdown lets background work finish until ctx ends, then cancels what
 // is left and waits for it to return (every call it makes is bounded by
 // its context, so that is prompt).
 func (a *App) Shutdown(ctx context.Context) error {
-	a.init()
-	done := make(chan struct{})
-	go func() { a.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		a.halt.Do(func() { close(a.stop) })
-		<-done
-		return fmt.Errorf("slack background work cut short: %w", ctx.Err())
-	}
+	return a.bg.Shutdown(ctx, "slack")
 }
 
 // goBG runs f in the background with its own two-minute limit: Slack has
@@ -118,20 +106,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 // cancels it.
 func (a *App) goBG(f func(ctx context.Context)) {
 	a.init()
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		go func() {
-			select {
-			case <-a.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		f(ctx)
-	}()
+	a.bg.Go(2*time.Minute, f)
 }
 
 // user resolves a Slack user id to the neutral user (users.info, cached).

@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/background"
 )
 
 // Engine is the neutral core the app translates for.
@@ -69,9 +69,7 @@ type App struct {
 	adapter   core.Adapter // authenticates inbound requests; sends go through client
 	client    *Client
 	validator *Validator
-	wg        sync.WaitGroup
-	halt      sync.Once
-	stop      chan struct{} // closed by Shutdown: background work ends
+	bg        background.Group // answers: sent after the 202
 	// emails caches member lookups (Teams user id → member) for an hour,
 	// for at most emailCacheSize people.
 	emails *expirable.LRU[string, Member]
@@ -107,7 +105,7 @@ func New(cfg Config, e Engine, refs RefStore, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &App{Engine: e, Refs: refs, Now: time.Now, Log: log, client: client, validator: v, stop: make(chan struct{}),
+	a := &App{Engine: e, Refs: refs, Now: time.Now, Log: log, client: client, validator: v,
 		emails: expirable.NewLRU[string, Member](emailCacheSize, nil, emailCacheTTL)}
 	// The library's adapter sends through a client without a context; it
 	// only parses and authenticates here, and a.client sends.
@@ -119,22 +117,13 @@ func New(cfg Config, e Engine, refs RefStore, log *slog.Logger) (*App, error) {
 func (a *App) Validator() *Validator { return a.validator }
 
 // Wait blocks until background work has finished.
-func (a *App) Wait() { a.wg.Wait() }
+func (a *App) Wait() { a.bg.Wait() }
 
 // Shutdown lets background work finish until ctx ends, then cancels what
 // is left and waits for it to return (every connector call is bounded by
 // its context, so that is prompt).
 func (a *App) Shutdown(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { a.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		a.halt.Do(func() { close(a.stop) })
-		<-done
-		return fmt.Errorf("teams background work cut short: %w", ctx.Err())
-	}
+	return a.bg.Shutdown(ctx, "teams")
 }
 
 // ServeHTTP is POST /api/messages: authenticate, acknowledge with 202,
@@ -161,24 +150,13 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusAccepted)
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		// The request was acknowledged (202): its context is over. The
-		// answer has its own limit, and Shutdown cancels it.
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		go func() {
-			select {
-			case <-a.stop:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
+	// The request was acknowledged (202): its context is over. The answer
+	// has its own limit, and Shutdown cancels it.
+	a.bg.Go(2*time.Minute, func(ctx context.Context) {
 		if err := a.handle(ctx, act); err != nil {
 			a.Log.Error("teams activity failed", "type", act.Type, "err", err)
 		}
-	}()
+	})
 }
 
 var atTag = regexp.MustCompile(`(?s)<at[^>]*>.*?</at>`)
