@@ -77,13 +77,7 @@ func (m *Main) runServe(ctx context.Context) error {
 	defer func() { cancel(); wg.Wait() }()
 
 	mux := http.NewServeMux()
-	if m.Getenv("ACCOUNTBOT_DEBUG_ENDPOINTS") == "1" {
-		// Opt-in: heap statistics (/debug/vars) and profiles (/debug/pprof/) for `make bench`.
-		mux.Handle("/debug/vars", expvar.Handler())
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("/debug/pprof/heap", pprof.Index)
-	}
+	m.debugRoutes(mux)
 	api, err := m.ingestAPI(ctx, &wg)
 	if err != nil {
 		return err
@@ -116,6 +110,13 @@ func (m *Main) runServe(ctx context.Context) error {
 	wg.Go(func() { sched.Run(ctx, m.Now) })
 	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(p.modes, " and "), m.HTTPAddr(), m.DataDir)
 
+	return m.serveUntilStopped(ctx, cancel, &wg, srv, p, sc.AppToken != "")
+}
+
+// serveUntilStopped serves HTTP (and Slack's Socket Mode) until ctx ends or
+// one of them fails, then shuts everything down within one limit.
+func (m *Main) serveUntilStopped(ctx context.Context, cancel context.CancelFunc, wg *sync.WaitGroup, srv *http.Server, p platforms, socket bool) error {
+	var err error
 	errs := make(chan error, 2)
 	wg.Add(1)
 	go func() {
@@ -124,7 +125,7 @@ func (m *Main) runServe(ctx context.Context) error {
 			errs <- fmt.Errorf("http server: %w", err)
 		}
 	}()
-	if sc.AppToken != "" {
+	if socket {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -146,6 +147,18 @@ func (m *Main) runServe(ctx context.Context) error {
 	p.shutdown(shut)
 	wg.Wait()
 	return err
+}
+
+// debugRoutes adds, when ACCOUNTBOT_DEBUG_ENDPOINTS=1 (opt-in, for `make
+// bench`), heap statistics (/debug/vars) and profiles (/debug/pprof/).
+func (m *Main) debugRoutes(mux *http.ServeMux) {
+	if m.Getenv("ACCOUNTBOT_DEBUG_ENDPOINTS") != "1" {
+		return
+	}
+	mux.Handle("/debug/vars", expvar.Handler())
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
 }
 
 // platforms are the configured chat platforms, wired onto the mux.
