@@ -104,6 +104,9 @@ func (m *Main) consoleBackground(ctx context.Context, e *bot.Engine, fromServe b
 		}
 		e.Nudges = sched
 		bg.Go(func() { defer m.restoreOnPanic(); sched.Run(gcCtx, m.Now) })
+		// `make run` is serve on the console: backup and import from
+		// another shell reach this store through the control socket.
+		m.startControl(gcCtx, &bg)
 	}
 	return stop, nil
 }

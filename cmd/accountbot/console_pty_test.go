@@ -271,6 +271,25 @@ func TestConsoleOnUnsizedTerminal(t *testing.T) {
 	p.exited()
 }
 
+// TestBackupWhileConsoleServes: `make run` (serve on the console) holds the
+// store, and `backup` from another shell goes through its control socket.
+func TestBackupWhileConsoleServes(t *testing.T) {
+	dir, err := os.MkdirTemp("", "cons") // short: a socket path has a length limit
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	p := startOnPTY(t, "--data", dir, "serve")
+	p.waitPrompt()
+	out := filepath.Join(t.TempDir(), "book.bak")
+	r := run(t, nil, "", "--data", dir, "backup", out)
+	if r.code != 0 || !strings.Contains(r.stdout, "Backup of") {
+		t.Fatalf("backup while the console serves: %+v", r)
+	}
+	p.typ("exit\r")
+	p.exited()
+}
+
 // TestConsolePipedStdin checks the console still reads plain lines when
 // stdin is not a terminal (scripts, CI).
 func TestConsolePipedStdin(t *testing.T) {
