@@ -50,7 +50,8 @@
 //	aw/<e-mail> 00 <ns:8> <seq:4>     → index: audit records by e-mail (empty value)
 //	aa/<account id> 00 <ns:8> <seq:4> → index: audit records by account (empty value); PruneAudit deletes
 //	                                    records with their index entries, nothing else ever does
-//	y/, yx/, yr/, ym/, yu/, yo/, yd/, yp/ → CRM sync: cursors and status, links, marks, review list, write-back outbox (sync.go)
+//	y/, ym/, yo/, yd/, yp/ → CRM sync: cursors and status, marks, write-back outbox (sync.go); links
+//	                                    are ExternalIDs (ie/), the review list is q/
 package storage
 
 import (

@@ -18,31 +18,28 @@ import (
 //
 //	y/<source> 00 cursor            → the source's cursor (opaque bytes)
 //	y/<source> 00 status            → JSON of connector.Status
-//	yx/<source> 00 <external id>    → account id the external record is matched to
-//	yr/<source> 00 <account id>     → that external id (the reverse, for write-back)
 //	ym/<account id>                 → JSON of connector.Mark: deleted or merged at the source
-//	yu/<source> 00 <external id>    → JSON of connector.Unmatched: the review list
 //	yo/<source> 00 <write id>       → JSON of connector.Write: the write-back outbox
 //	yd/<write id>                   → remote id of a delivered write (idempotency)
 //	yp/<source> 00 <account id>     → JSON of the property values last delivered
 //
-// A page's accounts (with their indexes), links, marks, review entries and
-// the cursor after it are written in one transaction: a crash leaves the
-// store at a page boundary, and the next run resumes from that cursor.
+// Records match on the same external ids as ingest (external.go): the
+// account's ExternalIDs[source], indexed under ie/ by the account write,
+// and unmatched records go on the one review list (q/).
 //
-// yx/ and yu/ stand in for the external-id index and review list of the
-// ingest work (ie/ and r/); once that is on main, Match and CommitPage use
-// it instead.
+// A page's accounts (with their indexes), marks, review entries and the
+// cursor after it are written in one transaction: a crash leaves the store
+// at a page boundary, and the next run resumes from that cursor.
 var (
 	prefixSync      = []byte("y/")
-	prefixSyncLink  = []byte("yx/")
-	prefixSyncRev   = []byte("yr/")
 	prefixSyncMark  = []byte("ym/")
-	prefixSyncUnm   = []byte("yu/")
 	prefixOutbox    = []byte("yo/")
 	prefixDelivered = []byte("yd/")
 	prefixWritten   = []byte("yp/")
 )
+
+// unmatchedKindSync is the review-list kind of a CRM record no account matched.
+const unmatchedKindSync = "sync"
 
 func syncKey(table []byte, a, b string) []byte {
 	return join(table, []byte(a), []byte{sep}, []byte(b))
@@ -78,16 +75,17 @@ func (s *DB) SaveStatus(ctx context.Context, source string, st connector.Status)
 	})
 }
 
-// Match implements connector.Store: the linked account, else the account a
+// Match implements connector.Store: the account ingest would resolve the
+// external id to (by id, else by ExternalIDs[source]), else the account a
 // sync created for the record ("<source>-<external id>").
 func (s *DB) Match(ctx context.Context, source string, ext []string) (map[string]*domain.Account, error) {
 	out := make(map[string]*domain.Account, len(ext))
 	err := s.db.View(func(txn *badger.Txn) error {
 		for _, e := range ext {
-			id := source + "-" + e
-			if b, err := getValue(txn, syncKey(prefixSyncLink, source, e)); err == nil {
-				id = string(b)
-			} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			id, err := resolveTxn(txn, source, e)
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				id = source + "-" + e
+			} else if err != nil {
 				return err
 			}
 			if !domain.ValidID(id) {
@@ -106,44 +104,72 @@ func (s *DB) Match(ctx context.Context, source string, ext []string) (map[string
 	return out, err
 }
 
-// LinkExternal matches an existing account to a source's external id.
+// LinkExternal matches an existing account to a source's external id by
+// setting it in the account's ExternalIDs (the normal account write keeps
+// the index).
 func (s *DB) LinkExternal(ctx context.Context, source, ext, id string) error {
-	return s.db.Update(func(txn *badger.Txn) error { return setAll(txn, linkOps(source, ext, id)) })
+	return s.db.Update(func(txn *badger.Txn) error {
+		a, err := getRecord(txn, id)
+		if err != nil {
+			return err
+		}
+		a.ExternalIDs = withExternalID(a.ExternalIDs, source, ext)
+		var st domain.ApplyStats
+		ops, _, err := s.plan(txn, &domain.Patch{ID: id, Core: a}, &st)
+		if err != nil {
+			return err
+		}
+		return setAll(txn, ops)
+	})
 }
 
-func linkOps(source, ext, id string) []op {
-	return []op{{key: syncKey(prefixSyncLink, source, ext), val: []byte(id)},
-		{key: syncKey(prefixSyncRev, source, id), val: []byte(ext)}}
+// withExternalID returns a copy of x with source's id set (the caller's
+// map is never changed).
+func withExternalID(x domain.ExternalIDs, source, ext string) domain.ExternalIDs {
+	out := maps.Clone(x)
+	if out == nil {
+		out = domain.ExternalIDs{}
+	}
+	out[source] = ext
+	return out
 }
 
 // ExternalID returns the source's external id of an account ("" if none).
 func (s *DB) ExternalID(ctx context.Context, source, id string) (string, error) {
 	var ext string
 	err := s.db.View(func(txn *badger.Txn) error {
-		b, err := getValue(txn, syncKey(prefixSyncRev, source, id))
-		if errors.Is(err, badger.ErrKeyNotFound) {
+		a, err := getRecord(txn, id)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			return nil
+		} else if err != nil {
+			return err
 		}
-		ext = string(b)
-		return err
+		ext = a.ExternalIDs[source]
+		return nil
 	})
-	return ext, err
+	if err != nil {
+		return "", fmt.Errorf("reading %s external id of %s: %w", source, id, err)
+	}
+	return ext, nil
 }
 
-// CommitPage implements connector.Store.
+// CommitPage implements connector.Store. Each account is written with
+// ExternalIDs[source] set, so the account write keeps the external-id index
+// and clears the record's review-list entry.
 func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) error {
 	return s.db.Update(func(txn *badger.Txn) error {
 		var st domain.ApplyStats
 		for _, l := range c.Accounts {
-			p := domain.Patch{ID: l.Account.ID, Core: l.Account, ReplaceStakeholders: true, Stakeholders: l.Account.Stakeholders}
+			acct := *l.Account
+			acct.ExternalIDs = withExternalID(acct.ExternalIDs, source, l.ExternalID)
+			p := domain.Patch{ID: acct.ID, Core: &acct, ReplaceStakeholders: true, Stakeholders: acct.Stakeholders}
 			ops, _, err := s.plan(txn, &p, &st)
 			if err != nil {
 				return err
 			}
-			ops = append(ops, linkOps(source, l.ExternalID, l.Account.ID)...)
 			// Seen alive again (restored in the CRM): no longer marked, no longer unmatched.
-			ops = append(ops, op{key: syncKey(prefixSyncUnm, source, l.ExternalID), del: true},
-				op{key: join(prefixSyncMark, []byte(l.Account.ID)), del: true})
+			ops = append(ops, op{key: reviewKey(source, l.ExternalID), del: true},
+				op{key: join(prefixSyncMark, []byte(acct.ID)), del: true})
 			if err := setAll(txn, ops); err != nil {
 				return err
 			}
@@ -163,9 +189,11 @@ func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) 
 				return err
 			}
 		}
+		now := time.Now()
 		for _, u := range c.Unmatched {
-			if err := txn.Set(syncKey(prefixSyncUnm, source, u.ExternalID), mustJSON(u)); err != nil {
-				return err
+			rec := domain.UnmatchedRecord{Source: source, ExternalID: u.ExternalID, Kind: unmatchedKindSync, Sample: u.Sample}
+			if err := addUnmatchedTxn(txn, rec, now); err != nil {
+				return fmt.Errorf("recording unmatched %s record %q: %w", source, u.ExternalID, err)
 			}
 		}
 		return txn.Set(syncKey(prefixSync, source, "cursor"), []byte(c.Cursor))
@@ -184,16 +212,20 @@ func (s *DB) SyncMarks(ctx context.Context) ([]connector.Mark, error) {
 	return out, err
 }
 
-// SyncUnmatched returns the review list of records no account matched.
+// SyncUnmatched returns the CRM records on the review list (the entries
+// CommitPage put there; Unmatched returns the whole list).
 func (s *DB) SyncUnmatched(ctx context.Context) ([]connector.Unmatched, error) {
+	all, err := s.Unmatched(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []connector.Unmatched
-	err := s.scanJSON(prefixSyncUnm, func(b []byte) error {
-		var u connector.Unmatched
-		err := json.Unmarshal(b, &u)
-		out = append(out, u)
-		return err
-	})
-	return out, err
+	for _, r := range all {
+		if r.Kind == unmatchedKindSync {
+			out = append(out, connector.Unmatched{Source: r.Source, ExternalID: r.ExternalID, Sample: r.Sample})
+		}
+	}
+	return out, nil
 }
 
 func (s *DB) scanJSON(prefix []byte, fn func([]byte) error) error {

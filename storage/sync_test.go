@@ -105,3 +105,63 @@ func TestOutbox(t *testing.T) {
 		t.Errorf("written = %v", got)
 	}
 }
+
+// The CRM sync and ingest match on the same ids: an account imported with
+// an external id is what the sync matches, a sync-written account is what
+// ingest resolves, and both put unmatched records on one review list.
+func TestSyncSharesExternalIDs(t *testing.T) {
+	db, _ := openTemp(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	imported := acct("acme", "Acme", "ann@example.com")
+	imported.ExternalIDs = domain.ExternalIDs{"hubspot": "1001", "segment": "grp_1"}
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Core: imported}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Match(ctx, "hubspot", []string{"1001"})
+	if err != nil || m["1001"] == nil || m["1001"].ID != "acme" {
+		t.Fatalf("an imported external id is not matched: %v, %v", m, err)
+	}
+	// Ingest had the CRM record on the review list; the sync's write clears it.
+	if err := db.AddUnmatched(ctx, domain.UnmatchedRecord{Source: "hubspot", ExternalID: "1002", Kind: "group"}, now); err != nil {
+		t.Fatal(err)
+	}
+	created := acct("hubspot-1002", "Globex", "ben@example.com")
+	err = db.CommitPage(ctx, "hubspot", connector.Commit{
+		Accounts:  []connector.Linked{{Account: created, ExternalID: "1002", Created: true}},
+		Unmatched: []connector.Unmatched{{Source: "hubspot", ExternalID: "1004", Sample: "Initech"}},
+		Cursor:    "c1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.ExternalIDs != nil {
+		t.Error("CommitPage changed the caller's account")
+	}
+	if id, err := db.ResolveAccount(ctx, "hubspot", "1002"); err != nil || id != "hubspot-1002" {
+		t.Errorf("ingest resolves the synced id to %q, %v", id, err)
+	}
+	a, _ := db.Account(ctx, "hubspot-1002")
+	if a.ExternalIDs["hubspot"] != "1002" {
+		t.Errorf("the synced account's external ids = %v", a.ExternalIDs)
+	}
+	if ext, _ := db.ExternalID(ctx, "hubspot", "acme"); ext != "1001" {
+		t.Errorf("write-back id of an imported account = %q", ext)
+	}
+	all, _ := db.Unmatched(ctx)
+	if len(all) != 1 || all[0].ExternalID != "1004" || all[0].Source != "hubspot" || all[0].Sample != "Initech" {
+		t.Errorf("review list = %+v: one list, the synced record cleared", all)
+	}
+	// A later import that gives an account the id takes it off the list.
+	imported.ExternalIDs = domain.ExternalIDs{"hubspot": "1004"}
+	imported.ID = "initech"
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: "initech", Core: imported}}); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := db.Unmatched(ctx); len(all) != 0 {
+		t.Errorf("review list after the import = %+v", all)
+	}
+	if m, _ := db.Match(ctx, "hubspot", []string{"1004"}); m["1004"] == nil || m["1004"].ID != "initech" {
+		t.Errorf("match after the import = %v", m)
+	}
+}

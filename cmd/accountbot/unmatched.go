@@ -10,7 +10,7 @@ import (
 )
 
 // runUnmatched prints the review list: records from sources that named
-// no account by id or external id (Segment, and the CRM sync's list).
+// no account by id or external id (Segment, the CRM sync: one list).
 func (m *Main) runUnmatched(ctx context.Context) error {
 	fs := m.subFlags("unmatched", "unmatched [--json]")
 	asJSON := fs.Bool("json", false, "print the list as JSON")
@@ -24,15 +24,6 @@ func (m *Main) runUnmatched(ctx context.Context) error {
 	recs, err := db.Unmatched(ctx)
 	if err != nil {
 		return err
-	}
-	// The CRM sync keeps its own review list (storage/sync.go) until it
-	// moves to this one (storage/sync.go says it will); show both.
-	synced, err := db.SyncUnmatched(ctx)
-	if err != nil {
-		return err
-	}
-	for _, u := range synced {
-		recs = append(recs, domain.UnmatchedRecord{Source: u.Source, ExternalID: u.ExternalID, Kind: "sync", Sample: u.Sample})
 	}
 	if *asJSON {
 		if recs == nil {
