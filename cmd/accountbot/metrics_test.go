@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -59,20 +55,8 @@ func TestMetricsAndProbes(t *testing.T) {
 	}
 	body := url.Values{"command": {"/portfolio"}, "text": {"top"}, "user_id": {"U_ana"}, "channel_id": {"C1"}, "team_id": {"T1"}, "api_app_id": {"A1"}}.Encode()
 	at, _ := time.Parse(time.RFC3339, burstAt) // serve's clock (ACCOUNTBOT_FAKE_NOW)
-	ts := fmt.Sprint(at.Unix())
-	mac := hmac.New(sha256.New, []byte("shh"))
-	mac.Write([]byte("v0:" + ts + ":" + body))
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/commands", strings.NewReader(body))
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("slash command = %d", resp.StatusCode)
+	if code, _ := postSlash(t, addr, body, at); code != 200 {
+		t.Errorf("slash command = %d", code)
 	}
 	for i := 0; i < 100; i++ {
 		if _, posts, _ := f.counts(); posts >= 10 {

@@ -38,7 +38,23 @@ func TestServeSlackHTTP(t *testing.T) {
 	addr := srv.addr
 	body := url.Values{"command": {"/account"}, "text": {"globex health"}, "user_id": {"U1"}, "channel_id": {"C1"}, "team_id": {"T1"}, "api_app_id": {"A1"},
 		"response_url": {fake.URL + "/response"}}.Encode()
-	ts := fmt.Sprint(fixedNow.Unix())
+	code, b := postSlash(t, addr, body, fixedNow)
+	if code != 200 || !strings.Contains(string(b), "Globex Corporation — Tier 1 — health") {
+		t.Errorf("slash response %d: %.300s", code, b)
+	}
+	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("healthz: %v", err)
+	}
+	if out := srv.stop(t); !strings.Contains(out, "serving Slack over HTTP") {
+		t.Errorf("stderr = %s", out)
+	}
+}
+
+// postSlash posts a slash command body to serve at addr, signed with the
+// tests' secret at the given time, and returns the status and body.
+func postSlash(t *testing.T, addr, body string, at time.Time) (int, []byte) {
+	t.Helper()
+	ts := fmt.Sprint(at.Unix())
 	mac := hmac.New(sha256.New, []byte("shh"))
 	mac.Write([]byte("v0:" + ts + ":" + body))
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/slack/commands", strings.NewReader(body))
@@ -49,17 +65,9 @@ func TestServeSlackHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "Globex Corporation — Tier 1 — health") {
-		t.Errorf("slash response %d: %.300s", resp.StatusCode, b)
-	}
-	if resp, err := http.Get("http://" + addr + "/healthz"); err != nil || resp.StatusCode != 200 {
-		t.Errorf("healthz: %v", err)
-	}
-	if out := srv.stop(t); !strings.Contains(out, "serving Slack over HTTP") {
-		t.Errorf("stderr = %s", out)
-	}
+	return resp.StatusCode, b
 }
 
 // served is a running `accountbot serve`.
