@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,26 +246,8 @@ func (m *Main) runBackup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	dst := m.path(pos[0])
-	tmp := dst + ".partial"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return domain.Errorf(domain.EINVALID, "cannot write %s: %v", pos[0], err)
-	}
-	if err := db.Backup(ctx, f); err != nil {
-		f.Close()
-		os.Remove(tmp)
+	if err := writeFileAtomically(m.path(pos[0]), func(w io.Writer) error { return db.Backup(ctx, w) }); err != nil {
 		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("syncing backup: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("closing backup: %w", err)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return fmt.Errorf("finishing backup: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "Backup of %s written to %s.\n", m.DataDir, pos[0])
 	return nil

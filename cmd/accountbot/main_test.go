@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -367,5 +369,56 @@ func TestTeamsManifest(t *testing.T) {
 	}
 	if r := run(t, nil, "", "teams-manifest", "--app-id", "nope"); r.code != 1 || !strings.Contains(r.stderr, "GUID") {
 		t.Errorf("bad app id: %+v", r)
+	}
+}
+
+// A backup to a named pipe (or /dev/null) streams into it: renaming a
+// finished temporary file over it would replace the pipe or device with an
+// ordinary file.
+func TestBackupIntoPipe(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, nil, "", "--data", dir, "demo", "--accounts", "20", "--owners", "2", "--weeks", "4"); r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	fifo := filepath.Join(t.TempDir(), "backup.pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		f, err := os.Open(fifo) // blocks until the backup opens the pipe
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- b
+	}()
+	done := make(chan result, 1)
+	go func() { done <- run(t, nil, "", "--data", dir, "backup", fifo) }()
+	select {
+	case r := <-done:
+		if r.code != 0 {
+			t.Fatalf("backup into a pipe: %+v", r)
+		}
+	case <-time.After(20 * time.Second):
+		os.Remove(fifo + ".partial")
+		t.Fatal("backup never opened the pipe (wrote a temporary file beside it instead)")
+	}
+	var b []byte
+	select {
+	case b = <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing was written into the pipe")
+	}
+	if !bytes.HasPrefix(b, []byte("ACCOUNTBOT-BACKUP")) {
+		t.Errorf("the pipe received %d bytes, not a backup", len(b))
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("the pipe was replaced: %v %v", fi.Mode(), err)
+	}
+	if _, err := os.Stat(fifo + ".partial"); err == nil {
+		t.Error("a .partial file was left beside the pipe")
 	}
 }
