@@ -65,7 +65,7 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		ops, err := s.planCounted(txn, &patches[i], &st)
+		ops, err := s.plan(txn, &patches[i], &st)
 		if err != nil {
 			return st, err
 		}
@@ -148,23 +148,6 @@ func (s *DB) replay(pending [][]op) (*badger.Txn, error) {
 	return s.db.NewTransaction(true), nil
 }
 
-// planCounted plans one patch and counts it in st.
-func (s *DB) planCounted(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
-	ops, kind, err := s.plan(txn, p, st)
-	if err != nil {
-		return nil, err
-	}
-	switch kind {
-	case 'c':
-		st.Created++
-	case 'u':
-		st.Updated++
-	default:
-		st.Unchanged++
-	}
-	return ops, nil
-}
-
 func setAll(txn *badger.Txn, ops []op) error {
 	for _, o := range ops {
 		var err error
@@ -180,80 +163,57 @@ func setAll(txn *badger.Txn, ops []op) error {
 	return nil
 }
 
-// plan reads what is stored for p's account and returns the writes that
-// apply p, with 'c' (created), 'u' (updated) or 0 (no change).
-func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, byte, error) {
+// plan reads what p touches, merges it (domain.MergePatch), counts it in
+// st and returns the writes that apply it.
+func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
 	old, oldRaw, err := getRecordRaw(txn, p.ID)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
-		return nil, 0, err
+		return nil, err
 	}
-	if old == nil && p.Core == nil {
-		return nil, 0, domain.Errorf(domain.ENOTFOUND, "no account with id %q", p.ID)
-	}
-	next := old
-	if p.Core != nil {
-		c := *p.Core
-		c.Usage, c.Signals = nil, nil
-		if old != nil && !p.ReplaceStakeholders && c.Stakeholders == nil {
-			c.Stakeholders = old.Stakeholders
+	cur := domain.Stored{Record: old}
+	prevUsage := make(map[domain.Date][]byte, len(p.Usage)) // as stored, for the journal
+	for _, u := range p.Usage {
+		v, err := getValue(txn, usageKey(p.ID, u.Date))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
 		}
-		next = &c
-	} else {
-		c := *old
-		next = &c
+		prevUsage[u.Date] = v
+		if sn, ok := decodeSnapshot(u.Date, v); ok {
+			cur.Usage = append(cur.Usage, sn)
+		}
 	}
-	if p.ReplaceStakeholders {
-		next.Stakeholders = p.Stakeholders
+	for _, sg := range p.Signals {
+		if _, err := txn.Get(signalKey(p.ID, sg)); err == nil {
+			cur.Signals = append(cur.Signals, sg)
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, fmt.Errorf("reading signals of %s: %w", p.ID, err)
+		}
 	}
-	next.Normalize()
-	if errs := next.Validate(); errs != nil {
-		return nil, 0, domain.ValidationError("account "+p.ID, errs)
+	m, err := domain.MergePatch(p, cur)
+	if err != nil {
+		return nil, err
 	}
 	var ops []op
-	kind := byte(0)
-	oldJSON, newJSON := []byte(nil), mustJSON(next)
-	if old != nil {
-		oldJSON = mustJSON(old)
-	}
-	if !bytes.Equal(oldJSON, newJSON) {
-		kind = 'u'
-		if old == nil {
-			kind = 'c'
-		}
-		ops = append(ops, op{key: accountKey(p.ID), val: newJSON, known: true, had: old != nil, prev: oldRaw})
-		ops = append(ops, indexOps(old, next)...)
-		ext, err := externalOps(txn, old, next)
+	if m.RecordChanged {
+		ops = append(ops, op{key: accountKey(p.ID), val: mustJSON(m.Record), known: true, had: old != nil, prev: oldRaw})
+		ops = append(ops, indexOps(old, m.Record)...)
+		ext, err := externalOps(txn, old, m.Record)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		ops = append(ops, ext...)
 	}
-	for _, u := range p.Usage {
-		k, v := usageKey(p.ID, u.Date), encodeSnapshot(u)
-		cur, err := getValue(txn, k)
-		if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
-			return nil, 0, fmt.Errorf("reading usage of %s: %w", p.ID, err)
-		}
-		if err == nil && bytes.Equal(cur, v) {
-			continue
-		}
-		ops = append(ops, op{key: k, val: v, known: true, had: err == nil, prev: cur})
-		st.Snapshots++
+	for _, u := range m.Usage {
+		prev, had := prevUsage[u.Date]
+		ops = append(ops, op{key: usageKey(p.ID, u.Date), val: encodeSnapshot(u), known: true, had: had, prev: prev})
 	}
-	for _, sg := range p.Signals {
-		k := signalKey(p.ID, sg)
-		if _, err := txn.Get(k); err == nil {
-			continue
-		} else if !errors.Is(err, badger.ErrKeyNotFound) {
-			return nil, 0, fmt.Errorf("reading signals of %s: %w", p.ID, err)
-		}
-		ops = append(ops, op{key: k, val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note}), known: true})
-		st.Signals++
+	for _, sg := range m.Signals {
+		ops = append(ops, op{key: signalKey(p.ID, sg), val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note}), known: true})
 	}
-	if kind == 0 && len(ops) > 0 {
-		kind = 'u'
-	}
-	return ops, kind, nil
+	st.Count(m)
+	return ops, nil
 }
 
 type signalValue struct {
@@ -275,12 +235,8 @@ func indexOps(old, next *domain.Account) []op {
 		if !a.RenewalDate.IsZero() {
 			out = append(out, renewalIdxKey(a.RenewalDate, a.ID))
 		}
-		seen := map[string]bool{}
-		for _, n := range append([]string{a.Name}, a.Aliases...) {
-			if norm := domain.NormalizeName(n); norm != "" && !seen[norm] {
-				seen[norm] = true
-				out = append(out, nameIdxKey(norm, a.ID))
-			}
+		for _, norm := range domain.NameKeys(a) {
+			out = append(out, nameIdxKey(norm, a.ID))
 		}
 		return out
 	}

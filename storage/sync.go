@@ -115,7 +115,7 @@ func (s *DB) LinkExternal(ctx context.Context, source, ext, id string) error {
 		}
 		a.ExternalIDs = withExternalID(a.ExternalIDs, source, ext)
 		var st domain.ApplyStats
-		ops, _, err := s.plan(txn, &domain.Patch{ID: id, Core: a}, &st)
+		ops, err := s.plan(txn, &domain.Patch{ID: id, Core: a}, &st)
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) 
 			acct := *l.Account
 			acct.ExternalIDs = withExternalID(acct.ExternalIDs, source, l.ExternalID)
 			p := domain.Patch{ID: acct.ID, Core: &acct, ReplaceStakeholders: true, Stakeholders: acct.Stakeholders}
-			ops, _, err := s.plan(txn, &p, &st)
+			ops, err := s.plan(txn, &p, &st)
 			if err != nil {
 				return err
 			}

@@ -67,17 +67,9 @@ func (s *DB) ApplyOnce(ctx context.Context, id string, patches []domain.Patch) (
 	seen, err := s.once(ctx, id, func(txn *badger.Txn) error {
 		st = domain.ApplyStats{}
 		for i := range patches {
-			ops, kind, err := s.plan(txn, &patches[i], &st)
+			ops, err := s.plan(txn, &patches[i], &st)
 			if err != nil {
 				return err
-			}
-			switch kind {
-			case 'c':
-				st.Created++
-			case 'u':
-				st.Updated++
-			default:
-				st.Unchanged++
 			}
 			if err := setAll(txn, ops); err != nil {
 				return fmt.Errorf("writing account %s: %w", patches[i].ID, err)
