@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -10,62 +9,6 @@ import (
 
 	"github.com/accountbot/accountbot/domain"
 )
-
-func TestAuditAppendAndQuery(t *testing.T) {
-	ctx := context.Background()
-	db := openMem(t)
-	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
-	recs := []domain.AuditEntry{
-		{At: t0, Platform: "slack", Workspace: "T1", UserID: "U1", Email: "Ana@Example.com", Kind: domain.AuditCommand, Verb: "account health", Account: "acme", Result: domain.AuditOK},
-		{At: t0.Add(time.Hour), Platform: "slack", Workspace: "T1", UserID: "U2", Email: "ben@example.com", Kind: domain.AuditWrite, Verb: "account outcome", Account: "acme",
-			Args: []domain.AuditArg{{Name: "result", Value: "lost"}, {Name: "note", Value: strings.Repeat("n", 900)}}, Result: domain.AuditRefused, Reason: "needs manager"},
-		{At: t0.Add(2 * time.Hour), Platform: "teams", Workspace: "tenant-evil", UserID: "29:x", Kind: domain.AuditSource, Result: domain.AuditRefused, Reason: "foreign tenant"},
-		{At: t0.Add(3 * time.Hour), Platform: "slack", Workspace: "T1", UserID: "U1", Email: "ana@example.com", Kind: domain.AuditCommand, Verb: "portfolio top", Result: domain.AuditOK},
-		{At: t0.Add(3 * time.Hour), Platform: "slack", Workspace: "T1", UserID: "U1", Email: "ana@example.com", Kind: domain.AuditButton, Verb: "snooze", Account: "globex", Result: domain.AuditOK},
-	}
-	for _, r := range recs {
-		if err := db.AppendAudit(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	verbs := func(es []domain.AuditEntry) string {
-		var v []string
-		for _, e := range es {
-			v = append(v, string(e.Kind)+":"+e.Verb)
-		}
-		return strings.Join(v, ",")
-	}
-	tests := []struct {
-		name string
-		q    AuditQuery
-		want string
-	}{
-		{"everything, oldest first", AuditQuery{}, "command:account health,write:account outcome,source:,command:portfolio top,button:snooze"},
-		{"since", AuditQuery{Since: t0.Add(2 * time.Hour)}, "source:,command:portfolio top,button:snooze"},
-		{"until is exclusive", AuditQuery{Until: t0.Add(time.Hour)}, "command:account health"},
-		{"who by e-mail, any case", AuditQuery{Who: "ANA@example.com"}, "command:account health,command:portfolio top,button:snooze"},
-		{"who by platform user id", AuditQuery{Who: "U2"}, "write:account outcome"},
-		{"account", AuditQuery{Account: "acme"}, "command:account health,write:account outcome"},
-		{"who and account", AuditQuery{Who: "ana@example.com", Account: "globex"}, "button:snooze"},
-		{"limit keeps the most recent", AuditQuery{Limit: 2}, "command:portfolio top,button:snooze"},
-		{"nobody", AuditQuery{Who: "zed@example.com"}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := db.Audit(ctx, tt.q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if verbs(got) != tt.want {
-				t.Fatalf("got %s; want %s", verbs(got), tt.want)
-			}
-		})
-	}
-	all, _ := db.Audit(ctx, AuditQuery{Who: "ben@example.com"})
-	if len(all) != 1 || len([]rune(all[0].Args[1].Value)) != domain.AuditTextMax+1 || all[0].Email != "ben@example.com" {
-		t.Fatalf("free text not truncated on write: %+v", all)
-	}
-}
 
 func TestPruneAudit(t *testing.T) {
 	ctx := context.Background()

@@ -24,6 +24,28 @@ var contract = []struct {
 	fn   func(t *testing.T, s Store)
 }{
 	{"ApplyAndRead", testApplyAndRead},
+	{"IndexesFollowTheRecord", testIndexesFollowTheRecord},
+	{"Resolve", testResolve},
+	{"ScoreHistory", testScoreHistory},
+	{"ForEachConcurrentSeesEveryAccountOnce", testForEachConcurrentSeesEveryAccountOnce},
+	{"SuggestionsForEveryUnknownName", testSuggestionsForEveryUnknownName},
+	{"AuditAppendAndQuery", testAuditAppendAndQuery},
+	{"LearnInstallationFirstWins", testLearnInstallationFirstWins},
+	{"LearnInstallationConcurrent", testLearnInstallationConcurrent},
+	{"EventSeenDoesNotRecord", testEventSeenDoesNotRecord},
+	{"OwnsAccounts", testOwnsAccounts},
+	{"AddOutcomeOnceReplay", testAddOutcomeOnceReplay},
+	{"AddOutcomeOnceConcurrent", testAddOutcomeOnceConcurrent},
+	{"ApplyOnce", testApplyOnce},
+	{"WriteOnceFailureKeepsIDFree", testWriteOnceFailureKeepsIDFree},
+	{"ExternalIDsAreIndexedWithTheAccount", testExternalIDsAreIndexedWithTheAccount},
+	{"TokensStoreOnlyTheHash", testTokensStoreOnlyTheHash},
+	{"SyncCommitPage", testSyncCommitPage},
+	{"Outbox", testOutbox},
+	{"SyncSharesExternalIDs", testSyncSharesExternalIDs},
+	{"ChannelNameHijack", testChannelNameHijack},
+	{"ChannelRenameAndAmbiguity", testChannelRenameAndAmbiguity},
+	{"EmailRekeyFromForeignTenant", testEmailRekeyFromForeignTenant},
 }
 
 // Fixed times: the suite never reads the clock.
@@ -46,3 +68,22 @@ func apply(t *testing.T, s Store, ps ...domain.Patch) domain.ApplyStats {
 	}
 	return st
 }
+
+func withAccount(t *testing.T, s Store, id, owner string) {
+	t.Helper()
+	apply(t, s, domain.Patch{ID: id, Core: acct(id, id, owner)})
+}
+
+func countOutcomes(t *testing.T, s Store) int {
+	t.Helper()
+	os, err := s.Outcomes(context.Background(), day.AddDays(-1), day.AddDays(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(os)
+}
+
+const refHome = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+const refEvil = "deadbeef-0000-4000-8000-000000000666"
+
+func ref(conv string) []byte { return []byte(`{"conversation":{"id":"` + conv + `"}}`) }
