@@ -1,26 +1,37 @@
-// Package storagetest is the contract every storage backend passes (Run,
-// against the Store interface), and gives other packages' tests an
-// in-memory store holding the example book from examples/ (Open).
+// Package storagetest is the contract every storage backend passes, and
+// gives other packages' tests an in-memory Badger store holding the
+// example book from examples/ (Open).
 //
-// The rules about data (how a patch merges into an account, how a name is
-// found) live in domain; a backend stores and indexes, and guarantees:
+// A backend implements Store, and its own test calls Run with a function
+// that opens a new, empty store and also implements Restorer (see
+// storage/contract_test.go). The rules about data live in domain, not in
+// backends: Apply reads what a patch touches, calls domain.MergePatch and
+// writes the result (counting it with ApplyStats.Count) with the indexes
+// that follow it (domain.NameKeys for names); Resolve looks candidates up
+// and lets domain rank them (domain.ParseNameQuery, AddMatch, Suggester).
+// Beyond that, a backend guarantees:
 //
-//   - Atomicity per call: Apply and ApplyOnce write all their patches or
-//     none (an invalid patch anywhere rejects the whole call), and a crash
-//     leaves the store as before the call or fully after it. A call that
-//     returned nil survives a crash. Applies do not interleave.
-//   - Apply merges with domain.MergePatch and counts with its result:
-//     usage by date, signals by content, an unchanged patch writes nothing.
-//   - Resolve finds candidates by its indexes and ranks them with domain's
-//     name rules (exact id, then exact name or alias, then prefix, then
-//     suggestions by distance), with ties in id order.
-//   - Dedupe keys are put-if-absent and atomic: FirstSeen, EventSeen,
-//     WriteSeen, ApplyOnce, AddOutcomeOnce and AcceptSegment report a key
-//     as new to exactly one caller, even under concurrent calls; LedgerPut
-//     overwrites (the ledger records the last state of a nudge).
-//   - Ordering: lists come back in the documented order (audit newest
-//     first, outcomes by date, ledger by time, owners by e-mail, ids by
-//     id unless said otherwise).
+//   - Atomicity per call. Apply, ApplyOnce, CommitPage, ApplySegment and
+//     AcceptSegment write everything or nothing: an invalid or unknown
+//     patch anywhere rejects the whole call. A crash leaves the store as
+//     before the call or fully after it, and a call that returned nil
+//     survives a crash (the ledger, settings, snoozes and outcomes are
+//     durable when their call returns; the audit log may trail by one
+//     write). Later patches of one call see the earlier ones.
+//   - Dedupe keys are put-if-absent and atomic: FirstSeen, ApplyOnce,
+//     AddOutcomeOnce, LearnInstallation and AcceptSegment (by messageId)
+//     let exactly one of concurrent callers with one key through. A call
+//     that fails records nothing, so its retry can succeed. EventSeen and
+//     WriteSeen only look. LedgerPut is not put-if-absent: the ledger keeps
+//     the last state written for a dedupe key.
+//   - Ordering: ForEach by id; Resolve's matches of one name by id;
+//     IDsRenewingBetween by date, then id; Owners by e-mail; Outcomes by
+//     account, then date, then write order (two the same day are both
+//     kept); Audit oldest first (Limit keeps the newest); LedgerSince
+//     newest first; SegmentInbox in acceptance order; ScoreHistory oldest
+//     first; Tokens by id.
+//   - Keys: ids, e-mails and platform keys holding control or invisible
+//     characters are refused with EINVALID, never stored.
 //   - A backup made by Backup restores (Restorer) to a store that reads
 //     the same.
 package storagetest
@@ -32,6 +43,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/importer"
 )
@@ -52,6 +64,16 @@ func Open(t testing.TB) *storage.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	if _, err := db.Apply(ctx, ExamplePatches(t)); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// ExamplePatches returns the example book as patches, as `accountbot
+// import examples/` reads it.
+func ExamplePatches(t testing.TB) []domain.Patch {
+	t.Helper()
 	im := importer.New(importer.Options{})
 	files, _ := filepath.Glob(filepath.Join(ExamplesDir(), "*"))
 	for _, f := range files {
@@ -66,8 +88,5 @@ func Open(t testing.TB) *storage.DB {
 	if len(res.Errors) > 0 {
 		t.Fatal(res.Errors)
 	}
-	if _, err := db.Apply(ctx, res.Patches); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return res.Patches
 }

@@ -24,6 +24,17 @@ var contract = []struct {
 	fn   func(t *testing.T, s Store)
 }{
 	{"ApplyAndRead", testApplyAndRead},
+	{"ApplyIsAllOrNothing", testApplyIsAllOrNothing},
+	{"ApplySeesItsOwnPatches", testApplySeesItsOwnPatches},
+	{"ResolveRanking", testResolveRanking},
+	{"Ledger", testLedger},
+	{"FirstSeenIsPutIfAbsent", testFirstSeenIsPutIfAbsent},
+	{"SegmentInbox", testSegmentInbox},
+	{"SnoozesAndSettings", testSnoozesAndSettings},
+	{"OutcomesOrder", testOutcomesOrder},
+	{"Idempotency", testIdempotency},
+	{"PruneAudit", testPruneAudit},
+	{"BackupRoundTrip", testBackupRoundTrip},
 	{"IndexesFollowTheRecord", testIndexesFollowTheRecord},
 	{"Resolve", testResolve},
 	{"ScoreHistory", testScoreHistory},
