@@ -112,6 +112,9 @@ func header(a *domain.Account, tier int, what string) string {
 type AccountRef struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// DataAsOf is when the account's data last changed and from where
+	// (absent for data stored before AccountBot kept the stamp).
+	DataAsOf *DataAsOf `json:"data_as_of,omitempty"`
 }
 
 func ref(a *domain.Account) AccountRef { return AccountRef{ID: a.ID, Name: a.Name} }

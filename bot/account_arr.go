@@ -66,7 +66,7 @@ func (e *Engine) recordARR(ctx context.Context, c *Call) (Result, error) {
 		return nil, err
 	}
 	if !already {
-		if _, err := e.Store.Apply(ctx, []domain.Patch{{ID: a.ID, Core: &next}}); err != nil {
+		if _, err := e.Store.Apply(ctx, c.stamp([]domain.Patch{{ID: a.ID, Core: &next}})); err != nil {
 			return nil, fmt.Errorf("recording the ARR change on %s: %w", a.ID, err)
 		}
 		e.trends.forget(a.ID)

@@ -46,6 +46,7 @@ func replayed(r Result, err error) (Result, error) {
 
 // apply writes patches under the request's write id.
 func (e *Engine) apply(ctx context.Context, c *Call, patches []domain.Patch) error {
+	c.stamp(patches)
 	if os, ok := e.Store.(OnceStore); ok && c.Req.WriteID != "" {
 		_, seen, err := os.ApplyOnce(ctx, c.Req.WriteID, patches)
 		if err == nil && seen {

@@ -274,7 +274,11 @@ func (e *Engine) runCommand(ctx context.Context, cmd *Command, c *Call) (Result,
 	if err := e.authorize(ctx, c); err != nil {
 		return nil, err
 	}
-	return v.Run(ctx, c)
+	r, err := v.Run(ctx, c)
+	if err == nil {
+		e.withDataAsOf(c, r)
+	}
+	return r, err
 }
 
 func (e *Engine) newCall(req Request) *Call {

@@ -26,6 +26,9 @@ type TopAccount struct {
 	Impact     json.Number       `json:"impact"`
 	Action     string            `json:"action"`
 	ActionKind domain.ActionKind `json:"action_kind"`
+	// DataAsOf is when the account's data last changed; a stale row is
+	// flagged.
+	DataAsOf *DataAsOf `json:"data_as_of,omitempty"`
 
 	arrShort string
 }
@@ -55,6 +58,11 @@ func topAccountBlocks(items []TopAccount) []Block {
 			Section{Text: fmt.Sprintf("%d. %s — %s · Tier %d · %s ARR · health %d", i+1, t.Name, t.Priority.Label(), t.Tier, t.arrShort, t.Combined)},
 			Context{Text: "Why: " + t.Why},
 			Context{Text: "Ranked: " + t.RankReason},
+		)
+		if t.DataAsOf != nil && t.DataAsOf.Stale {
+			blocks = append(blocks, Context{Text: t.DataAsOf.StaleText()})
+		}
+		blocks = append(blocks,
 			Section{Text: "Action: " + t.Action},
 			Actions{Buttons: []Button{
 				{Label: "Open " + t.Name, ActionID: ActionOpenAccount, Value: t.ID},
@@ -84,7 +92,13 @@ func (e *Engine) top(ctx context.Context, c *Call) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TopResult{Owner: s.Owner, AsOf: c.Today, Accounts: topAccounts(items), InScope: count, scope: s}, nil
+	accounts := topAccounts(items)
+	for i := range accounts {
+		if d, ok := domain.AgeOf(items[i].DataChangedAt, items[i].DataSource, c.Req.Now, e.Config.StaleAfterDays); ok {
+			accounts[i].DataAsOf = &DataAsOf{DataAge: d, loc: c.Req.Location}
+		}
+	}
+	return &TopResult{Owner: s.Owner, AsOf: c.Today, Accounts: accounts, InScope: count, scope: s}, nil
 }
 
 // Message draws the ranked accounts.

@@ -43,6 +43,7 @@ func errorResult(err error) *ErrorResult {
 // reply draws a result and attaches it as the reply's data.
 func reply(r Result) *Message {
 	m := r.Message()
+	addDataAsOf(m, r)
 	m.Data = r
 	return m
 }

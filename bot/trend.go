@@ -223,7 +223,11 @@ type DraftResult struct {
 	Source         string   `json:"source"` // "template" or "llm"
 	FallbackReason string   `json:"fallback_reason,omitempty"`
 	Missing        []string `json:"missing,omitempty"`
+	// DataAsOf is how fresh the account data behind the draft is.
+	DataAsOf *DataAsOf `json:"data_as_of,omitempty"`
 }
+
+func (r *DraftResult) asOf() **DataAsOf { return &r.DataAsOf }
 
 // draftVerb answers a drafting command through the Drafter.
 func (e *Engine) draftVerb(kind string) func(ctx context.Context, c *Call) (Result, error) {

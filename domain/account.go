@@ -3,6 +3,7 @@ package domain
 import (
 	"sort"
 	"strings"
+	"time"
 )
 
 // Function is the business function a stakeholder belongs to; the account
@@ -94,6 +95,12 @@ type Account struct {
 	HoursAtFullAdoptionPerMonth int64 `json:"hours_at_full_adoption_per_month_centi,omitempty"`
 	// ExternalIDs are the account's ids in other systems, by source (external.go).
 	ExternalIDs ExternalIDs `json:"external_ids,omitempty"`
+	// DataChangedAt and DataSource say when the account's data (record,
+	// usage or signals) last changed and which source changed it; the
+	// store stamps them on every write that changes something
+	// (freshness.go).
+	DataChangedAt time.Time `json:"data_changed_at,omitzero"`
+	DataSource    string    `json:"data_source,omitempty"`
 }
 
 // PlanLimit is a metered limit of the plan (API calls, storage, agents…).

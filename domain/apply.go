@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // How a patch merges into what a store holds. Every backend reads what
@@ -36,7 +37,9 @@ type Merged struct {
 	// Record is the account record after the patch, normalised and valid,
 	// without usage and signals. RecordChanged says it differs from the
 	// stored one (or there was none): only then is it written, with the
-	// index entries that follow it.
+	// index entries that follow it. Any change restamps the record
+	// (DataChangedAt/DataSource from the patch's At and Source), so a
+	// usage- or signal-only change writes it too.
 	Record        *Account
 	RecordChanged bool
 	Usage         []Snapshot // snapshots to write: new dates or changed values, by date
@@ -72,6 +75,7 @@ func MergePatch(p *Patch, cur Stored) (Merged, error) {
 	if errs := next.Validate(); errs != nil {
 		return Merged{}, ValidationError("account "+p.ID, errs)
 	}
+	keepStamp(old, &next)
 	m := Merged{Record: &next, RecordChanged: old == nil || !SameRecord(old, &next)}
 	m.Usage = changedUsage(p.Usage, cur.Usage)
 	m.Signals = newSignals(p.Signals, cur.Signals)
@@ -81,7 +85,23 @@ func MergePatch(p *Patch, cur Stored) (Merged, error) {
 	case m.RecordChanged || len(m.Usage) > 0 || len(m.Signals) > 0:
 		m.Kind = MergeUpdated
 	}
+	if m.Kind != MergeUnchanged {
+		// Any change restamps the record, so a usage- or signal-only
+		// change rewrites it too: every card can say when its data changed.
+		next.DataChangedAt, next.DataSource = p.At.UTC().Truncate(time.Second), p.Source
+		m.RecordChanged = true
+	}
 	return m, nil
+}
+
+// keepStamp gives next the stored record's data stamp (freshness.go): a
+// patch is compared with what is stored on its data alone, whatever stamp
+// its core record carries.
+func keepStamp(old, next *Account) {
+	next.DataChangedAt, next.DataSource = time.Time{}, ""
+	if old != nil {
+		next.DataChangedAt, next.DataSource = old.DataChangedAt, old.DataSource
+	}
 }
 
 // SameRecord reports whether two account records are the same: equal in

@@ -38,15 +38,15 @@ func TestMergePatch(t *testing.T) {
 		{name: "usage: new, changed, same",
 			p:    Patch{ID: "acme", Usage: []Snapshot{snap(0, 5), snap(-7, 4), snap(-14, 3)}},
 			cur:  Stored{Record: stored, Usage: []Snapshot{snap(-7, 9), snap(-14, 3)}},
-			kind: MergeUpdated, usage: fmt.Sprint([]Snapshot{snap(-7, 4), snap(0, 5)}), stakeholders: 1},
+			kind: MergeUpdated, record: true, usage: fmt.Sprint([]Snapshot{snap(-7, 4), snap(0, 5)}), stakeholders: 1}, // record: its data stamp
 		{name: "usage: last of a date wins, once",
 			p:    Patch{ID: "acme", Usage: []Snapshot{snap(0, 1), snap(0, 2), snap(0, 2)}},
 			cur:  Stored{Record: stored},
-			kind: MergeUpdated, usage: fmt.Sprint([]Snapshot{snap(0, 2)}), stakeholders: 1},
+			kind: MergeUpdated, record: true, usage: fmt.Sprint([]Snapshot{snap(0, 2)}), stakeholders: 1},
 		{name: "usage: last of a date is stored", p: Patch{ID: "acme", Usage: []Snapshot{snap(0, 1), snap(0, 2)}},
 			cur: Stored{Record: stored, Usage: []Snapshot{snap(0, 2)}}, kind: MergeUnchanged, usage: "[]", stakeholders: 1},
 		{name: "signals: new once", p: Patch{ID: "acme", Signals: []Signal{sig, sig}}, cur: Stored{Record: stored},
-			kind: MergeUpdated, usage: "[]", signals: 1, stakeholders: 1},
+			kind: MergeUpdated, record: true, usage: "[]", signals: 1, stakeholders: 1},
 		{name: "signals: stored", p: Patch{ID: "acme", Signals: []Signal{sig}}, cur: Stored{Record: stored, Signals: []Signal{sig}},
 			kind: MergeUnchanged, usage: "[]", stakeholders: 1},
 	}

@@ -20,6 +20,9 @@ type Config struct {
 	Economics  EconomicsConfig  `yaml:"economics" json:"economics"` // account-manager economics (economics.go)
 
 	Billing BillingConfig `yaml:"billing" json:"billing"` // billing.go
+	// StaleAfterDays: an account whose data last changed longer ago is
+	// flagged on its cards and in `portfolio top` (freshness.go).
+	StaleAfterDays int `yaml:"stale_after_days" json:"stale_after_days"`
 }
 
 // HealthConfig: the three-dimensional health score.
@@ -199,10 +202,11 @@ func DefaultConfig() Config {
 				{Name: "Enterprise tier", Keywords: []string{"scale", "unlimited", "sso", "agents", "api limit"}, Motion: MotionUpsell},
 			},
 		},
-		Allocation: AllocationConfig{Weights: [3]float64{12, 3, 1}, HoursPerWeek: 40},
-		Economics:  DefaultEconomics(),
-		Access:     DefaultAccessConfig(),
-		Billing:    BillingConfig{ARRSource: ARRFromCRM},
+		Allocation:     AllocationConfig{Weights: [3]float64{12, 3, 1}, HoursPerWeek: 40},
+		Economics:      DefaultEconomics(),
+		Access:         DefaultAccessConfig(),
+		Billing:        BillingConfig{ARRSource: ARRFromCRM},
+		StaleAfterDays: DefaultStaleAfterDays,
 	}
 }
 
@@ -224,6 +228,7 @@ func (c Config) Validate() error {
 	c.Priority.validate(check)
 	c.Access.validate(check)
 	c.Economics.validate(check)
+	check(c.StaleAfterDays >= 1 && c.StaleAfterDays <= 365, "stale_after_days", "must be 1 to 365 days, got %d", c.StaleAfterDays)
 
 	c.validateFeeds(check)
 	if len(bad) > 0 {

@@ -1,6 +1,9 @@
 package domain
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Evaluation is everything the rules say about one account on one day.
 type Evaluation struct {
@@ -25,12 +28,17 @@ type Evaluation struct {
 	// ARRCheck compares the book's ARR with billing's (nil without a
 	// billing feed); ARR above is the one the configured source gives.
 	ARRCheck *ARRCheck `json:"arr_check,omitempty"`
+	// DataChangedAt and DataSource are the account's data stamp, so a
+	// ranked list can flag stale rows (AgeOf).
+	DataChangedAt time.Time `json:"data_changed_at,omitzero"`
+	DataSource    string    `json:"data_source,omitempty"`
 }
 
 // Evaluate applies every rule to a on today. a must be normalised.
 func Evaluate(a *Account, today Date, cfg Config) Evaluation {
 	a, check := WithBilling(a, cfg.Billing)
-	e := Evaluation{ARRCheck: check, AccountID: a.ID, Name: a.Name, Owner: a.Owner, ARR: a.Money(a.ARR), Today: today}
+	e := Evaluation{ARRCheck: check, AccountID: a.ID, Name: a.Name, Owner: a.Owner, ARR: a.Money(a.ARR), Today: today,
+		DataChangedAt: a.DataChangedAt, DataSource: a.DataSource}
 	e.Health = ScoreHealth(a, today, cfg.Health)
 	e.Tier = AssignTier(a, e.Health, cfg.Tiers)
 	e.Priority, e.PriorityReason = Prioritize(e.Health, cfg.Priority)

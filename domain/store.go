@@ -1,5 +1,7 @@
 package domain
 
+import "time"
+
 // The data types exchanged with a store. The interfaces themselves are
 // declared by their consumers (bot/, cmd/); any backend returns these.
 
@@ -13,6 +15,11 @@ type Patch struct {
 	ReplaceStakeholders bool
 	Usage               []Snapshot
 	Signals             []Signal
+	// Source names who writes (SourceImport, SourceAPI, a connector…) and
+	// At when; the store stamps both on the account when the patch changes
+	// it. A zero At is the store's clock.
+	Source string
+	At     time.Time
 }
 
 // ApplyStats counts what applying patches did.

@@ -97,6 +97,9 @@ func (s *Server) applyRecords(ctx context.Context, kind string, body []byte, ndj
 			Message: "nothing was stored: fix the records listed, or add ?partial=true to store the good ones", Errors: errs}}
 	}
 	patches = append(patches, recs.Patches...)
+	for i := range patches {
+		patches[i].Source = domain.SourceAPI
+	}
 	st, err := s.store.Apply(ctx, patches)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.EINVALID {

@@ -255,7 +255,7 @@ func (s *Server) identify(ctx context.Context, id string, traits map[string]any)
 	if v, ok := flag(tm.Executive); ok {
 		st.Executive = v
 	}
-	_, err = s.store.Apply(ctx, []domain.Patch{{ID: id, ReplaceStakeholders: true, Stakeholders: list}})
+	_, err = s.store.Apply(ctx, []domain.Patch{{ID: id, ReplaceStakeholders: true, Stakeholders: list, Source: domain.SourceSegment}})
 	return err
 }
 

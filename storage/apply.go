@@ -191,7 +191,9 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 			return nil, fmt.Errorf("reading signals of %s: %w", p.ID, err)
 		}
 	}
-	m, err := domain.MergePatch(p, cur)
+	stamped := *p
+	stamped.At = stampTime(p.At) // the store's clock when the writer gave none
+	m, err := domain.MergePatch(&stamped, cur)
 	if err != nil {
 		return nil, err
 	}

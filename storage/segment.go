@@ -157,6 +157,7 @@ func (s *DB) SegmentUserAccount(ctx context.Context, userID string) (string, boo
 // in one transaction, then syncs.
 func (s *DB) ApplySegment(ctx context.Context, effects []SegmentEffect, now time.Time) error {
 	err := s.db.Update(func(txn *badger.Txn) error {
+		changed := map[string]bool{}
 		for _, e := range effects {
 			if err := applyEffect(txn, e, now); err != nil {
 				return err
@@ -164,8 +165,11 @@ func (s *DB) ApplySegment(ctx context.Context, effects []SegmentEffect, now time
 			if err := txn.Delete(inboxKey(e.Seq)); err != nil {
 				return err
 			}
+			if e.Track != nil {
+				changed[e.Track.AccountID] = true
+			}
 		}
-		return nil
+		return stampAccounts(txn, changed, domain.SourceSegment, now)
 	})
 	if err != nil {
 		return fmt.Errorf("applying Segment events: %w", err)

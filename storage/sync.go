@@ -162,7 +162,7 @@ func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) 
 		for _, l := range c.Accounts {
 			acct := *l.Account
 			acct.ExternalIDs = withExternalID(acct.ExternalIDs, source, l.ExternalID)
-			p := domain.Patch{ID: acct.ID, Core: &acct, ReplaceStakeholders: true, Stakeholders: acct.Stakeholders}
+			p := domain.Patch{ID: acct.ID, Core: &acct, ReplaceStakeholders: true, Stakeholders: acct.Stakeholders, Source: source}
 			ops, err := s.plan(txn, &p, &st)
 			if err != nil {
 				return err

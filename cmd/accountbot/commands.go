@@ -115,6 +115,7 @@ func (m *Main) runImport(ctx context.Context) error {
 		fmt.Fprintf(m.Stderr, "Nothing was imported: no valid row (%d problem(s) in %d row(s)). Fix the rows listed above.\n", len(res.Errors), res.Bad)
 		return exitErr{1}
 	}
+	stampPatches(res.Patches, domain.SourceImport, m.Now())
 	st, err := db.Apply(ctx, res.Patches)
 	if err != nil {
 		return fmt.Errorf("importing: %w", err)
@@ -216,6 +217,7 @@ func (m *Main) loadDemo(ctx context.Context, o demo.Options) (domain.ApplyStats,
 	const chunk = 2000
 	for start := 0; start < o.Accounts; start += chunk {
 		ps := demo.GenerateRange(o, start, min(start+chunk, o.Accounts))
+		stampPatches(ps, "demo", m.Now())
 		st, err := db.Apply(ctx, ps)
 		if err != nil {
 			return total, fmt.Errorf("writing demo book: %w", err)
@@ -295,4 +297,12 @@ func (m *Main) path(p string) string {
 		return p
 	}
 	return filepath.Join(m.cwd, p)
+}
+
+// stampPatches says who writes the patches and when: the store stamps
+// the accounts they change (the cards' "data as of").
+func stampPatches(ps []domain.Patch, source string, at time.Time) {
+	for i := range ps {
+		ps[i].Source, ps[i].At = source, at
+	}
 }

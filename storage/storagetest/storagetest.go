@@ -42,6 +42,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/storage"
@@ -53,6 +54,11 @@ func ExamplesDir() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "examples")
 }
+
+// SeedAt is when the example book is imported (ExamplePatches): three
+// days before the tests' usual now (2026-11-23 09:00 UTC), so its cards
+// are fresh.
+var SeedAt = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 
 // Open returns an in-memory store with the example book imported; it is
 // closed when the test ends.
@@ -87,6 +93,9 @@ func ExamplePatches(t testing.TB) []domain.Patch {
 	res := im.Finish(nil)
 	if len(res.Errors) > 0 {
 		t.Fatal(res.Errors)
+	}
+	for i := range res.Patches { // a fixed "data as of" for the cards' goldens
+		res.Patches[i].Source, res.Patches[i].At = domain.SourceImport, SeedAt
 	}
 	return res.Patches
 }
