@@ -119,6 +119,7 @@ func NewEngine(store Store, cfg domain.Config, log *slog.Logger) *Engine {
 	e.registerPortfolioVerbs()
 	e.registerAuditVerb()
 	e.registerPortfolioSync()
+	e.registerPortfolioUnmatched()
 	e.reg.MustRegister(Verb{Noun: "help", Name: "", Help: "this list", Result: &HelpResult{},
 		Args: []Arg{{Name: "topic", Kind: KindWord, Usage: "[account|portfolio]", Help: "only this noun's commands"}},
 		Run: func(ctx context.Context, c *Call) (Result, error) {
