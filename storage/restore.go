@@ -79,6 +79,18 @@ func Restore(ctx context.Context, dir string, r io.ReadSeeker, opt RestoreOption
 	return res, nil
 }
 
+// VerifyBackup reads the whole backup and checks it as Restore does first
+// (header, every frame, the trailer's record count and checksum), without
+// touching any store: a running serve answers a restore with it. verified
+// is false for a format-1 backup, which has no checksum to check.
+func VerifyBackup(r io.Reader) (records int64, verified bool, err error) {
+	info, err := verifyBackup(r)
+	if err != nil {
+		return 0, false, err
+	}
+	return info.Records, info.Format == 2, nil
+}
+
 // checkLive refuses to replace a store that holds accounts without
 // opt.Replace, and one that is open elsewhere.
 func checkLive(ctx context.Context, dir string, opt RestoreOptions) error {

@@ -259,35 +259,44 @@ func (m *Main) runRestore(ctx context.Context) error {
 	if sent, err := m.viaServer(ctx); sent {
 		return err
 	}
-	fs := m.subFlags("restore", "restore [--replace] [--unverified] FILE")
-	replace := fs.Bool("replace", false, "replace a store that holds accounts (it is kept until the restored copy is checked and in place)")
-	unverified := fs.Bool("unverified", false, "accept a backup made before backups carried a checksum (it cannot be proved whole)")
-	pos, err := parseInterleaved(fs, m.Args)
+	file, replace, unverified, err := m.restoreArgs()
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	f, err := os.Open(m.path(pos[0]))
+	f, err := os.Open(m.path(file))
 	if err != nil {
-		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", pos[0], err)
+		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", file, err)
 	}
 	defer f.Close()
-	res, err := storage.Restore(ctx, m.DataDir, f, storage.RestoreOptions{Replace: *replace, Unverified: *unverified, Logger: m.log})
+	res, err := storage.Restore(ctx, m.DataDir, f, storage.RestoreOptions{Replace: replace, Unverified: unverified, Logger: m.log})
 	if err != nil {
 		if code := domain.ErrorCode(err); code != domain.EINTERNAL {
-			return domain.Errorf(code, "cannot restore %s: %s. The store in %s was not changed.", pos[0], domain.ErrorMessage(err), m.DataDir)
+			return domain.Errorf(code, "cannot restore %s: %s. The store in %s was not changed.", file, domain.ErrorMessage(err), m.DataDir)
 		}
-		return fmt.Errorf("restoring %s: %w", pos[0], err)
+		return fmt.Errorf("restoring %s: %w", file, err)
 	}
 	check := "checksum and record count verified"
 	if !res.Verified {
 		check = "UNVERIFIED: the file had no checksum"
 	}
-	fmt.Fprintf(m.Stdout, "Restored %s into %s: %d accounts, %d records (%s).\n", pos[0], m.DataDir, res.Accounts, res.Records, check)
+	fmt.Fprintf(m.Stdout, "Restored %s into %s: %d accounts, %d records (%s).\n", file, m.DataDir, res.Accounts, res.Records, check)
 	return nil
+}
+
+// restoreArgs reads restore's flags and its one file argument.
+func (m *Main) restoreArgs() (file string, replace, unverified bool, err error) {
+	fs := m.subFlags("restore", "restore [--replace] [--unverified] FILE")
+	rep := fs.Bool("replace", false, "replace a store that holds accounts (it is kept until the restored copy is checked and in place)")
+	unv := fs.Bool("unverified", false, "accept a backup made before backups carried a checksum (it cannot be proved whole)")
+	pos, err := parseInterleaved(fs, m.Args)
+	if err != nil {
+		return "", false, false, err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", false, false, errUsage
+	}
+	return pos[0], *rep, *unv, nil
 }
 
 // path resolves a file name from the command line: against the caller's

@@ -11,6 +11,7 @@ import (
 
 	"github.com/accountbot/accountbot/control"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage"
 )
 
 // viaServer sends the command to a `serve` running on the same data
@@ -63,11 +64,41 @@ func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, s
 		err = sub.runBackup(ctx)
 	case "import":
 		err = sub.runImport(ctx)
+	case "token":
+		err = sub.runToken(ctx)
 	case "restore":
-		err = domain.Errorf(domain.ECONFLICT, "restore replaces the whole store, which the running serve (pid %d) has open: stop serve, restore, then start serve again", os.Getpid())
+		err = sub.refuseRestore()
 	default:
 		err = domain.Errorf(domain.EINVALID, "%q cannot be sent to a running serve", req.Command)
 	}
 	// sub is never closed: the store belongs to the server.
 	return sub.exitCode(err)
+}
+
+// refuseRestore answers a restore sent to the running serve. The server's
+// store is shared by every part of it (chat, the ingest API, Segment, sync,
+// nudges), which hold it open mid-transaction; swapping it under them
+// could lose or mix writes, so restore needs serve stopped. The backup is
+// checked first, so the operator learns whether it is usable before
+// stopping anything.
+func (m *Main) refuseRestore() error {
+	file, _, _, err := m.restoreArgs()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(m.path(file))
+	if err != nil {
+		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", file, err)
+	}
+	defer f.Close()
+	records, verified, err := storage.VerifyBackup(f)
+	if err != nil {
+		return domain.Errorf(domain.ErrorCode(err), "cannot restore %s: %s. The store in %s was not changed.", file, domain.ErrorMessage(err), m.DataDir)
+	}
+	check := "checksum and record count verified"
+	if !verified {
+		check = "no checksum: it needs --unverified"
+	}
+	return domain.Errorf(domain.ECONFLICT, "%s is a whole backup (%d records, %s), but restore replaces the whole store, which the running serve (pid %d) has open; "+
+		"it cannot be swapped safely under the bot's work. Nothing was changed: stop serve, run the same restore, then start serve again", file, records, check, os.Getpid())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -54,9 +55,22 @@ func TestBackupAndImportWhileServing(t *testing.T) {
 	if err != nil || res.Accounts != 6 {
 		t.Fatalf("the backup taken while serving: %+v %v", res, err)
 	}
-	r = run(t, nil, "", "--data", dir, "restore", "--replace", filepath.Join(work, "book.bak"))
-	if r.code != 1 || !strings.Contains(r.stderr, "stop serve") {
+	// Restore is refused while serving, but only after the backup is
+	// checked: the operator learns whether it is usable first.
+	r = run(t, nil, "", "--data", dir, "restore", "--replace", "book.bak")
+	if r.code != 1 || !strings.Contains(r.stderr, "stop serve") || !strings.Contains(r.stderr, "is a whole backup (") ||
+		!strings.Contains(r.stderr, "checksum and record count verified") {
 		t.Errorf("restore while serving: %+v", r)
+	}
+	whole, _ := os.ReadFile(filepath.Join(work, "book.bak"))
+	os.WriteFile(filepath.Join(work, "cut.bak"), whole[:len(whole)-10], 0o600)
+	r = run(t, nil, "", "--data", dir, "restore", "--replace", "cut.bak")
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot restore cut.bak") || !strings.Contains(r.stderr, "was not changed") ||
+		strings.Contains(r.stderr, "whole backup") {
+		t.Errorf("restore of a cut backup while serving: %+v", r)
+	}
+	if r = run(t, nil, "", "--data", dir, "restore", "--replace", "missing.bak"); r.code != 1 || !strings.Contains(r.stderr, "cannot read missing.bak") {
+		t.Errorf("restore of a missing file while serving: %+v", r)
 	}
 	// A mapping file named relative to the caller is found.
 	os.WriteFile(filepath.Join(work, "crm.csv"), []byte("Account ID,Account Name,ARR\nzed,Zed Ltd,5000\n"), 0o600)
@@ -80,4 +94,76 @@ func mustOpen(t *testing.T, path string) *os.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// With serve running, token create, list and revoke go through its control
+// socket; a token revoked that way stops working in the API at once.
+func TestTokensWhileServing(t *testing.T) {
+	dir, err := os.MkdirTemp("", "serve")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	env := map[string]string{"ACCOUNTBOT_ADDR": "127.0.0.1:0", "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "shh",
+		"SLACK_API_URL": "http://127.0.0.1:1/api"}
+	srv := startServe(t, dir, env)
+	stopped := false
+	defer func() {
+		if !stopped {
+			srv.stop(t)
+		}
+	}()
+	create := func(name string) string {
+		t.Helper()
+		r := run(t, nil, "", "--data", dir, "token", "create", "--scope", "ingest", "--name", name)
+		secret := strings.TrimSpace(r.stdout)
+		if r.code != 0 || !strings.HasPrefix(secret, "abt_") || !strings.Contains(r.stderr, "created") {
+			t.Fatalf("token create while serving: %+v", r)
+		}
+		return secret
+	}
+	keep, drop := create("etl"), create("old")
+	r := run(t, nil, "", "--data", dir, "token", "list", "--json")
+	var toks []struct{ ID, Name string }
+	if err := json.Unmarshal([]byte(r.stdout), &toks); r.code != 0 || err != nil || len(toks) != 2 {
+		t.Fatalf("token list while serving: %+v %v", r, err)
+	}
+	dropID := toks[0].ID
+	if toks[1].Name == "old" {
+		dropID = toks[1].ID
+	}
+	post := func(secret string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, "http://"+srv.addr+"/api/v1/usage", strings.NewReader("[]"))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(drop); code == http.StatusUnauthorized {
+		t.Fatalf("a token created through the socket is refused: %d", code)
+	}
+	if r = run(t, nil, "", "--data", dir, "token", "revoke", dropID); r.code != 0 || !strings.Contains(r.stdout, "revoked") {
+		t.Fatalf("token revoke while serving: %+v", r)
+	}
+	if code := post(drop); code != http.StatusUnauthorized {
+		t.Errorf("a token revoked through the socket still works: %d", code)
+	}
+	if code := post(keep); code == http.StatusUnauthorized {
+		t.Errorf("revoking one token refused another: %d", code)
+	}
+	if r = run(t, nil, "", "--data", dir, "token", "revoke", "nope"); r.code == 0 || !strings.Contains(r.stderr, "no token with id") {
+		t.Errorf("revoking an unknown token while serving: %+v", r)
+	}
+	srv.stop(t)
+	stopped = true
+	// The server's store kept them: read it directly now that serve is gone.
+	r = run(t, nil, "", "--data", dir, "token", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "etl") || strings.Contains(r.stdout, "old") {
+		t.Errorf("token list after serve stopped: %+v", r)
+	}
 }

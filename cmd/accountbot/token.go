@@ -30,6 +30,9 @@ const tokenSynopsis = "token create --scope ingest|read|admin [--name NAME] | to
 
 // runToken manages the ingest API's bearer tokens.
 func (m *Main) runToken(ctx context.Context) error {
+	if sent, err := m.viaServer(ctx); sent {
+		return err
+	}
 	if len(m.Args) == 0 {
 		fmt.Fprintf(m.Stderr, "Usage: accountbot %s\n", tokenSynopsis)
 		return errUsage
