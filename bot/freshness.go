@@ -66,10 +66,9 @@ func addDataAsOf(m *Message, r Result) {
 		return
 	}
 	d := *h.asOf()
-	line := Context{Text: d.Text(d.loc)}
-	if d.Stale {
-		m.Blocks = append([]Block{line}, m.Blocks...)
+	if d.Stale { // full-size text: small print is easy to miss
+		m.Blocks = append([]Block{Section{Text: d.Text(d.loc)}}, m.Blocks...)
 		return
 	}
-	m.Blocks = append(m.Blocks, line)
+	m.Blocks = append(m.Blocks, Context{Text: d.Text(d.loc)})
 }
