@@ -22,7 +22,8 @@ type DB struct {
 	db      *badger.DB
 	dir     string
 	log     *slog.Logger
-	applyMu sync.Mutex // one Apply at a time: a journaled one owns the journal
+	applyMu sync.Mutex       // one Apply at a time: a journaled one owns the journal
+	clock   func() time.Time // dates field history (fieldhistory.go); nil: the wall clock
 }
 
 // Options configures Open.

@@ -238,6 +238,7 @@ func (m *Main) open(ctx context.Context) (*storage.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.SetClock(m.Now) // field changes are dated by the same clock as everything else
 	m.db = db
 	return db, nil
 }
