@@ -9,24 +9,40 @@ import (
 // revenue"), then by expected ARR impact (see ComputeImpact), then priority
 // class, ARR, the nearest renewal and id, so the order is total (TopN
 // merges partial lists exactly).
-func Less(a, b *Evaluation) bool {
-	if a.Impact.Override != b.Impact.Override {
-		return a.Impact.Override
+func Less(a, b *Evaluation) bool { return RankKeyOf(a).Before(RankKeyOf(b)) }
+
+// RankKey is what Less looks at in an evaluation: small enough to keep
+// for every CSM and every week of a replay (replay/).
+type RankKey struct {
+	ID       string
+	Override bool
+	Total    int64
+	Class    int // Priority.Rank
+	ARR      int64
+	Renewal  int // days to renewal; 1<<30 when none or past
+}
+
+// RankKeyOf returns e's rank key.
+func RankKeyOf(e *Evaluation) RankKey {
+	return RankKey{ID: e.AccountID, Override: e.Impact.Override, Total: e.Impact.Total, Class: e.Priority.Rank(),
+		ARR: e.ARR.Minor, Renewal: renewalKey(e)}
+}
+
+// Before reports whether k ranks ahead of o (see Less).
+func (k RankKey) Before(o RankKey) bool {
+	switch {
+	case k.Override != o.Override:
+		return k.Override
+	case k.Total != o.Total:
+		return k.Total > o.Total
+	case k.Class != o.Class:
+		return k.Class < o.Class
+	case k.ARR != o.ARR:
+		return k.ARR > o.ARR
+	case k.Renewal != o.Renewal:
+		return k.Renewal < o.Renewal
 	}
-	if a.Impact.Total != b.Impact.Total {
-		return a.Impact.Total > b.Impact.Total
-	}
-	if ra, rb := a.Priority.Rank(), b.Priority.Rank(); ra != rb {
-		return ra < rb
-	}
-	if a.ARR.Minor != b.ARR.Minor {
-		return a.ARR.Minor > b.ARR.Minor
-	}
-	da, db := renewalKey(a), renewalKey(b)
-	if da != db {
-		return da < db
-	}
-	return a.AccountID < b.AccountID
+	return k.ID < o.ID
 }
 
 func renewalKey(e *Evaluation) int {

@@ -99,3 +99,23 @@ func (s *DB) PutFieldHistory(ctx context.Context, states map[string][]domain.Fie
 	}
 	return s.Sync()
 }
+
+// PutOutcomes records past outcomes in one batch (the demo book's; a
+// backfill), each as AddOutcome would.
+func (s *DB) PutOutcomes(ctx context.Context, outs []domain.Outcome) error {
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	seq := uint64(time.Now().UnixNano())
+	for i, o := range outs {
+		if !domain.ValidID(o.AccountID) || o.Date.IsZero() {
+			return domain.Errorf(domain.EINVALID, "an outcome needs an account id and a date")
+		}
+		if err := wb.Set(outcomeKey(o, seq+uint64(i)), mustJSON(o)); err != nil {
+			return fmt.Errorf("writing outcome of %s: %w", o.AccountID, err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return fmt.Errorf("writing outcomes: %w", err)
+	}
+	return s.Sync()
+}

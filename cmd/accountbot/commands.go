@@ -227,6 +227,14 @@ func (m *Main) loadDemo(ctx context.Context, o demo.Options) (domain.ApplyStats,
 		total.Unchanged += st.Unchanged
 		total.Snapshots += st.Snapshots
 		total.Signals += st.Signals
+		// The past behind `rules diff`'s back-test (storage/demo/history.go).
+		h := demo.HistoryRange(o, start, min(start+chunk, o.Accounts))
+		if err := db.PutFieldHistory(ctx, h.States); err != nil {
+			return total, fmt.Errorf("writing demo history: %w", err)
+		}
+		if err := db.PutOutcomes(ctx, h.Outcomes); err != nil {
+			return total, fmt.Errorf("writing demo outcomes: %w", err)
+		}
 	}
 	return total, m.recordScores(ctx, nil)
 }

@@ -118,6 +118,7 @@ Commands:
   token create|list|revoke   ingest API tokens (--scope ingest|read|admin; the secret is shown once)
   unmatched [--json]    records from Segment that matched no account (the review list)
   config                print the effective configuration as YAML (all defaults included)
+  rules diff FILE       replay a candidate rules file on the past weeks and back-test it (--weeks, --json)
   audit                 print the audit log (--since YYYY-MM-DD, --who EMAIL, --account ID, --json)
   version               print the version
 
@@ -198,6 +199,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return m.runToken(ctx)
 	case "unmatched":
 		return m.runUnmatched(ctx)
+	case "rules":
+		return m.runRules(ctx)
 	case "config":
 		s, err := dumpConfig(m.Config)
 		if err == nil {

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/replay"
+)
+
+// runRulesDiff is `accountbot rules diff CANDIDATE.yaml [--weeks 26] [--json]`.
+func (m *Main) runRulesDiff(ctx context.Context) error {
+	fs := m.subFlags("rules diff", "rules diff CANDIDATE.yaml [--weeks 26] [--json]")
+	weeks := fs.Int("weeks", 26, "weeks to replay, ending today (1 to 260)")
+	asJSON := fs.Bool("json", false, "print the typed result (docs/schemas/rules.diff.json)")
+	args, err := parseInterleaved(fs, m.Args)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 {
+		return domain.Errorf(domain.EINVALID, "rules diff needs one candidate rules file: accountbot rules diff CANDIDATE.yaml")
+	}
+	cand, err := loadCandidate(m.path(args[0]), m.Config.Rules)
+	if err != nil {
+		return err
+	}
+	db, err := m.open(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	d, err := replay.Run(ctx, db, m.Config.Rules, cand, replay.Options{Today: m.today(), Weeks: *weeks, Workers: runtime.GOMAXPROCS(0)})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(d)
+	}
+	printDiff(m.Stdout, d, args[0])
+	fmt.Fprintf(m.Stdout, "\nReplayed in %s.\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// loadCandidate reads a candidate rules file: the keys of the config
+// file's `rules:` section (or a whole config file with one), over the
+// current rules, so a candidate names only what it changes. Unknown keys
+// and bad values are refused with the field named.
+func loadCandidate(path string, current domain.Config) (domain.Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return domain.Config{}, domain.Errorf(domain.EINVALID, "reading the candidate rules %s: %v", path, err)
+	}
+	// A fresh deep copy of the current rules to decode over (decoding
+	// into the live one would share its maps and slices).
+	var cand domain.Config
+	cur, err := yaml.Marshal(current)
+	if err == nil {
+		err = yaml.Unmarshal(cur, &cand)
+	}
+	if err != nil {
+		return domain.Config{}, fmt.Errorf("copying the current rules: %w", err)
+	}
+	var top map[string]yaml.Node
+	if yaml.Unmarshal(b, &top) == nil {
+		if n, ok := top["rules"]; ok && len(top) <= 1 {
+			if b, err = yaml.Marshal(&n); err != nil {
+				return domain.Config{}, fmt.Errorf("reading %s: %w", path, err)
+			}
+		}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cand); err != nil && err != io.EOF {
+		return domain.Config{}, domain.Errorf(domain.EINVALID, "candidate rules %s: %s (the keys are those of `rules:` in `accountbot config`)",
+			path, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if err := cand.Validate(); err != nil {
+		return domain.Config{}, domain.Errorf(domain.EINVALID, "candidate rules %s: %s", path, domain.ErrorMessage(err))
+	}
+	return cand, nil
+}
+
+// printDiff writes the diff for a terminal.
+func printDiff(w io.Writer, d *replay.Diff, name string) {
+	fmt.Fprintf(w, "Rules diff: current rules vs %s, %d weeks from %s to %s\n", name, d.Weeks, d.From, d.Today)
+	fmt.Fprintf(w, "%d accounts replayed, %d account-weeks under each rule set", d.Accounts, d.AccountWeeks)
+	if d.BaselineWeeks > 0 {
+		fmt.Fprintf(w, " (%d before the account's field history began: its earliest recorded values stood in)", d.BaselineWeeks)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "\nAccounts that change")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\ttoday\tany week\t")
+	for _, r := range []struct {
+		name     string
+		now, any int
+	}{{"any", d.Changed.Accounts, d.ChangedAnyWeek.Accounts}, {"tier", d.Changed.Tier, d.ChangedAnyWeek.Tier},
+		{"bands", d.Changed.Bands, d.ChangedAnyWeek.Bands}, {"priority", d.Changed.Priority, d.ChangedAnyWeek.Priority}} {
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t\n", r.name, r.now, r.any)
+	}
+	tw.Flush()
+	if len(d.Largest) > 0 {
+		fmt.Fprintf(w, "\nLargest accounts that change (by ARR, at the latest week they differ)\n")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  ACCOUNT\tARR\tOWNER\tWEEK\tCURRENT\tCANDIDATE\tRULE\tWEEKS")
+		for _, c := range d.Largest {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", c.Name, c.ARR.Format(), c.Owner, c.Date,
+				verdictText(c.Current), verdictText(c.Candidate), c.Rule, c.WeeksDiffering)
+		}
+		tw.Flush()
+	}
+	printNudges(w, d)
+	printBacktest(w, "Back-test: HIGH or DECISION POINT vs churn, contraction and `outcome lost`", d.Backtest.Risk)
+	printBacktest(w, "Back-test: TOP PRIORITY vs expansions (ARR up by a motion) and `outcome won`", d.Backtest.Expansion)
+}
+
+func verdictText(v replay.Verdict) string {
+	return fmt.Sprintf("T%d %s E:%s P:%s R:%s", v.Tier, domain.Priority(v.Priority).Label(), v.Engagement, v.Potential, v.Risk)
+}
+
+func printNudges(w io.Writer, d *replay.Diff) {
+	fmt.Fprintf(w, "\nNudges over the %d weeks\n", d.Weeks)
+	fmt.Fprintf(w, "  alert budget: %d alerts under the current rules, %d under the candidate (%+d)\n",
+		d.Alerts.Current, d.Alerts.Candidate, d.Alerts.Candidate-d.Alerts.Current)
+	digests, entries := 0, 0
+	for _, c := range d.ByCSM {
+		digests += c.DigestsChanged
+		entries += c.EntriesChanged
+	}
+	fmt.Fprintf(w, "  digests that would list other accounts: %d of %d CSM-weeks (%d accounts in or out)\n",
+		digests, len(d.ByCSM)*d.Weeks, entries)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  CSM\tDIGESTS CHANGED\tACCOUNTS IN/OUT\tALERTS CURRENT\tALERTS CANDIDATE")
+	for _, c := range d.ByCSM {
+		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\n", c.Owner, c.DigestsChanged, c.EntriesChanged, c.Alerts.Current, c.Alerts.Candidate)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\n  By week (weeks where something differs)")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  WEEK\tDIGESTS CHANGED\tACCOUNTS IN/OUT\tALERTS CURRENT\tALERTS CANDIDATE")
+	for _, wk := range d.ByWeek {
+		if wk.DigestsChanged > 0 || wk.Alerts.Current != wk.Alerts.Candidate {
+			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\n", wk.Date, wk.DigestsChanged, wk.EntriesChanged, wk.Alerts.Current, wk.Alerts.Candidate)
+		}
+	}
+	tw.Flush()
+}
+
+func printBacktest(w io.Writer, title string, p replay.TallyPair) {
+	fmt.Fprintf(w, "\n%s\n", title)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tcurrent\tcandidate\t")
+	c, k := p.Current, p.Candidate
+	fmt.Fprintf(tw, "  accounts it happened to\t%d\t%d\t\n", c.Accounts, k.Accounts)
+	fmt.Fprintf(tw, "  flagged\t%d\t%d\t\n", c.Flagged, k.Flagged)
+	fmt.Fprintf(tw, "  flagged before it happened\t%d\t%d\t\n", c.Caught, k.Caught)
+	fmt.Fprintf(tw, "  false alarms\t%d\t%d\t\n", c.FalseAlarms, k.FalseAlarms)
+	fmt.Fprintf(tw, "  precision\t%.1f%%\t%.1f%%\t\n", c.Precision, k.Precision)
+	fmt.Fprintf(tw, "  recall\t%.1f%%\t%.1f%%\t\n", c.Recall, k.Recall)
+	fmt.Fprintf(tw, "  median lead (weeks)\t%.1f\t%.1f\t\n", c.MedianLeadWeeks, k.MedianLeadWeeks)
+	tw.Flush()
+}

@@ -1,0 +1,108 @@
+package replay
+
+import (
+	"sort"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// merge adds up the workers' totals into the diff.
+func (r *run) merge(ws []*worker) *Diff {
+	d := &Diff{Today: r.today, From: r.from, Weeks: r.weeks, ByWeek: make([]WeekNudges, r.weeks)}
+	owners := map[string][]*ownerWeeks{}
+	var risk, exp [2]domain.Tally
+	for _, wk := range ws {
+		d.Accounts += wk.accounts
+		d.AccountWeeks += wk.accountWeeks
+		d.BaselineWeeks += wk.baseline
+		addCounts(&d.Changed, wk.changedNow)
+		addCounts(&d.ChangedAnyWeek, wk.changedAny)
+		for _, c := range wk.largest {
+			d.Largest = keepLargest(d.Largest, c)
+		}
+		for email, ow := range wk.owners {
+			owners[email] = append(owners[email], ow)
+		}
+		for k := range 2 {
+			risk[k].Merge(&wk.risk[k])
+			exp[k].Merge(&wk.expansion[k])
+		}
+	}
+	for k := range 2 {
+		risk[k].Finish()
+		exp[k].Finish()
+	}
+	d.Backtest = Backtest{Risk: TallyPair{risk[0], risk[1]}, Expansion: TallyPair{exp[0], exp[1]}}
+	for w := range r.weeks {
+		d.ByWeek[w].Date = r.week(w)
+	}
+	for email, parts := range owners {
+		c := CSMNudges{Owner: email}
+		for w := range r.weeks {
+			var top [2][]domain.RankKey
+			for _, ow := range parts {
+				for k := range 2 {
+					for _, key := range ow.top[w][k] {
+						top[k] = offer(top[k], key, topN(k, r))
+					}
+					c.Alerts.add(k, ow.alerts[w][k])
+					d.ByWeek[w].Alerts.add(k, ow.alerts[w][k])
+				}
+			}
+			if n := entriesChanged(top[0], top[1]); n > 0 {
+				c.DigestsChanged++
+				c.EntriesChanged += n
+				d.ByWeek[w].DigestsChanged++
+				d.ByWeek[w].EntriesChanged += n
+			}
+		}
+		d.Alerts.Current += c.Alerts.Current
+		d.Alerts.Candidate += c.Alerts.Candidate
+		d.ByCSM = append(d.ByCSM, c)
+	}
+	sort.Slice(d.ByCSM, func(i, j int) bool { return d.ByCSM[i].Owner < d.ByCSM[j].Owner })
+	if d.Largest == nil {
+		d.Largest = []AccountChange{}
+	}
+	return d
+}
+
+func topN(k int, r *run) int {
+	if k == 0 {
+		return r.cur.Priority.TopN
+	}
+	return r.cand.Priority.TopN
+}
+
+func (p *Pair) add(k, n int) {
+	if k == 0 {
+		p.Current += n
+	} else {
+		p.Candidate += n
+	}
+}
+
+func addCounts(dst *ChangeCounts, c ChangeCounts) {
+	dst.Accounts += c.Accounts
+	dst.Tier += c.Tier
+	dst.Bands += c.Bands
+	dst.Priority += c.Priority
+}
+
+// entriesChanged counts the accounts in one digest and not the other
+// (order within a digest is not counted: the same accounts, the same digest).
+func entriesChanged(a, b []domain.RankKey) int {
+	in := make(map[string]bool, len(a))
+	for _, k := range a {
+		in[k.ID] = true
+	}
+	n := 0
+	for _, k := range b {
+		if in[k.ID] {
+			delete(in, k.ID)
+		} else {
+			n++
+		}
+	}
+	return n + len(in)
+}
