@@ -52,7 +52,7 @@ func pastStates(rng *rand.Rand, a *domain.Account, kind archetype, today domain.
 	if a.ContractStart > start {
 		start = a.ContractStart
 	}
-	base := domain.StateOf(a, start)
+	base := knownThen(domain.StateOf(a, start))
 	switch kind {
 	case churnRisk, lostCause:
 		base.SeatsActive = min(a.SeatsPurchased, a.SeatsActive*(115+rng.IntN(20))/100)
@@ -61,13 +61,24 @@ func pastStates(rng *rand.Rand, a *domain.Account, kind archetype, today domain.
 		base.SeatsActive = a.SeatsActive * (70 + rng.IntN(15)) / 100
 		base.FeaturesAdopted = max(1, a.FeaturesAdopted-3)
 		base.BudgetConfirmed, base.CompanyGrowing = false, false
-		mid := domain.StateOf(a, today.AddDays(-7*(8+rng.IntN(10))))
+		mid := knownThen(domain.StateOf(a, today.AddDays(-7*(8+rng.IntN(10)))))
 		mid.FeaturesAdopted = max(1, a.FeaturesAdopted-1)
 		if mid.Date > start {
 			return []domain.FieldState{base, mid}
 		}
 	}
 	return []domain.FieldState{base}
+}
+
+// knownThen keeps a state's contact dates on or before its date, as a
+// state recorded on that day would have them.
+func knownThen(s domain.FieldState) domain.FieldState {
+	for i := range s.Stakeholders {
+		if s.Stakeholders[i].LastContact > s.Date {
+			s.Stakeholders[i].LastContact = s.Date.AddDays(-14)
+		}
+	}
+	return s
 }
 
 // outcome returns the outcome logged on the account in the last weeks, if any.
