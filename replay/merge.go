@@ -8,7 +8,7 @@ import (
 
 // merge adds up the workers' totals into the diff.
 func (r *run) merge(ws []*worker) *Diff {
-	d := &Diff{Today: r.today, From: r.from, Weeks: r.weeks, ByWeek: make([]WeekNudges, r.weeks)}
+	d := &Diff{Today: r.today, From: r.from, Weeks: r.weeks, ByWeek: make([]WeekNudges, r.weeks), ByCSM: []CSMNudges{}}
 	owners := map[string][]*ownerWeeks{}
 	var risk, exp [2]domain.Tally
 	for _, wk := range ws {

@@ -10,7 +10,9 @@ import (
 )
 
 // clockAt returns a settable clock starting on d.
-func clockAt(d *domain.Date) func() time.Time { return func() time.Time { return d.Time().Add(10 * time.Hour) } }
+func clockAt(d *domain.Date) func() time.Time {
+	return func() time.Time { return d.Time().Add(10 * time.Hour) }
+}
 
 func adopted(h []domain.FieldState) []int {
 	var out []int

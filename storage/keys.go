@@ -20,6 +20,18 @@
 //	s/<id> 00 <date:4> <hash:8>       → signal: JSON {kind, note}; hash = FNV-64a of kind 00 note, so
 //	                                    re-importing the same signal writes the same key (idempotent)
 //	h/<id> 00 <date:4>                → score snapshot: JSON of domain.ScoreSnapshot (one per account per day)
+//	f/<id> 00 <date:4>                → point-in-time history: JSON of domain.FieldState, the scored fields
+//	                                    as they were from that day on (fieldhistory.go). Written by every
+//	                                    apply path (imports, ingest API, chat writes, connectors) in the
+//	                                    record's own transaction when one of them changes: owner, ARR,
+//	                                    plan, renewal date, seats purchased/active, features available/
+//	                                    adopted, plan limits, budget confirmed, company growing, expansion
+//	                                    potential, stakeholders with their roles, contacts and departures.
+//	                                    One key per account per day with a change (the day's last value);
+//	                                    ~300-600 bytes each (stakeholders dominate), so a book whose
+//	                                    accounts change weekly grows ~25 KB per account per year. Usage,
+//	                                    signals, ARR history (a/) and outcomes (o/) are dated already and
+//	                                    not repeated. Nothing prunes it: `rules diff` replays from it.
 //	io/<owner> 00 <id>                → index: accounts by owner e-mail (empty value)
 //	ir/<date:4> <id>                  → index: accounts by renewal date (empty value)
 //	in/<normalised name> 00 <id>      → index: accounts by domain.NormalizeName of the name and of each

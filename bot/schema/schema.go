@@ -15,6 +15,7 @@ import (
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/replay"
 )
 
 // BaseURL is where the schemas are published (their $id prefix).
@@ -22,6 +23,9 @@ const BaseURL = "https://github.com/accountbot/accountbot/docs/schemas/"
 
 // ErrorFile is the schema of the one error shape every command may answer.
 const ErrorFile = "error.json"
+
+// RulesDiffFile is the schema of `accountbot rules diff --json` (package replay).
+const RulesDiffFile = "rules.diff.json"
 
 // File names a command's schema file: "account.health.json".
 func File(v *bot.Verb) string { return v.Key() + ".json" }
@@ -48,6 +52,9 @@ func Generate(reg *bot.Registry) (map[string][]byte, error) {
 		}
 	}
 	if err := add(ErrorFile, "a command that failed", &bot.ErrorResult{}); err != nil {
+		return nil, err
+	}
+	if err := add(RulesDiffFile, "accountbot rules diff CANDIDATE.yaml --json", &replay.Diff{}); err != nil {
 		return nil, err
 	}
 	return out, nil
