@@ -98,6 +98,7 @@ func main() {
 			}
 		}
 	}
+	r.rules = rulesSection(ctx, o.sizes[len(o.sizes)-1], o) // issue 20: rules.go
 	r.elapsed = time.Since(start)
 	if err := os.WriteFile(o.out, []byte(r.markdown()), 0o644); err != nil {
 		log.Fatal(err)

@@ -13,6 +13,7 @@ type report struct {
 	serve   *serveResult
 	peer    *serveResult
 	peerErr string
+	rules   string // rules.go's section
 	elapsed time.Duration
 }
 
@@ -100,5 +101,6 @@ func (r report) markdown() string {
 		fmt.Fprintf(&b, "| RSS of serve ≤ 300 MB with the %d book, under load | %.0f MB at %d req/s (%.0f MB after saturating it): %s |\n", s.accounts, s.rssMB, s.fixed.target, s.rssPeakMB, verdict(s.rssMB <= 300))
 	}
 	b.WriteString("\nCPU profiles of the answer, digest and serve-under-load phases are in `bench/results/profiles/` (`go tool pprof -top FILE`).\n")
+	b.WriteString(r.rules)
 	return b.String()
 }
