@@ -30,19 +30,38 @@ func (v Verdict) BandsDiffer(o Verdict) bool {
 func (v Verdict) AtRisk() bool { return v.Priority == PriorityHigh || v.Priority == PriorityDecision }
 
 // DiffRule names the rule that made the difference between two
-// evaluations of the same account on the same day: the first health rule
-// whose points differ, else the band edges, the tier rules, or the
+// evaluations of the same account on the same day: a health rule whose
+// points differ, taken from a dimension whose band moved when one did
+// (retention risk first), else the band edges, the tier rules, or the
 // priority rules (escalations included).
 func DiffRule(cur, cand *Evaluation) string {
 	pts := make(map[string]int, len(cur.Health.Reasons))
 	for _, r := range cur.Health.Reasons {
 		pts[r.Rule] += r.Points
 	}
+	first := map[Dimension]string{}
+	var order []Dimension
 	for _, r := range cand.Health.Reasons {
 		if pts[r.Rule] != r.Points {
-			return "health." + r.Rule
+			if _, ok := first[r.Dimension]; !ok {
+				first[r.Dimension] = "health." + r.Rule
+				order = append(order, r.Dimension)
+			}
 		}
 		delete(pts, r.Rule)
+	}
+	moved := map[Dimension]bool{
+		RetentionRisk:    cur.Health.RiskBand != cand.Health.RiskBand,
+		Engagement:       cur.Health.EngagementBand != cand.Health.EngagementBand,
+		RevenuePotential: cur.Health.PotentialBand != cand.Health.PotentialBand,
+	}
+	for _, dim := range []Dimension{RetentionRisk, Engagement, RevenuePotential} {
+		if rule, ok := first[dim]; ok && moved[dim] {
+			return rule
+		}
+	}
+	if len(order) > 0 {
+		return first[order[0]]
 	}
 	for rule, p := range pts {
 		if p != 0 {
@@ -50,9 +69,7 @@ func DiffRule(cur, cand *Evaluation) string {
 		}
 	}
 	switch {
-	case cur.Health.EngagementBand != cand.Health.EngagementBand,
-		cur.Health.PotentialBand != cand.Health.PotentialBand,
-		cur.Health.RiskBand != cand.Health.RiskBand:
+	case moved[RetentionRisk] || moved[Engagement] || moved[RevenuePotential]:
 		return "health band edges"
 	case cur.Tier.Tier != cand.Tier.Tier:
 		return "tiers"

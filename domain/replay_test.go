@@ -66,3 +66,20 @@ func TestDiffRuleNamesTheRule(t *testing.T) {
 		t.Errorf("same evaluation: %q", got)
 	}
 }
+
+func TestDiffRulePrefersTheDimensionThatMoved(t *testing.T) {
+	a := baseAccount()
+	a.Usage = weekly(today, 20, 40, 20, 4000, 2000, 1)
+	a.BudgetConfirmed = true
+	cur := DefaultConfig()
+	cand := DefaultConfig()
+	cand.Health.BudgetPoints = 11 // moves no band
+	cand.Health.UsageDeclinePoints = 30
+	e1, e2 := Evaluate(a, today, cur), Evaluate(a, today, cand)
+	if e1.Health.RiskBand == e2.Health.RiskBand || e1.Health.PotentialBand != e2.Health.PotentialBand {
+		t.Fatalf("bands %s→%s, %s→%s", e1.Health.RiskBand, e2.Health.RiskBand, e1.Health.PotentialBand, e2.Health.PotentialBand)
+	}
+	if got := DiffRule(&e1, &e2); got != "health.usage_decline" {
+		t.Errorf("DiffRule = %q, want the risk rule that moved the risk band", got)
+	}
+}
