@@ -206,7 +206,7 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 			return nil, err
 		}
 		ops = append(ops, ext...)
-		ops = append(ops, s.fieldHistoryOps(old, next)...) // point-in-time history (fieldhistory.go)
+		ops = append(ops, s.fieldHistoryOps(old, m.Record)...) // point-in-time history (fieldhistory.go)
 	}
 	for _, u := range m.Usage {
 		prev, had := prevUsage[u.Date]
