@@ -37,7 +37,7 @@ func (r *run) merge(ws []*worker) *Diff {
 		d.ByWeek[w].Date = r.week(w)
 	}
 	for email, parts := range owners {
-		c := CSMNudges{Owner: email}
+		c := CSMNudges{Owner: email, Digests: []DigestDiff{}}
 		for w := range r.weeks {
 			var top [2][]domain.RankKey
 			for _, ow := range parts {
@@ -49,7 +49,9 @@ func (r *run) merge(ws []*worker) *Diff {
 					d.ByWeek[w].Alerts.add(k, ow.alerts[w][k])
 				}
 			}
-			if n := entriesChanged(top[0], top[1]); n > 0 {
+			if added, dropped := digestDiff(top[0], top[1]); len(added)+len(dropped) > 0 {
+				n := len(added) + len(dropped)
+				c.Digests = append(c.Digests, DigestDiff{Date: r.week(w), Added: added, Dropped: dropped})
 				c.DigestsChanged++
 				c.EntriesChanged += n
 				d.ByWeek[w].DigestsChanged++
@@ -89,20 +91,25 @@ func addCounts(dst *ChangeCounts, c ChangeCounts) {
 	dst.Priority += c.Priority
 }
 
-// entriesChanged counts the accounts in one digest and not the other
-// (order within a digest is not counted: the same accounts, the same digest).
-func entriesChanged(a, b []domain.RankKey) int {
-	in := make(map[string]bool, len(a))
-	for _, k := range a {
+// digestDiff returns the account ids only in cand's digest and only in
+// cur's (the order within a digest is not a difference), each sorted.
+func digestDiff(cur, cand []domain.RankKey) (added, dropped []string) {
+	in := make(map[string]bool, len(cur))
+	for _, k := range cur {
 		in[k.ID] = true
 	}
-	n := 0
-	for _, k := range b {
+	added, dropped = []string{}, []string{}
+	for _, k := range cand {
 		if in[k.ID] {
 			delete(in, k.ID)
 		} else {
-			n++
+			added = append(added, k.ID)
 		}
 	}
-	return n + len(in)
+	for id := range in {
+		dropped = append(dropped, id)
+	}
+	sort.Strings(added)
+	sort.Strings(dropped)
+	return added, dropped
 }

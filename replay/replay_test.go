@@ -182,3 +182,20 @@ func TestWeeksOutOfRange(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestDigestDiff(t *testing.T) {
+	k := func(ids ...string) []domain.RankKey {
+		var out []domain.RankKey
+		for _, id := range ids {
+			out = append(out, domain.RankKey{ID: id})
+		}
+		return out
+	}
+	added, dropped := digestDiff(k("a", "b", "c"), k("c", "d", "a"))
+	if !slices.Equal(added, []string{"d"}) || !slices.Equal(dropped, []string{"b"}) {
+		t.Errorf("added %v dropped %v", added, dropped)
+	}
+	if added, dropped := digestDiff(k("a", "b"), k("b", "a")); len(added)+len(dropped) != 0 {
+		t.Errorf("a reordered digest is the same digest: %v %v", added, dropped)
+	}
+}

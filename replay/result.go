@@ -88,6 +88,16 @@ type CSMNudges struct {
 	DigestsChanged int    `json:"digests_changed"` // weeks whose digest differs
 	EntriesChanged int    `json:"entries_changed"`
 	Alerts         Pair   `json:"alerts"`
+	// Digests are the weeks whose digest differs, with what differs.
+	Digests []DigestDiff `json:"digests"`
+}
+
+// DigestDiff is how one CSM's digest on one day differs: the account ids
+// only the candidate's lists (Added) and only the current one's (Dropped).
+type DigestDiff struct {
+	Date    domain.Date `json:"date"`
+	Added   []string    `json:"added"`
+	Dropped []string    `json:"dropped"`
 }
 
 // Backtest compares each rule set's flags with what happened.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -160,6 +161,7 @@ func printNudges(w io.Writer, d *replay.Diff) {
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\n", c.Owner, c.DigestsChanged, c.EntriesChanged, c.Alerts.Current, c.Alerts.Candidate)
 	}
 	tw.Flush()
+	printDigestDiffs(w, d)
 	fmt.Fprintln(w, "\n  By week (weeks where something differs)")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  WEEK\tDIGESTS CHANGED\tACCOUNTS IN/OUT\tALERTS CURRENT\tALERTS CANDIDATE")
@@ -167,6 +169,37 @@ func printNudges(w io.Writer, d *replay.Diff) {
 		if wk.DigestsChanged > 0 || wk.Alerts.Current != wk.Alerts.Candidate {
 			fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\n", wk.Date, wk.DigestsChanged, wk.EntriesChanged, wk.Alerts.Current, wk.Alerts.Candidate)
 		}
+	}
+	tw.Flush()
+}
+
+// maxDigestLines bounds the digest differences printed (--json has them all).
+const maxDigestLines = 10
+
+// printDigestDiffs prints the latest digest differences: who would have
+// seen which accounts instead of which.
+func printDigestDiffs(w io.Writer, d *replay.Diff) {
+	var all []struct {
+		owner string
+		dd    replay.DigestDiff
+	}
+	for _, c := range d.ByCSM {
+		for _, dd := range c.Digests {
+			all = append(all, struct {
+				owner string
+				dd    replay.DigestDiff
+			}{c.Owner, dd})
+		}
+	}
+	if len(all) == 0 {
+		return
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].dd.Date > all[j].dd.Date })
+	fmt.Fprintf(w, "\n  Latest digest differences (%d of %d; --json lists them all)\n", min(len(all), maxDigestLines), len(all))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  WEEK\tCSM\tONLY UNDER THE CANDIDATE\tONLY UNDER THE CURRENT RULES")
+	for _, x := range all[:min(len(all), maxDigestLines)] {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", x.dd.Date, x.owner, strings.Join(x.dd.Added, ", "), strings.Join(x.dd.Dropped, ", "))
 	}
 	tw.Flush()
 }
