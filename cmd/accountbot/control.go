@@ -66,6 +66,8 @@ func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, s
 		err = sub.runImport(ctx)
 	case "token":
 		err = sub.runToken(ctx)
+	case "rules": // rules diff replays on the open store (rules.go)
+		err = sub.runRules(ctx)
 	case "restore":
 		err = sub.refuseRestore()
 	default:

@@ -72,6 +72,11 @@ func TestBackupAndImportWhileServing(t *testing.T) {
 	if r = run(t, nil, "", "--data", dir, "restore", "--replace", "missing.bak"); r.code != 1 || !strings.Contains(r.stderr, "cannot read missing.bak") {
 		t.Errorf("restore of a missing file while serving: %+v", r)
 	}
+	// rules diff replays on the server's store, the candidate named relative to the caller.
+	os.WriteFile(filepath.Join(work, "c.yaml"), []byte("health:\n  budget_points: 15\n"), 0o600)
+	if r = run(t, nil, "", "--data", dir, "rules", "diff", "--weeks", "4", "c.yaml"); r.code != 0 || !strings.Contains(r.stdout, "6 accounts replayed") {
+		t.Errorf("rules diff while serving: %+v", r)
+	}
 	// A mapping file named relative to the caller is found.
 	os.WriteFile(filepath.Join(work, "crm.csv"), []byte("Account ID,Account Name,ARR\nzed,Zed Ltd,5000\n"), 0o600)
 	os.WriteFile(filepath.Join(work, "crm.map"), []byte("Account ID=id\nAccount Name=name\nARR=arr\n"), 0o600)

@@ -18,15 +18,15 @@ func (m *Main) runRules(ctx context.Context) error {
 		fmt.Fprint(m.Stderr, rulesUsage)
 		return errUsage
 	}
-	sub := m.Args[0]
-	m.Args = m.Args[1:]
-	switch sub {
+	// m.Args keeps the subcommand: a running serve is sent all of it.
+	switch sub := m.Args[0]; sub {
 	case "diff":
 		return m.runRulesDiff(ctx)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, rulesUsage)
 		return nil
+	default:
+		fmt.Fprintf(m.Stderr, "accountbot rules: unknown subcommand %q\n\n%s", sub, rulesUsage)
+		return errUsage
 	}
-	fmt.Fprintf(m.Stderr, "accountbot rules: unknown subcommand %q\n\n%s", sub, rulesUsage)
-	return errUsage
 }

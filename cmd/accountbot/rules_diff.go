@@ -25,7 +25,7 @@ func (m *Main) runRulesDiff(ctx context.Context) error {
 	fs := m.subFlags("rules diff", "rules diff CANDIDATE.yaml [--weeks 26] [--json]")
 	weeks := fs.Int("weeks", 26, "weeks to replay, ending today (1 to 260)")
 	asJSON := fs.Bool("json", false, "print the typed result (docs/schemas/rules.diff.json)")
-	args, err := parseInterleaved(fs, m.Args)
+	args, err := parseInterleaved(fs, m.Args[1:]) // after "diff"
 	if err != nil {
 		return err
 	}
@@ -36,11 +36,16 @@ func (m *Main) runRulesDiff(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if sent, err := m.viaServer(ctx); sent {
+		return err // a running serve replays it on its open store
+	}
+	if m.db == nil {
+		tuneGCForReplay(m.Getenv) // this process exists for the replay alone
+	}
 	db, err := m.open(ctx)
 	if err != nil {
 		return err
 	}
-	tuneGCForReplay(m.Getenv)
 	start := time.Now()
 	d, err := replay.Run(ctx, db, m.Config.Rules, cand, replay.Options{Today: m.today(), Weeks: *weeks, Workers: runtime.GOMAXPROCS(0)})
 	if err != nil {
