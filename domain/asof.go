@@ -65,7 +65,8 @@ type AsOfInfo struct {
 // reports false when the account was not a customer yet on d (its
 // contract starts later, or its history starts later and says so).
 //
-// The returned account shares no slices with a.
+// The returned account's dated lists, limits and stakeholders are its own
+// copies; names, aliases and external ids are shared with a.
 func AsOf(a *Account, hist []FieldState, d Date) (Account, AsOfInfo, bool) {
 	var info AsOfInfo
 	if !a.ContractStart.IsZero() && a.ContractStart > d {
