@@ -52,6 +52,9 @@ func pastStates(rng *rand.Rand, a *domain.Account, kind archetype, today domain.
 	if a.ContractStart > start {
 		start = a.ContractStart
 	}
+	if start >= today {
+		return nil // a contract that starts later has no past
+	}
 	base := knownThen(domain.StateOf(a, start))
 	switch kind {
 	case churnRisk, lostCause:
