@@ -18,6 +18,41 @@ import (
 	"time"
 )
 
+// A section is one measurement of `make bench` that is not tied to the
+// book sizes or the running serve: it returns its part of the report.
+// To add one, write bench/benchrun/<area>.go with the function and add one
+// line to sections.
+type section struct {
+	name string
+	run  func(ctx context.Context, o options) (sectionResult, error)
+}
+
+// A serveSection measures against the running `accountbot serve` with the
+// largest book, after the fixed-rate answer load and before the ramp past
+// saturation (so that its memory figures are not the ramp's).
+type serveSection struct {
+	name string
+	run  func(ctx context.Context, s *serveProc, o options) (sectionResult, error)
+}
+
+// sectionResult is a section's Markdown ("## Title\n\n…") and its rows
+// of the Targets table.
+type sectionResult struct {
+	markdown string
+	targets  []targetRow
+}
+
+type targetRow struct {
+	target, result string
+	met            bool
+}
+
+// sections run after the in-process and serve measurements, in this order.
+var sections = []section{}
+
+// serveSections run inside the serve measurement, in this order.
+var serveSections = []serveSection{}
+
 type options struct {
 	sizes       []int
 	weeks       int
@@ -28,7 +63,12 @@ type options struct {
 	stepSeconds int
 	skipServe   bool
 	skipPeer    bool
+	only        map[string]bool // section names to run; empty: all
+	goBin       string
 }
+
+// wants says whether the section named name is to run.
+func (o options) wants(name string) bool { return len(o.only) == 0 || o.only[name] }
 
 func main() {
 	var o options
@@ -42,6 +82,8 @@ func main() {
 	flag.IntVar(&o.stepSeconds, "step", 5, "seconds per load step")
 	flag.BoolVar(&o.skipServe, "skip-serve", false, "skip the end-to-end and peer runs")
 	flag.BoolVar(&o.skipPeer, "skip-peer", false, "skip the Bolt peer")
+	only := flag.String("only", "", "comma-separated section names to run (e.g. crm,ingest), skipping the in-process measurements; serve sections still start serve")
+	flag.StringVar(&o.goBin, "go", "go", "the go command (for the CRM benchmarks)")
 	onlyServe := flag.Bool("only-serve", false, "skip the in-process measurements")
 	onlyAccess := flag.Bool("only-access", false, "measure only what the access check adds to the answer p99 (largest size), print it, write nothing")
 	flag.Parse()
@@ -51,6 +93,14 @@ func main() {
 			log.Fatalf("bad size %q", s)
 		}
 		o.sizes = append(o.sizes, n)
+	}
+	for _, name := range strings.Split(*only, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			if o.only == nil {
+				o.only = map[string]bool{}
+			}
+			o.only[name] = true
+		}
 	}
 	if err := os.MkdirAll(o.profiles, 0o755); err != nil {
 		log.Fatal(err)
@@ -69,7 +119,7 @@ func main() {
 	start := time.Now()
 	r := report{machine: machine(), date: time.Now().UTC()}
 	for _, n := range o.sizes {
-		if *onlyServe {
+		if *onlyServe || len(o.only) > 0 {
 			break
 		}
 		log.Printf("in-process: %d accounts", n)
@@ -79,15 +129,18 @@ func main() {
 		}
 		r.rows = append(r.rows, row)
 	}
-	if !o.skipServe {
+	if !o.skipServe && (o.wants("serve") || o.wantsServeSection()) {
 		n := o.sizes[len(o.sizes)-1]
 		log.Printf("serve end to end: %d accounts", n)
-		s, err := serveRun(ctx, n, o)
+		s, extra, err := serveRun(ctx, n, o)
 		if err != nil {
 			log.Fatalf("serve: %v", err)
 		}
-		r.serve = &s
-		if !o.skipPeer {
+		if o.wants("serve") {
+			r.serve = &s
+		}
+		r.sections = append(r.sections, extra...)
+		if !o.skipPeer && o.wants("serve") {
 			log.Printf("bolt peer")
 			p, err := peerRun(ctx, o)
 			if err != nil {
@@ -98,13 +151,36 @@ func main() {
 			}
 		}
 	}
-	r.rules = rulesSection(ctx, o.sizes[len(o.sizes)-1], o) // issue 20: rules.go
+	if o.wants("rules") {
+		r.rules = rulesSection(ctx, o.sizes[len(o.sizes)-1], o) // issue 20: rules.go
+	}
+	for _, sec := range sections {
+		if !o.wants(sec.name) {
+			continue
+		}
+		log.Printf("%s", sec.name)
+		res, err := sec.run(ctx, o)
+		if err != nil {
+			log.Printf("%s failed: %v", sec.name, err)
+			res = sectionResult{markdown: fmt.Sprintf("## %s\n\nFailed: %v\n", sec.name, err)}
+		}
+		r.sections = append(r.sections, res)
+	}
 	r.elapsed = time.Since(start)
 	if err := os.WriteFile(o.out, []byte(r.markdown()), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Print(r.markdown())
 	log.Printf("wrote %s in %s", o.out, r.elapsed.Round(time.Second))
+}
+
+func (o options) wantsServeSection() bool {
+	for _, s := range serveSections {
+		if o.wants(s.name) {
+			return true
+		}
+	}
+	return false
 }
 
 // machine describes where the numbers come from.

@@ -14,7 +14,9 @@ type report struct {
 	peer    *serveResult
 	peerErr string
 	rules   string // rules.go's section
-	elapsed time.Duration
+	// sections are the listed sections' results, in order.
+	sections []sectionResult
+	elapsed  time.Duration
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
@@ -83,6 +85,9 @@ func (r report) markdown() string {
 		}
 		b.WriteString("\n")
 	}
+	for _, sec := range r.sections {
+		b.WriteString("\n" + strings.TrimRight(sec.markdown, "\n") + "\n")
+	}
 	b.WriteString("\n## Targets\n\n| target | result |\n|---|---|\n")
 	if len(r.rows) > 0 {
 		z := r.rows[len(r.rows)-1]
@@ -99,6 +104,11 @@ func (r report) markdown() string {
 			fmt.Fprintf(&b, "| throughput ≥ 3× the Bolt peer's, with a lower p99 | %.1f×, p99 %s vs %s: %s |\n", ratio, ms(s.fixed.p99), ms(p.fixed.p99), verdict(ratio >= 3 && s.fixed.p99 < p.fixed.p99))
 		}
 		fmt.Fprintf(&b, "| RSS of serve ≤ 300 MB with the %d book, under load | %.0f MB at %d req/s (%.0f MB after saturating it): %s |\n", s.accounts, s.rssMB, s.fixed.target, s.rssPeakMB, verdict(s.rssMB <= 300))
+	}
+	for _, sec := range r.sections {
+		for _, t := range sec.targets {
+			fmt.Fprintf(&b, "| %s | %s: %s |\n", t.target, t.result, verdict(t.met))
+		}
 	}
 	b.WriteString("\nCPU profiles of the answer, digest and serve-under-load phases are in `bench/results/profiles/` (`go tool pprof -top FILE`).\n")
 	b.WriteString(r.rules)

@@ -90,60 +90,118 @@ func heapMB(base string) float64 {
 	return float64(v.Memstats.HeapInuse) / (1 << 20)
 }
 
-// serveRun runs the real `accountbot serve` in Slack HTTP mode with the
-// book on disk and drives it with signed slash commands.
-func serveRun(ctx context.Context, n int, o options) (serveResult, error) {
-	res := serveResult{accounts: n}
+// serveProc is a running `accountbot serve` with a demo book on disk.
+type serveProc struct {
+	cmd      *exec.Cmd
+	dir, cfg string
+	base     string // http://127.0.0.1:port
+	accounts int
+	bin      string
+}
+
+func (s *serveProc) pid() int { return s.cmd.Process.Pid }
+
+// startServe builds an n-account demo book in a temporary directory and
+// starts serve on it in Slack HTTP mode against a fake Slack; stop ends
+// both and removes the directory.
+func startServe(ctx context.Context, n int, o options, slackURL string) (s *serveProc, load time.Duration, err error) {
 	dir := tempDir("bench-serve-")
-	defer os.RemoveAll(dir)
 	t0 := time.Now()
 	out, err := exec.Command(o.bin, "--data", dir, "demo", "--accounts", strconv.Itoa(n), "--owners", strconv.Itoa(owners(n)), "--weeks", strconv.Itoa(o.weeks)).CombinedOutput()
 	if err != nil {
-		return res, fmt.Errorf("demo: %v: %s", err, out)
+		os.RemoveAll(dir)
+		return nil, 0, fmt.Errorf("demo: %v: %s", err, out)
 	}
-	res.loadTime = time.Since(t0)
-	slack := fakeSlack()
-	defer slack.Close()
-	port := freePort()
+	load = time.Since(t0)
 	// The asker reads every owner's accounts as a viewer: each answer goes
 	// through the access check and the workspace binding (team T1, learned).
 	cfgPath := filepath.Join(dir, "bench-config.yaml")
 	if err := os.WriteFile(cfgPath, []byte("rules:\n  access:\n    viewers:\n      - who: [ana@example.com]\n        scope: [\"*\"]\n"), 0o644); err != nil {
-		return res, err
+		os.RemoveAll(dir)
+		return nil, 0, err
 	}
-	cmd := exec.Command(o.bin, "--data", dir, "--config", cfgPath, "serve")
-	cmd.Env = append(os.Environ(), "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret, "SLACK_API_URL="+slack.URL+"/api/",
-		"ACCOUNTBOT_ADDR=127.0.0.1:"+strconv.Itoa(port), "ACCOUNTBOT_DEBUG_ENDPOINTS=1")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return res, err
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
+	s = &serveProc{dir: dir, cfg: cfgPath, accounts: n, bin: o.bin}
+	for _, prep := range servePrep {
+		if err := prep(ctx, s); err != nil {
+			os.RemoveAll(dir)
+			return nil, 0, err
 		}
-	}()
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := waitFor(base+"/healthz", 60*time.Second); err != nil {
-		return res, err
 	}
+	port := freePort()
+	s.cmd = exec.Command(o.bin, "--data", dir, "--config", cfgPath, "serve")
+	s.cmd.Env = append(os.Environ(), "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret, "SLACK_API_URL="+slackURL+"/api/",
+		"ACCOUNTBOT_ADDR=127.0.0.1:"+strconv.Itoa(port), "ACCOUNTBOT_DEBUG_ENDPOINTS=1")
+	s.cmd.Stderr = os.Stderr
+	if err := s.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, 0, err
+	}
+	s.base = fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := waitFor(s.base+"/healthz", 60*time.Second); err != nil {
+		s.stop()
+		return nil, 0, err
+	}
+	return s, load, nil
+}
+
+// servePrep run on the data directory before serve starts (e.g. creating
+// an ingest token with the CLI while no server holds the store).
+var servePrep []func(ctx context.Context, s *serveProc) error
+
+func (s *serveProc) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+	os.RemoveAll(s.dir)
+}
+
+// serveRun runs the real `accountbot serve` in Slack HTTP mode with the
+// book on disk and drives it with signed slash commands; the serve
+// sections run between the fixed-rate load and the ramp.
+func serveRun(ctx context.Context, n int, o options) (serveResult, []sectionResult, error) {
+	res := serveResult{accounts: n}
+	slack := fakeSlack()
+	defer slack.Close()
+	s, load, err := startServe(ctx, n, o, slack.URL)
+	if err != nil {
+		return res, nil, err
+	}
+	defer s.stop()
+	res.loadTime = load
 	// Let the start-up jobs (today's scores, the first nudge tick) finish.
 	time.Sleep(20 * time.Second)
-	res.rssIdleMB = rssMB(cmd.Process.Pid)
-	target := base + "/slack/commands"
+	res.rssIdleMB = rssMB(s.pid())
+	target := s.base + "/slack/commands"
 	run(ctx, target, 100, 2*time.Second, n) // warm-up
 	res.fixed = run(ctx, target, o.fixedRate, 10*time.Second, n)
-	res.rssMB = rssMB(cmd.Process.Pid)
-	res.heapMB = heapMB(base)
+	res.rssMB = rssMB(s.pid())
+	res.heapMB = heapMB(s.base)
+	var extra []sectionResult
+	for _, sec := range serveSections {
+		if !o.wants(sec.name) {
+			continue
+		}
+		log.Printf("serve: %s", sec.name)
+		r, err := sec.run(ctx, s, o)
+		if err != nil {
+			log.Printf("%s failed: %v", sec.name, err)
+			r = sectionResult{markdown: fmt.Sprintf("## %s\n\nFailed: %v\n", sec.name, err)}
+		}
+		extra = append(extra, r)
+	}
+	if !o.wants("serve") {
+		return res, extra, nil
+	}
 	// Profile the highest-load phase.
 	prof := make(chan []byte, 1)
 	go func() {
-		resp, err := http.Get(base + "/debug/pprof/profile?seconds=8")
+		resp, err := http.Get(s.base + "/debug/pprof/profile?seconds=8")
 		if err != nil {
 			prof <- nil
 			return
@@ -153,11 +211,11 @@ func serveRun(ctx context.Context, n int, o options) (serveResult, error) {
 		prof <- b
 	}()
 	res.best, res.steps = ramp(ctx, target, o.fixedRate*2, time.Duration(o.stepSeconds)*time.Second, n)
-	res.rssPeakMB = rssMB(cmd.Process.Pid)
+	res.rssPeakMB = rssMB(s.pid())
 	if b := <-prof; len(b) > 0 {
 		os.WriteFile(filepath.Join(o.profiles, "serve-under-load.cpu.pprof"), b, 0o644)
 	}
-	return res, nil
+	return res, extra, nil
 }
 
 // peerRun drives the Bolt for JavaScript app the same way.
