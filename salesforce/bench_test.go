@@ -12,20 +12,21 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/accountbot/accountbot/connector"
-	"github.com/accountbot/accountbot/connector/connectortest"
 	"github.com/accountbot/accountbot/salesforce/salesforcetest"
+	"github.com/accountbot/accountbot/storage"
 )
 
 // The benchmarks run the fake Salesforce in a child process (this test
 // binary with SF_FAKE_ACCOUNTS set), so the CPU time and memory measured
-// here are AccountBot's own: the client, JSON/CSV decoding, mapping and
-// the runner, with the in-memory store. The fake's latency is not counted.
+// here are AccountBot's own: the client, JSON/CSV decoding, mapping, the
+// runner and the Badger store. The fake's latency is not counted.
 func TestMain(m *testing.M) {
 	if n := os.Getenv("SF_FAKE_ACCOUNTS"); n != "" {
 		os.Exit(serveFake(n, os.Getenv("SF_FAKE_CHANGED"), os.Getenv("SF_FAKE_PUBKEY")))
@@ -106,30 +107,71 @@ func peakHeap(stop chan struct{}, out *uint64, wg *sync.WaitGroup) {
 	}
 }
 
-func benchSync(b *testing.B, url string, prev connector.Cursor) {
+// peakRSS is this process's resident high-water mark (VmHWM) in MB.
+func peakRSS() float64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+func openStore(b *testing.B) *storage.DB {
+	db, err := storage.Open(context.Background(), b.TempDir(), storage.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+// benchSync syncs from the fake at url into the Badger store. With prev
+// set, the store first gets a full load from the fake at baseURL (not
+// measured) and every timed run starts again from prev: an incremental
+// sync of records that changed since, matching existing accounts.
+func benchSync(b *testing.B, url, baseURL string, prev connector.Cursor) {
 	_, pemKey := key(b)
 	var cpu time.Duration
 	var heap uint64
 	var st connector.Status
 	calls := 0
-	for b.Loop() {
-		runtime.GC()
-		store := connectortest.New()
-		if prev != "" {
-			store.Cursors[Name] = prev
-		}
-		clk := &testClock{now: testNow}
+	ctx := context.Background()
+	clk := &testClock{now: testNow}
+	newSource := func(url string) (*Client, *Source) {
 		cl := NewClient(Creds{ClientID: testClientID, Username: testUser, KeyPEM: pemKey, LoginURL: url}, Options{Clock: clk})
 		src, err := NewSource(cl, Config{}, "USD")
 		if err != nil {
 			b.Fatal(err)
 		}
+		return cl, src
+	}
+	var db *storage.DB
+	if prev != "" {
+		db = openStore(b)
+		_, src := newSource(baseURL)
+		if _, err := (&connector.Runner{Store: db, Now: clk.Now}).Run(ctx, src, connector.Options{Create: true, DefaultCurrency: "USD"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		b.StopTimer()
+		if prev == "" {
+			db = openStore(b)
+		} else if err := db.CommitPage(ctx, Name, connector.Commit{Cursor: prev}); err != nil {
+			b.Fatal(err)
+		}
+		cl, src := newSource(url)
+		runtime.GC()
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go peakHeap(stop, &heap, &wg)
 		c0 := cpuTime()
-		rep, err := (&connector.Runner{Store: store, Now: clk.Now}).Run(context.Background(), src, connector.Options{Create: true, DefaultCurrency: "USD"})
+		b.StartTimer()
+		rep, err := (&connector.Runner{Store: db, Now: clk.Now}).Run(ctx, src, connector.Options{Create: true, DefaultCurrency: "USD"})
 		cpu += cpuTime() - c0
 		close(stop)
 		wg.Wait()
@@ -140,6 +182,7 @@ func benchSync(b *testing.B, url string, prev connector.Cursor) {
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(peakRSS(), "peak-rss-MB")
 	b.ReportMetric(float64(st.Read), "records")
 	b.ReportMetric(float64(calls), "requests")
 	b.Logf("status: read %d changed %d created %d refused %d", st.Read, st.Changed, st.Created, st.Refused)
@@ -148,11 +191,12 @@ func benchSync(b *testing.B, url string, prev connector.Cursor) {
 // BenchmarkFullSync100k: 100,000 accounts, 200,000 opportunities and
 // 300,000 contacts through Bulk API 2.0 (accounts) and REST (children).
 func BenchmarkFullSync100k(b *testing.B) {
-	benchSync(b, childFake(b, 100_000, 0), "")
+	benchSync(b, childFake(b, 100_000, 0), "", "")
 }
 
-// BenchmarkIncremental1000: 1,000 accounts changed in an org of 100,000.
+// BenchmarkIncremental1000: 1,000 accounts changed in an org of 100,000,
+// already loaded in the store.
 func BenchmarkIncremental1000(b *testing.B) {
 	prev := cursor{Phase: phaseIdle, Since: testNow.Add(-2 * time.Hour)}.encode()
-	benchSync(b, childFake(b, 100_000, 1000), prev)
+	benchSync(b, childFake(b, 100_000, 1000), childFake(b, 100_000, 0), prev)
 }

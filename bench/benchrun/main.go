@@ -48,7 +48,9 @@ type targetRow struct {
 }
 
 // sections run after the in-process and serve measurements, in this order.
-var sections = []section{}
+var sections = []section{
+	{"crm", crmSection},
+}
 
 // serveSections run inside the serve measurement, in this order.
 var serveSections = []serveSection{}
