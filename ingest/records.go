@@ -79,7 +79,7 @@ func (s *Server) applyRecords(ctx context.Context, kind string, body []byte, ndj
 			ndjson = true
 		}
 	}
-	exists := func(id string) bool { _, err := s.store.Account(ctx, id); return err == nil }
+	exists := func(id string) bool { ok, err := s.store.HasAccount(ctx, id); return ok && err == nil }
 	recs := importer.DecodeRecords(kind, body, ndjson, importer.Options{DefaultCurrency: s.cfg.Currency}, exists)
 	if recs.Malformed != "" {
 		return http.StatusBadRequest, ErrorBody{Error: ErrorDetail{Code: "malformed", Message: recs.Malformed}}

@@ -28,6 +28,7 @@ import (
 type Store interface {
 	Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error)
 	Account(ctx context.Context, id string) (*domain.Account, error)
+	HasAccount(ctx context.Context, id string) (bool, error)
 	Token(ctx context.Context, id string) (storage.Token, error)
 	Idempotent(ctx context.Context, token, key string) ([]byte, bool, error)
 	PutIdempotent(ctx context.Context, token, key string, answer []byte, ttl time.Duration) error

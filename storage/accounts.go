@@ -288,3 +288,22 @@ func (s *DB) IDsRenewingBetween(ctx context.Context, from, to domain.Date) ([]st
 	})
 	return ids, err
 }
+
+// HasAccount reports whether an account with this id exists, reading only
+// its key: ingest checks every record's account, and reading the whole
+// account (its usage history too) for each cost half of a request.
+func (s *DB) HasAccount(ctx context.Context, id string) (bool, error) {
+	var ok bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		_, err := txn.Get(accountKey(id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		ok = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("looking up account %s: %w", id, err)
+	}
+	return ok, nil
+}

@@ -53,7 +53,9 @@ var sections = []section{
 }
 
 // serveSections run inside the serve measurement, in this order.
-var serveSections = []serveSection{}
+var serveSections = []serveSection{
+	{"ingest", ingestSection},
+}
 
 type options struct {
 	sizes       []int

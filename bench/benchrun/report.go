@@ -33,28 +33,30 @@ func (r report) markdown() string {
 	fmt.Fprintf(&b, "# AccountBot benchmark results\n\nRun %s on %s. Total time %s.\n\n", r.date.Format("2006-01-02 15:04 UTC"), r.machine, r.elapsed.Round(time.Second))
 	b.WriteString("Books are the deterministic demo generator's (`accountbot demo`), 52 weekly snapshots per account, Badger on disk. Ratios are AccountBot ÷ raw Badger (for times, lower is better).\n\n")
 
-	b.WriteString("## Import\n\n| accounts | snapshots | AccountBot accounts/s | snapshots/s | raw WriteBatch accounts/s | AccountBot ÷ raw |\n|---:|---:|---:|---:|---:|---:|\n")
-	for _, x := range r.rows {
-		fmt.Fprintf(&b, "| %d | %d | %.0f | %.0f | %.0f | %.0f%% |\n", x.accounts, x.snapshots, x.importPerSec, x.snapPerSec, x.rawImportPerSec, 100*x.importPerSec/x.rawImportPerSec)
-	}
-	b.WriteString("\n## Answer (in-process, through the command engine)\n\n| accounts | `health` p50 | p99 | `renewal` p50 | p99 | raw Get p50 | p99 | health p99 ÷ raw p99 |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, x := range r.rows {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %.0f× |\n", x.accounts, ms(x.healthP50), ms(x.healthP99), ms(x.renewalP50), ms(x.renewalP99),
-			ms(x.rawGetP50), ms(x.rawGetP99), float64(x.healthP99)/float64(max(x.rawGetP99, 1)))
-	}
-	b.WriteString("\n## Access check\n\n`account X health` asked by the operator (admin: the check stops at once) and by the account's owner (owner-index lookup, resolution among readable accounts, `domain.Authorize`), interleaved in the same run.\n\n| accounts | p99 without | p99 with | access check adds |\n|---:|---:|---:|---:|\n")
-	for _, x := range r.rows {
-		fmt.Fprintf(&b, "| %d | %s | %s | %.1f%% |\n", x.accounts, ms(x.access.baseP99), ms(x.access.checkedP99), x.access.overhead())
-	}
-	b.WriteString("\n## Digest: every owner's top 5 over the whole book\n\n| accounts | digest | raw iteration (same keys) | ratio | per account |\n|---:|---:|---:|---:|---:|\n")
-	for _, x := range r.rows {
-		fmt.Fprintf(&b, "| %d | %s | %s | %.1f× | %.1f µs |\n", x.accounts, x.digest.Round(time.Millisecond), x.rawIter.Round(time.Millisecond),
-			float64(x.digest)/float64(max(x.rawIter, 1)), float64(x.digest.Microseconds())/float64(x.accounts))
-	}
-	if len(r.rows) >= 2 {
-		a, z := r.rows[0], r.rows[len(r.rows)-1]
-		growth := (float64(z.digest) / float64(a.digest)) / (float64(z.accounts) / float64(a.accounts))
-		fmt.Fprintf(&b, "\nGrowth from %d to %d accounts: %.2f× the linear expectation (1.00 = exactly linear).\n", a.accounts, z.accounts, growth)
+	if len(r.rows) > 0 {
+		b.WriteString("## Import\n\n| accounts | snapshots | AccountBot accounts/s | snapshots/s | raw WriteBatch accounts/s | AccountBot ÷ raw |\n|---:|---:|---:|---:|---:|---:|\n")
+		for _, x := range r.rows {
+			fmt.Fprintf(&b, "| %d | %d | %.0f | %.0f | %.0f | %.0f%% |\n", x.accounts, x.snapshots, x.importPerSec, x.snapPerSec, x.rawImportPerSec, 100*x.importPerSec/x.rawImportPerSec)
+		}
+		b.WriteString("\n## Answer (in-process, through the command engine)\n\n| accounts | `health` p50 | p99 | `renewal` p50 | p99 | raw Get p50 | p99 | health p99 ÷ raw p99 |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, x := range r.rows {
+			fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %.0f× |\n", x.accounts, ms(x.healthP50), ms(x.healthP99), ms(x.renewalP50), ms(x.renewalP99),
+				ms(x.rawGetP50), ms(x.rawGetP99), float64(x.healthP99)/float64(max(x.rawGetP99, 1)))
+		}
+		b.WriteString("\n## Access check\n\n`account X health` asked by the operator (admin: the check stops at once) and by the account's owner (owner-index lookup, resolution among readable accounts, `domain.Authorize`), interleaved in the same run.\n\n| accounts | p99 without | p99 with | access check adds |\n|---:|---:|---:|---:|\n")
+		for _, x := range r.rows {
+			fmt.Fprintf(&b, "| %d | %s | %s | %.1f%% |\n", x.accounts, ms(x.access.baseP99), ms(x.access.checkedP99), x.access.overhead())
+		}
+		b.WriteString("\n## Digest: every owner's top 5 over the whole book\n\n| accounts | digest | raw iteration (same keys) | ratio | per account |\n|---:|---:|---:|---:|---:|\n")
+		for _, x := range r.rows {
+			fmt.Fprintf(&b, "| %d | %s | %s | %.1f× | %.1f µs |\n", x.accounts, x.digest.Round(time.Millisecond), x.rawIter.Round(time.Millisecond),
+				float64(x.digest)/float64(max(x.rawIter, 1)), float64(x.digest.Microseconds())/float64(x.accounts))
+		}
+		if len(r.rows) >= 2 {
+			a, z := r.rows[0], r.rows[len(r.rows)-1]
+			growth := (float64(z.digest) / float64(a.digest)) / (float64(z.accounts) / float64(a.accounts))
+			fmt.Fprintf(&b, "\nGrowth from %d to %d accounts: %.2f× the linear expectation (1.00 = exactly linear).\n", a.accounts, z.accounts, growth)
+		}
 	}
 	if s := r.serve; s != nil {
 		fmt.Fprintf(&b, "\n## Serve end to end (`accountbot serve`, Slack HTTP mode, %d accounts on disk, signed slash commands on loopback)\n\n", s.accounts)
