@@ -34,24 +34,36 @@ type op struct {
 // store is synced to disk before Apply returns, so a caller that reports
 // success never loses the write to a crash. Applies run one at a time.
 func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
+	st, synced, err := s.applyLocked(ctx, patches)
+	if err != nil || synced {
+		return st, err
+	}
+	// Outside applyMu: Applies that committed meanwhile share this flush,
+	// instead of each waiting for the others' (ingest clients post at once).
+	return st, s.Sync()
+}
+
+// applyLocked is Apply's commit, one at a time; synced: the journal
+// already synced it.
+func (s *DB) applyLocked(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, bool, error) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	j := &journal{db: s}
 	st, err := s.apply(ctx, patches, j)
 	if err == nil && j.open {
 		if err = j.commit(); err == nil {
-			return st, nil // synced at its commit point
+			return st, true, nil // synced at its commit point
 		}
 	}
 	if err != nil {
 		if j.open {
 			if rerr := s.rollback(); rerr != nil {
-				return st, fmt.Errorf("%w (and rolling back failed: %v; the next start rolls it back)", err, rerr)
+				return st, false, fmt.Errorf("%w (and rolling back failed: %v; the next start rolls it back)", err, rerr)
 			}
 		}
-		return st, err
+		return st, false, err
 	}
-	return st, s.Sync()
+	return st, false, nil
 }
 
 // apply is Apply's batch loop: as many accounts per transaction as fit,

@@ -24,6 +24,7 @@ type DB struct {
 	log     *slog.Logger
 	applyMu sync.Mutex       // one Apply at a time: a journaled one owns the journal
 	clock   func() time.Time // dates field history (fieldhistory.go); nil: the wall clock
+	sync    groupSync
 }
 
 // Options configures Open.
@@ -104,7 +105,7 @@ func openBadger(dir string, opt Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("opening store in %s: %w", dir, err)
 	}
-	return &DB{db: db, dir: dir, log: log}, nil
+	return &DB{db: db, dir: dir, log: log, sync: groupSync{fsync: db.Sync}}, nil
 }
 
 // Close flushes and closes the store.
@@ -115,9 +116,10 @@ func (s *DB) Close() error {
 	return nil
 }
 
-// Sync forces committed writes to disk (survives power loss, not just a crash).
+// Sync forces committed writes to disk (survives power loss, not just a
+// crash). Concurrent callers share one flush (groupSync).
 func (s *DB) Sync() error {
-	if err := s.db.Sync(); err != nil {
+	if err := s.sync.do(); err != nil {
 		return fmt.Errorf("syncing store: %w", err)
 	}
 	return nil
