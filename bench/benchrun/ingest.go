@@ -75,6 +75,8 @@ type ingestResult struct {
 	rssPeakMB, hwmMB float64
 	rssBeforeMB      float64
 	firstErr         string
+	serveCPU         time.Duration // serve's user+system CPU during the run
+	load             string        // /proc/loadavg's 1-minute figure at the start and end
 }
 
 func (r ingestResult) perSec() float64 { return float64(r.events) / r.elapsed.Seconds() }
@@ -86,6 +88,7 @@ func ingestSection(ctx context.Context, s *serveProc, o options) (sectionResult,
 		return sectionResult{}, fmt.Errorf("no ingest tokens (servePrep did not run)")
 	}
 	r := ingestResult{rssBeforeMB: rssMB(s.pid())}
+	cpu0, load0 := procCPU(s.pid()), loadAvg()
 	stop := make(chan struct{})
 	var sampler sync.WaitGroup
 	sampler.Go(func() { // RSS sampled through the load
@@ -133,6 +136,7 @@ func ingestSection(ctx context.Context, s *serveProc, o options) (sectionResult,
 	r.ask = run(ctx, s.base+"/slack/commands", ingestAskRate, ingestDuration, s.accounts)
 	wg.Wait()
 	r.elapsed = time.Since(start)
+	r.serveCPU, r.load = procCPU(s.pid())-cpu0, load0+" → "+loadAvg()
 	close(stop)
 	sampler.Wait()
 	<-prof
@@ -179,6 +183,32 @@ func cpuProfile(base string, d time.Duration, path string) <-chan struct{} {
 	return done
 }
 
+// procCPU is a process's user+system CPU time so far (/proc/PID/stat,
+// in clock ticks of 1/100 s on Linux).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) start at state.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+// loadAvg is the machine's 1-minute load average (the cores are shared).
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
 // hwmMB is the process's resident high-water mark (VmHWM) since it started.
 func hwmMB(pid int) float64 {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
@@ -202,6 +232,8 @@ func (r ingestResult) section(accounts int) sectionResult {
 	b.WriteString("| events/s sustained | batches | failed | batch p50 | batch p99 | answer p50 under load | answer p99 under load | answer errors | RSS before | RSS peak during | VmHWM of serve |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %.0f | %d | %d | %s | %s | %s | %s | %d/%d | %.0f MB | %.0f MB | %.0f MB |\n", r.perSec(), r.events/ingestBatch, r.errors, ms(r.reqP50), ms(r.reqP99),
 		ms(r.ask.p50), ms(r.ask.p99), r.ask.errors, r.ask.requests, r.rssBeforeMB, r.rssPeakMB, r.hwmMB)
+	fmt.Fprintf(&b, "\nserve used %.1f s of CPU in the %s run (%.2f of the 2 cores; load average %s): %.0f events per serve CPU-second, answers included.\n",
+		r.serveCPU.Seconds(), r.elapsed.Round(time.Second), r.serveCPU.Seconds()/r.elapsed.Seconds(), r.load, float64(r.events)/max(r.serveCPU.Seconds(), 0.01))
 	if r.firstErr != "" {
 		fmt.Fprintf(&b, "\nFirst failed batch: %s\n", r.firstErr)
 	}
