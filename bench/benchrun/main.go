@@ -86,7 +86,7 @@ func main() {
 	flag.IntVar(&o.stepSeconds, "step", 5, "seconds per load step")
 	flag.BoolVar(&o.skipServe, "skip-serve", false, "skip the end-to-end and peer runs")
 	flag.BoolVar(&o.skipPeer, "skip-peer", false, "skip the Bolt peer")
-	only := flag.String("only", "", "comma-separated section names to run (e.g. crm,ingest), skipping the in-process measurements; serve sections still start serve")
+	only := flag.String("only", "", "comma-separated parts to run: inprocess, serve, crm, ingest… (empty: all)")
 	flag.StringVar(&o.goBin, "go", "go", "the go command (for the CRM benchmarks)")
 	onlyServe := flag.Bool("only-serve", false, "skip the in-process measurements")
 	onlyAccess := flag.Bool("only-access", false, "measure only what the access check adds to the answer p99 (largest size), print it, write nothing")
@@ -123,7 +123,7 @@ func main() {
 	start := time.Now()
 	r := report{machine: machine(), date: time.Now().UTC()}
 	for _, n := range o.sizes {
-		if *onlyServe || len(o.only) > 0 {
+		if *onlyServe || !o.wants("inprocess") {
 			break
 		}
 		log.Printf("in-process: %d accounts", n)
