@@ -37,11 +37,11 @@ fuzz:
 
 # Benchmarks (not part of make test): 1K/10K/100K books in-process against
 # raw Badger, then the real `serve` and a Bolt-for-JavaScript peer under the
-# same signed load on loopback. Writes bench/results/latest.md.
+# same signed load on loopback (with the ingest API under load), then the
+# CRM sync benchmarks. Writes bench/results/latest.md.
 bench: build
 	@(cd bench/bolt && npm install --no-audit --no-fund --loglevel=error) || echo "npm install failed: the Bolt peer will be skipped"
-	$(GO) run ./bench/benchrun -bin $(BIN) $(BENCHFLAGS)
-	$(GO) test -run='^$$' -bench='FullSync100k|Incremental1000' -benchtime=1x ./hubspot ./salesforce
+	$(GO) run ./bench/benchrun -bin $(BIN) -go $(GO) $(BENCHFLAGS)
 
 # Regenerates docs/schemas (the JSON Schema of every command's `ask --json`
 # output) from the result types; a test fails when they are stale.
