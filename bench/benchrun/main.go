@@ -121,7 +121,7 @@ func main() {
 		return
 	}
 	start := time.Now()
-	r := report{machine: machine(), date: time.Now().UTC()}
+	r := report{machine: machine(), date: time.Now().UTC(), loadStart: loadAvg()}
 	for _, n := range o.sizes {
 		if *onlyServe || !o.wants("inprocess") {
 			break
@@ -170,7 +170,7 @@ func main() {
 		}
 		r.sections = append(r.sections, res)
 	}
-	r.elapsed = time.Since(start)
+	r.elapsed, r.loadEnd = time.Since(start), loadAvg()
 	if err := os.WriteFile(o.out, []byte(r.markdown()), 0o644); err != nil {
 		log.Fatal(err)
 	}

@@ -17,6 +17,9 @@ type report struct {
 	// sections are the listed sections' results, in order.
 	sections []sectionResult
 	elapsed  time.Duration
+	// The machine's 1-minute load average at the start and end: the cores
+	// are shared, and a load above their number slows every figure.
+	loadStart, loadEnd string
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
@@ -31,6 +34,7 @@ func verdict(ok bool) string {
 func (r report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# AccountBot benchmark results\n\nRun %s on %s. Total time %s.\n\n", r.date.Format("2006-01-02 15:04 UTC"), r.machine, r.elapsed.Round(time.Second))
+	fmt.Fprintf(&b, "Load average (1 min) %s at the start, %s at the end: the cores are shared with other work, and a load above their number slows every figure here.\n\n", r.loadStart, r.loadEnd)
 	b.WriteString("Books are the deterministic demo generator's (`accountbot demo`), 52 weekly snapshots per account, Badger on disk. Ratios are AccountBot ÷ raw Badger (for times, lower is better).\n\n")
 
 	if len(r.rows) > 0 {
