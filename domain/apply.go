@@ -58,17 +58,6 @@ func MergePatch(p *Patch, cur Stored) (Merged, error) {
 	if old == nil && p.Core == nil {
 		return Merged{}, Errorf(ENOTFOUND, "no account with id %q", p.ID)
 	}
-	if p.Core == nil && !p.ReplaceStakeholders {
-		// Usage or signals only: the record stays as stored and only its
-		// presence is read, so the store may pass a stub with the id.
-		// Ingest sends these by the thousand; normalising, validating and
-		// re-encoding the record for each was most of a request's cost.
-		m := Merged{Record: old, Usage: changedUsage(p.Usage, cur.Usage), Signals: newSignals(p.Signals, cur.Signals)}
-		if len(m.Usage) > 0 || len(m.Signals) > 0 {
-			m.Kind = MergeUpdated
-		}
-		return m, nil
-	}
 	var next Account
 	if p.Core != nil {
 		next = *p.Core

@@ -178,14 +178,7 @@ func setAll(txn *badger.Txn, ops []op) error {
 // plan reads what p touches, merges it (domain.MergePatch), counts it in
 // st and returns the writes that apply it.
 func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
-	var old *domain.Account
-	var oldRaw []byte
-	var err error
-	if p.Core == nil && !p.ReplaceStakeholders {
-		old, err = accountStub(txn, p.ID) // the record is not changed: its key is enough (domain.MergePatch)
-	} else {
-		old, oldRaw, err = getRecordRaw(txn, p.ID)
-	}
+	old, oldRaw, err := getRecordRaw(txn, p.ID)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
 	}
@@ -294,15 +287,4 @@ func getRecordRaw(txn *badger.Txn, id string) (*domain.Account, []byte, error) {
 		return nil, nil, fmt.Errorf("decoding account %s: %w", id, err)
 	}
 	return &a, raw, nil
-}
-
-// accountStub returns an account with only its id when its record exists,
-// reading the key and not the value.
-func accountStub(txn *badger.Txn, id string) (*domain.Account, error) {
-	if _, err := txn.Get(accountKey(id)); errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
-	} else if err != nil {
-		return nil, fmt.Errorf("reading account %s: %w", id, err)
-	}
-	return &domain.Account{ID: id}, nil
 }
