@@ -98,6 +98,28 @@ type Target struct {
 	Stakeholders []string
 }
 
+// AccountTarget is account a as a Target for the person with this e-mail:
+// its owner and, when they are named on it as an internal stakeholder who
+// has not left it, their e-mail. Customer contacts (Internal false) never
+// count, whatever their e-mail: anyone can type any address into a
+// product sign-up that Segment or a CRM then reports. Authorize still
+// asks that the person be a known CSM (an owner in the book, or listed in
+// access.csms). Nothing is allocated unless the person is named.
+func AccountTarget(a *Account, email string) Target {
+	t := Target{Owner: a.Owner}
+	if email == "" || strings.EqualFold(email, a.Owner) {
+		return t
+	}
+	for i := range a.Stakeholders {
+		s := &a.Stakeholders[i]
+		if s.Internal && s.Left.IsZero() && s.Email != "" && strings.EqualFold(s.Email, email) {
+			t.Stakeholders = []string{s.Email}
+			return t
+		}
+	}
+	return t
+}
+
 // Decision is the answer of Authorize. When refused, Role is the least
 // role that would be allowed and Message says so to the user, without
 // naming the account, the owner or anything else that exists.
