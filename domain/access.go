@@ -329,6 +329,10 @@ func (a AccessConfig) validate(check func(ok bool, field, format string, args ..
 	}
 }
 
+// ValidEmail accepts an address such as ana@example.com (no display name,
+// no list): what a stakeholder's or a role's e-mail must look like.
+func ValidEmail(e string) bool { return !strings.HasPrefix(e, "@") && validEntry(e, false) }
+
 // validEntry accepts "name@domain.tld", "@domain.tld" and, where allowed, "*".
 func validEntry(e string, star bool) bool {
 	if e == "*" {
