@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/accountbot/accountbot/domain"
@@ -64,9 +65,9 @@ func (v *Verb) need() domain.Requirement {
 
 // principal is who asks, for domain.Authorize. Platforms put an e-mail on
 // the User only when they trust it (a full member of the home workspace
-// or tenant), and mark guests. InBook is left false: Authorize consults
-// it only for stakeholder access, and accounts name no internal
-// stakeholders yet, so the owner-index lookup would be spent for nothing.
+// or tenant), and mark guests. InBook is left false here: Authorize
+// consults it only for stakeholder access, so accountTarget looks it up
+// only when the asker is named on the account.
 func (e *Engine) principal(_ context.Context, u User) (domain.Principal, error) {
 	if u.Operator {
 		return domain.Principal{Operator: true}, nil
@@ -95,7 +96,11 @@ func (e *Engine) authorize(ctx context.Context, c *Call) error {
 	switch need.Scope {
 	case domain.ScopeAccount:
 		if c.Account != nil {
-			target.Owner = c.Account.Owner
+			t, err := e.accountTarget(ctx, &c.Who, c.Account)
+			if err != nil {
+				return err
+			}
+			target = t
 		}
 	case domain.ScopeOwner:
 		t, book, err := e.ownerTarget(ctx, c)
@@ -152,11 +157,43 @@ func (e *Engine) ownerTarget(ctx context.Context, c *Call) (domain.Target, bool,
 	return domain.Target{Owner: s.Owner}, false, nil
 }
 
+// accountTarget is account a as Authorize's target for who. When who is
+// named on it as an internal stakeholder, whether they are a known CSM
+// (InBook: they own accounts) is looked up once and kept on who.
+func (e *Engine) accountTarget(ctx context.Context, who *domain.Principal, a *domain.Account) (domain.Target, error) {
+	t := domain.AccountTarget(a, who.Email)
+	if len(t.Stakeholders) == 0 || who.InBook {
+		return t, nil
+	}
+	in, err := e.ownsAccounts(ctx, who.Email)
+	if err != nil {
+		return t, fmt.Errorf("checking who asks: %w", err)
+	}
+	who.InBook = in
+	return t, nil
+}
+
+// ownsAccounts reports whether email owns accounts: from the store's owner
+// index when it has a direct question for it, else from IDsByOwner.
+func (e *Engine) ownsAccounts(ctx context.Context, email string) (bool, error) {
+	if o, ok := e.Store.(interface {
+		OwnsAccounts(ctx context.Context, email string) (bool, error)
+	}); ok {
+		return o.OwnsAccounts(ctx, email)
+	}
+	ids, err := e.Store.IDsByOwner(ctx, email)
+	return len(ids) > 0, err
+}
+
 // mayRead reports whether the asker may read account a: names resolve
 // and suggestions come only among those, so that a refusal and "no such
 // account" cannot be told apart.
-func (e *Engine) mayRead(who domain.Principal, a *domain.Account) bool {
-	return domain.Authorize(who, domain.Requirement{Scope: domain.ScopeAccount}, domain.Target{Owner: a.Owner}, e.Config.Access).Allowed
+func (e *Engine) mayRead(ctx context.Context, who *domain.Principal, a *domain.Account) (bool, error) {
+	t, err := e.accountTarget(ctx, who, a)
+	if err != nil {
+		return false, err
+	}
+	return domain.Authorize(*who, domain.Requirement{Scope: domain.ScopeAccount}, t, e.Config.Access).Allowed, nil
 }
 
 // readable keeps the ids of accounts the asker may read; one is the
@@ -175,7 +212,11 @@ func (e *Engine) readable(ctx context.Context, who domain.Principal, ids []strin
 			}
 			return nil, nil, err
 		}
-		if e.mayRead(who, a) {
+		ok, err := e.mayRead(ctx, &who, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
 			out, one = append(out, id), a
 		}
 	}

@@ -198,3 +198,42 @@ func TestAuditRecords(t *testing.T) {
 		t.Errorf("refusal record = %+v", r)
 	}
 }
+
+// A CSM named on another CSM's account as an internal stakeholder reads it
+// (and may not change it); a CSM not named, or named as a customer
+// contact, or no longer named, is refused as if it did not exist.
+func TestStakeholderCSMAccess(t *testing.T) {
+	e, db := newEngine(t)
+	ctx := context.Background()
+	name := func(st ...domain.Stakeholder) {
+		t.Helper()
+		if _, err := db.Apply(ctx, []domain.Patch{{ID: "initech", ReplaceStakeholders: true, Stakeholders: st}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ana, bo := bot.User{Email: "ana@example.com"}, bot.User{Email: "bo@example.com"}
+	name(domain.Stakeholder{Name: "Ana (exec sponsor)", Email: "ana@example.com", Internal: true})
+	if m, text := asUser(t, e, "account initech health", ana); m.Error {
+		t.Fatalf("named stakeholder refused: %s", text)
+	}
+	if m, text := asUser(t, e, "account initec", ana); m.Error || !strings.Contains(text, "Initech") {
+		t.Fatalf("a named account is found by a partial name too: %s", text)
+	}
+	if m, text := asUser(t, e, "account initech note spoke to IT", ana); !m.Error || !strings.Contains(text, `No account matches`) && !strings.Contains(text, "owner") {
+		t.Fatalf("a stakeholder wrote: %s", text)
+	}
+	if m, text := asUser(t, e, "account acme health", bo); !m.Error || !strings.Contains(text, `No account matches "acme"`) {
+		t.Fatalf("a CSM not named read acme: %s", text)
+	}
+	// A customer contact who happens to carry Ana's address gives nothing.
+	name(domain.Stakeholder{Name: "Ana at Initech", Email: "ana@example.com"})
+	if m, text := asUser(t, e, "account initech health", ana); !m.Error {
+		t.Fatalf("a customer contact's e-mail gave access: %s", text)
+	}
+	// Named, then taken off the account: no longer readable.
+	name(domain.Stakeholder{Name: "Ana", Email: "ana@example.com", Internal: true})
+	name()
+	if m, _ := asUser(t, e, "account initech health", ana); !m.Error {
+		t.Fatal("still readable after being taken off the account")
+	}
+}

@@ -83,7 +83,13 @@ func (e *Engine) callAccountVerb(ctx context.Context, c *Call, id, verb string, 
 	}
 	c.Verb = v
 	a, err := e.Store.Account(ctx, id)
-	if domain.ErrorCode(err) == domain.ENOTFOUND || (err == nil && !c.Who.Operator && !e.mayRead(c.Who, a)) {
+	readable := err == nil
+	if err == nil && !c.Who.Operator {
+		if readable, err = e.mayRead(ctx, &c.Who, a); err != nil {
+			return nil, err
+		}
+	}
+	if domain.ErrorCode(err) == domain.ENOTFOUND || (err == nil && !readable) {
 		// A button's value comes from the client: an account the asker may
 		// not read is answered as if it did not exist (someone with no
 		// role at all is told so first).

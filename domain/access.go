@@ -98,6 +98,28 @@ type Target struct {
 	Stakeholders []string
 }
 
+// AccountTarget is account a as a Target for the person with this e-mail:
+// its owner and, when they are named on it as an internal stakeholder who
+// has not left it, their e-mail. Customer contacts (Internal false) never
+// count, whatever their e-mail: anyone can type any address into a
+// product sign-up that Segment or a CRM then reports. Authorize still
+// asks that the person be a known CSM (an owner in the book, or listed in
+// access.csms). Nothing is allocated unless the person is named.
+func AccountTarget(a *Account, email string) Target {
+	t := Target{Owner: a.Owner}
+	if email == "" || strings.EqualFold(email, a.Owner) {
+		return t
+	}
+	for i := range a.Stakeholders {
+		s := &a.Stakeholders[i]
+		if s.Internal && s.Left.IsZero() && s.Email != "" && strings.EqualFold(s.Email, email) {
+			t.Stakeholders = []string{s.Email}
+			return t
+		}
+	}
+	return t
+}
+
 // Decision is the answer of Authorize. When refused, Role is the least
 // role that would be allowed and Message says so to the user, without
 // naming the account, the owner or anything else that exists.
@@ -306,6 +328,10 @@ func (a AccessConfig) validate(check func(ok bool, field, format string, args ..
 		owners(fmt.Sprintf("access.viewers[%d].scope", i), v.Scope)
 	}
 }
+
+// ValidEmail accepts an address such as ana@example.com (no display name,
+// no list): what a stakeholder's or a role's e-mail must look like.
+func ValidEmail(e string) bool { return !strings.HasPrefix(e, "@") && validEntry(e, false) }
 
 // validEntry accepts "name@domain.tld", "@domain.tld" and, where allowed, "*".
 func validEntry(e string, star bool) bool {

@@ -219,3 +219,42 @@ func TestAccessConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// Only our own people named on an account (internal, not left) count as
+// its stakeholders for access; a customer contact with the same e-mail,
+// or a colleague who left the account, gives nothing.
+func TestAccountTarget(t *testing.T) {
+	acct := &Account{ID: "acme", Owner: ana, Stakeholders: []Stakeholder{
+		{Name: "Ben", Email: ben, Internal: true},
+		{Name: "Carl (customer)", Email: carl},
+		{Name: "Newbie", Email: newbie, Internal: true, Left: MustDate("2026-10-01")},
+	}}
+	strict := testAccess(AccessStrict)
+	tests := []struct {
+		name  string
+		who   Principal
+		allow bool
+	}{
+		{"internal stakeholder, known CSM", csm(ben), true},
+		{"internal stakeholder, not a known CSM", home(ben), false},
+		{"customer contact's e-mail", csm(carl), false},
+		{"left the account", csm(newbie), false},
+		{"another CSM not named", csm(zoe), false},
+		{"the owner", csm(ana), true},
+		{"case-insensitive", csm(strings.ToUpper(ben)), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Authorize(tt.who, readAccount, AccountTarget(acct, tt.who.Email), strict)
+			if d.Allowed != tt.allow {
+				t.Fatalf("allowed %v (%s); want %v", d.Allowed, d.Reason, tt.allow)
+			}
+			if d.Allowed && tt.who.Email != ana && d.Reason != "stakeholder" {
+				t.Errorf("allowed as %s; want stakeholder", d.Reason)
+			}
+		})
+	}
+	if d := Authorize(csm(ben), writeAccount, AccountTarget(acct, ben), strict); d.Allowed {
+		t.Error("a stakeholder may write")
+	}
+}

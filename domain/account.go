@@ -110,9 +110,16 @@ type PlanLimit struct {
 	Used  int64  `json:"used"`
 }
 
-// Stakeholder is a person at the customer.
+// Stakeholder is a person named on the account: usually someone at the
+// customer; Internal marks one of our own people (an exec sponsor, a
+// solutions engineer), which only an import or the ingest API can say.
 type Stakeholder struct {
-	Name        string   `json:"name"`
+	Name string `json:"name"`
+	// Email is lower-case. An internal stakeholder's e-mail gives a known
+	// CSM read access to the account (AccountTarget); a customer
+	// contact's never gives anyone anything.
+	Email       string   `json:"email,omitempty"`
+	Internal    bool     `json:"internal,omitempty"`
 	Role        string   `json:"role,omitempty"`
 	Function    Function `json:"function,omitempty"`
 	Executive   bool     `json:"executive,omitempty"`

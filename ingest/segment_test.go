@@ -113,7 +113,7 @@ func TestSegmentEventsReachTheAccount(t *testing.T) {
 			dana = &a.Stakeholders[i]
 		}
 	}
-	if dana == nil || dana.Role != "VP Operations" || dana.Function != domain.FunctionOperations || !dana.Champion {
+	if dana == nil || dana.Role != "VP Operations" || dana.Function != domain.FunctionOperations || !dana.Champion || dana.Email != "dana@acme.example" || dana.Internal {
 		t.Errorf("stakeholders = %+v", a.Stakeholders)
 	}
 
@@ -298,5 +298,27 @@ func TestSegmentHostileEventsCannotBlockTheInbox(t *testing.T) {
 	long := `{"type":"track","messageId":"` + strings.Repeat("m", 257) + `"}`
 	if w := e.segment(long); w.Code != 400 {
 		t.Errorf("a 257-byte messageId: %d", w.Code)
+	}
+}
+
+// An identify call naming one of our own people (an internal stakeholder
+// imported by an admin) cannot move their e-mail to someone else's, which
+// would hand that person read access to the account.
+func TestSegmentCannotRekeyInternalStakeholder(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.withSegmentID()
+	ctx := context.Background()
+	sponsor := domain.Stakeholder{Name: "Ana Sponsor", Email: "ana@example.com", Internal: true}
+	if _, err := e.db.Apply(ctx, []domain.Patch{{ID: "acme", ReplaceStakeholders: true, Stakeholders: []domain.Stakeholder{sponsor}}}); err != nil {
+		t.Fatal(err)
+	}
+	batch := "[" + group("m-g1", "u9", "acme") + "," + identify("m-i9", "u9", `{"name":"Ana Sponsor","email":"bo@example.com","title":"Intern"}`) + "]"
+	if w := e.segment(batch); w.Code != 200 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	e.drain()
+	a := e.account("acme")
+	if len(a.Stakeholders) != 1 || a.Stakeholders[0].Email != "ana@example.com" || !a.Stakeholders[0].Internal {
+		t.Fatalf("stakeholders = %+v", a.Stakeholders)
 	}
 }

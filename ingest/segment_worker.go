@@ -255,6 +255,12 @@ func (s *Server) identify(ctx context.Context, id string, traits map[string]any)
 	if v, ok := flag(tm.Executive); ok {
 		st.Executive = v
 	}
+	// A customer contact's e-mail, for reference. One of our own people
+	// (internal, set by import only) keeps theirs: their e-mail gives a
+	// CSM access, and anyone can send an identify call with any traits.
+	if v := strings.ToLower(str(tm.Email)); v != "" && domain.ValidEmail(v) && !st.Internal {
+		st.Email = v
+	}
 	_, err = s.store.Apply(ctx, []domain.Patch{{ID: id, ReplaceStakeholders: true, Stakeholders: list, Source: domain.SourceSegment}})
 	return err
 }

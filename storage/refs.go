@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -84,9 +85,22 @@ func (s *DB) PutChannelRef(ctx context.Context, platform string, k ChannelKey, n
 		return errors.New("channel reference: NUL byte in the name or team")
 	}
 	err := s.db.Update(func(txn *badger.Txn) error {
-		var old channelRecord
-		if v, err := getValue(txn, channelRefKey(platform, k)); err == nil {
-			_ = json.Unmarshal(v, &old)
+		old := readChannel(txn, platform, k)
+		if k.Team != "" {
+			// A migrated record knew no team: the first write by ids
+			// absorbs it (and its name), so one channel is one record.
+			teamless := ChannelKey{Tenant: k.Tenant, Channel: k.Channel}
+			if legacy := readChannel(txn, platform, teamless); legacy.Ref != nil {
+				if err := deleteChannel(txn, platform, teamless, legacy.Name); err != nil {
+					return err
+				}
+				if old.Name == "" {
+					old.Name = legacy.Name
+				}
+			}
+		}
+		if name == "" { // most activities carry no channel name: keep the one known
+			name = old.Name
 		}
 		if old.Name != "" && old.Name != name {
 			if err := txn.Delete(channelNameKey(platform, k.Tenant, old.Name, k)); err != nil {
@@ -104,6 +118,52 @@ func (s *DB) PutChannelRef(ctx context.Context, platform string, k ChannelKey, n
 		return fmt.Errorf("saving the reference of channel %s: %w", k.Channel, err)
 	}
 	return s.Sync()
+}
+
+func readChannel(txn *badger.Txn, platform string, k ChannelKey) channelRecord {
+	var rec channelRecord
+	if v, err := getValue(txn, channelRefKey(platform, k)); err == nil {
+		_ = json.Unmarshal(v, &rec)
+	}
+	return rec
+}
+
+func deleteChannel(txn *badger.Txn, platform string, k ChannelKey, name string) error {
+	if name != "" {
+		if err := txn.Delete(channelNameKey(platform, k.Tenant, name, k)); err != nil {
+			return err
+		}
+	}
+	return txn.Delete(channelRefKey(platform, k))
+}
+
+// ChannelRefByID finds a channel by its id within one tenant (nudge
+// channel rules may name a channel by id without its team's id).
+func (s *DB) ChannelRefByID(ctx context.Context, platform, tenant, channel string) (ChannelKey, []byte, bool, error) {
+	if tenant == "" || channel == "" || strings.ContainsRune(tenant+channel, sep) {
+		return ChannelKey{}, nil, false, nil
+	}
+	p := join(refPrefix(platform, "ch", tenant), []byte{sep})
+	var k ChannelKey
+	var rec channelRecord
+	found := false
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			team, ch, ok := bytes.Cut(it.Item().Key()[len(p):], []byte{sep})
+			if !ok || string(ch) != channel {
+				continue
+			}
+			k, found = ChannelKey{Tenant: tenant, Team: string(team), Channel: channel}, true
+			return it.Item().Value(func(v []byte) error { return json.Unmarshal(v, &rec) })
+		}
+		return nil
+	})
+	if err != nil {
+		return ChannelKey{}, nil, false, fmt.Errorf("finding channel %s: %w", channel, err)
+	}
+	return k, rec.Ref, found, nil
 }
 
 // ChannelRef returns a channel's reference by its ids.
@@ -219,8 +279,9 @@ type LegacyRef struct {
 // as "user:29:1abc", and value); records it cannot read, and records from
 // any tenant but homeTenant, are dropped: those people and channels are
 // recorded again the next time they write to the bot. Run it once, after
-// the home tenant is known, before serving.
-func (s *DB) MigrateLegacyRefs(ctx context.Context, platform, homeTenant string, decode func(key string, v []byte) (LegacyRef, bool)) (moved, dropped int, err error) {
+// the home tenant(s) are known, before serving.
+func (s *DB) MigrateLegacyRefs(ctx context.Context, platform string, homeTenants []string, decode func(key string, v []byte) (LegacyRef, bool)) (moved, dropped int, err error) {
+	home := func(t string) bool { return t != "" && slices.Contains(homeTenants, t) }
 	p := join([]byte("c/"), []byte(platform), []byte{sep})
 	type old struct {
 		key []byte
@@ -245,14 +306,14 @@ func (s *DB) MigrateLegacyRefs(ctx context.Context, platform, homeTenant string,
 	for _, o := range olds {
 		lr, ok := decode(string(o.key[len(p):]), o.val)
 		switch {
-		case !ok || homeTenant == "":
+		case !ok:
 			dropped++
-		case lr.Person != nil && lr.Person.Tenant == homeTenant:
-			if _, err := s.PutPersonRef(ctx, platform, *lr.Person, lr.Email, homeTenant, lr.Ref); err != nil {
+		case lr.Person != nil && home(lr.Person.Tenant):
+			if _, err := s.PutPersonRef(ctx, platform, *lr.Person, lr.Email, lr.Person.Tenant, lr.Ref); err != nil {
 				return moved, dropped, err
 			}
 			moved++
-		case lr.Channel != nil && lr.Channel.Tenant == homeTenant:
+		case lr.Channel != nil && home(lr.Channel.Tenant):
 			if err := s.PutChannelRef(ctx, platform, *lr.Channel, lr.Name, lr.Ref); err != nil {
 				return moved, dropped, err
 			}

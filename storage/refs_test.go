@@ -122,7 +122,7 @@ func TestMigrateLegacyRefs(t *testing.T) {
 		}
 		return LegacyRef{Person: &PersonKey{Tenant: o.Tenant, User: o.User}, Email: o.Email, Ref: v}, true
 	}
-	moved, dropped, err := db.MigrateLegacyRefs(ctx, "teams", refHome, decode)
+	moved, dropped, err := db.MigrateLegacyRefs(ctx, "teams", []string{refHome}, decode)
 	if err != nil || moved != 2 || dropped != 3 {
 		t.Fatalf("moved %d dropped %d err %v; want 2 and 3", moved, dropped, err)
 	}

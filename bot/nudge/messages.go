@@ -75,6 +75,9 @@ func (s *Scheduler) topUnsnoozed(ctx context.Context, owner string, date domain.
 		if err != nil {
 			return nil, fmt.Errorf("reading account %s: %w", id, err)
 		}
+		if !s.readsAsOwner(owner, a) {
+			continue
+		}
 		top.Add(domain.Evaluate(a, date, s.rules))
 	}
 	return top.Items, nil
@@ -133,6 +136,9 @@ func (s *Scheduler) weeklyChanges(ctx context.Context, owner string, date, last 
 		if err != nil {
 			return changes, nil, fmt.Errorf("reading account %s: %w", id, err)
 		}
+		if !s.readsAsOwner(owner, a) {
+			continue
+		}
 		cur := domain.Evaluate(a, date, s.rules)
 		prevEv := domain.Evaluate(a, last, s.rules)
 		prev := prevEv.Snapshot()
@@ -160,15 +166,18 @@ func (s *Scheduler) weeklyChanges(ctx context.Context, owner string, date, last 
 	return changes, changeData, nil
 }
 
-func (s *Scheduler) renewal(id string, r domain.RenewalReminder, key string, to bot.Recipient) Planned {
+func (s *Scheduler) renewal(id string, tier int, r domain.RenewalReminder, key string, to bot.Recipient) Planned {
 	return Planned{NudgeDue: bot.NudgeDue{Kind: domain.NudgeRenewal, Key: key, To: to, AccountID: id, DueAt: r.DueAt, Date: r.Milestone.DueOn},
-		build: func(ctx context.Context) (*bot.Message, error) { return s.renewalMessage(ctx, id, r) }}
+		build: func(ctx context.Context) (*bot.Message, error) { return s.renewalMessage(ctx, id, tier, to.Channel, r) }}
 }
 
-func (s *Scheduler) renewalMessage(ctx context.Context, id string, r domain.RenewalReminder) (*bot.Message, error) {
+func (s *Scheduler) renewalMessage(ctx context.Context, id string, tier int, channel string, r domain.RenewalReminder) (*bot.Message, error) {
 	a, err := s.store.Account(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	if !s.stillRoutedTo(channel, tier, a) {
+		return nil, nil // reassigned to a team with another channel: skipped (that channel's own reminder is planned)
 	}
 	ev := domain.Evaluate(a, r.Milestone.DueOn, s.rules)
 	rs := ev.Renewal
@@ -198,13 +207,16 @@ func (s *Scheduler) renewalMessage(ctx context.Context, id string, r domain.Rene
 
 func (s *Scheduler) alert(id, owner string, ev domain.AlertEvent, key string) Planned {
 	return Planned{NudgeDue: bot.NudgeDue{Kind: domain.NudgeAlert, Key: key, To: bot.Recipient{Email: owner}, AccountID: id, Date: ev.Date},
-		build: func(ctx context.Context) (*bot.Message, error) { return s.alertMessage(ctx, id, ev) }}
+		build: func(ctx context.Context) (*bot.Message, error) { return s.alertMessage(ctx, id, owner, ev) }}
 }
 
-func (s *Scheduler) alertMessage(ctx context.Context, id string, ev domain.AlertEvent) (*bot.Message, error) {
+func (s *Scheduler) alertMessage(ctx context.Context, id, to string, ev domain.AlertEvent) (*bot.Message, error) {
 	a, err := s.store.Account(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	if !s.readsAsOwner(to, a) {
+		return nil, nil // no longer theirs: skipped
 	}
 	e := domain.Evaluate(a, ev.Date, s.rules)
 	kind := "Risk"

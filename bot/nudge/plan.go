@@ -108,7 +108,7 @@ func (s *Scheduler) planRenewals(ctx context.Context, now time.Time) ([]Planned,
 			for _, r := range domain.DueRenewalReminders(a, tier, now, s.set.renewalPostAt, loc, s.cfg.RenewalGrace, s.rules) {
 				ch := s.cfg.Channels.channelFor(tier, a.Owner)
 				key := fmt.Sprintf("renewal|%s|%d|%s|%s", a.ID, r.Milestone.Days, a.RenewalDate, ch)
-				all = append(all, s.renewal(a.ID, r, key, bot.Recipient{Channel: ch}))
+				all = append(all, s.renewal(a.ID, tier, r, key, bot.Recipient{Channel: ch}))
 			}
 		}
 	}

@@ -32,12 +32,6 @@ type Engine interface {
 	Run(ctx context.Context, cmd *bot.Command) *bot.Message
 }
 
-// RefStore keeps conversation references across restarts.
-type RefStore interface {
-	PutRef(ctx context.Context, platform, key string, v []byte) error
-	Ref(ctx context.Context, platform, key string) ([]byte, bool, error)
-}
-
 // Ref is what is stored to reach a person or channel later.
 type Ref struct {
 	Reference schema.ConversationReference `json:"reference"`
@@ -275,35 +269,10 @@ func (a *App) remember(ctx context.Context, act schema.Activity, v Verdict) bot.
 	if u.Guest {
 		u.Email = ""
 	}
-	ref := activity.GetCoversationReference(act)
-	ref.ActivityID = "" // proactive messages start a new thread, not a reply
-	// For a personal chat the user is the other party; store the real user
-	// even for the bot's own installation event.
-	if act.From.ID == act.Recipient.ID {
-		return u
-	}
-	r := Ref{Reference: ref, Email: u.Email, UpdatedAt: a.Now()}
-	b, _ := json.Marshal(r)
-	var keys []string
-	if act.Conversation.ConversationType == "personal" || act.Conversation.ConversationType == "" {
-		keys = append(keys, "user:"+act.From.ID)
-		if u.Email != "" {
-			keys = append(keys, "email:"+u.Email)
-		}
-	}
-	if ch, ok := act.ChannelData["channel"].(map[string]any); ok {
-		if name, _ := ch["name"].(string); name != "" {
-			keys = append(keys, "channel:"+strings.ToLower(strings.TrimPrefix(name, "#")))
-		}
-		if id, _ := ch["id"].(string); id != "" {
-			keys = append(keys, "channel:"+id)
-		}
-	}
-	keys = append(keys, "conv:"+act.Conversation.ID)
-	for _, k := range keys {
-		if err := a.Refs.PutRef(ctx, "teams", k, b); err != nil {
-			a.Log.Error("saving a Teams conversation reference", "key", k, "err", err)
-		}
+	// For a personal chat the user is the other party; the bot's own
+	// installation event has nothing to record.
+	if act.From.ID != act.Recipient.ID {
+		a.saveRefs(ctx, act, v, u.Email)
 	}
 	return u
 }
@@ -347,22 +316,16 @@ func (a *App) bind(ctx context.Context, act schema.Activity) Verdict {
 }
 
 // Notify sends a message proactively to a person (by e-mail) or a channel
-// (by name) through the stored conversation reference (bot.Notifier). A
-// 403/404 marks the reference inactive rather than retrying forever.
+// (by id, or by name in the home tenant) through the stored conversation
+// reference (bot.Notifier). A 403/404 marks the reference inactive rather
+// than retrying forever.
 func (a *App) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, dedupeKey string) error {
-	key := "email:" + strings.ToLower(to.Email)
-	if to.Email == "" {
-		key = "channel:" + strings.ToLower(strings.TrimPrefix(to.Channel, "#"))
-	}
-	raw, ok, err := a.Refs.Ref(ctx, "teams", key)
+	target, err := a.lookup(ctx, to)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return fmt.Errorf("%w: no Teams conversation with %s yet (install the app for them, or add it to the channel)", bot.ErrUnknownRecipient, to)
-	}
 	var ref Ref
-	if err := json.Unmarshal(raw, &ref); err != nil {
+	if err := json.Unmarshal(target.raw, &ref); err != nil {
 		return fmt.Errorf("decoding the conversation reference of %s: %w", to, err)
 	}
 	if ref.Inactive {
@@ -386,8 +349,8 @@ func (a *App) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, dedu
 		if errors.Is(err, ErrGone) {
 			ref.Inactive, ref.UpdatedAt = true, a.Now()
 			b, _ := json.Marshal(ref)
-			if perr := a.Refs.PutRef(ctx, "teams", key, b); perr != nil {
-				a.Log.Error("marking a Teams conversation inactive", "key", key, "err", perr)
+			if perr := target.save(ctx, b); perr != nil {
+				a.Log.Error("marking a Teams conversation inactive", "to", to.String(), "err", perr)
 			}
 			return fmt.Errorf("%w: %s", ErrGone, to)
 		}

@@ -31,6 +31,7 @@ type BindingConfig struct {
 // InstallStore records the learned tenant (storage.DB does).
 type InstallStore interface {
 	LearnInstallation(ctx context.Context, in domain.Installation) (domain.Installation, bool, error)
+	Installation(ctx context.Context, platform string) (domain.Installation, bool, error)
 }
 
 // Verdict is the binding's answer for one activity.
@@ -62,6 +63,11 @@ func NewBinder(cfg BindingConfig, store InstallStore, log *slog.Logger) *Binder 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	ids := make([]string, len(cfg.TenantIDs))
+	for i, t := range cfg.TenantIDs {
+		ids[i] = strings.ToLower(strings.TrimSpace(t))
+	}
+	cfg.TenantIDs = ids
 	return &Binder{cfg: cfg, store: store, log: log, logged: logonce.New(1024)}
 }
 
@@ -105,6 +111,26 @@ func (b *Binder) Check(ctx context.Context, act schema.Activity, now time.Time) 
 	}
 	v.Allowed, v.Home = true, true
 	return v
+}
+
+// HomeTenants are the configured tenants or, with none configured, the
+// learned one (none before the first activity). Only in these are e-mails
+// bound to people and channel names looked up.
+func (b *Binder) HomeTenants(ctx context.Context) ([]string, error) {
+	if len(b.cfg.TenantIDs) > 0 {
+		return b.cfg.TenantIDs, nil
+	}
+	b.mu.Lock()
+	home := b.home
+	b.mu.Unlock()
+	if home != "" {
+		return []string{home}, nil
+	}
+	in, ok, err := b.store.Installation(ctx, "teams")
+	if err != nil || !ok {
+		return nil, err
+	}
+	return []string{strings.ToLower(in.Workspace)}, nil
 }
 
 func (b *Binder) learned(ctx context.Context, tenant string, now time.Time) (string, error) {

@@ -125,7 +125,7 @@ func (f *botFramework) token(t *testing.T, method jwt.SigningMethod, key any, mu
 func activityJSON(f *botFramework, text string, value map[string]any) []byte {
 	a := map[string]any{"type": "message", "id": "act-1", "channelId": "msteams", "serviceUrl": f.srv.URL, "text": text,
 		"from": map[string]any{"id": "29:ana", "name": "Ana"}, "recipient": map[string]any{"id": "28:bot", "name": "AccountBot"},
-		"conversation": map[string]any{"id": "a:conv-ana", "conversationType": "personal"}}
+		"conversation": map[string]any{"id": "a:conv-ana", "conversationType": "personal", "tenantId": homeTenant}}
 	if value != nil {
 		a["value"] = value
 	}
@@ -145,6 +145,7 @@ func newApp(t *testing.T, f *botFramework, db *storage.DB) *teams.App {
 	}
 	app.Now = func() time.Time { return now }
 	app.Validator().Now = func() time.Time { return now }
+	app.Binder = teams.NewBinder(teams.BindingConfig{TenantIDs: []string{homeTenant}}, db, nil)
 	return app
 }
 
@@ -415,4 +416,19 @@ func TestEmptyAppIDRefusesToStart(t *testing.T) {
 	if _, err := teams.New(teams.Config{AppPassword: "x"}, nil, nil, nil); err == nil {
 		t.Error("an empty app id must refuse to start")
 	}
+}
+
+func (f *botFramework) lastPath() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.posted) == 0 {
+		return ""
+	}
+	return f.posted[len(f.posted)-1].path
+}
+
+func (f *botFramework) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.posted)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -115,8 +116,9 @@ func (m *Main) bindSlack(app *bs.App) error {
 	return nil
 }
 
-// bindTeams does the same for the Teams app.
-func (m *Main) bindTeams(app *teams.App) error {
+// bindTeams does the same for the Teams app, and moves conversation
+// references from the old name- and e-mail-keyed table to the id-keyed one.
+func (m *Main) bindTeams(ctx context.Context, app *teams.App) error {
 	cfg, err := m.teamsBinding()
 	if err != nil {
 		return err
@@ -125,6 +127,30 @@ func (m *Main) bindTeams(app *teams.App) error {
 		m.log.Info("teams: MICROSOFT_TENANT_IDS not set; the first tenant to use the app is recorded and every other one refused")
 	}
 	app.Binder, app.Audit = teams.NewBinder(cfg, m.db, m.log), m.auditTo
+	return m.migrateTeamsRefs(ctx, app.Binder)
+}
+
+// migrateTeamsRefs moves the old references of the home tenant(s) and
+// drops the rest (any tenant's "Renewals" or e-mail could be in them).
+// Before a home tenant is known nothing can be told apart: the old
+// records wait (unused) until a start that knows it. Once moved, there
+// is nothing left to move, so this runs once.
+func (m *Main) migrateTeamsRefs(ctx context.Context, b *teams.Binder) error {
+	homes, err := b.HomeTenants(ctx)
+	if err != nil {
+		return err
+	}
+	if len(homes) == 0 {
+		return nil
+	}
+	moved, dropped, err := m.db.MigrateLegacyRefs(ctx, "teams", homes, teams.DecodeLegacyRef)
+	if err != nil {
+		return fmt.Errorf("migrating Teams conversation references: %w", err)
+	}
+	if moved+dropped > 0 {
+		m.log.Warn("teams: conversation references now keyed by tenant, team and channel ids; people and channels dropped here are recorded again when they next write to the bot",
+			"moved", moved, "dropped", dropped, "home_tenants", homes)
+	}
 	return nil
 }
 

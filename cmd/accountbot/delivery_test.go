@@ -163,8 +163,12 @@ func (f *fakePlatform) counts() (keys, posts, doubles int) {
 	return keys, posts, doubles
 }
 
+// burstTenant is the Teams tenant serveBurst binds to.
+const burstTenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
 // burstBook writes the demo book and, for Teams, the conversation
-// references that proactive messages need.
+// references that proactive messages need, in the old name- and
+// e-mail-keyed form: serve migrates them on start.
 func burstBook(t *testing.T, serviceURL string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -185,8 +189,8 @@ func burstBook(t *testing.T, serviceURL string) string {
 	}
 	for _, k := range keys {
 		ref := teams.Ref{Reference: schema.ConversationReference{ServiceURL: serviceURL, ChannelID: "msteams",
-			Conversation: schema.ConversationAccount{ID: "conv-" + strings.NewReplacer(":", "-", "@", "-").Replace(k)},
-			Bot:          schema.ChannelAccount{ID: "28:bot"}}}
+			Conversation: schema.ConversationAccount{ID: "conv-" + strings.NewReplacer(":", "-", "@", "-").Replace(k), TenantID: burstTenant},
+			User:         schema.ChannelAccount{ID: "29:" + k}, Bot: schema.ChannelAccount{ID: "28:bot"}}}
 		b, _ := json.Marshal(ref)
 		if err := db.PutRef(context.Background(), "teams", k, b); err != nil {
 			t.Fatal(err)
@@ -208,7 +212,8 @@ func serveBurst(t *testing.T, dir, platform, apiURL string, env ...string) *exec
 		cmd.Env = append(cmd.Env, "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=shh", "SLACK_API_URL="+apiURL+"/api/")
 	} else {
 		cmd.Env = append(cmd.Env, "MICROSOFT_APP_ID=11111111-2222-3333-4444-555555555555", "MICROSOFT_APP_PASSWORD=pw",
-			"MICROSOFT_OPENID_METADATA_URL=http://127.0.0.1:1/openid", "MICROSOFT_TOKEN_URL="+apiURL+"/token")
+			"MICROSOFT_OPENID_METADATA_URL=http://127.0.0.1:1/openid", "MICROSOFT_TOKEN_URL="+apiURL+"/token",
+			"MICROSOFT_TENANT_IDS="+burstTenant)
 	}
 	cmd.Env = append(cmd.Env, env...) // later values win
 	if err := cmd.Start(); err != nil {

@@ -83,7 +83,7 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	api.Routes(mux)
-	p, err := m.platforms(sc, tc, e, mux)
+	p, err := m.platforms(ctx, sc, tc, e, mux)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ type platforms struct {
 	modes       []string
 }
 
-func (m *Main) platforms(sc slackConfig, tc teams.Config, e *bot.Engine, mux *http.ServeMux) (platforms, error) {
+func (m *Main) platforms(ctx context.Context, sc slackConfig, tc teams.Config, e *bot.Engine, mux *http.ServeMux) (platforms, error) {
 	var p platforms
 	if sc.BotToken != "" {
 		// slack-go's default HTTP client has no timeout.
@@ -205,7 +205,7 @@ func (m *Main) platforms(sc slackConfig, tc teams.Config, e *bot.Engine, mux *ht
 			return p, domain.Errorf(domain.EINVALID, "%v", err)
 		}
 		app.Now = m.Now
-		if err := m.bindTeams(app); err != nil {
+		if err := m.bindTeams(ctx, app); err != nil {
 			return p, err
 		}
 		p.teams = app

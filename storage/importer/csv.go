@@ -21,7 +21,7 @@ var csvColumns = map[string][]string{
 		"value_delivered", "value_at_full_adoption", "hours_at_full_adoption_per_week", "hours_at_full_adoption_per_month"},
 	"usage":        {"account_id", "date", "active_users", "usage", "tickets"},
 	"signals":      {"account_id", "date", "kind", "note"},
-	"stakeholders": {"account_id", "name", "role", "function", "executive", "champion", "last_contact", "left"},
+	"stakeholders": {"account_id", "name", "email", "internal", "role", "function", "executive", "champion", "last_contact", "left"},
 }
 
 var csvRequired = map[string][]string{
@@ -260,8 +260,12 @@ func (im *Importer) csvPatch(kind string, r *csvRow) (domain.Patch, bool) {
 		}
 		return domain.Patch{ID: id, Signals: []domain.Signal{s}}, r.ok
 	case "stakeholders":
-		s := domain.Stakeholder{Name: r.str("name"), Role: r.str("role"), Function: domain.Function(strings.ToLower(r.str("function"))),
-			Executive: r.bool("executive"), Champion: r.bool("champion"), LastContact: r.date("last_contact"), Left: r.date("left")}
+		s := domain.Stakeholder{Name: r.str("name"), Email: strings.ToLower(r.str("email")), Internal: r.bool("internal"), Role: r.str("role"),
+			Function: domain.Function(strings.ToLower(r.str("function"))), Executive: r.bool("executive"), Champion: r.bool("champion"),
+			LastContact: r.date("last_contact"), Left: r.date("left")}
+		if s.Email != "" && !domain.ValidEmail(s.Email) {
+			r.fail("email", "%q is not an e-mail address (like ana@example.com)", s.Email)
+		}
 		if s.Name == "" {
 			r.fail("name", "is required")
 		} else if fe := domain.CheckVisible("name", s.Name); fe != nil {

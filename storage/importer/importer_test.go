@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/accountbot/accountbot/domain"
 )
 
 func parse(t *testing.T, files map[string]string, exists func(string) bool) Result {
@@ -90,6 +92,8 @@ func TestBadInputReportsEveryRow(t *testing.T) {
 			[]string{`s.csv:2:17: kind: unknown signal kind "gossip"`, "s.csv:3: has 2 fields, the header has 4"}},
 		{"reference to a missing account", map[string]string{"u.csv": "account_id,date,usage\nghost,2026-01-01,5\n"}, []string{`u.csv:2: account_id: no account with id "ghost"`}},
 		{"stakeholder function", map[string]string{"st.csv": "account_id,name,function\nacme,Zed,legal\n"}, []string{`st.csv:2:10: function: unknown function "legal"`}},
+		{"stakeholder e-mail, CSV", map[string]string{"st.csv": "account_id,name,email,internal\nacme,Zed,zed at example,yes\n"}, []string{`st.csv:2:10: email: "zed at example" is not an e-mail address`}},
+		{"stakeholder e-mail, JSON", map[string]string{"a.json": `[{"id":"a","name":"A","arr":1,"stakeholders":[{"name":"Zed","email":"Zed <zed@example.com>"}]}]`}, []string{`a.json:1: stakeholders[0].email: "Zed <zed@example.com>" is not an e-mail address`}},
 		{"empty files", map[string]string{"e.json": "  \n", "e.csv": ""}, []string{"e.json:1: file is empty", "e.csv:1: file is empty"}},
 	}
 	for _, tt := range tests {
@@ -140,5 +144,32 @@ func TestValueInputs(t *testing.T) {
 	bad := parse(t, map[string]string{"a.json": `[{"id":"cs","name":"Case","arr":"1","value_delivered":"-5"}]`}, nil)
 	if len(bad.Errors) == 0 {
 		t.Error("a negative value delivered must be refused")
+	}
+}
+
+// A stakeholder's e-mail and internal flag are read from both formats,
+// the e-mail lower-cased.
+func TestStakeholderEmailAndInternal(t *testing.T) {
+	res := parse(t, map[string]string{
+		"st.csv": "account_id,name,email,internal\nacme,Ana,Ana@Example.com,yes\nacme,Cleo,cleo@acme.io,\n",
+		"a.json": `[{"id":"b","name":"B","arr":1,"stakeholders":[{"name":"Bo","email":" BO@example.com ","internal":true}]}]`,
+	}, func(id string) bool { return id == "acme" })
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	got := map[string]domain.Stakeholder{}
+	for _, p := range res.Patches {
+		for _, s := range p.Stakeholders {
+			got[s.Name] = s
+		}
+	}
+	if s := got["Ana"]; s.Email != "ana@example.com" || !s.Internal {
+		t.Errorf("Ana = %+v", s)
+	}
+	if s := got["Cleo"]; s.Email != "cleo@acme.io" || s.Internal {
+		t.Errorf("Cleo = %+v", s)
+	}
+	if s := got["Bo"]; s.Email != "bo@example.com" || !s.Internal {
+		t.Errorf("Bo = %+v", s)
 	}
 }

@@ -50,6 +50,8 @@ type fileAccount struct {
 
 type fileStakeholder struct {
 	Name        string `json:"name"`
+	Email       string `json:"email"`
+	Internal    bool   `json:"internal"`
 	Role        string `json:"role"`
 	Function    string `json:"function"`
 	Executive   bool   `json:"executive"`
@@ -341,7 +343,11 @@ func (c *rowConverter) stakeholders(list []fileStakeholder) []domain.Stakeholder
 	out := []domain.Stakeholder{}
 	for i, s := range list {
 		f := fmt.Sprintf("stakeholders[%d]", i)
-		out = append(out, domain.Stakeholder{Name: strings.TrimSpace(s.Name), Role: s.Role,
+		email := strings.ToLower(strings.TrimSpace(s.Email))
+		if email != "" && !domain.ValidEmail(email) {
+			c.bad(f+".email", "%q is not an e-mail address (like ana@example.com)", s.Email)
+		}
+		out = append(out, domain.Stakeholder{Name: strings.TrimSpace(s.Name), Email: email, Internal: s.Internal, Role: s.Role,
 			Function: domain.Function(strings.ToLower(strings.TrimSpace(s.Function))), Executive: s.Executive, Champion: s.Champion,
 			LastContact: c.date(f+".last_contact", s.LastContact), Left: c.date(f+".left", s.Left)})
 	}

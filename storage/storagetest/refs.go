@@ -86,3 +86,32 @@ func testEmailRekeyFromForeignTenant(t *testing.T, s Store) {
 		t.Fatal("bound an e-mail without a home tenant")
 	}
 }
+
+// Most activities carry a channel's id but not its name; a migrated
+// record has no team. Neither loses the name, and a channel stays one
+// record, found by its id alone.
+func testChannelByIDKeepsNameAndAbsorbsTeamless(t *testing.T, s Store) {
+	ctx := context.Background()
+	teamless := storage.ChannelKey{Tenant: refHome, Channel: "19:c1"}
+	if err := s.PutChannelRef(ctx, "teams", teamless, "Renewals", ref("old")); err != nil {
+		t.Fatal(err)
+	}
+	full := storage.ChannelKey{Tenant: refHome, Team: "team-a", Channel: "19:c1"}
+	if err := s.PutChannelRef(ctx, "teams", full, "", ref("new")); err != nil {
+		t.Fatal(err)
+	}
+	k, v, ok, err := s.ChannelRefByName(ctx, "teams", refHome, "renewals")
+	if err != nil || !ok || k != full || string(v) != string(ref("new")) {
+		t.Fatalf("by name: %+v %s %v %v; want the team's record, name kept", k, v, ok, err)
+	}
+	if _, ok, _ := s.ChannelRef(ctx, "teams", teamless); ok {
+		t.Fatal("the team-less record was not absorbed")
+	}
+	k, v, ok, err = s.ChannelRefByID(ctx, "teams", refHome, "19:c1")
+	if err != nil || !ok || k != full || string(v) != string(ref("new")) {
+		t.Fatalf("by id: %+v %s %v %v", k, v, ok, err)
+	}
+	if _, _, ok, _ := s.ChannelRefByID(ctx, "teams", refEvil, "19:c1"); ok {
+		t.Fatal("found a home channel's id in another tenant")
+	}
+}

@@ -76,6 +76,7 @@ type RefStore interface {
 	PutChannelRef(ctx context.Context, platform string, k storage.ChannelKey, name string, ref []byte) error
 	ChannelRef(ctx context.Context, platform string, k storage.ChannelKey) ([]byte, bool, error)
 	ChannelRefByName(ctx context.Context, platform, tenant, name string) (storage.ChannelKey, []byte, bool, error)
+	ChannelRefByID(ctx context.Context, platform, tenant, channel string) (storage.ChannelKey, []byte, bool, error)
 	PutPersonRef(ctx context.Context, platform string, k storage.PersonKey, email, homeTenant string, ref []byte) (bool, error)
 	PersonRef(ctx context.Context, platform string, k storage.PersonKey) ([]byte, bool, error)
 	PersonRefByEmail(ctx context.Context, platform, email string) (storage.PersonKey, []byte, bool, error)

@@ -57,6 +57,7 @@ var contract = []struct {
 	{"ChannelNameHijack", testChannelNameHijack},
 	{"ChannelRenameAndAmbiguity", testChannelRenameAndAmbiguity},
 	{"EmailRekeyFromForeignTenant", testEmailRekeyFromForeignTenant},
+	{"ChannelByIDKeepsNameAndAbsorbsTeamless", testChannelByIDKeepsNameAndAbsorbsTeamless},
 }
 
 // Fixed times: the suite never reads the clock.
