@@ -48,22 +48,34 @@ func (ns Notifiers) Notify(ctx context.Context, to bot.Recipient, m *bot.Message
 var ErrCannotCheck = errors.New("delivery cannot be checked")
 
 // Delivered asks every notifier that can check (DeliveryChecker); "not
-// delivered" needs one of them to have answered for this recipient.
+// delivered" needs one of them to have answered for this recipient. A
+// checker that knows the recipient but could not answer (Slack down, a
+// history call refused) is an error to ask again about later, not
+// ErrCannotCheck: taking it for "cannot be checked" gave the nudge up as
+// unknown and lost it.
 func (ns Notifiers) Delivered(ctx context.Context, to bot.Recipient, key string) (bool, error) {
 	answered := false
+	var failed error
 	for _, n := range ns {
-		if dc, ok := n.(DeliveryChecker); ok {
-			done, err := dc.Delivered(ctx, to, key)
-			if err == nil {
-				if done {
-					return true, nil
-				}
-				answered = true
-			}
+		dc, ok := n.(DeliveryChecker)
+		if !ok {
+			continue
+		}
+		done, err := dc.Delivered(ctx, to, key)
+		switch {
+		case err == nil && done:
+			return true, nil
+		case err == nil:
+			answered = true
+		case !errors.Is(err, bot.ErrUnknownRecipient) && failed == nil:
+			failed = err
 		}
 	}
-	if answered {
+	switch {
+	case answered:
 		return false, nil
+	case failed != nil:
+		return false, failed
 	}
 	return false, ErrCannotCheck
 }

@@ -42,6 +42,8 @@ func (p checkingPlatform) TimeZone(ctx context.Context, email string) (*time.Loc
 	return time.LoadLocation(p.zone)
 }
 
+var errDown = errors.New("slack is down")
+
 func TestNotifiersFanOut(t *testing.T) {
 	ctx := context.Background()
 	slack := &platform{name: "slack", knows: map[string]bool{"ana@example.com": true}, sent: map[string]bool{}}
@@ -72,7 +74,8 @@ func TestNotifiersFanOut(t *testing.T) {
 		{"found by a checker", ns, "k1", true, nil},
 		{"a checker answered no", ns, "k9", false, nil},
 		{"nobody can check", nudge.Notifiers{teams}, "k2", false, nudge.ErrCannotCheck},
-		{"the checker failed", nudge.Notifiers{checkingPlatform{&platform{checkErr: errors.New("down")}}}, "k1", false, nudge.ErrCannotCheck},
+		{"the checker failed: ask again later", nudge.Notifiers{checkingPlatform{&platform{checkErr: errDown}}}, "k1", false, errDown},
+		{"the checker does not know them", nudge.Notifiers{checkingPlatform{&platform{checkErr: bot.ErrUnknownRecipient}}}, "k1", false, nudge.ErrCannotCheck},
 	} {
 		got, err := tc.ns.Delivered(ctx, bot.Recipient{Email: "ana@example.com"}, tc.key)
 		if got != tc.want || !errors.Is(err, tc.wantErr) {

@@ -393,3 +393,45 @@ func TestStopWhilePacedLeavesNothingSending(t *testing.T) {
 		t.Errorf("digests = %v", n.keys("digest|"))
 	}
 }
+
+// flakyChecker cannot read the conversation for its first few checks (a
+// Slack outage, a history call refused under load).
+type flakyChecker struct {
+	checkingNotifier
+	fails *int
+}
+
+func (f flakyChecker) Delivered(ctx context.Context, to bot.Recipient, key string) (bool, error) {
+	if *f.fails > 0 {
+		*f.fails--
+		return false, errors.New("conversations.history: internal_error")
+	}
+	return f.checkingNotifier.Delivered(ctx, to, key)
+}
+
+// A nudge interrupted between its POST and its record, whose delivery check
+// fails for a while after the restart, is checked again and delivered once:
+// a failed check once counted as "cannot be checked" and gave it up, lost.
+func TestInterruptedNudgeSurvivesAFailingCheck(t *testing.T) {
+	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) // a Monday
+	db := simBook(t, start)
+	fn := &fakeNotifier{}
+	fails := 2
+	ns := nudge.Notifiers{flakyChecker{checkingNotifier{fn}, &fails}}
+	cs := &crashingStore{DB: db}
+	simNow = start.Add(30 * time.Minute)
+	if _, err := newScheduler(t, cs, ns).Tick(context.Background(), simNow); err == nil {
+		t.Fatal("the simulated crash did not happen")
+	}
+	crashed := cs.crashed
+	run(t, newScheduler(t, db, ns), start.Add(45*time.Minute), start.Add(3*time.Hour))
+	if c := fn.keys(crashed)[crashed]; c != 1 {
+		t.Errorf("%s delivered %d times, want once", crashed, c)
+	}
+	if e, _, _ := db.LedgerGet(context.Background(), crashed); e.State != domain.LedgerSent {
+		t.Errorf("ledger after restart = %+v, want sent", e)
+	}
+	if fails != 0 {
+		t.Errorf("the check was not asked again (%d failures left)", fails)
+	}
+}

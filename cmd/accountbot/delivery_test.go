@@ -85,8 +85,9 @@ func (f *fakePlatform) slack(w http.ResponseWriter, r *http.Request) {
 	case "conversations.list":
 		out = map[string]any{"ok": true, "channels": []map[string]any{{"id": "C0RENEWALS", "name": "renewals"}}, "response_metadata": map[string]any{"next_cursor": ""}}
 	case "conversations.history":
-		msgs, ok := f.hist[r.Form.Get("channel")]
-		if !ok { // ids only, as Slack: a name is not found
+		ch := r.Form.Get("channel")
+		msgs := f.hist[ch]
+		if !strings.HasPrefix(ch, "D_") && !strings.HasPrefix(ch, "C0") { // ids only, as Slack: a name is not found
 			out = map[string]any{"ok": false, "error": "channel_not_found"}
 			break
 		}
