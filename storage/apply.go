@@ -72,12 +72,14 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 	var st domain.ApplyStats
 	txn := s.db.NewTransaction(true)
 	defer func() { txn.Discard() }()
+	claims := newExtClaims(s.db) // one Apply is one logical write, however many commits
+	defer claims.close()
 	var pending [][]op // ops of the accounts in txn, to replay if it grows too big
 	for i := range patches {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		ops, err := s.plan(txn, &patches[i], &st)
+		ops, err := s.plan(txn, claims, &patches[i], &st)
 		if err != nil {
 			return st, err
 		}
@@ -177,7 +179,7 @@ func setAll(txn *badger.Txn, ops []op) error {
 
 // plan reads what p touches, merges it (domain.MergePatch), counts it in
 // st and returns the writes that apply it.
-func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
 	old, oldRaw, err := getRecordRaw(txn, p.ID)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
@@ -213,7 +215,7 @@ func (s *DB) plan(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 	if m.RecordChanged {
 		ops = append(ops, op{key: accountKey(p.ID), val: mustJSON(m.Record), known: true, had: old != nil, prev: oldRaw})
 		ops = append(ops, indexOps(old, m.Record)...)
-		ext, err := externalOps(txn, old, m.Record)
+		ext, err := externalOps(txn, claims, old, m.Record)
 		if err != nil {
 			return nil, err
 		}

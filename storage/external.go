@@ -33,13 +33,16 @@ func reviewKey(source, ext string) []byte {
 // externalOps returns the index writes and review-list deletions that move
 // an account from old to next, and refuses an external id that another
 // account already holds: two accounts with one CRM id would split a
-// customer's data between them.
-func externalOps(txn *badger.Txn, old, next *domain.Account) ([]op, error) {
+// customer's data between them. claims, when not nil, answers for a write
+// transaction that writes many accounts (see extClaims) and learns the
+// writes returned here.
+func externalOps(txn *badger.Txn, claims *extClaims, old, next *domain.Account) ([]op, error) {
 	var ops []op
 	if old != nil {
 		for src, ext := range old.ExternalIDs {
 			if next.ExternalIDs[src] != ext {
 				ops = append(ops, op{key: join(externalIdxPrefix(src, ext), []byte(old.ID)), del: true})
+				claims.release(src, ext, old.ID)
 			}
 		}
 	}
@@ -48,7 +51,7 @@ func externalOps(txn *badger.Txn, old, next *domain.Account) ([]op, error) {
 		if old != nil && old.ExternalIDs[src] == ext {
 			continue
 		}
-		holder, err := externalHolder(txn, src, ext)
+		holder, err := claims.holder(txn, src, ext)
 		if err != nil {
 			return nil, err
 		}
@@ -57,8 +60,83 @@ func externalOps(txn *badger.Txn, old, next *domain.Account) ([]op, error) {
 		}
 		ops = append(ops, op{key: join(externalIdxPrefix(src, ext), []byte(next.ID)), val: []byte{}},
 			op{key: reviewKey(src, ext), del: true})
+		claims.claim(src, ext, next.ID)
 	}
 	return ops, nil
+}
+
+// extClaims answers "who holds this external id" inside one write
+// transaction that writes many accounts (a CRM page, an import batch)
+// without opening an iterator in it: Badger sorts all of a transaction's
+// pending writes for every iterator opened in it, which made a page of n
+// accounts cost n sorts. Instead the index as committed is scanned in a
+// read-only transaction (no pending writes to sort), and the claims and
+// releases this transaction made are remembered in a map, which is all it
+// can have changed of the index: every index write goes through
+// externalOps. A holder found committed is read again with a point Get in
+// the write transaction, so a concurrent change to it still conflicts at
+// commit as before.
+type extClaims struct {
+	db   *badger.DB
+	read *badger.Txn       // opened on the first lookup the map cannot answer
+	held map[string]string // source NUL external id → holder after this transaction's writes ("": released)
+}
+
+func newExtClaims(db *badger.DB) *extClaims {
+	return &extClaims{db: db, held: map[string]string{}}
+}
+
+// close discards the read transaction; a nil extClaims is fine.
+func (c *extClaims) close() {
+	if c != nil && c.read != nil {
+		c.read.Discard()
+		c.read = nil
+	}
+}
+
+func claimKey(source, ext string) string { return source + "\x00" + ext }
+
+func (c *extClaims) claim(source, ext, id string) {
+	if c != nil {
+		c.held[claimKey(source, ext)] = id
+	}
+}
+
+func (c *extClaims) release(source, ext, id string) {
+	if c == nil {
+		return
+	}
+	k := claimKey(source, ext)
+	if cur, ok := c.held[k]; !ok || cur == id {
+		c.held[k] = ""
+	}
+}
+
+// holder is externalHolder for the write transaction txn; a nil extClaims
+// looks in txn itself (fine for a transaction of one account).
+func (c *extClaims) holder(txn *badger.Txn, source, ext string) (string, error) {
+	if c == nil {
+		return externalHolder(txn, source, ext)
+	}
+	if id, ok := c.held[claimKey(source, ext)]; ok {
+		return id, nil
+	}
+	if c.read == nil {
+		c.read = c.db.NewTransaction(false)
+	}
+	id, err := externalHolder(c.read, source, ext)
+	if err != nil || id == "" {
+		return "", err
+	}
+	// The read transaction may be newer than txn: a holder txn cannot see
+	// yet was committed concurrently, and the Get makes txn's commit
+	// conflict on it (as an iterator's item would have).
+	if _, err := txn.Get(join(externalIdxPrefix(source, ext), []byte(id))); errors.Is(err, badger.ErrKeyNotFound) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("reading the %s external id index: %w", source, err)
+	}
+	return id, nil
 }
 
 // externalHolder returns the id of the account holding source's external

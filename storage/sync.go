@@ -115,7 +115,7 @@ func (s *DB) LinkExternal(ctx context.Context, source, ext, id string) error {
 		}
 		a.ExternalIDs = withExternalID(a.ExternalIDs, source, ext)
 		var st domain.ApplyStats
-		ops, err := s.plan(txn, &domain.Patch{ID: id, Core: a}, &st)
+		ops, err := s.plan(txn, nil, &domain.Patch{ID: id, Core: a}, &st)
 		if err != nil {
 			return err
 		}
@@ -157,13 +157,15 @@ func (s *DB) ExternalID(ctx context.Context, source, id string) (string, error) 
 // ExternalIDs[source] set, so the account write keeps the external-id index
 // and clears the record's review-list entry.
 func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) error {
+	claims := newExtClaims(s.db) // no iterator per account in the page's transaction (external.go)
+	defer claims.close()
 	return s.db.Update(func(txn *badger.Txn) error {
 		var st domain.ApplyStats
 		for _, l := range c.Accounts {
 			acct := *l.Account
 			acct.ExternalIDs = withExternalID(acct.ExternalIDs, source, l.ExternalID)
 			p := domain.Patch{ID: acct.ID, Core: &acct, ReplaceStakeholders: true, Stakeholders: acct.Stakeholders, Source: source}
-			ops, err := s.plan(txn, &p, &st)
+			ops, err := s.plan(txn, claims, &p, &st)
 			if err != nil {
 				return err
 			}

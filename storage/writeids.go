@@ -67,7 +67,7 @@ func (s *DB) ApplyOnce(ctx context.Context, id string, patches []domain.Patch) (
 	seen, err := s.once(ctx, id, func(txn *badger.Txn) error {
 		st = domain.ApplyStats{}
 		for i := range patches {
-			ops, err := s.plan(txn, &patches[i], &st)
+			ops, err := s.plan(txn, nil, &patches[i], &st)
 			if err != nil {
 				return err
 			}
