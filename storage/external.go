@@ -79,6 +79,7 @@ func externalOps(txn *badger.Txn, claims *extClaims, old, next *domain.Account) 
 type extClaims struct {
 	db   *badger.DB
 	read *badger.Txn       // opened on the first lookup the map cannot answer
+	idx  *extReader        // over read
 	held map[string]string // source NUL external id → holder after this transaction's writes ("": released)
 }
 
@@ -89,6 +90,7 @@ func newExtClaims(db *badger.DB) *extClaims {
 // close discards the read transaction; a nil extClaims is fine.
 func (c *extClaims) close() {
 	if c != nil && c.read != nil {
+		c.idx.close()
 		c.read.Discard()
 		c.read = nil
 	}
@@ -123,10 +125,11 @@ func (c *extClaims) holder(txn *badger.Txn, source, ext string) (string, error) 
 	}
 	if c.read == nil {
 		c.read = c.db.NewTransaction(false)
+		c.idx = newExtReader(c.read)
 	}
-	id, err := externalHolder(c.read, source, ext)
-	if err != nil || id == "" {
-		return "", err
+	id := c.idx.holder(source, ext)
+	if id == "" {
+		return "", nil
 	}
 	// The read transaction may be newer than txn: a holder txn cannot see
 	// yet was committed concurrently, and the Get makes txn's commit
@@ -154,6 +157,31 @@ func externalHolder(txn *badger.Txn, source, ext string) (string, error) {
 	return "", nil
 }
 
+// extReader looks external ids up with one iterator over the index,
+// seeking for each: opening an iterator costs more than the lookup (it
+// sets up one per table), and a sync looks up thousands of ids at a time.
+// txn must be read-only (an iterator in a write transaction sorts its
+// pending writes) and outlive the extReader.
+type extReader struct{ it *badger.Iterator }
+
+func newExtReader(txn *badger.Txn) *extReader {
+	return &extReader{it: txn.NewIterator(badger.IteratorOptions{Prefix: prefixExternalIdx})}
+}
+
+func (r *extReader) close() { r.it.Close() }
+
+// holder is externalHolder through the reader's iterator.
+func (r *extReader) holder(source, ext string) string {
+	if !domain.ValidSource(source) || !domain.ValidExternalID(ext) {
+		return ""
+	}
+	p := externalIdxPrefix(source, ext)
+	if r.it.Seek(p); r.it.ValidForPrefix(p) {
+		return string(r.it.Item().Key()[len(p):])
+	}
+	return ""
+}
+
 // ResolveAccount returns the id of the account that ref names for source:
 // the account whose id is ref, else the one whose external id for source is
 // ref. Nothing matched is ENOTFOUND; names are never consulted.
@@ -168,6 +196,12 @@ func (s *DB) ResolveAccount(ctx context.Context, source, ref string) (string, er
 }
 
 func resolveTxn(txn *badger.Txn, source, ref string) (string, error) {
+	return resolveWith(txn, source, ref, func() (string, error) { return externalHolder(txn, source, ref) })
+}
+
+// resolveWith is resolveTxn with the external-id lookup given (Match
+// passes an extReader's).
+func resolveWith(txn *badger.Txn, source, ref string, holder func() (string, error)) (string, error) {
 	if domain.ValidID(ref) {
 		if _, err := txn.Get(accountKey(ref)); err == nil {
 			return ref, nil
@@ -175,7 +209,7 @@ func resolveTxn(txn *badger.Txn, source, ref string) (string, error) {
 			return "", fmt.Errorf("looking up account %s: %w", ref, err)
 		}
 	}
-	id, err := externalHolder(txn, source, ref)
+	id, err := holder()
 	if err != nil {
 		return "", err
 	}

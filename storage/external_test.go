@@ -143,3 +143,26 @@ func TestCommitPageAllocatesLinearly(t *testing.T) {
 		t.Errorf("a page of 2,000 accounts allocates %.1f times what one of 500 does (%d vs %d bytes): want about 4", ratio, large, small)
 	}
 }
+
+// Match looks a page's ids up with one iterator, seeking back and forth.
+func TestMatchSeeksInAnyOrder(t *testing.T) {
+	ctx := context.Background()
+	db := openMem(t)
+	if _, err := db.Apply(ctx, []domain.Patch{extAcct("a", domain.ExternalIDs{"hubspot": "30"}), extAcct("b", domain.ExternalIDs{"hubspot": "10"}),
+		extAcct("c", domain.ExternalIDs{"hubspot": "200"}), extAcct("hubspot-20", nil)}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Match(ctx, "hubspot", []string{"30", "10", "3", "20", "200", "1", "300"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"30": "a", "10": "b", "200": "c", "20": "hubspot-20"}
+	if len(m) != len(want) {
+		t.Errorf("matched %d ids, want %d", len(m), len(want))
+	}
+	for ext, id := range want {
+		if m[ext] == nil || m[ext].ID != id {
+			t.Errorf("%s matched %v, want %s", ext, m[ext], id)
+		}
+	}
+}

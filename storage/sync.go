@@ -81,8 +81,10 @@ func (s *DB) SaveStatus(ctx context.Context, source string, st connector.Status)
 func (s *DB) Match(ctx context.Context, source string, ext []string) (map[string]*domain.Account, error) {
 	out := make(map[string]*domain.Account, len(ext))
 	err := s.db.View(func(txn *badger.Txn) error {
+		idx := newExtReader(txn) // one iterator for the page's lookups
+		defer idx.close()
 		for _, e := range ext {
-			id, err := resolveTxn(txn, source, e)
+			id, err := resolveWith(txn, source, e, func() (string, error) { return idx.holder(source, e), nil })
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
 				id = source + "-" + e
 			} else if err != nil {
