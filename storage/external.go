@@ -69,8 +69,8 @@ func externalOps(txn *badger.Txn, claims *extClaims, old, next *domain.Account) 
 // transaction that writes many accounts (a CRM page, an import batch)
 // without opening an iterator in it: Badger sorts all of a transaction's
 // pending writes for every iterator opened in it, which made a page of n
-// accounts cost n sorts. Instead the index as committed is scanned in a
-// read-only transaction (no pending writes to sort), and the claims and
+// accounts cost n sorts. Instead the index as committed is read in a
+// read-only transaction (one iterator, no pending writes to sort), and the claims and
 // releases this transaction made are remembered in a map, which is all it
 // can have changed of the index: every index write goes through
 // externalOps. A holder found committed is read again with a point Get in
