@@ -73,6 +73,48 @@ func topAccountBlocks(items []TopAccount) []Block {
 	return blocks
 }
 
+// Ranks reads stored ranks (the evaluator keeps them current after every
+// change). ok is false while they are incomplete: rank by scanning then.
+type Ranks interface {
+	Ranked(ctx context.Context, owner string, book bool, fn func(id string) bool) (ok bool, err error)
+}
+
+// topFromRanks is TopFor read from the stored ranks: the first n ids of
+// the owner's (or the book's) rank index, evaluated for their cards. ok is
+// false without stored ranks.
+func (e *Engine) topFromRanks(ctx context.Context, owner string, today domain.Date, n int) (items []domain.Evaluation, count int, ok bool, err error) {
+	if e.Ranks == nil {
+		return nil, 0, false, nil
+	}
+	var ids []string
+	ok, err = e.Ranks.Ranked(ctx, owner, owner == "", func(id string) bool { ids = append(ids, id); return len(ids) < n })
+	if !ok || err != nil {
+		return nil, 0, ok, err
+	}
+	for _, id := range ids {
+		a, err := e.Store.Account(ctx, id)
+		if domain.ErrorCode(err) == domain.ENOTFOUND {
+			continue // deleted since it was ranked
+		} else if err != nil {
+			return nil, 0, true, err
+		}
+		items = append(items, domain.Evaluate(a, today, e.Config))
+	}
+	domain.Rank(items)
+	if owner != "" {
+		ids, err := e.Store.IDsByOwner(ctx, owner)
+		return items, len(ids), true, err
+	}
+	owners, err := e.Store.Owners(ctx)
+	for _, o := range owners {
+		count += o.Accounts
+	}
+	if err == nil { // the owner index leaves out unowned accounts; the rank index has them under ""
+		_, err = e.Ranks.Ranked(ctx, "", false, func(string) bool { count++; return true })
+	}
+	return items, count, true, err
+}
+
 // TopResult is `portfolio top`.
 type TopResult struct {
 	Owner    string       `json:"owner"`

@@ -115,10 +115,17 @@ var errStopping = errors.New("stopping: not sent")
 // When ctx ends before the POST, nothing is sent and nothing recorded (the
 // nudge is planned again at the next start).
 func (s *Scheduler) deliver(ctx context.Context, now time.Time, p Planned, rep *Report) error {
+	if !s.claim(p.Key) {
+		return nil // the change-driven alerts are sending this one right now
+	}
+	defer s.release(p.Key)
 	led := ledger{store: s.store, rep: rep, now: now}
 	prev, _, err := s.store.LedgerGet(ctx, p.Key)
 	if err != nil {
 		return fmt.Errorf("reading the ledger for %s: %w", p.Key, err)
+	}
+	if prev.State == domain.LedgerSent || prev.State == domain.LedgerSkipped {
+		return nil // done since it was planned (by the other delivery path)
 	}
 	if prev.State == domain.LedgerSending {
 		if settled, err := s.resolveInterrupted(ctx, led, p, prev); settled || err != nil {
