@@ -52,7 +52,7 @@ func (s scope) label() string {
 // the whole book.
 func (e *Engine) resolveScope(ctx context.Context, c *Call) (scope, error) {
 	who := strings.ToLower(strings.TrimSpace(c.Args.Text("for")))
-	owners, err := e.Store.Owners(ctx)
+	owners, err := e.ownerCounts(ctx)
 	if err != nil {
 		return scope{}, fmt.Errorf("listing owners: %w", err)
 	}

@@ -77,6 +77,23 @@ func topAccountBlocks(items []TopAccount) []Block {
 // change). ok is false while they are incomplete: rank by scanning then.
 type Ranks interface {
 	Ranked(ctx context.Context, owner string, book bool, fn func(id string) bool) (ok bool, err error)
+	// Owners is every owner with their number of accounts, in order, the
+	// unowned under "", kept as the ranks are (no scan of the book).
+	Owners(ctx context.Context) (owners []domain.OwnerCount, ok bool, err error)
+}
+
+// ownerCounts lists every owner with their number of accounts: from the stored
+// ranks when they are ready, else from the store's owner index.
+func (e *Engine) ownerCounts(ctx context.Context) ([]domain.OwnerCount, error) {
+	if e.Ranks != nil {
+		if all, ok, err := e.Ranks.Owners(ctx); ok || err != nil {
+			if len(all) > 0 && all[0].Owner == "" {
+				all = all[1:] // the store's index leaves out the unowned too
+			}
+			return all, err
+		}
+	}
+	return e.Store.Owners(ctx)
 }
 
 // topFromRanks is TopFor read from the stored ranks: the first n ids of
@@ -101,16 +118,11 @@ func (e *Engine) topFromRanks(ctx context.Context, owner string, today domain.Da
 		items = append(items, domain.Evaluate(a, today, e.Config))
 	}
 	domain.Rank(items)
-	if owner != "" {
-		ids, err := e.Store.IDsByOwner(ctx, owner)
-		return items, len(ids), true, err
-	}
-	owners, err := e.Store.Owners(ctx)
+	owners, _, err := e.Ranks.Owners(ctx)
 	for _, o := range owners {
-		count += o.Accounts
-	}
-	if err == nil { // the owner index leaves out unowned accounts; the rank index has them under ""
-		_, err = e.Ranks.Ranked(ctx, "", false, func(string) bool { count++; return true })
+		if o.Owner == owner || owner == "" {
+			count += o.Accounts
+		}
 	}
 	return items, count, true, err
 }

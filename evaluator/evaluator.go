@@ -29,6 +29,7 @@ type Store interface {
 	DeleteEvaluation(ctx context.Context, id string) error
 	ForEachEvaluation(ctx context.Context, fn func(domain.EvalRecord) error) error
 	Ranked(ctx context.Context, owner string, book bool, fn func(id string) bool) error
+	EvaluationOwners(ctx context.Context) ([]domain.OwnerCount, error)
 	PutScores(ctx context.Context, scores []domain.Scored) error
 }
 
@@ -69,6 +70,7 @@ type Evaluator struct {
 	mu      sync.Mutex
 	pending map[string]bool
 	wake    chan struct{}
+	owned   owned // records per owner (owners.go)
 
 	ready     atomic.Bool
 	refreshed map[string]domain.Date // owner → local date last refreshed (Run's goroutine only)
@@ -95,7 +97,7 @@ func New(store Store, opt Options) *Evaluator {
 	if opt.AlertWindow <= 0 {
 		opt.AlertWindow = 7
 	}
-	return &Evaluator{store: store, opt: opt, pending: map[string]bool{}, wake: make(chan struct{}, 1), refreshed: map[string]domain.Date{}}
+	return &Evaluator{store: store, opt: opt, pending: map[string]bool{}, wake: make(chan struct{}, 1), owned: owned{counts: map[string]int{}}, refreshed: map[string]domain.Date{}}
 }
 
 // Changed queues accounts for re-evaluation; Run picks them up at once,
@@ -110,6 +112,12 @@ func (e *Evaluator) Changed(_ context.Context, ids []string) {
 	case e.wake <- struct{}{}:
 	default:
 	}
+}
+
+func (e *Evaluator) hasPending() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.pending) > 0
 }
 
 func (e *Evaluator) takePending() []string {
@@ -155,8 +163,7 @@ func (e *Evaluator) Run(ctx context.Context) {
 			}
 		})
 	}
-	e.check(ctx)
-	e.ready.Store(true)
+	e.check(ctx) // sets ready when it succeeds
 	refresh := time.NewTicker(e.opt.RefreshEvery)
 	defer refresh.Stop()
 	check := time.NewTicker(e.opt.CheckEvery)

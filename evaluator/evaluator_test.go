@@ -121,6 +121,9 @@ func TestStoredRanksEqualRankingFromScratchAfterRandomChanges(t *testing.T) {
 		ps = append(ps, account(fmt.Sprintf("a%02d", i), owners[i%len(owners)], int64(20_000+rng.IntN(300_000)), 10+rng.IntN(400)))
 	}
 	ev := newEvaluator(db, &alerts{})
+	if _, err := ev.Check(ctx, now); err != nil { // an empty book: ready, no owners
+		t.Fatal(err)
+	}
 	if _, err := ev.Process(ctx, now, apply(t, db, ps...)); err != nil {
 		t.Fatal(err)
 	}
@@ -151,9 +154,16 @@ func TestStoredRanksEqualRankingFromScratchAfterRandomChanges(t *testing.T) {
 	if got, want := ranked(t, db, "", true), fromScratch(t, db, "", true); !slices.Equal(got, want) {
 		t.Errorf("book: stored ranks %v, from scratch %v", got, want)
 	}
+	counted, _, _ := ev.Owners(ctx) // kept as records were written
 	rep, err := ev.Check(ctx, now)
 	if err != nil || rep.Repaired != 0 || rep.Missing != 0 {
 		t.Errorf("check after changes processed = %+v, %v; want no drift", rep, err)
+	}
+	want, _ := db.Owners(ctx)
+	unowned := len(fromScratch(t, db, "", false))
+	want = append([]domain.OwnerCount{{Owner: "", Accounts: unowned}}, want...)
+	if !slices.Equal(counted, want) {
+		t.Errorf("owners counted = %v, want %v", counted, want)
 	}
 }
 

@@ -73,18 +73,19 @@ func (e *Evaluator) Process(ctx context.Context, now time.Time, ids []string) ([
 	z := zones{}
 	var alerted []string
 	for _, id := range ids {
+		prev, found, err := e.store.Evaluation(ctx, id)
+		if err != nil {
+			return alerted, err
+		}
 		a, err := e.store.Account(ctx, id)
 		if domain.ErrorCode(err) == domain.ENOTFOUND {
 			if err := e.store.DeleteEvaluation(ctx, id); err != nil {
 				return alerted, err
 			}
+			e.moved(prev.Owner, found, "", false)
 			continue
 		} else if err != nil {
 			return alerted, fmt.Errorf("reading account %s: %w", id, err)
-		}
-		prev, found, err := e.store.Evaluation(ctx, id)
-		if err != nil {
-			return alerted, err
 		}
 		rec, snap := e.evaluate(a, e.today(ctx, a.Owner, now, z))
 		if found && prev.Equal(rec) {
@@ -93,6 +94,7 @@ func (e *Evaluator) Process(ctx context.Context, now time.Time, ids []string) ([
 		if err := w.add(ctx, rec, snap); err != nil {
 			return alerted, err
 		}
+		e.moved(prev.Owner, found, rec.Owner, true)
 		if len(rec.NewAlerts(prev)) > 0 {
 			alerted = append(alerted, id)
 		}
@@ -152,20 +154,41 @@ type CheckReport struct {
 	Orphans  int `json:"orphans"`  // records of accounts that no longer exist
 }
 
+// checkYield is how many accounts the check evaluates between looks at
+// the queue of changes.
+const checkYield = 64
+
 // Check is the daily consistency check: it evaluates the whole book,
 // compares each stored record with a fresh evaluation on the record's own
 // date (drift: a change the evaluator missed), rewrites drifted, missing
 // and out-of-date records, deletes orphans, and hands every account with an
 // active alert to the Alerter (its ledger drops those already sent).
+// Changes queued meanwhile are processed as it goes (Run's goroutine is
+// the only writer), and those accounts are not judged from the older
+// snapshot.
 func (e *Evaluator) Check(ctx context.Context, now time.Time) (CheckReport, error) {
 	var rep CheckReport
 	w := &writer{e: e}
 	z := zones{}
 	seen := map[string]bool{}
 	var active []string
+	fresh := map[string]bool{} // processed during the check: newer than its snapshot
 	err := e.store.ForEach(ctx, func(a *domain.Account) error {
 		rep.Accounts++
+		if rep.Accounts%checkYield == 0 && e.hasPending() {
+			// Changes keep their second while the book is checked.
+			ids := e.takePending()
+			if _, err := e.Process(ctx, now, ids); err != nil {
+				return err
+			}
+			for _, id := range ids {
+				fresh[id], seen[id] = true, true
+			}
+		}
 		seen[a.ID] = true
+		if fresh[a.ID] {
+			return nil
+		}
 		prev, found, err := e.store.Evaluation(ctx, a.ID)
 		if err != nil {
 			return err
@@ -201,7 +224,11 @@ func (e *Evaluator) Check(ctx context.Context, now time.Time) (CheckReport, erro
 	if err := e.deleteOrphans(ctx, seen, &rep); err != nil {
 		return rep, err
 	}
+	if err := e.loadOwned(ctx); err != nil {
+		return rep, err
+	}
 	e.stats.repaired.Add(int64(rep.Repaired))
+	e.ready.Store(true)
 	e.alert(ctx, active)
 	return rep, nil
 }

@@ -202,3 +202,24 @@ func watchedID(k []byte) (string, bool) {
 	}
 	return "", false
 }
+
+// EvaluationOwners counts stored evaluations per owner ("" for unowned), in
+// owner order, from the owner index's keys.
+func (s *DB) EvaluationOwners(ctx context.Context) ([]domain.OwnerCount, error) {
+	var out []domain.OwnerCount
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEvalOwner})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()[len(prefixEvalOwner):]
+			owner := string(k[:bytes.IndexByte(k, sep)])
+			if n := len(out); n > 0 && out[n-1].Owner == owner {
+				out[n-1].Accounts++
+			} else {
+				out = append(out, domain.OwnerCount{Owner: owner, Accounts: 1})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
