@@ -23,7 +23,6 @@ import (
 type Store interface {
 	Account(ctx context.Context, id string) (*domain.Account, error)
 	ForEach(ctx context.Context, fn func(*domain.Account) error) error
-	Owners(ctx context.Context) ([]domain.OwnerCount, error)
 	Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool, error)
 	PutEvaluations(ctx context.Context, recs []domain.EvalRecord) error
 	DeleteEvaluation(ctx context.Context, id string) error

@@ -106,6 +106,16 @@ func (e *Evaluator) Process(ctx context.Context, now time.Time, ids []string) ([
 	return alerted, nil
 }
 
+// drain processes the queued changes, if any, and returns their ids.
+func (e *Evaluator) drain(ctx context.Context, now time.Time) ([]string, error) {
+	if !e.hasPending() {
+		return nil, nil
+	}
+	ids := e.takePending()
+	_, err := e.Process(ctx, now, ids)
+	return ids, err
+}
+
 func (e *Evaluator) alert(ctx context.Context, ids []string) {
 	if len(ids) > 0 && e.opt.Alerter != nil {
 		e.stats.alerted.Add(int64(len(ids)))
@@ -117,18 +127,10 @@ func (e *Evaluator) alert(ctx context.Context, ids []string) {
 // over since the last refresh (or check), so date-driven rules move once a
 // day in each time zone. It returns how many accounts it re-evaluated.
 func (e *Evaluator) Refresh(ctx context.Context, now time.Time) (int, error) {
-	owners, err := e.store.Owners(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("listing owners: %w", err)
-	}
-	names := []string{""} // unowned accounts are indexed under ""
-	for _, o := range owners {
-		if o.Owner != "" {
-			names = append(names, o.Owner)
-		}
-	}
+	owners, _, _ := e.Owners(ctx) // counted from the records; unowned under ""
 	z, n := zones{}, 0
-	for _, owner := range names {
+	for _, o := range owners {
+		owner := o.Owner
 		today := e.today(ctx, owner, now, z)
 		if last, ok := e.refreshed[owner]; ok && last >= today {
 			continue
@@ -137,10 +139,17 @@ func (e *Evaluator) Refresh(ctx context.Context, now time.Time) (int, error) {
 		if err := e.store.Ranked(ctx, owner, false, func(id string) bool { ids = append(ids, id); return true }); err != nil {
 			return n, fmt.Errorf("listing %s's evaluations: %w", owner, err)
 		}
-		if _, err := e.Process(ctx, now, ids); err != nil {
-			return n, err
+		for len(ids) > 0 {
+			chunk := ids[:min(len(ids), checkYield)]
+			ids = ids[len(chunk):]
+			if _, err := e.Process(ctx, now, chunk); err != nil {
+				return n, err
+			}
+			n += len(chunk)
+			if _, err := e.drain(ctx, now); err != nil { // changes keep their second
+				return n, err
+			}
 		}
-		n += len(ids)
 		e.refreshed[owner] = today
 	}
 	return n, nil
@@ -175,10 +184,9 @@ func (e *Evaluator) Check(ctx context.Context, now time.Time) (CheckReport, erro
 	fresh := map[string]bool{} // processed during the check: newer than its snapshot
 	err := e.store.ForEach(ctx, func(a *domain.Account) error {
 		rep.Accounts++
-		if rep.Accounts%checkYield == 0 && e.hasPending() {
-			// Changes keep their second while the book is checked.
-			ids := e.takePending()
-			if _, err := e.Process(ctx, now, ids); err != nil {
+		if rep.Accounts%checkYield == 0 {
+			ids, err := e.drain(ctx, now) // changes keep their second while the book is checked
+			if err != nil {
 				return err
 			}
 			for _, id := range ids {
