@@ -327,3 +327,31 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestCheckProcessesChangesAsItGoes: a change queued while the check runs
+// is processed within it (not after the whole book), and the check does
+// not judge that account from its older snapshot.
+func TestCheckProcessesChangesAsItGoes(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	al := &alerts{}
+	ev := newEvaluator(db, al)
+	var ps []domain.Patch
+	for i := range 200 {
+		ps = append(ps, account(fmt.Sprintf("a%03d", i), "ana@example.com", 100_000, 100))
+	}
+	apply(t, db, ps...)
+	if _, err := ev.Check(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	// A change the evaluator is told about, not yet processed when the check starts.
+	apply(t, db, domain.Patch{ID: "a150", Signals: []domain.Signal{{Date: today, Kind: domain.SignalCompetitor, Note: "Globex"}}})
+	ev.Changed(ctx, []string{"a150"})
+	rep, err := ev.Check(ctx, now)
+	if err != nil || rep.Repaired != 0 {
+		t.Errorf("check = %+v, %v; want the queued change processed, not repaired", rep, err)
+	}
+	if got := al.all(); !slices.Equal(got, []string{"a150"}) { // by the change, within the check
+		t.Errorf("alerted %v", got)
+	}
+}
