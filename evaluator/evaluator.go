@@ -38,10 +38,12 @@ type Watcher interface {
 	WatchAccounts(ctx context.Context, fn func(ids []string)) error
 }
 
-// Alerter takes the accounts whose evaluation started a new alert (the
+// Alerter takes the accounts whose evaluation started a new alert, and
+// the check's accounts with active alerts, which wait behind them (the
 // nudge scheduler: it plans, dedupes through its ledger and delivers).
 type Alerter interface {
 	AlertAccounts(ctx context.Context, ids []string)
+	SweepAlerts(ctx context.Context, ids []string)
 }
 
 // Options configures an Evaluator.

@@ -30,6 +30,8 @@ func (a *alerts) AlertAccounts(_ context.Context, ids []string) {
 	a.calls = append(a.calls, slices.Clone(ids))
 }
 
+func (a *alerts) SweepAlerts(context.Context, []string) {}
+
 func (a *alerts) all() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -237,7 +237,9 @@ func (e *Evaluator) Check(ctx context.Context, now time.Time) (CheckReport, erro
 	}
 	e.stats.repaired.Add(int64(rep.Repaired))
 	e.ready.Store(true)
-	e.alert(ctx, active)
+	if len(active) > 0 && e.opt.Alerter != nil {
+		e.opt.Alerter.SweepAlerts(ctx, active)
+	}
 	return rep, nil
 }
 

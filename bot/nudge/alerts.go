@@ -15,7 +15,7 @@ import (
 // ledger and dedupe keys as every nudge, so an alert is never doubled. The
 // tick then only retries failed alerts and those held by quiet hours; the
 // evaluator's daily consistency check hands over every account with an
-// active alert, which covers what a restart forgot.
+// active alert (SweepAlerts), which covers what a restart forgot.
 
 // AlertsFromChanges switches alert planning from the whole-book scan every
 // AlertEvery to the evaluator's changes. Call it before Run.
@@ -45,18 +45,43 @@ func (s *Scheduler) Zone(ctx context.Context, email string) *time.Location {
 	return s.location(ctx, email, u)
 }
 
-// runAlerts delivers queued alerts until ctx ends.
+// SweepAlerts queues accounts with active alerts (the evaluator's daily
+// check): their alerts go out after the changes' (AlertAccounts), a few at
+// a time, so a sweep of the book never holds up a fresh alert.
+func (s *Scheduler) SweepAlerts(_ context.Context, ids []string) {
+	s.alertMu.Lock()
+	for _, id := range ids {
+		s.sweep[id] = true
+	}
+	s.alertMu.Unlock()
+	select {
+	case s.alertWake <- struct{}{}:
+	default:
+	}
+}
+
+// sweepChunk is how many swept accounts are delivered between looks at
+// the changes' queue.
+const sweepChunk = 16
+
+// runAlerts delivers queued alerts, the changes' first, until ctx ends.
 func (s *Scheduler) runAlerts(ctx context.Context, now func() time.Time) {
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.alertWake:
+		ids, requeue := s.take(&s.alertQueue, 0), s.AlertAccounts
+		if len(ids) == 0 {
+			ids, requeue = s.take(&s.sweep, sweepChunk), s.SweepAlerts
 		}
-		ids := s.take(&s.alertQueue)
+		if len(ids) == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.alertWake:
+			}
+			continue
+		}
 		if rep, err := s.DeliverAlerts(ctx, now(), ids); err != nil && ctx.Err() == nil {
 			s.log.Error("delivering alerts", "err", err)
-			s.AlertAccounts(ctx, ids) // again once the store answers
+			requeue(ctx, ids) // again once the store answers
 			select {
 			case <-ctx.Done():
 				return
@@ -65,19 +90,27 @@ func (s *Scheduler) runAlerts(ctx context.Context, now func() time.Time) {
 		} else if rep.Sent+rep.Failed > 0 {
 			s.log.Info("alerts", "sent", rep.Sent, "failed", rep.Failed)
 		}
+		if ctx.Err() != nil {
+			return
+		}
 	}
 }
 
-// take empties one of the alert sets, returning its ids in order.
-func (s *Scheduler) take(set *map[string]bool) []string {
+// take removes up to n ids (0: all) from one of the alert sets, in order.
+func (s *Scheduler) take(set *map[string]bool, n int) []string {
 	s.alertMu.Lock()
 	defer s.alertMu.Unlock()
 	ids := make([]string, 0, len(*set))
 	for id := range *set {
 		ids = append(ids, id)
 	}
-	*set = map[string]bool{}
 	slices.Sort(ids)
+	if n > 0 && len(ids) > n {
+		ids = ids[:n]
+	}
+	for _, id := range ids {
+		delete(*set, id)
+	}
 	return ids
 }
 
@@ -140,7 +173,7 @@ func (s *Scheduler) planAlertsFor(ctx context.Context, now time.Time, ids []stri
 // planAlertRetries plans again the alerts held by quiet hours and those
 // that failed in the last two days (filter applies the back-off).
 func (s *Scheduler) planAlertRetries(ctx context.Context, now time.Time) ([]Planned, error) {
-	ids := s.take(&s.deferred)
+	ids := s.take(&s.deferred, 0)
 	recent, err := s.store.LedgerSince(ctx, now.Add(-48*time.Hour))
 	if err != nil {
 		return nil, fmt.Errorf("reading the ledger: %w", err)

@@ -70,6 +70,7 @@ type Scheduler struct {
 	changeDriven atomic.Bool
 	alertMu      sync.Mutex
 	alertQueue   map[string]bool // accounts whose evaluation started new alerts
+	sweep        map[string]bool // accounts with active alerts, from the daily check
 	deferred     map[string]bool // accounts whose alerts wait for quiet hours to end
 	inflight     map[string]bool // dedupe keys being delivered
 	alertWake    chan struct{}
@@ -90,7 +91,7 @@ func New(cfg Config, rules domain.Config, store Store, n Notifier, log *slog.Log
 	}
 	return &Scheduler{store: store, notifier: n, rules: rules, cfg: cfg, set: set, log: log,
 		limiter:    rate.NewLimiter(rate.Limit(cfg.PerSecond), cfg.Burst),
-		alertQueue: map[string]bool{}, deferred: map[string]bool{}, inflight: map[string]bool{}, alertWake: make(chan struct{}, 1),
+		alertQueue: map[string]bool{}, sweep: map[string]bool{}, deferred: map[string]bool{}, inflight: map[string]bool{}, alertWake: make(chan struct{}, 1),
 		zones: expirable.NewLRU[string, *time.Location](10_000, nil, time.Hour),
 		named: expirable.NewLRU[string, *time.Location](1_000, nil, 24*time.Hour)}, nil
 }
