@@ -38,6 +38,9 @@ func (s *Scheduler) AlertAccounts(_ context.Context, ids []string) {
 // Zone is a person's time zone as the scheduler sees it: their setting,
 // else the platform's, else the configured default.
 func (s *Scheduler) Zone(ctx context.Context, email string) *time.Location {
+	if email == "" { // unowned accounts: nobody to ask
+		return s.set.zone
+	}
 	u, err := s.store.Settings(ctx, email)
 	if err != nil {
 		return s.set.zone
