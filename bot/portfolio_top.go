@@ -80,6 +80,35 @@ type Ranks interface {
 	// Owners is every owner with their number of accounts, in order, the
 	// unowned under "", kept as the ranks are (no scan of the book).
 	Owners(ctx context.Context) (owners []domain.OwnerCount, ok bool, err error)
+	// Evaluation is an account's stored evaluation (its Card is what a
+	// ranked list shows).
+	Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool, error)
+}
+
+// Cards reads the first n stored evaluations in rank order, of one owner's
+// accounts or the whole book, leaving out those skip says; ok is false
+// while the ranks are not ready.
+func Cards(ctx context.Context, r Ranks, owner string, book bool, n int, skip func(id string) bool) (cards []domain.Evaluation, ok bool, err error) {
+	var ids []string
+	ok, err = r.Ranked(ctx, owner, book, func(id string) bool {
+		if skip == nil || !skip(id) {
+			ids = append(ids, id)
+		}
+		return len(ids) < n
+	})
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	for _, id := range ids {
+		rec, found, err := r.Evaluation(ctx, id)
+		if err != nil {
+			return nil, true, fmt.Errorf("reading the evaluation of %s: %w", id, err)
+		}
+		if found { // else deleted since it was ranked
+			cards = append(cards, rec.Card())
+		}
+	}
+	return cards, true, nil
 }
 
 // ownerCounts lists every owner with their number of accounts: from the stored
@@ -96,28 +125,17 @@ func (e *Engine) ownerCounts(ctx context.Context) ([]domain.OwnerCount, error) {
 	return e.Store.Owners(ctx)
 }
 
-// topFromRanks is TopFor read from the stored ranks: the first n ids of
-// the owner's (or the book's) rank index, evaluated for their cards. ok is
-// false without stored ranks.
+// topFromRanks is TopFor read from the stored ranks: the first n
+// records of the owner's (or the book's) rank index, each with its card.
+// ok is false without stored ranks.
 func (e *Engine) topFromRanks(ctx context.Context, owner string, today domain.Date, n int) (items []domain.Evaluation, count int, ok bool, err error) {
 	if e.Ranks == nil {
 		return nil, 0, false, nil
 	}
-	var ids []string
-	ok, err = e.Ranks.Ranked(ctx, owner, owner == "", func(id string) bool { ids = append(ids, id); return len(ids) < n })
+	items, ok, err = Cards(ctx, e.Ranks, owner, owner == "", n, nil)
 	if !ok || err != nil {
 		return nil, 0, ok, err
 	}
-	for _, id := range ids {
-		a, err := e.Store.Account(ctx, id)
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			continue // deleted since it was ranked
-		} else if err != nil {
-			return nil, 0, true, err
-		}
-		items = append(items, domain.Evaluate(a, today, e.Config))
-	}
-	domain.Rank(items)
 	owners, _, err := e.Ranks.Owners(ctx)
 	for _, o := range owners {
 		if o.Owner == owner || owner == "" {

@@ -26,13 +26,21 @@ type EvalRecord struct {
 	Alerts []string `json:"alerts,omitempty"`
 	// RulesVersion is the rules version the evaluation used ("" before versions).
 	RulesVersion string `json:"rules_version,omitempty"`
+	// The card a ranked list shows (Card), so "top N" reads N records and
+	// evaluates nothing.
+	Name           string `json:"name"`
+	Currency       string `json:"currency"`
+	PriorityReason string `json:"priority_reason"`
+	RankReason     string `json:"rank_reason"`
+	Action         Action `json:"action"`
 }
 
 // RecordOf is e's stored form, with the alert events active on e.Today.
 func RecordOf(e *Evaluation, alerts []AlertEvent, rulesVersion string) EvalRecord {
 	r := EvalRecord{ID: e.AccountID, Owner: e.Owner, Date: e.Today, Combined: e.Health.Combined, Tier: e.Tier.Tier,
 		Priority: e.Priority, Impact: e.Impact.Total, Override: e.Impact.Override, ARR: e.ARR.Minor,
-		Renewal: renewalKey(e), RulesVersion: rulesVersion}
+		Renewal: renewalKey(e), RulesVersion: rulesVersion, Name: e.Name, Currency: e.ARR.Currency,
+		PriorityReason: e.PriorityReason, RankReason: e.RankReason, Action: e.Action}
 	for _, o := range e.Opportunities {
 		r.Triggers = append(r.Triggers, o.Trigger)
 	}
@@ -87,5 +95,16 @@ func (r EvalRecord) Equal(o EvalRecord) bool {
 	return r.ID == o.ID && r.Owner == o.Owner && r.Date == o.Date && r.Combined == o.Combined && r.Tier == o.Tier &&
 		r.Priority == o.Priority && r.Impact == o.Impact && r.Override == o.Override && r.ARR == o.ARR &&
 		r.Renewal == o.Renewal && slices.Equal(r.Triggers, o.Triggers) && slices.Equal(r.Alerts, o.Alerts) &&
-		r.RulesVersion == o.RulesVersion
+		r.RulesVersion == o.RulesVersion && r.Name == o.Name && r.Currency == o.Currency &&
+		r.PriorityReason == o.PriorityReason && r.RankReason == o.RankReason && r.Action == o.Action
+}
+
+// Card is the evaluation as a ranked list shows it (`portfolio top`, the
+// digests): the parts RecordOf keeps, on the record's date.
+func (r EvalRecord) Card() Evaluation {
+	e := Evaluation{AccountID: r.ID, Name: r.Name, Owner: r.Owner, ARR: Money{Minor: r.ARR, Currency: r.Currency}, Today: r.Date,
+		Priority: r.Priority, PriorityReason: r.PriorityReason, RankReason: r.RankReason, Action: r.Action}
+	e.Health.Combined, e.Tier.Tier = r.Combined, r.Tier
+	e.Impact.Total, e.Impact.Override = r.Impact, r.Override
+	return e
 }

@@ -274,3 +274,8 @@ func (e *Evaluator) Ranked(ctx context.Context, owner string, book bool, fn func
 	}
 	return true, e.store.Ranked(ctx, owner, book, fn)
 }
+
+// Evaluation is an account's stored evaluation (bot.Ranks).
+func (e *Evaluator) Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool, error) {
+	return e.store.Evaluation(ctx, id)
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
 )
 
@@ -214,27 +215,8 @@ func (s *Scheduler) topFromRanks(ctx context.Context, owner string, date domain.
 	if s.Ranks == nil {
 		return nil, false, nil
 	}
-	n := s.rules.Priority.TopN
-	var ids []string
-	ok, err := s.Ranks.Ranked(ctx, owner, false, func(id string) bool {
-		if until, ok := snoozed[id]; !ok || until < date {
-			ids = append(ids, id)
-		}
-		return len(ids) < n
+	return bot.Cards(ctx, s.Ranks, owner, false, s.rules.Priority.TopN, func(id string) bool {
+		until, ok := snoozed[id]
+		return ok && until >= date
 	})
-	if !ok || err != nil {
-		return nil, ok, err
-	}
-	var items []domain.Evaluation
-	for _, id := range ids {
-		a, err := s.store.Account(ctx, id)
-		if domain.ErrorCode(err) == domain.ENOTFOUND {
-			continue
-		} else if err != nil {
-			return nil, true, fmt.Errorf("reading account %s: %w", id, err)
-		}
-		items = append(items, domain.Evaluate(a, date, s.rules))
-	}
-	domain.Rank(items)
-	return items, true, nil
 }
