@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/binary"
 	"slices"
+	"time"
 )
 
 // EvalRecord is the compact stored form of an account's evaluation: what
@@ -33,6 +34,9 @@ type EvalRecord struct {
 	PriorityReason string `json:"priority_reason"`
 	RankReason     string `json:"rank_reason"`
 	Action         Action `json:"action"`
+	// DataChangedAt and DataSource are the account's data stamp ("data as of").
+	DataChangedAt time.Time `json:"data_changed_at,omitzero"`
+	DataSource    string    `json:"data_source,omitempty"`
 }
 
 // RecordOf is e's stored form, with the alert events active on e.Today.
@@ -40,7 +44,8 @@ func RecordOf(e *Evaluation, alerts []AlertEvent, rulesVersion string) EvalRecor
 	r := EvalRecord{ID: e.AccountID, Owner: e.Owner, Date: e.Today, Combined: e.Health.Combined, Tier: e.Tier.Tier,
 		Priority: e.Priority, Impact: e.Impact.Total, Override: e.Impact.Override, ARR: e.ARR.Minor,
 		Renewal: renewalKey(e), RulesVersion: rulesVersion, Name: e.Name, Currency: e.ARR.Currency,
-		PriorityReason: e.PriorityReason, RankReason: e.RankReason, Action: e.Action}
+		PriorityReason: e.PriorityReason, RankReason: e.RankReason, Action: e.Action,
+		DataChangedAt: e.DataChangedAt, DataSource: e.DataSource}
 	for _, o := range e.Opportunities {
 		r.Triggers = append(r.Triggers, o.Trigger)
 	}
@@ -96,14 +101,16 @@ func (r EvalRecord) Equal(o EvalRecord) bool {
 		r.Priority == o.Priority && r.Impact == o.Impact && r.Override == o.Override && r.ARR == o.ARR &&
 		r.Renewal == o.Renewal && slices.Equal(r.Triggers, o.Triggers) && slices.Equal(r.Alerts, o.Alerts) &&
 		r.RulesVersion == o.RulesVersion && r.Name == o.Name && r.Currency == o.Currency &&
-		r.PriorityReason == o.PriorityReason && r.RankReason == o.RankReason && r.Action == o.Action
+		r.PriorityReason == o.PriorityReason && r.RankReason == o.RankReason && r.Action == o.Action &&
+		r.DataChangedAt.Equal(o.DataChangedAt) && r.DataSource == o.DataSource
 }
 
 // Card is the evaluation as a ranked list shows it (`portfolio top`, the
 // digests): the parts RecordOf keeps, on the record's date.
 func (r EvalRecord) Card() Evaluation {
 	e := Evaluation{AccountID: r.ID, Name: r.Name, Owner: r.Owner, ARR: Money{Minor: r.ARR, Currency: r.Currency}, Today: r.Date,
-		Priority: r.Priority, PriorityReason: r.PriorityReason, RankReason: r.RankReason, Action: r.Action}
+		Priority: r.Priority, PriorityReason: r.PriorityReason, RankReason: r.RankReason, Action: r.Action,
+		DataChangedAt: r.DataChangedAt, DataSource: r.DataSource}
 	e.Health.Combined, e.Tier.Tier = r.Combined, r.Tier
 	e.Impact.Total, e.Impact.Override = r.Impact, r.Override
 	return e
