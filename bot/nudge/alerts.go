@@ -65,8 +65,9 @@ func (s *Scheduler) SweepAlerts(_ context.Context, ids []string) {
 }
 
 // sweepChunk is how many swept accounts are delivered between looks at
-// the changes' queue.
-const sweepChunk = 16
+// the changes' queue: one, so a fresh alert waits for at most one
+// account's alerts (the bench measured 0.2 s at p50 behind chunks of 16).
+const sweepChunk = 1
 
 // runAlerts delivers queued alerts, the changes' first, until ctx ends.
 func (s *Scheduler) runAlerts(ctx context.Context, now func() time.Time) {
