@@ -93,8 +93,6 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	e.Nudges = sched
-	// Stored evaluations and ranks, alerts from changes (evaluate.go).
-	m.startEvaluator(ctx, &wg, e, sched)
 	if err := m.serveSync(ctx, &wg, mux); err != nil { // CRM, support and billing sync; the Stripe webhook
 		return err
 	}
@@ -108,6 +106,10 @@ func (m *Main) runServe(ctx context.Context) error {
 	}
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
 	wg.Go(func() { m.db.RunAuditPruning(ctx, 24*time.Hour, m.auditRetention(), m.Now) })
+	// Stored evaluations and ranks, alerts from changes (evaluate.go); after
+	// observe, which wires the platforms' metrics the evaluator's zone
+	// lookups use.
+	m.startEvaluator(ctx, &wg, e, sched)
 	wg.Go(func() { sched.Run(ctx, m.Now) })
 	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(p.modes, " and "), m.HTTPAddr(), m.DataDir)
 
