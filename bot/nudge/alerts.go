@@ -73,7 +73,12 @@ const sweepChunk = 1
 func (s *Scheduler) runAlerts(ctx context.Context, now func() time.Time) {
 	for {
 		ids, requeue := s.take(&s.alertQueue, 0), s.AlertAccounts
-		if len(ids) == 0 {
+		wait := (<-chan time.Time)(nil)
+		if len(ids) == 0 && s.ticking.Load() {
+			// The sweep yields to a tick's digests and reminders, as the
+			// old scan's alerts came after them.
+			wait = time.After(100 * time.Millisecond)
+		} else if len(ids) == 0 {
 			ids, requeue = s.take(&s.sweep, sweepChunk), s.SweepAlerts
 		}
 		if len(ids) == 0 {
@@ -81,6 +86,7 @@ func (s *Scheduler) runAlerts(ctx context.Context, now func() time.Time) {
 			case <-ctx.Done():
 				return
 			case <-s.alertWake:
+			case <-wait:
 			}
 			continue
 		}

@@ -83,6 +83,8 @@ func (ns Notifiers) TimeZone(ctx context.Context, email string) (*time.Location,
 // Tick sends every due nudge once. A failure for one recipient is recorded
 // and retried later; it never stops the others.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Report, error) {
+	s.ticking.Store(true)
+	defer s.ticking.Store(false)
 	var rep Report
 	plan, err := s.plan(ctx, now, s.alertsDue(now))
 	if err != nil {

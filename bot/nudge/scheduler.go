@@ -68,6 +68,7 @@ type Scheduler struct {
 
 	// Alerts from changes (alerts.go).
 	changeDriven atomic.Bool
+	ticking      atomic.Bool // a tick is planning or delivering
 	alertMu      sync.Mutex
 	alertQueue   map[string]bool // accounts whose evaluation started new alerts
 	sweep        map[string]bool // accounts with active alerts, from the daily check
