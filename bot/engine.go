@@ -104,9 +104,11 @@ type Engine struct {
 	// Observe, when set, is told of every command run (metrics): the
 	// registered verb ("unknown" when none matched), the error, the time.
 	Observe func(verb string, err error, took time.Duration)
-	reg     *Registry
-	book    bookCache
-	trends  trendCache
+	// Ranks, when set, answers "top N" from stored ranks (portfolio_top.go).
+	Ranks  Ranks
+	reg    *Registry
+	book   bookCache
+	trends trendCache
 }
 
 // NewEngine builds an engine with every verb registered.

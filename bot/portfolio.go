@@ -52,7 +52,7 @@ func (s scope) label() string {
 // the whole book.
 func (e *Engine) resolveScope(ctx context.Context, c *Call) (scope, error) {
 	who := strings.ToLower(strings.TrimSpace(c.Args.Text("for")))
-	owners, err := e.Store.Owners(ctx)
+	owners, err := e.ownerCounts(ctx)
 	if err != nil {
 		return scope{}, fmt.Errorf("listing owners: %w", err)
 	}
@@ -169,6 +169,9 @@ func (e *Engine) TopAll(ctx context.Context, today domain.Date, n int) (map[stri
 // TopFor returns the n highest-priority evaluations of an owner's accounts
 // ("" for the whole book); the scheduler's daily digest uses it too.
 func (e *Engine) TopFor(ctx context.Context, owner string, today domain.Date, n int) ([]domain.Evaluation, int, error) {
+	if items, count, ok, err := e.topFromRanks(ctx, owner, today, n); ok || err != nil {
+		return items, count, err
+	}
 	top := domain.TopN{N: n}
 	count := 0
 	err := e.each(ctx, scope{Owner: owner}, func(a *domain.Account) error {

@@ -73,6 +73,78 @@ func topAccountBlocks(items []TopAccount) []Block {
 	return blocks
 }
 
+// Ranks reads stored ranks (the evaluator keeps them current after every
+// change). ok is false while they are incomplete: rank by scanning then.
+type Ranks interface {
+	Ranked(ctx context.Context, owner string, book bool, fn func(id string) bool) (ok bool, err error)
+	// Owners is every owner with their number of accounts, in order, the
+	// unowned under "", kept as the ranks are (no scan of the book).
+	Owners(ctx context.Context) (owners []domain.OwnerCount, ok bool, err error)
+	// Evaluation is an account's stored evaluation (its Card is what a
+	// ranked list shows).
+	Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool, error)
+}
+
+// Cards reads the first n stored evaluations in rank order, of one owner's
+// accounts or the whole book, leaving out those skip says; ok is false
+// while the ranks are not ready.
+func Cards(ctx context.Context, r Ranks, owner string, book bool, n int, skip func(id string) bool) (cards []domain.Evaluation, ok bool, err error) {
+	var ids []string
+	ok, err = r.Ranked(ctx, owner, book, func(id string) bool {
+		if skip == nil || !skip(id) {
+			ids = append(ids, id)
+		}
+		return len(ids) < n
+	})
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	for _, id := range ids {
+		rec, found, err := r.Evaluation(ctx, id)
+		if err != nil {
+			return nil, true, fmt.Errorf("reading the evaluation of %s: %w", id, err)
+		}
+		if found { // else deleted since it was ranked
+			cards = append(cards, rec.Card())
+		}
+	}
+	return cards, true, nil
+}
+
+// ownerCounts lists every owner with their number of accounts: from the stored
+// ranks when they are ready, else from the store's owner index.
+func (e *Engine) ownerCounts(ctx context.Context) ([]domain.OwnerCount, error) {
+	if e.Ranks != nil {
+		if all, ok, err := e.Ranks.Owners(ctx); ok || err != nil {
+			if len(all) > 0 && all[0].Owner == "" {
+				all = all[1:] // the store's index leaves out the unowned too
+			}
+			return all, err
+		}
+	}
+	return e.Store.Owners(ctx)
+}
+
+// topFromRanks is TopFor read from the stored ranks: the first n
+// records of the owner's (or the book's) rank index, each with its card.
+// ok is false without stored ranks.
+func (e *Engine) topFromRanks(ctx context.Context, owner string, today domain.Date, n int) (items []domain.Evaluation, count int, ok bool, err error) {
+	if e.Ranks == nil {
+		return nil, 0, false, nil
+	}
+	items, ok, err = Cards(ctx, e.Ranks, owner, owner == "", n, nil)
+	if !ok || err != nil {
+		return nil, 0, ok, err
+	}
+	owners, _, err := e.Ranks.Owners(ctx)
+	for _, o := range owners {
+		if o.Owner == owner || owner == "" {
+			count += o.Accounts
+		}
+	}
+	return items, count, true, err
+}
+
 // TopResult is `portfolio top`.
 type TopResult struct {
 	Owner    string       `json:"owner"`

@@ -47,6 +47,14 @@
 //	x/<platform> 00 <event id>        → inbound event de-duplication; a Badger TTL expires it (platform "stripe": applied webhook events)
 //	l/<dedupe key>                    → nudge ledger: JSON of domain.LedgerEntry, synced on write, 120-day TTL;
 //	                                    dedupe keys are kind|…|recipient, e.g. digest|2026-11-23|ana@example.com
+//	ev/<id>                           → stored evaluation: JSON of domain.EvalRecord (evaluations.go), rewritten
+//	                                    by the evaluator after each change to the account and once a day
+//	eo/<owner> 00 <rank:22> <id>      → index: evaluations by owner in rank order (empty value; owner may be "")
+//	eb/<rank:22> <id>                 → index: evaluations of the whole book in rank order (empty value)
+//	                                    rank = domain.EvalRecord.RankKey: override 0/1 | impact desc u64 |
+//	                                    priority rank u8 | ARR desc u64 | renewal days u32, big-endian, so an
+//	                                    ascending scan is domain.Less order; written and deleted in the
+//	                                    record's transaction, so "top N" is an index range read
 //	q/, t/, k/, g*/                   → review list, API tokens, idempotency, Segment (external.go, tokens.go, segment.go)
 //	c/<platform> 00 <key>             → a platform's conversation reference (opaque JSON), keyed by
 //	                                    "email:<e-mail>", "user:<platform user id>", "conv:<id>" or "channel:<name>"

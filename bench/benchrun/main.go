@@ -50,6 +50,7 @@ type targetRow struct {
 // sections run after the in-process and serve measurements, in this order.
 var sections = []section{
 	{"crm", crmSection},
+	{"eval", evalSection}, // issue 16 item 5: eval.go
 }
 
 // serveSections run inside the serve measurement, in this order.

@@ -95,6 +95,8 @@ func (ns Notifiers) TimeZone(ctx context.Context, email string) (*time.Location,
 // Tick sends every due nudge once. A failure for one recipient is recorded
 // and retried later; it never stops the others.
 func (s *Scheduler) Tick(ctx context.Context, now time.Time) (Report, error) {
+	s.ticking.Store(true)
+	defer s.ticking.Store(false)
 	var rep Report
 	plan, err := s.plan(ctx, now, s.alertsDue(now))
 	if err != nil {
@@ -127,10 +129,17 @@ var errStopping = errors.New("stopping: not sent")
 // When ctx ends before the POST, nothing is sent and nothing recorded (the
 // nudge is planned again at the next start).
 func (s *Scheduler) deliver(ctx context.Context, now time.Time, p Planned, rep *Report) error {
+	if !s.claim(p.Key) {
+		return nil // the change-driven alerts are sending this one right now
+	}
+	defer s.release(p.Key)
 	led := ledger{store: s.store, rep: rep, now: now}
 	prev, _, err := s.store.LedgerGet(ctx, p.Key)
 	if err != nil {
 		return fmt.Errorf("reading the ledger for %s: %w", p.Key, err)
+	}
+	if prev.State == domain.LedgerSent || prev.State == domain.LedgerSkipped {
+		return nil // done since it was planned (by the other delivery path)
 	}
 	if prev.State == domain.LedgerSending {
 		if settled, err := s.resolveInterrupted(ctx, led, p, prev); settled || err != nil {

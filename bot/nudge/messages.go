@@ -62,6 +62,9 @@ func (s *Scheduler) topUnsnoozed(ctx context.Context, owner string, date domain.
 	if err != nil {
 		return nil, fmt.Errorf("reading %s's snoozes: %w", owner, err)
 	}
+	if items, ok, err := s.topFromRanks(ctx, owner, date, sn); ok || err != nil {
+		return items, err
+	}
 	ids, err := s.store.IDsByOwner(ctx, owner)
 	if err != nil {
 		return nil, fmt.Errorf("listing %s's accounts: %w", owner, err)

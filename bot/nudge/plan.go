@@ -44,7 +44,13 @@ func (s *Scheduler) plan(ctx context.Context, now time.Time, withAlerts bool) ([
 		return nil, err
 	}
 	all = append(all, renewals...)
-	if withAlerts {
+	if s.changeDriven.Load() {
+		retries, err := s.planAlertRetries(ctx, now)
+		if err != nil {
+			return nil, fmt.Errorf("planning alert retries: %w", err)
+		}
+		all = append(all, retries...)
+	} else if withAlerts {
 		alerts, err := s.planAlerts(ctx, now, schedules)
 		if err != nil {
 			return nil, fmt.Errorf("planning alerts: %w", err)
@@ -116,7 +122,8 @@ func (s *Scheduler) planRenewals(ctx context.Context, now time.Time) ([]Planned,
 }
 
 // planAlerts scans the book for risk and opportunity alerts to owners
-// outside their quiet hours, leaving out snoozed accounts.
+// outside their quiet hours, leaving out snoozed accounts. With alerts
+// from changes (AlertsFromChanges) it only runs for `accountbot nudges`.
 func (s *Scheduler) planAlerts(ctx context.Context, now time.Time, schedules map[string]domain.Schedule) ([]Planned, error) {
 	var all []Planned
 	snoozes := map[string]map[string]domain.Date{}
@@ -125,31 +132,38 @@ func (s *Scheduler) planAlerts(ctx context.Context, now time.Time, schedules map
 		if a.Owner == "" || !ok {
 			return nil
 		}
-		if q, _ := sch.Quiet(now); q {
-			return nil // alerts wait for the owner's quiet hours to end
-		}
-		sn, ok := snoozes[a.Owner]
-		if !ok {
-			var err error
-			if sn, err = s.store.Snoozes(ctx, a.Owner); err != nil {
-				return err
-			}
-			snoozes[a.Owner] = sn
-		}
-		local := domain.DateOf(now.In(sch.Location))
-		if until, ok := sn[a.ID]; ok && until >= local {
-			return nil
-		}
-		h := domain.ScoreHealth(a, local, s.rules.Health)
-		for _, ev := range domain.Alerts(a, h, local, s.cfg.AlertWindow, s.rules) {
-			key := fmt.Sprintf("alert|%s|%s|%s", a.ID, ev.ID, a.Owner)
-			p := s.alert(a.ID, a.Owner, ev, key)
-			p.DueAt = now
-			all = append(all, p)
-		}
-		return nil
+		p, _, err := s.alertsOf(ctx, now, a, sch, snoozes)
+		all = append(all, p...)
+		return err
 	})
 	return all, err
+}
+
+// alertsOf lists a's alerts due at now. quiet reports that they wait for
+// the owner's quiet hours to end; snoozes caches each owner's snoozes.
+func (s *Scheduler) alertsOf(ctx context.Context, now time.Time, a *domain.Account, sch domain.Schedule, snoozes map[string]map[string]domain.Date) (all []Planned, quiet bool, err error) {
+	if q, _ := sch.Quiet(now); q {
+		return nil, true, nil
+	}
+	sn, ok := snoozes[a.Owner]
+	if !ok {
+		if sn, err = s.store.Snoozes(ctx, a.Owner); err != nil {
+			return nil, false, fmt.Errorf("reading %s's snoozes: %w", a.Owner, err)
+		}
+		snoozes[a.Owner] = sn
+	}
+	local := domain.DateOf(now.In(sch.Location))
+	if until, ok := sn[a.ID]; ok && until >= local {
+		return nil, false, nil
+	}
+	h := domain.ScoreHealth(a, local, s.rules.Health)
+	for _, ev := range domain.Alerts(a, h, local, s.cfg.AlertWindow, s.rules) {
+		key := fmt.Sprintf("alert|%s|%s|%s", a.ID, ev.ID, a.Owner)
+		p := s.alert(a.ID, a.Owner, ev, key)
+		p.DueAt = now
+		all = append(all, p)
+	}
+	return all, false, nil
 }
 
 // allMilestones lists every milestone offset any tier uses.

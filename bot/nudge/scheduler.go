@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
 
+	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
 )
 
@@ -58,10 +59,22 @@ type Scheduler struct {
 
 	// Observer, when set, counts what happens to each nudge (metrics).
 	Observer Observer
+	// Ranks, when set, gives digests the stored ranks (the evaluator).
+	Ranks bot.Ranks
 
 	mu         sync.Mutex
 	lastAlerts time.Time
 	running    atomic.Bool
+
+	// Alerts from changes (alerts.go).
+	changeDriven atomic.Bool
+	ticking      atomic.Bool // a tick is planning or delivering
+	alertMu      sync.Mutex
+	alertQueue   map[string]bool // accounts whose evaluation started new alerts
+	sweep        map[string]bool // accounts with active alerts, from the daily check
+	deferred     map[string]bool // accounts whose alerts wait for quiet hours to end
+	inflight     map[string]bool // dedupe keys being delivered
+	alertWake    chan struct{}
 }
 
 // New checks the configuration (every bad field is named) and builds a
@@ -78,9 +91,10 @@ func New(cfg Config, rules domain.Config, store Store, n Notifier, log *slog.Log
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Scheduler{store: store, notifier: n, rules: rules, cfg: cfg, set: set, log: log,
-		limiter: rate.NewLimiter(rate.Limit(cfg.PerSecond), cfg.Burst),
-		zones:   expirable.NewLRU[string, *time.Location](10_000, nil, time.Hour),
-		named:   expirable.NewLRU[string, *time.Location](1_000, nil, 24*time.Hour)}, nil
+		limiter:    rate.NewLimiter(rate.Limit(cfg.PerSecond), cfg.Burst),
+		alertQueue: map[string]bool{}, sweep: map[string]bool{}, deferred: map[string]bool{}, inflight: map[string]bool{}, alertWake: make(chan struct{}, 1),
+		zones: expirable.NewLRU[string, *time.Location](10_000, nil, time.Hour),
+		named: expirable.NewLRU[string, *time.Location](1_000, nil, 24*time.Hour)}, nil
 }
 
 // Run ticks every Config.Every until ctx ends. When ctx ends, planning
@@ -91,6 +105,9 @@ func (s *Scheduler) Run(ctx context.Context, now func() time.Time) {
 	defer t.Stop()
 	s.running.Store(true)
 	defer s.running.Store(false)
+	var alerts sync.WaitGroup
+	defer alerts.Wait()
+	alerts.Go(func() { s.runAlerts(ctx, now) })
 	for {
 		if rep, err := s.Tick(ctx, now()); err != nil && ctx.Err() == nil {
 			s.log.Error("nudge tick failed", "err", err)

@@ -103,6 +103,7 @@ func (m *Main) consoleBackground(ctx context.Context, e *bot.Engine, fromServe b
 			return nil, err
 		}
 		e.Nudges = sched
+		m.startEvaluator(gcCtx, &bg, e, sched) // stored ranks, alerts from changes (evaluate.go)
 		bg.Go(func() { defer m.restoreOnPanic(); sched.Run(gcCtx, m.Now) })
 		// `make run` is serve on the console: backup and import from
 		// another shell reach this store through the control socket.

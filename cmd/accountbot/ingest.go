@@ -15,8 +15,9 @@ import (
 	"github.com/accountbot/accountbot/ingest"
 )
 
-// ingestAPI builds the ingest API over the store; its Segment worker and
-// score recording run on wg until ctx ends.
+// ingestAPI builds the ingest API over the store; its Segment worker runs
+// on wg until ctx ends. The accounts it changes go to the evaluator
+// (evaluate.go) once one runs.
 func (m *Main) ingestAPI(ctx context.Context, wg *sync.WaitGroup) (*ingest.Server, error) {
 	db, err := m.open(ctx)
 	if err != nil {
@@ -28,57 +29,9 @@ func (m *Main) ingestAPI(ctx context.Context, wg *sync.WaitGroup) (*ingest.Serve
 	}
 	cfg := m.Config.Ingest
 	cfg.Currency = m.Config.Currency
-	q := &scoreQueue{m: m, wake: make(chan struct{}, 1), pending: map[string]bool{}}
-	api := ingest.New(db, ingest.Options{Config: cfg, Segment: seg, Log: m.log, Now: m.Now, Changed: q.add})
+	api := ingest.New(db, ingest.Options{Config: cfg, Segment: seg, Log: m.log, Now: m.Now, Changed: m.evaluating.changed})
 	wg.Go(func() { api.RunSegmentWorker(ctx) })
-	wg.Go(func() { q.run(ctx) })
 	return api, nil
-}
-
-// scoreQueue records today's score snapshot for accounts the API changed,
-// coalesced: a stream of events costs one book scan every scoreEvery, not
-// one per request.
-type scoreQueue struct {
-	m       *Main
-	mu      sync.Mutex
-	pending map[string]bool
-	wake    chan struct{}
-}
-
-const scoreEvery = 30 * time.Second
-
-func (q *scoreQueue) add(_ context.Context, ids []string) {
-	q.mu.Lock()
-	for _, id := range ids {
-		q.pending[id] = true
-	}
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (q *scoreQueue) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-q.wake:
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(scoreEvery):
-		}
-		q.mu.Lock()
-		ids := q.pending
-		q.pending = map[string]bool{}
-		q.mu.Unlock()
-		if err := q.m.recordScores(ctx, ids); err != nil && ctx.Err() == nil {
-			q.m.log.Error("recording scores after ingest", "err", err)
-		}
-	}
 }
 
 // runConsoleWithAPI runs serve's local console, with the ingest API when

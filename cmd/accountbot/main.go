@@ -56,12 +56,13 @@ type Main struct {
 	flags    *flag.FlagSet
 	cmdFlags any
 
-	db       *storage.DB
-	onImport func(imported, rejected int) // serve's metrics count import rows
-	log      *slog.Logger
-	closed   bool
-	mu       sync.Mutex
-	listener net.Listener
+	db         *storage.DB
+	onImport   func(imported, rejected int) // serve's metrics count import rows
+	evaluating evaluatorRef                 // the running evaluator (evaluate.go), for the ingest API
+	log        *slog.Logger
+	closed     bool
+	mu         sync.Mutex
+	listener   net.Listener
 	// restoreTerm puts the terminal back in its old mode while the console
 	// has it raw; goroutines that panic call it (see restoreOnPanic).
 	restoreTerm atomic.Pointer[func()]

@@ -106,7 +106,10 @@ func (m *Main) runServe(ctx context.Context) error {
 	}
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
 	wg.Go(func() { m.db.RunAuditPruning(ctx, 24*time.Hour, m.auditRetention(), m.Now) })
-	wg.Go(func() { m.dailyScores(ctx) })
+	// Stored evaluations and ranks, alerts from changes (evaluate.go); after
+	// observe, which wires the platforms' metrics the evaluator's zone
+	// lookups use.
+	m.startEvaluator(ctx, &wg, e, sched)
 	wg.Go(func() { sched.Run(ctx, m.Now) })
 	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(p.modes, " and "), m.HTTPAddr(), m.DataDir)
 
@@ -279,18 +282,4 @@ func (m *Main) HTTPAddr() string {
 		return ""
 	}
 	return m.listener.Addr().String()
-}
-
-// dailyScores records every account's score snapshot now and once a day.
-func (m *Main) dailyScores(ctx context.Context) {
-	for {
-		if err := m.recordScores(ctx, nil); err != nil && ctx.Err() == nil {
-			m.log.Error("recording daily scores", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(24 * time.Hour):
-		}
-	}
 }

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/accountbot/accountbot/bot"
+	"github.com/accountbot/accountbot/bot/nudge"
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/evaluator"
+	"github.com/accountbot/accountbot/ingest"
+	"github.com/accountbot/accountbot/storage"
+	"github.com/accountbot/accountbot/storage/demo"
+)
+
+// Change-driven evaluation (issue 16 item 5), in process on the largest
+// book: the ingest API's real handler on loopback, the evaluator following
+// the store, the nudge scheduler's alert delivery posting to a fake Slack
+// on loopback, and the command engine reading stored ranks.
+
+// evalSamples is how many changes are timed; evalGap spaces them.
+const (
+	evalSamples = 300
+	evalGap     = 20 * time.Millisecond
+)
+
+// slackPoster is a notifier that posts each nudge to a fake Slack's
+// chat.postMessage on loopback (what the Slack adapter's last step does).
+type slackPoster struct{ url string }
+
+func (p slackPoster) Notify(ctx context.Context, to bot.Recipient, m *bot.Message, key string) error {
+	if err := bot.BeforeSend(ctx, "slack", 1); err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.url, strings.NewReader("channel="+to.Email+"&key="+key))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	bot.Posted(ctx, "slack", key)
+	return nil
+}
+
+// arrivals records when each dedupe key reached the fake Slack.
+type arrivals struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func (a *arrivals) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.ParseForm()
+	a.mu.Lock()
+	if _, ok := a.at[r.Form.Get("key")]; !ok {
+		a.at[r.Form.Get("key")] = time.Now()
+	}
+	a.mu.Unlock()
+	w.Write([]byte(`{"ok":true}`))
+}
+
+func (a *arrivals) get(key string) (time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.at[key]
+	return t, ok
+}
+
+// evalSection measures change-driven evaluation on the largest book.
+func evalSection(ctx context.Context, o options) (sectionResult, error) {
+	md, targets, err := evalRun(ctx, o.sizes[len(o.sizes)-1], o)
+	return sectionResult{markdown: md, targets: targets}, err
+}
+
+func evalRun(ctx context.Context, n int, o options) (string, []targetRow, error) {
+	dir := tempDir("bench-eval-")
+	defer os.RemoveAll(dir)
+	db, err := storage.Open(ctx, dir, storage.Options{})
+	if err != nil {
+		return "", nil, err
+	}
+	defer db.Close()
+	opt := demo.Options{Accounts: n, Owners: owners(n), Weeks: o.weeks, Seed: 42, Today: today}
+	if err := importAccountBot(ctx, db, opt, n, &row{}); err != nil {
+		return "", nil, err
+	}
+	now := func() time.Time { return today.Time().Add(10 * time.Hour) } // a Monday, outside quiet hours
+	slack := &arrivals{at: map[string]time.Time{}}
+	fake := httptest.NewServer(slack)
+	defer fake.Close()
+	cfg := nudge.DefaultConfig()
+	cfg.PerSecond, cfg.Burst = 1000, 100 // the bench's changes, not the pacing of a real workspace
+	rules := domain.DefaultConfig()
+	sched, err := nudge.New(cfg, rules, db, slackPoster{url: fake.URL + "/api/chat.postMessage"}, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	ev := evaluator.New(db, evaluator.Options{Rules: rules, AlertWindow: cfg.AlertWindow, Zone: sched.Zone, Alerter: sched, Now: now})
+	sched.AlertsFromChanges()
+	e := bot.NewEngine(db, rules, nil)
+	sched.Ranks, e.Ranks = ev, ev
+	runCtx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() { stop(); wg.Wait() }()
+	t0 := time.Now()
+	wg.Go(func() { ev.Run(runCtx) })
+	wg.Go(func() { sched.Run(runCtx, now) })
+	for !ev.Ready() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	build := time.Since(t0)
+	visible, alerted, err := evalChanges(ctx, db, ev, slack, n)
+	if err != nil {
+		return "", nil, err
+	}
+	top, digests, err := evalRanks(ctx, db, e, now())
+	if err != nil {
+		return "", nil, err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n## Change-driven evaluation (%d accounts, %d owners, in process)\n\n", n, owners(n))
+	fmt.Fprintf(&b, "%d competitor signals POSTed one at a time (%s apart) to the ingest API's handler on loopback, each on a random account; "+
+		"the evaluator follows the store, and the nudge scheduler's alert delivery posts to a fake Slack on loopback (sends paced at %.0f/s here). "+
+		"Building every stored evaluation at start (the first consistency check) took %s.\n\n", evalSamples, evalGap, cfg.PerSecond, build.Round(time.Millisecond))
+	b.WriteString("| measure | p50 | p99 | target | |\n|---|---:|---:|---:|---|\n")
+	var targets []targetRow
+	line := func(name string, d []time.Duration, target time.Duration) {
+		p99 := percentile(d, .99)
+		fmt.Fprintf(&b, "| %s | %s | %s | ≤ %s | %s |\n", name, ms(percentile(d, .5)), ms(p99), target, verdict(p99 <= target))
+		targets = append(targets, targetRow{target: fmt.Sprintf("%s p99 ≤ %s", name, target), result: ms(p99), met: p99 <= target})
+	}
+	line("POST → new evaluation stored (rank and score visible)", visible, 100*time.Millisecond)
+	line("POST → alert at the fake Slack", alerted, time.Second)
+	line("`portfolio top` (owner's own, through the engine)", top, time.Millisecond)
+	fmt.Fprintf(&b, "| every owner's top 5 from stored ranks (the digests' read) | %s | | ≤ 200 ms | %s |\n", digests.Round(time.Millisecond), verdict(digests <= 200*time.Millisecond))
+	targets = append(targets, targetRow{target: fmt.Sprintf("every owner's digest for the %d book ≤ 200 ms", n), result: digests.Round(time.Millisecond).String(), met: digests <= 200*time.Millisecond})
+	return b.String(), targets, nil
+}
+
+// evalChanges POSTs competitor signals and times when each account's new
+// stored evaluation (it carries the new alert's id) and its alert appear.
+func evalChanges(ctx context.Context, db *storage.DB, ev *evaluator.Evaluator, slack *arrivals, n int) (visible, alerted []time.Duration, err error) {
+	tok, secret, err := ingest.NewToken("bench", []string{"ingest"}, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := db.PutToken(ctx, tok); err != nil {
+		return nil, nil, err
+	}
+	icfg := ingest.DefaultConfig()
+	icfg.RatePerSecond, icfg.Burst = 1000, 1000
+	api := ingest.New(db, ingest.Options{Config: icfg, Changed: ev.Changed})
+	mux := http.NewServeMux()
+	api.Routes(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	rng := rand.New(rand.NewPCG(16, 5))
+	for i := range evalSamples {
+		id := fmt.Sprintf("acct-%05d", rng.IntN(n)+1)
+		a, err := db.Account(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		note := fmt.Sprintf("Rival%d", i)
+		alertID := "competitor|" + today.String() + "|" + domain.NormalizeName(note)
+		body := fmt.Sprintf(`[{"account_id":%q,"date":%q,"kind":"competitor","note":%q}]`, id, today, note)
+		start := time.Now()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/signals", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return nil, nil, fmt.Errorf("POST /api/v1/signals: %s", resp.Status)
+		}
+		for deadline := start.Add(5 * time.Second); ; time.Sleep(200 * time.Microsecond) {
+			rec, _, err := db.Evaluation(ctx, id)
+			if err != nil {
+				return nil, nil, err
+			}
+			if containsString(rec.Alerts, alertID) {
+				visible = append(visible, time.Since(start))
+				break
+			}
+			if time.Now().After(deadline) {
+				return nil, nil, fmt.Errorf("the evaluation of %s did not change within 5 s", id)
+			}
+		}
+		key := fmt.Sprintf("alert|%s|%s|%s", id, alertID, a.Owner)
+		for deadline := start.Add(5 * time.Second); ; time.Sleep(200 * time.Microsecond) {
+			if at, ok := slack.get(key); ok {
+				alerted = append(alerted, at.Sub(start))
+				break
+			}
+			if time.Now().After(deadline) {
+				return nil, nil, fmt.Errorf("no alert %s within 5 s", key)
+			}
+		}
+		time.Sleep(evalGap)
+	}
+	return visible, alerted, nil
+}
+
+func containsString(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// evalRanks times `portfolio top` asked by owners through the engine and
+// every owner's top 5 read from stored ranks.
+func evalRanks(ctx context.Context, db *storage.DB, e *bot.Engine, now time.Time) (top []time.Duration, digests time.Duration, err error) {
+	all, err := db.Owners(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range 50 + evalSamples { // the first 50 warm up
+		owner := all[i%len(all)].Owner
+		start := time.Now()
+		m := e.Handle(ctx, bot.Request{Text: "portfolio top", Now: now, User: bot.User{Email: owner}})
+		if i >= 50 {
+			top = append(top, time.Since(start))
+		}
+		if m == nil || strings.HasPrefix(m.Title, "Error") {
+			return nil, 0, fmt.Errorf("portfolio top for %s: %+v", owner, m)
+		}
+	}
+	digests, err = bestOf3(func() error {
+		for _, o := range all {
+			if _, _, err := e.TopFor(ctx, o.Owner, today, 5); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return top, digests, err
+}
