@@ -72,7 +72,7 @@ func (e *Engine) computeWeeklyScores(ctx context.Context, a *domain.Account, tod
 		if len(a.Usage) > 0 && d < a.Usage[0].Date {
 			continue
 		}
-		h := domain.ScoreHealth(a, d, e.Config.Health)
+		h := domain.ScoreHealth(a, d, e.Rules().Health)
 		pts = append(pts, Point{Label: d.String(), Value: float64(h.Combined)})
 	}
 	return pts
@@ -83,7 +83,7 @@ func (e *Engine) trendBlock(ctx context.Context, a *domain.Account, today domain
 	if len(pts) < 2 {
 		return nil
 	}
-	lo, hi := trendScale(e.Config.Health, pts)
+	lo, hi := trendScale(e.Rules().Health, pts)
 	return &Trend{Label: "Combined health, weekly", Points: pts, Lo: lo, Hi: hi}
 }
 

@@ -104,3 +104,19 @@ func TestDiffRules(t *testing.T) {
 		t.Errorf("summary %q", s)
 	}
 }
+
+func TestOverlayRulesTakesOnlyTheChangedKeys(t *testing.T) {
+	inForce := DefaultConfig()
+	inForce.Health.WhitespacePoints = 15 // applied with `rules apply`
+	seen, file := DefaultConfig(), DefaultConfig()
+	file.Priority.TopN = 8                       // edited in the config file
+	file.Health.PaymentFailedPoints = 3          // an inline key
+	file.Triggers.Modules[1].Name = "Compliance" // inside a list: the whole list
+	got := OverlayRules(inForce, file, DiffRules(seen, file))
+	if got.Health.WhitespacePoints != 15 || got.Priority.TopN != 8 || got.Health.PaymentFailedPoints != 3 || got.Triggers.Modules[1].Name != "Compliance" {
+		t.Errorf("overlay = whitespace %d top_n %d payment %d module %q", got.Health.WhitespacePoints, got.Priority.TopN, got.Health.PaymentFailedPoints, got.Triggers.Modules[1].Name)
+	}
+	if d := DiffRules(inForce, got); len(d) != 3 {
+		t.Errorf("changes against the version in force: %v", d)
+	}
+}

@@ -110,3 +110,37 @@ func leafText(v reflect.Value) string {
 	}
 	return fmt.Sprint(v.Interface())
 }
+
+// OverlayRules returns base with the keys named in changes taken from
+// from: the config file's edited keys over the version in force. A change
+// inside a list of sections (triggers.modules[2].name) takes the whole list.
+func OverlayRules(base, from Config, changes []RuleChange) Config {
+	keys := make(map[string]bool, len(changes))
+	for _, c := range changes {
+		k, _, _ := strings.Cut(c.Key, "[")
+		keys[k] = true
+	}
+	overlay(reflect.ValueOf(&base).Elem(), reflect.ValueOf(from), "", keys)
+	return base
+}
+
+func overlay(dst, src reflect.Value, path string, keys map[string]bool) {
+	t := dst.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		p := path
+		if !strings.Contains(opts, "inline") {
+			p = rulePath(path, name)
+		}
+		switch {
+		case keys[p]:
+			dst.Field(i).Set(src.Field(i))
+		case f.Type.Kind() == reflect.Struct:
+			overlay(dst.Field(i), src.Field(i), p, keys)
+		}
+	}
+}

@@ -65,7 +65,7 @@
 //	v/<version:4>                     → rules version: JSON of domain.RulesVersion (who, when, why, changes, the
 //	                                    rules without access); never edited, so a score's version stays meaningful
 //	m/rulesversion                    → uint32 BE: the rules version in force (rules.go)
-//	m/rulesfile                       → digest of the config file's rules last recorded as a version (rules.go)
+//	m/rulesfile                       → JSON of the config file's rules as last seen (rules.go; see README "Rules versions")
 //	y/, ym/, yo/, yd/, yp/ → CRM sync: cursors and status, marks, write-back outbox (sync.go); links
 //	                                    are ExternalIDs (ie/), the review list is q/
 package storage

@@ -16,7 +16,7 @@ import (
 //
 //	v/<version:4>  → JSON of domain.RulesVersion (access left out: it is not versioned)
 //	m/rulesversion → uint32 BE: the version in force (the highest)
-//	m/rulesfile    → the digest of the config file's rules last recorded as a version
+//	m/rulesfile    → JSON of the config file's rules as last seen (domain.Config without access)
 var (
 	prefixRules  = []byte("v/")
 	keyRulesFile = []byte("m/rulesfile")
@@ -37,7 +37,7 @@ func (s *DB) RulesVersions(ctx context.Context) ([]domain.RulesVersion, error) {
 		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRules, PrefetchValues: true})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
-			var v domain.RulesVersion
+			v := domain.RulesVersion{Rules: domain.DefaultConfig()}
 			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &v) }); err != nil {
 				return fmt.Errorf("decoding rules version %x: %w", it.Item().Key(), err)
 			}
@@ -68,7 +68,7 @@ func (s *DB) LatestRules(ctx context.Context) (domain.RulesVersion, bool, error)
 
 // RulesVersion returns version n.
 func (s *DB) RulesVersion(ctx context.Context, n int) (domain.RulesVersion, error) {
-	var v domain.RulesVersion
+	v := domain.RulesVersion{Rules: domain.DefaultConfig()}
 	found, err := s.getJSON(rulesKey(n), &v)
 	if err != nil {
 		return v, fmt.Errorf("reading rules v%d: %w", n, err)
@@ -82,7 +82,7 @@ func (s *DB) RulesVersion(ctx context.Context, n int) (domain.RulesVersion, erro
 // latestRules reads the version in force through m/rulesversion, so two
 // transactions adding a version conflict (Badger tracks keys read by Get).
 func latestRules(txn *badger.Txn) (domain.RulesVersion, bool, error) {
-	var v domain.RulesVersion
+	v := domain.RulesVersion{Rules: domain.DefaultConfig()}
 	item, err := txn.Get(keyRulesHead)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return v, false, nil
@@ -102,9 +102,9 @@ func latestRules(txn *badger.Txn) (domain.RulesVersion, bool, error) {
 
 // AddRulesVersion records v as the next version: it numbers it and works
 // out its changes against the version in force, in one transaction, and
-// syncs it to disk. A non-empty fileDigest is remembered as the config
-// file's rules now recorded (RulesFileDigest).
-func (s *DB) AddRulesVersion(ctx context.Context, v domain.RulesVersion, fileDigest string) (domain.RulesVersion, error) {
+// syncs it to disk. With file set, it is remembered as the config file's
+// rules as last seen (RulesFile) in the same transaction.
+func (s *DB) AddRulesVersion(ctx context.Context, v domain.RulesVersion, file *domain.Config) (domain.RulesVersion, error) {
 	v.Rules.Access = domain.AccessConfig{}
 	for range 5 {
 		err := s.db.Update(func(txn *badger.Txn) error {
@@ -122,8 +122,8 @@ func (s *DB) AddRulesVersion(ctx context.Context, v domain.RulesVersion, fileDig
 			if err := txn.Set(keyRulesHead, rulesKey(v.Version)[len(prefixRules):]); err != nil {
 				return err
 			}
-			if fileDigest != "" {
-				return txn.Set(keyRulesFile, []byte(fileDigest))
+			if file != nil {
+				return txn.Set(keyRulesFile, rulesFileJSON(*file))
 			}
 			return nil
 		})
@@ -138,32 +138,27 @@ func (s *DB) AddRulesVersion(ctx context.Context, v domain.RulesVersion, fileDig
 	return v, fmt.Errorf("recording rules version: too many concurrent attempts")
 }
 
-// RulesFileDigest is the digest of the config file's rules last recorded
-// as a version ("" before the first).
-func (s *DB) RulesFileDigest(ctx context.Context) (string, error) {
-	var d string
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(keyRulesFile)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		b, err := item.ValueCopy(nil)
-		d = string(b)
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("reading the config file's rules digest: %w", err)
-	}
-	return d, nil
+func rulesFileJSON(c domain.Config) []byte {
+	c.Access = domain.AccessConfig{}
+	return mustJSON(c)
 }
 
-// SetRulesFileDigest remembers the config file's rules as seen without
-// recording a version (they equal the version in force).
-func (s *DB) SetRulesFileDigest(ctx context.Context, d string) error {
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyRulesFile, []byte(d)) }); err != nil {
-		return fmt.Errorf("recording the config file's rules digest: %w", err)
+// RulesFile returns the config file's rules as last seen, read over the
+// defaults (a key added since keeps its default), if any were recorded.
+func (s *DB) RulesFile(ctx context.Context) (domain.Config, bool, error) {
+	c := domain.DefaultConfig()
+	found, err := s.getJSON(keyRulesFile, &c)
+	if err != nil {
+		return c, false, fmt.Errorf("reading the config file's rules as last seen: %w", err)
+	}
+	return c, found, nil
+}
+
+// SetRulesFile remembers the config file's rules as seen, without
+// recording a version.
+func (s *DB) SetRulesFile(ctx context.Context, c domain.Config) error {
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyRulesFile, rulesFileJSON(c)) }); err != nil {
+		return fmt.Errorf("recording the config file's rules: %w", err)
 	}
 	return nil
 }
