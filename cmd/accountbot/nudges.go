@@ -35,6 +35,7 @@ func (m *Main) scheduler(e *bot.Engine, n nudge.Notifier) (*nudge.Scheduler, err
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "%s", domain.ErrorMessage(err))
 	}
+	m.followRules(nil, s)
 	return s, nil
 }
 
