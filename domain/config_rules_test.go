@@ -120,3 +120,32 @@ func TestOverlayRulesTakesOnlyTheChangedKeys(t *testing.T) {
 		t.Errorf("changes against the version in force: %v", d)
 	}
 }
+
+// Hostile candidates: aliases that would expand a billion times, and
+// random bytes, are refused (or read) without hanging or panicking.
+func TestParseRulesHostile(t *testing.T) {
+	laughs := "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+		"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n" +
+		"g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nhealth: &h {whitespace_points: 5}\ntriggers:\n  modules: [*g]\n"
+	if _, err := ParseRules([]byte(laughs), DefaultConfig()); err == nil {
+		t.Error("accepted a billion laughs")
+	}
+	alias := "health: &h\n  whitespace_points: 12\npriority: *h\n"
+	if _, err := ParseRules([]byte(alias), DefaultConfig()); err == nil || !strings.Contains(ErrorMessage(err), "unknown key priority.whitespace_points") {
+		t.Errorf("alias to another section: %v", err)
+	}
+}
+
+func FuzzParseRules(f *testing.F) {
+	f.Add([]byte("health:\n  whitespace_points: 15\n"))
+	f.Add([]byte("triggers:\n  modules:\n    - name: X\n      keywords: [x]\n      motion: upsell\n"))
+	f.Add([]byte("tiers: {cadence_days: [1, 2, 3]}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := ParseRules(b, DefaultConfig())
+		if err == nil {
+			if verr := c.Validate(); verr != nil {
+				t.Fatalf("accepted an invalid candidate: %v", verr)
+			}
+		}
+	})
+}
