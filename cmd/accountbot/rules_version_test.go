@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage"
 )
 
 func writeFile(t *testing.T, dir, name, text string) string {
@@ -174,4 +178,39 @@ func fakeSlackAPI(t *testing.T) string {
 	}))
 	t.Cleanup(fake.Close)
 	return fake.URL
+}
+
+// Every stored score names the rules version that produced it.
+func TestScoresRecordTheirRulesVersion(t *testing.T) {
+	dir := t.TempDir()
+	version := func() int {
+		t.Helper()
+		db, err := storage.Open(context.Background(), dir, storage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		today := domain.DateOf(fixedNow)
+		h, err := db.ScoreHistory(context.Background(), "acme", today, today)
+		if err != nil || len(h) != 1 {
+			t.Fatalf("score history: %v %v", h, err)
+		}
+		return h[0].RulesVersion
+	}
+	if r := run(t, nil, "", append([]string{"--data", dir, "import"}, examples(t)...)...); r.code != 0 {
+		t.Fatal(r)
+	}
+	if v := version(); v != 1 {
+		t.Errorf("first scores: rules v%d, want v1", v)
+	}
+	cand := writeFile(t, t.TempDir(), "cand.yaml", "health:\n  budget_points: 12\n")
+	if r := run(t, nil, "", "--data", dir, "rules", "apply", cand, "--note", "n"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if r := run(t, nil, "", "--data", dir, "demo", "--accounts", "1", "--force"); r.code != 0 { // rescores the book
+		t.Fatal(r)
+	}
+	if v := version(); v != 2 {
+		t.Errorf("scores after rules apply: rules v%d, want v2", v)
+	}
 }
