@@ -177,9 +177,10 @@ func kindText(t reflect.Type) string {
 // or lists the section's keys when none is close.
 func suggestKey(path, k string, fields map[string]reflect.Type) string {
 	var near []string
+	var ed editDistance // names.go
 	best := max(2, len(k)/4) + 1
 	for f := range fields {
-		d := editDistance(k, f)
+		d := ed.within([]rune(k), []byte(f), best, false)
 		if strings.Contains(f, k) && len(k) >= 4 {
 			d = min(d, best-1)
 		}
@@ -200,25 +201,4 @@ func suggestKey(path, k string, fields map[string]reflect.Type) string {
 	}
 	slices.Sort(keys)
 	return fmt.Sprintf(" (%s has: %s)", orTop(path), strings.Join(keys, ", "))
-}
-
-// editDistance counts single-byte insertions, deletions and substitutions
-// turning a into b (keys are short ASCII).
-func editDistance(a, b string) int {
-	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
