@@ -169,12 +169,8 @@ func (m *Main) runRulesApply(ctx context.Context, args []string) error {
 		}
 		v.Rules, v.RestoredFrom = old.Rules, n
 	} else {
-		b, err := os.ReadFile(m.path(pos[0]))
-		if err != nil {
-			return domain.Errorf(domain.EINVALID, "cannot read the candidate %s: %v", pos[0], err)
-		}
-		if v.Rules, err = domain.ParseRules(b, cur.Rules); err != nil {
-			return domain.Errorf(domain.EINVALID, "%s: %s; nothing applied", pos[0], domain.ErrorMessage(err))
+		if v.Rules, err = loadCandidate(m.path(pos[0]), cur.Rules); err != nil { // rules_diff.go: one reader for candidates
+			return domain.Errorf(domain.EINVALID, "%s; nothing applied", domain.ErrorMessage(err))
 		}
 	}
 	if len(domain.DiffRules(cur.Rules, v.Rules)) == 0 {

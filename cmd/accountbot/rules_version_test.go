@@ -214,3 +214,36 @@ func TestScoresRecordTheirRulesVersion(t *testing.T) {
 		t.Errorf("scores after rules apply: rules v%d, want v2", v)
 	}
 }
+
+// rules diff compares the candidate with the version in force, not with
+// the config file: once the candidate is applied, diffing it again changes
+// nothing; and the candidate applied is read as rules diff reads it.
+func TestRulesDiffAgainstTheVersionInForce(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, nil, "", append([]string{"--data", dir, "import"}, examples(t)...)...); r.code != 0 {
+		t.Fatal(r)
+	}
+	cand := writeFile(t, t.TempDir(), "cand.yaml", "rules:\n  tiers:\n    tier1_min_arr: 100000000\n") // a whole config file's section
+	changed := func() float64 {
+		t.Helper()
+		r := run(t, nil, "", "--data", dir, "rules", "diff", "--json", "--weeks", "2", cand)
+		var d struct {
+			Changed struct {
+				Accounts float64 `json:"accounts"`
+			} `json:"changed"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &d); r.code != 0 || err != nil {
+			t.Fatalf("rules diff: %v %+v", err, r)
+		}
+		return d.Changed.Accounts
+	}
+	if n := changed(); n == 0 {
+		t.Fatal("the candidate changes no account before it is applied")
+	}
+	if r := run(t, nil, "", "--data", dir, "rules", "apply", cand, "--note", "fewer tier 1"); r.code != 0 {
+		t.Fatal(r)
+	}
+	if n := changed(); n != 0 {
+		t.Errorf("after apply the diff still changes %v accounts: it compared with the config file", n)
+	}
+}
