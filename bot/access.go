@@ -112,7 +112,7 @@ func (e *Engine) authorize(ctx context.Context, c *Call) error {
 		}
 		target = t
 	}
-	d := domain.Authorize(c.Who, need, target, e.Config.Access)
+	d := domain.Authorize(c.Who, need, target, e.Rules().Access)
 	c.decision = d
 	if !d.Allowed {
 		return refused(d)
@@ -144,7 +144,7 @@ func (e *Engine) ownerTarget(ctx context.Context, c *Call) (domain.Target, bool,
 			if typed == "me" {
 				typed = c.Who.Email
 			}
-			d := domain.Authorize(c.Who, c.Verb.need(), domain.Target{Owner: typed}, e.Config.Access)
+			d := domain.Authorize(c.Who, c.Verb.need(), domain.Target{Owner: typed}, e.Rules().Access)
 			if !d.Allowed {
 				return domain.Target{}, false, refused(d)
 			}
@@ -193,7 +193,7 @@ func (e *Engine) mayRead(ctx context.Context, who *domain.Principal, a *domain.A
 	if err != nil {
 		return false, err
 	}
-	return domain.Authorize(*who, domain.Requirement{Scope: domain.ScopeAccount}, t, e.Config.Access).Allowed, nil
+	return domain.Authorize(*who, domain.Requirement{Scope: domain.ScopeAccount}, t, e.Rules().Access).Allowed, nil
 }
 
 // readable keeps the ids of accounts the asker may read; one is the

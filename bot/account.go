@@ -97,7 +97,7 @@ func signalKinds() []string {
 func signalKindsHelp() string { return "Kinds: " + strings.Join(signalKinds(), ", ") + "." }
 
 func (e *Engine) evaluate(c *Call) domain.Evaluation {
-	return domain.Evaluate(c.Account, c.Today, e.Config)
+	return domain.Evaluate(c.Account, c.Today, e.Rules())
 }
 
 func header(a *domain.Account, tier int, what string) string {

@@ -149,7 +149,7 @@ func (e *Engine) health(ctx context.Context, c *Call) (Result, error) {
 	return &HealthResult{AccountRef: ref(a), Tier: ev.Tier.Tier,
 		Engagement: h.Engagement, RevenuePotential: h.RevenuePotential, RetentionRisk: h.RetentionRisk, Combined: h.Combined,
 		EngagementBand: h.EngagementBand, RevenuePotentialBand: h.PotentialBand, RetentionRiskBand: h.RiskBand,
-		Max: healthMaxima(e.Config.Health), Priority: ev.Priority, PriorityReason: ev.PriorityReason, Action: ev.Action,
+		Max: healthMaxima(e.Rules().Health), Priority: ev.Priority, PriorityReason: ev.PriorityReason, Action: ev.Action,
 		Reasons: reasons, Stage: ev.Renewal.Stage, Triggers: oppData(a, ev.Opportunities), AsOf: c.Today,
 		a: a, ev: ev, trend: e.trendBlock(ctx, a, c.Today)}, nil
 }

@@ -93,7 +93,7 @@ func (e *Engine) callAccountVerb(ctx context.Context, c *Call, id, verb string, 
 		// A button's value comes from the client: an account the asker may
 		// not read is answered as if it did not exist (someone with no
 		// role at all is told so first).
-		if d := domain.Authorize(c.Who, domain.Requirement{Scope: domain.ScopeSelf}, domain.Target{}, e.Config.Access); !d.Allowed {
+		if d := domain.Authorize(c.Who, domain.Requirement{Scope: domain.ScopeSelf}, domain.Target{}, e.Rules().Access); !d.Allowed {
 			return nil, refused(d)
 		}
 		return nil, domain.Errorf(domain.ENOTFOUND, "That account is no longer available.")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/accountbot/accountbot/domain"
@@ -92,14 +93,17 @@ type Request struct {
 
 // Engine answers commands.
 type Engine struct {
-	Store   Store
-	Config  domain.Config
+	Store Store
+	// rules are the scoring rules in force; SetRules swaps them while
+	// commands run (a new rules version), so they are read through Rules.
+	rules   atomic.Pointer[domain.Config]
 	Drafter Drafter
 	Nudges  NudgeStatus // nil when nudges are not running
 	Audit   AuditLog    // nil: nothing is audited (tests)
 	// AuditReader answers `portfolio audit`; nil: an empty log.
 	AuditReader AuditReader
 	Sync        SyncStatus // nil when the process has no sync store (syncstatus.go)
+	RulesLog    RulesLog   // `portfolio rules`; nil: not available (portfolio_rules.go)
 	Log         *slog.Logger
 	// Observe, when set, is told of every command run (metrics): the
 	// registered verb ("unknown" when none matched), the error, the time.
@@ -116,12 +120,14 @@ func NewEngine(store Store, cfg domain.Config, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{Store: store, Config: cfg, Log: log, reg: NewRegistry()}
+	e := &Engine{Store: store, Log: log, reg: NewRegistry()}
+	e.rules.Store(&cfg)
 	e.registerAccountVerbs()
 	e.registerPortfolioVerbs()
 	e.registerAuditVerb()
 	e.registerPortfolioSync()
 	e.registerPortfolioUnmatched()
+	e.registerPortfolioRules()
 	e.reg.MustRegister(Verb{Noun: "help", Name: "", Help: "this list", Result: &HelpResult{},
 		Args: []Arg{{Name: "topic", Kind: KindWord, Usage: "[account|portfolio]", Help: "only this noun's commands"}},
 		Run: func(ctx context.Context, c *Call) (Result, error) {
@@ -250,7 +256,7 @@ func (e *Engine) runCommand(ctx context.Context, cmd *Command, c *Call) (Result,
 		return nil, err
 	}
 	if p.Noun != "help" { // the unidentified, guests and strangers get help only, before any name is resolved
-		if d := domain.Authorize(c.Who, domain.Requirement{Scope: domain.ScopeSelf}, domain.Target{}, e.Config.Access); !d.Allowed {
+		if d := domain.Authorize(c.Who, domain.Requirement{Scope: domain.ScopeSelf}, domain.Target{}, e.Rules().Access); !d.Allowed {
 			c.decision = d
 			return nil, refused(d)
 		}

@@ -40,7 +40,7 @@ func (e *Engine) dataAsOf(c *Call, a *domain.Account) *DataAsOf {
 	if a == nil {
 		return nil
 	}
-	d, ok := domain.AgeOf(a.DataChangedAt, a.DataSource, c.Req.Now, e.Config.StaleAfterDays)
+	d, ok := domain.AgeOf(a.DataChangedAt, a.DataSource, c.Req.Now, e.Rules().StaleAfterDays)
 	if !ok {
 		return nil
 	}

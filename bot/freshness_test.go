@@ -54,7 +54,9 @@ func TestCardsSayWhenTheirDataChanged(t *testing.T) {
 
 func TestStaleAfterComesFromConfig(t *testing.T) {
 	e, _ := newEngine(t)
-	e.Config.StaleAfterDays = 2
+	cfg := e.Rules()
+	cfg.StaleAfterDays = 2
+	e.SetRules(cfg)
 	m := e.Handle(context.Background(), bot.Request{Text: "account acme health", Now: now, User: bot.User{Platform: "test", Operator: true}})
 	if text := bot.RenderText(m); !strings.Contains(text, "⚠ data 3 days old (import file)") {
 		t.Fatalf("stale_after_days 2 did not flag 3-day-old data:\n%s", text)

@@ -137,7 +137,7 @@ func (e *Engine) TopAll(ctx context.Context, today domain.Date, n int) (map[stri
 			t = &domain.TopN{N: n}
 			parts[w][a.Owner] = t
 		}
-		t.Add(domain.Evaluate(a, today, e.Config))
+		t.Add(domain.Evaluate(a, today, e.Rules()))
 		return nil
 	}
 	var err error
@@ -176,7 +176,7 @@ func (e *Engine) TopFor(ctx context.Context, owner string, today domain.Date, n 
 	count := 0
 	err := e.each(ctx, scope{Owner: owner}, func(a *domain.Account) error {
 		count++
-		top.Add(domain.Evaluate(a, today, e.Config))
+		top.Add(domain.Evaluate(a, today, e.Rules()))
 		return nil
 	})
 	return top.Items, count, err

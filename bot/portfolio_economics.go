@@ -82,13 +82,13 @@ func (e *Engine) economics(ctx context.Context, c *Call) (Result, error) {
 	err = e.each(ctx, s, func(a *domain.Account) error {
 		cp := *a
 		cp.Usage, cp.Signals = nil, nil // the callback's value is reused
-		accts = append(accts, domain.TieredAccount{Account: &cp, Tier: domain.Evaluate(a, c.Today, e.Config).Tier.Tier})
+		accts = append(accts, domain.TieredAccount{Account: &cp, Tier: domain.Evaluate(a, c.Today, e.Rules()).Tier.Tier})
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	cfg := e.Config.Economics
+	cfg := e.Rules().Economics
 	x := domain.ComputeEconomics(accts, c.Today, cfg)
 	cur := x.Currency
 	r := &EconomicsResult{Owner: s.Owner, AsOf: c.Today, Currency: cur, Excluded: x.Excluded, Segments: []EconomicsSegment{}, Owners: []EconomicsOwner{},

@@ -13,8 +13,8 @@ func (e *Engine) tierCounts(ctx context.Context, c *Call, s scope) ([3]int, [3]t
 	var counts [3]int
 	arr := [3]totals{{}, {}, {}}
 	err := e.each(ctx, s, func(a *domain.Account) error {
-		h := domain.ScoreHealth(a, c.Today, e.Config.Health)
-		t := domain.AssignTier(a, h, e.Config.Tiers).Tier
+		h := domain.ScoreHealth(a, c.Today, e.Rules().Health)
+		t := domain.AssignTier(a, h, e.Rules().Tiers).Tier
 		counts[t-1]++
 		arr[t-1].add(a.Money(a.ARR))
 		return nil
@@ -40,7 +40,7 @@ func (e *Engine) allocation(ctx context.Context, c *Call) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AllocationResult{Owner: s.Owner, Tiers: nonNil(domain.Allocate(counts, e.Config.Allocation)), scope: s, cfg: e.Config.Allocation}, nil
+	return &AllocationResult{Owner: s.Owner, Tiers: nonNil(domain.Allocate(counts, e.Rules().Allocation)), scope: s, cfg: e.Rules().Allocation}, nil
 }
 
 // Message draws the allocation.

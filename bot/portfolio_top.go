@@ -160,13 +160,13 @@ func (e *Engine) top(ctx context.Context, c *Call) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, count, err := e.TopFor(ctx, s.Owner, c.Today, e.Config.Priority.TopN)
+	items, count, err := e.TopFor(ctx, s.Owner, c.Today, e.Rules().Priority.TopN)
 	if err != nil {
 		return nil, err
 	}
 	accounts := topAccounts(items)
 	for i := range accounts {
-		if d, ok := domain.AgeOf(items[i].DataChangedAt, items[i].DataSource, c.Req.Now, e.Config.StaleAfterDays); ok {
+		if d, ok := domain.AgeOf(items[i].DataChangedAt, items[i].DataSource, c.Req.Now, e.Rules().StaleAfterDays); ok {
 			accounts[i].DataAsOf = &DataAsOf{DataAge: d, loc: c.Req.Location}
 		}
 	}
@@ -226,13 +226,13 @@ func (e *Engine) renewals(ctx context.Context, c *Call) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	window := e.Config.Renewal.ReadinessWindow
+	window := e.Rules().Renewal.ReadinessWindow
 	var evs []domain.Evaluation
 	err = e.each(ctx, s, func(a *domain.Account) error {
 		if d := c.Today.DaysUntil(a.RenewalDate); a.RenewalDate.IsZero() || d < 0 || d > window {
 			return nil
 		}
-		evs = append(evs, domain.Evaluate(a, c.Today, e.Config))
+		evs = append(evs, domain.Evaluate(a, c.Today, e.Rules()))
 		return nil
 	})
 	if err != nil {

@@ -34,7 +34,7 @@ func TestPortfolioTopFromStoredRanks(t *testing.T) {
 	for _, c := range cases {
 		scanned[c] = answer(c)
 	}
-	ev := evaluator.New(db, evaluator.Options{Rules: e.Config, Now: func() time.Time { return now }})
+	ev := evaluator.New(db, evaluator.Options{Rules: e.Rules(), Now: func() time.Time { return now }})
 	e.Ranks = ev
 	for _, c := range cases[:1] { // before the first check: the scan answers
 		if got := answer(c); got != scanned[c] {

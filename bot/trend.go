@@ -15,30 +15,45 @@ const trendWeeks = 12
 
 // weeklyScores returns the combined score for the last 12 weeks: stored
 // snapshots where there are enough, else recomputed from the account's own
-// dated history (usage, signals, stakeholder dates).
-func (e *Engine) weeklyScores(ctx context.Context, a *domain.Account, today domain.Date) []Point {
+// dated history (usage, signals, stakeholder dates); with the points, where
+// the stored scores' rules version changed.
+func (e *Engine) weeklyScores(ctx context.Context, a *domain.Account, today domain.Date) weekly {
 	key := trendKey{a.ID, today}
 	e.trends.mu.Lock()
-	if pts, ok := e.trends.m[key]; ok {
+	if w, ok := e.trends.m[key]; ok {
 		e.trends.mu.Unlock()
-		return pts
+		return w
 	}
 	e.trends.mu.Unlock()
-	pts := e.computeWeeklyScores(ctx, a, today)
+	w := e.computeWeeklyScores(ctx, a, today)
 	e.trends.mu.Lock()
 	if e.trends.m == nil || len(e.trends.m) >= 50_000 {
-		e.trends.m = map[trendKey][]Point{} // bounded: start over rather than grow
+		e.trends.m = map[trendKey]weekly{} // bounded: start over rather than grow
 	}
-	e.trends.m[key] = pts
+	e.trends.m[key] = w
 	e.trends.mu.Unlock()
-	return pts
+	return w
+}
+
+// weekly is an account's trend: its points and the rules changes among them.
+type weekly struct {
+	pts   []Point
+	marks []RulesMark
+}
+
+// RulesMark is where a trend's scores start coming from another rules
+// version: from the point dated Date on, version Version scored them.
+type RulesMark struct {
+	Date    string `json:"date"` // the first point under the new rules, YYYY-MM-DD
+	Version int    `json:"rules_version"`
+	From    int    `json:"previous_version"` // 0: scores from before rules were versioned
 }
 
 // trendCache keeps an account's weekly trend for the day: it only changes
 // when the account's data does (forget is called then).
 type trendCache struct {
 	mu sync.Mutex
-	m  map[trendKey][]Point
+	m  map[trendKey]weekly
 }
 
 type trendKey struct {
@@ -56,15 +71,18 @@ func (c *trendCache) forget(id string) {
 	}
 }
 
-func (e *Engine) computeWeeklyScores(ctx context.Context, a *domain.Account, today domain.Date) []Point {
+func (e *Engine) computeWeeklyScores(ctx context.Context, a *domain.Account, today domain.Date) weekly {
 	from := today.AddDays(-7 * (trendWeeks - 1))
 	hist, err := e.Store.ScoreHistory(ctx, a.ID, from, today)
 	if err == nil && len(hist) >= trendWeeks/2 {
-		pts := make([]Point, 0, len(hist))
-		for _, h := range hist {
-			pts = append(pts, Point{Label: h.Date.String(), Value: float64(h.Combined)})
+		w := weekly{pts: make([]Point, 0, len(hist))}
+		for i, h := range hist {
+			w.pts = append(w.pts, Point{Label: h.Date.String(), Value: float64(h.Combined)})
+			if i > 0 && h.RulesVersion != hist[i-1].RulesVersion {
+				w.marks = append(w.marks, RulesMark{Date: h.Date.String(), Version: h.RulesVersion, From: hist[i-1].RulesVersion})
+			}
 		}
-		return pts
+		return w
 	}
 	var pts []Point
 	for k := trendWeeks - 1; k >= 0; k-- {
@@ -72,18 +90,18 @@ func (e *Engine) computeWeeklyScores(ctx context.Context, a *domain.Account, tod
 		if len(a.Usage) > 0 && d < a.Usage[0].Date {
 			continue
 		}
-		h := domain.ScoreHealth(a, d, e.Config.Health)
+		h := domain.ScoreHealth(a, d, e.Rules().Health)
 		pts = append(pts, Point{Label: d.String(), Value: float64(h.Combined)})
 	}
-	return pts
+	return weekly{pts: pts} // every point under the rules in force
 }
 
 func (e *Engine) trendBlock(ctx context.Context, a *domain.Account, today domain.Date) *Trend {
-	pts := e.weeklyScores(ctx, a, today)
+	pts := e.weeklyScores(ctx, a, today).pts
 	if len(pts) < 2 {
 		return nil
 	}
-	lo, hi := trendScale(e.Config.Health, pts)
+	lo, hi := trendScale(e.Rules().Health, pts)
 	return &Trend{Label: "Combined health, weekly", Points: pts, Lo: lo, Hi: hi}
 }
 
@@ -142,14 +160,20 @@ type TrendResult struct {
 	// between (not the data's own minimum and maximum).
 	ScaleMin float64 `json:"scale_min"`
 	ScaleMax float64 `json:"scale_max"`
+	// RulesChanges marks where the scoring rules changed within the trend
+	// (`accountbot rules history`): scores on either side are not directly comparable.
+	RulesChanges []RulesMark `json:"rules_changes"`
 
 	tier int
 }
 
 func (e *Engine) trend(ctx context.Context, c *Call) (Result, error) {
-	r := &TrendResult{AccountRef: ref(c.Account), Points: []Point{}, tier: e.evaluate(c).Tier.Tier}
+	r := &TrendResult{AccountRef: ref(c.Account), Points: []Point{}, RulesChanges: []RulesMark{}, tier: e.evaluate(c).Tier.Tier}
 	if t := e.trendBlock(ctx, c.Account, c.Today); t != nil {
 		r.Points, r.ScaleMin, r.ScaleMax = t.Points, t.Lo, t.Hi
+		if m := e.weeklyScores(ctx, c.Account, c.Today).marks; m != nil {
+			r.RulesChanges = m
+		}
 	}
 	return r, nil
 }
@@ -163,12 +187,27 @@ func (r *TrendResult) Message() *Message {
 	}
 	first, last := r.Points[0].Value, r.Points[len(r.Points)-1].Value
 	l := List{Title: "Combined score by week"}
+	marks := map[string]RulesMark{}
+	for _, mk := range r.RulesChanges {
+		marks[mk.Date] = mk
+	}
 	for _, p := range r.Points {
-		l.Items = append(l.Items, Item{Text: fmt.Sprintf("%s: %.0f", p.Label, p.Value)})
+		text := fmt.Sprintf("%s: %.0f", p.Label, p.Value)
+		if mk, ok := marks[p.Label]; ok {
+			text += fmt.Sprintf("  ← scoring rules v%d from here", mk.Version)
+		}
+		l.Items = append(l.Items, Item{Text: text})
 	}
 	m.Blocks = append(m.Blocks, Trend{Label: "Combined health, weekly", Points: r.Points, Lo: r.ScaleMin, Hi: r.ScaleMax}, l,
 		Context{Text: fmt.Sprintf("From %.0f to %.0f over %d weeks; the sparkline's scale runs from %.0f to %.0f, the band edges around the scores.",
 			first, last, len(r.Points)-1, r.ScaleMin, r.ScaleMax)})
+	for _, mk := range r.RulesChanges {
+		from := fmt.Sprintf("v%d", mk.From)
+		if mk.From == 0 {
+			from = "the unversioned rules"
+		}
+		m.Blocks = append(m.Blocks, Context{Text: fmt.Sprintf("The scoring rules changed on %s (%s → v%d): a step there may be the rules, not the account.", mk.Date, from, mk.Version)})
+	}
 	return m
 }
 

@@ -19,6 +19,9 @@ type ScoreSnapshot struct {
 	RiskBand         Band     `json:"retention_risk_band"`
 	Priority         Priority `json:"priority"`
 	Triggers         []string `json:"triggers,omitempty"`
+	// RulesVersion is the rules version that produced the scores (0: from
+	// before rules were versioned).
+	RulesVersion int `json:"rules_version,omitempty"`
 }
 
 // Snapshot condenses an evaluation.

@@ -49,8 +49,8 @@ type Alerter interface {
 // Options configures an Evaluator.
 type Options struct {
 	Rules        domain.Config
-	RulesVersion string // stored on every record
-	AlertWindow  int    // days an alert event stays active (nudges.alert_window_days)
+	RulesVersion int // the version in force (0: before versions), stored on every record and score
+	AlertWindow  int // days an alert event stays active (nudges.alert_window_days)
 	// Zone is an owner's time zone ("" for unowned accounts); nil: UTC.
 	Zone    func(ctx context.Context, owner string) *time.Location
 	Alerter Alerter // nil: no alerts
@@ -74,7 +74,9 @@ type Evaluator struct {
 	owned   owned // records per owner (owners.go)
 
 	ready     atomic.Bool
-	refreshed map[string]domain.Date // owner → local date last refreshed (Run's goroutine only)
+	rules     atomic.Pointer[ruleSet] // in force; SetRules switches it
+	newRules  chan struct{}           // SetRules asks Run for a whole-book pass
+	refreshed map[string]domain.Date  // owner → local date last refreshed (Run's goroutine only)
 	stats     struct{ evaluated, written, repaired, alerted atomic.Int64 }
 }
 
@@ -98,7 +100,28 @@ func New(store Store, opt Options) *Evaluator {
 	if opt.AlertWindow <= 0 {
 		opt.AlertWindow = 7
 	}
-	return &Evaluator{store: store, opt: opt, pending: map[string]bool{}, wake: make(chan struct{}, 1), owned: owned{counts: map[string]int{}}, refreshed: map[string]domain.Date{}}
+	e := &Evaluator{store: store, opt: opt, pending: map[string]bool{}, wake: make(chan struct{}, 1), newRules: make(chan struct{}, 1),
+		owned: owned{counts: map[string]int{}}, refreshed: map[string]domain.Date{}}
+	e.rules.Store(&ruleSet{cfg: opt.Rules, version: opt.RulesVersion})
+	return e
+}
+
+// ruleSet is one rules version: the rules and their number.
+type ruleSet struct {
+	cfg     domain.Config
+	version int
+}
+
+// SetRules puts a new rules version in force (`rules apply` while serving):
+// changes are evaluated with it at once, and Run re-evaluates the whole book
+// with it through the consistency check, which rewrites every record the
+// new rules score differently.
+func (e *Evaluator) SetRules(cfg domain.Config, version int) {
+	e.rules.Store(&ruleSet{cfg: cfg, version: version})
+	select {
+	case e.newRules <- struct{}{}:
+	default:
+	}
 }
 
 // Changed queues accounts for re-evaluation; Run picks them up at once,
@@ -182,6 +205,8 @@ func (e *Evaluator) Run(ctx context.Context) {
 				e.opt.Log.Error("refreshing evaluations for the new day", "err", err)
 			}
 		case <-check.C:
+			e.check(ctx)
+		case <-e.newRules:
 			e.check(ctx)
 		}
 	}

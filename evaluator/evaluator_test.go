@@ -53,7 +53,7 @@ func openDB(t *testing.T) *storage.DB {
 }
 
 func newEvaluator(db *storage.DB, al *alerts) *evaluator.Evaluator {
-	return evaluator.New(db, evaluator.Options{Rules: domain.DefaultConfig(), RulesVersion: "v1", Alerter: al,
+	return evaluator.New(db, evaluator.Options{Rules: domain.DefaultConfig(), RulesVersion: 1, Alerter: al,
 		Now: func() time.Time { return now }})
 }
 
@@ -355,5 +355,35 @@ func TestCheckProcessesChangesAsItGoes(t *testing.T) {
 	}
 	if got := al.all(); !slices.Equal(got, []string{"a150"}) { // by the change, within the check
 		t.Errorf("alerted %v", got)
+	}
+}
+
+// A new rules version put in force while running (`rules apply` on a
+// running serve) re-evaluates the stored book with it: every record then
+// names the new version and holds what the new rules score.
+func TestSetRulesReevaluatesTheBook(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	db := openDB(t)
+	ev := newEvaluator(db, &alerts{})
+	done := make(chan struct{})
+	go func() { ev.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	apply(t, db, account("acme", "ana@example.com", 120_000, 200), account("globex", "bo@example.com", 80_000, 200))
+	waitFor(t, func() bool {
+		r, found, _ := db.Evaluation(ctx, "globex")
+		return found && ev.Ready() && r.RulesVersion == "v1"
+	})
+	before, _, _ := db.Evaluation(ctx, "acme")
+	rules := domain.DefaultConfig()
+	rules.Tiers.Tier1MinARR = 100 // every paying account is tier 1 now
+	ev.SetRules(rules, 2)
+	for _, id := range []string{"acme", "globex"} {
+		waitFor(t, func() bool { r, _, _ := db.Evaluation(ctx, id); return r.RulesVersion == "v2" })
+		if r, _, _ := db.Evaluation(ctx, id); r.Tier != 1 {
+			t.Errorf("%s under v2: tier %d, want 1", id, r.Tier)
+		}
+	}
+	if before.RulesVersion != "v1" {
+		t.Errorf("before: %+v", before)
 	}
 }

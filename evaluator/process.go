@@ -60,9 +60,16 @@ func (e *Evaluator) today(ctx context.Context, owner string, now time.Time, z zo
 // evaluate is a's stored evaluation on today and its score snapshot.
 func (e *Evaluator) evaluate(a *domain.Account, today domain.Date) (domain.EvalRecord, domain.ScoreSnapshot) {
 	e.stats.evaluated.Add(1)
-	ev := domain.Evaluate(a, today, e.opt.Rules)
-	alerts := domain.Alerts(a, ev.Health, today, e.opt.AlertWindow, e.opt.Rules)
-	return domain.RecordOf(&ev, alerts, e.opt.RulesVersion), ev.Snapshot()
+	rs := e.rules.Load()
+	ev := domain.Evaluate(a, today, rs.cfg)
+	alerts := domain.Alerts(a, ev.Health, today, e.opt.AlertWindow, rs.cfg)
+	snap := ev.Snapshot()
+	snap.RulesVersion = rs.version
+	label := ""
+	if rs.version > 0 {
+		label = fmt.Sprintf("v%d", rs.version)
+	}
+	return domain.RecordOf(&ev, alerts, label), snap
 }
 
 // Process re-evaluates the given accounts at now, stores what changed and

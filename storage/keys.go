@@ -70,6 +70,10 @@
 //	aw/<e-mail> 00 <ns:8> <seq:4>     → index: audit records by e-mail (empty value)
 //	aa/<account id> 00 <ns:8> <seq:4> → index: audit records by account (empty value); PruneAudit deletes
 //	                                    records with their index entries, nothing else ever does
+//	v/<version:4>                     → rules version: JSON of domain.RulesVersion (who, when, why, changes, the
+//	                                    rules without access); never edited, so a score's version stays meaningful
+//	m/rulesversion                    → uint32 BE: the rules version in force (rules.go)
+//	m/rulesfile                       → JSON of the config file's rules as last seen (rules.go; see README "Rules versions")
 //	y/, ym/, yo/, yd/, yp/ → CRM sync: cursors and status, marks, write-back outbox (sync.go); links
 //	                                    are ExternalIDs (ie/), the review list is q/
 package storage

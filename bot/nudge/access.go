@@ -20,7 +20,7 @@ func (s *Scheduler) readsAsOwner(to string, a *domain.Account) bool {
 		return false
 	}
 	who := domain.Principal{Email: strings.ToLower(to), Home: true, InBook: true}
-	return domain.Authorize(who, domain.Requirement{Scope: domain.ScopeAccount}, domain.AccountTarget(a, who.Email), s.rules.Access).Allowed
+	return domain.Authorize(who, domain.Requirement{Scope: domain.ScopeAccount}, domain.AccountTarget(a, who.Email), s.Rules().Access).Allowed
 }
 
 // stillRoutedTo reports whether a renewal reminder planned for channel

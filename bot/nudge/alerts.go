@@ -222,7 +222,7 @@ func (s *Scheduler) topFromRanks(ctx context.Context, owner string, date domain.
 	if s.Ranks == nil {
 		return nil, false, nil
 	}
-	return bot.Cards(ctx, s.Ranks, owner, false, s.rules.Priority.TopN, func(id string) bool {
+	return bot.Cards(ctx, s.Ranks, owner, false, s.Rules().Priority.TopN, func(id string) bool {
 		until, ok := snoozed[id]
 		return ok && until >= date
 	})

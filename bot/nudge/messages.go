@@ -69,7 +69,7 @@ func (s *Scheduler) topUnsnoozed(ctx context.Context, owner string, date domain.
 	if err != nil {
 		return nil, fmt.Errorf("listing %s's accounts: %w", owner, err)
 	}
-	top := domain.TopN{N: s.rules.Priority.TopN}
+	top := domain.TopN{N: s.Rules().Priority.TopN}
 	for _, id := range ids {
 		if until, ok := sn[id]; ok && until >= date {
 			continue
@@ -81,7 +81,7 @@ func (s *Scheduler) topUnsnoozed(ctx context.Context, owner string, date domain.
 		if !s.readsAsOwner(owner, a) {
 			continue
 		}
-		top.Add(domain.Evaluate(a, date, s.rules))
+		top.Add(domain.Evaluate(a, date, s.Rules()))
 	}
 	return top.Items, nil
 }
@@ -142,8 +142,8 @@ func (s *Scheduler) weeklyChanges(ctx context.Context, owner string, date, last 
 		if !s.readsAsOwner(owner, a) {
 			continue
 		}
-		cur := domain.Evaluate(a, date, s.rules)
-		prevEv := domain.Evaluate(a, last, s.rules)
+		cur := domain.Evaluate(a, date, s.Rules())
+		prevEv := domain.Evaluate(a, last, s.Rules())
 		prev := prevEv.Snapshot()
 		if hist, err := s.store.ScoreHistory(ctx, id, last, last); err == nil && len(hist) == 1 {
 			prev = hist[0] // what was actually recorded beats a recomputation
@@ -182,7 +182,7 @@ func (s *Scheduler) renewalMessage(ctx context.Context, id string, tier int, cha
 	if !s.stillRoutedTo(channel, tier, a) {
 		return nil, nil // reassigned to a team with another channel: skipped (that channel's own reminder is planned)
 	}
-	ev := domain.Evaluate(a, r.Milestone.DueOn, s.rules)
+	ev := domain.Evaluate(a, r.Milestone.DueOn, s.Rules())
 	rs := ev.Renewal
 	owner := a.Owner
 	if owner == "" {
@@ -221,7 +221,7 @@ func (s *Scheduler) alertMessage(ctx context.Context, id, to string, ev domain.A
 	if !s.readsAsOwner(to, a) {
 		return nil, nil // no longer theirs: skipped
 	}
-	e := domain.Evaluate(a, ev.Date, s.rules)
+	e := domain.Evaluate(a, ev.Date, s.Rules())
 	kind := "Risk"
 	if ev.Rule == "limit_80" {
 		kind = "Opportunity"

@@ -95,7 +95,7 @@ func (s *Scheduler) planRenewals(ctx context.Context, now time.Time) ([]Planned,
 	graceDays := int(s.cfg.RenewalGrace/(24*time.Hour)) + 1
 	seen := map[string]bool{}
 	var all []Planned
-	for _, m := range allMilestones(s.rules) {
+	for _, m := range allMilestones(s.Rules()) {
 		ids, err := s.store.IDsRenewingBetween(ctx, today.AddDays(m-graceDays), today.AddDays(m+1))
 		if err != nil {
 			return nil, fmt.Errorf("finding renewals: %w", err)
@@ -109,9 +109,9 @@ func (s *Scheduler) planRenewals(ctx context.Context, now time.Time) ([]Planned,
 			if err != nil {
 				return nil, fmt.Errorf("reading account %s: %w", id, err)
 			}
-			h := domain.ScoreHealth(a, today, s.rules.Health)
-			tier := domain.AssignTier(a, h, s.rules.Tiers).Tier
-			for _, r := range domain.DueRenewalReminders(a, tier, now, s.set.renewalPostAt, loc, s.cfg.RenewalGrace, s.rules) {
+			h := domain.ScoreHealth(a, today, s.Rules().Health)
+			tier := domain.AssignTier(a, h, s.Rules().Tiers).Tier
+			for _, r := range domain.DueRenewalReminders(a, tier, now, s.set.renewalPostAt, loc, s.cfg.RenewalGrace, s.Rules()) {
 				ch := s.cfg.Channels.channelFor(tier, a.Owner)
 				key := fmt.Sprintf("renewal|%s|%d|%s|%s", a.ID, r.Milestone.Days, a.RenewalDate, ch)
 				all = append(all, s.renewal(a.ID, tier, r, key, bot.Recipient{Channel: ch}))
@@ -156,8 +156,8 @@ func (s *Scheduler) alertsOf(ctx context.Context, now time.Time, a *domain.Accou
 	if until, ok := sn[a.ID]; ok && until >= local {
 		return nil, false, nil
 	}
-	h := domain.ScoreHealth(a, local, s.rules.Health)
-	for _, ev := range domain.Alerts(a, h, local, s.cfg.AlertWindow, s.rules) {
+	h := domain.ScoreHealth(a, local, s.Rules().Health)
+	for _, ev := range domain.Alerts(a, h, local, s.cfg.AlertWindow, s.Rules()) {
 		key := fmt.Sprintf("alert|%s|%s|%s", a.ID, ev.ID, a.Owner)
 		p := s.alert(a.ID, a.Owner, ev, key)
 		p.DueAt = now

@@ -45,7 +45,7 @@ type Ledger interface {
 type Scheduler struct {
 	store    Store
 	notifier Notifier
-	rules    domain.Config
+	rules    atomic.Pointer[domain.Config] // swapped by SetRules while ticking
 	cfg      Config
 	set      settings
 	log      *slog.Logger
@@ -90,12 +90,20 @@ func New(cfg Config, rules domain.Config, store Store, n Notifier, log *slog.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Scheduler{store: store, notifier: n, rules: rules, cfg: cfg, set: set, log: log,
+	s := &Scheduler{store: store, notifier: n, cfg: cfg, set: set, log: log,
 		limiter:    rate.NewLimiter(rate.Limit(cfg.PerSecond), cfg.Burst),
 		alertQueue: map[string]bool{}, sweep: map[string]bool{}, deferred: map[string]bool{}, inflight: map[string]bool{}, alertWake: make(chan struct{}, 1),
 		zones: expirable.NewLRU[string, *time.Location](10_000, nil, time.Hour),
-		named: expirable.NewLRU[string, *time.Location](1_000, nil, 24*time.Hour)}, nil
+		named: expirable.NewLRU[string, *time.Location](1_000, nil, 24*time.Hour)}
+	s.rules.Store(&rules)
+	return s, nil
 }
+
+// Rules are the scoring rules nudges are planned with.
+func (s *Scheduler) Rules() domain.Config { return *s.rules.Load() }
+
+// SetRules puts a new rules version in force from the next plan on.
+func (s *Scheduler) SetRules(rules domain.Config) { s.rules.Store(&rules) }
 
 // Run ticks every Config.Every until ctx ends. When ctx ends, planning
 // stops and a send already posting finishes and is recorded (within

@@ -460,7 +460,7 @@ func TestNudgesAsUsersReceiveThem(t *testing.T) {
 	e := bot.NewEngine(h.db, domain.DefaultConfig(), nil)
 	cfg := nudge.DefaultConfig()
 	cfg.PerSecond, cfg.Burst = 1000, 100
-	s, err := nudge.New(cfg, e.Config, h.db, h.app, nil)
+	s, err := nudge.New(cfg, e.Rules(), h.db, h.app, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -154,13 +154,19 @@ func (m *Main) recordScores(ctx context.Context, ids map[string]bool) error {
 		return err
 	}
 	today := m.today()
+	if err := m.loadRules(ctx, db); err != nil {
+		return err
+	}
+	rules, version := m.scoringRules()
 	var batch []domain.Scored
 	err = db.ForEach(ctx, func(a *domain.Account) error {
 		if ids != nil && !ids[a.ID] {
 			return nil
 		}
-		ev := domain.Evaluate(a, today, m.Config.Rules)
-		batch = append(batch, domain.Scored{ID: a.ID, Snapshot: ev.Snapshot()})
+		ev := domain.Evaluate(a, today, rules)
+		snap := ev.Snapshot()
+		snap.RulesVersion = version
+		batch = append(batch, domain.Scored{ID: a.ID, Snapshot: snap})
 		return nil
 	})
 	if err != nil {

@@ -57,7 +57,7 @@ func (m *Main) startControl(ctx context.Context, wg *sync.WaitGroup) {
 func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, stderr io.Writer) int {
 	sub := &Main{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: m.Getenv, Now: m.Now,
 		Command: req.Command, Args: req.Args, DataDir: m.DataDir, Config: m.Config, LogLevel: m.LogLevel,
-		db: m.db, log: m.log, cwd: req.Dir, onImport: m.onImport}
+		db: m.db, log: m.log, cwd: req.Dir, onImport: m.onImport, rules: m.rules, configPath: m.configPath}
 	var err error
 	switch req.Command {
 	case "backup":
@@ -66,7 +66,7 @@ func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, s
 		err = sub.runImport(ctx)
 	case "token":
 		err = sub.runToken(ctx)
-	case "rules": // rules diff replays on the open store (rules.go)
+	case "rules": // diff replays on the open store; apply switches this server's rules at once
 		err = sub.runRules(ctx)
 	case "restore":
 		err = sub.refuseRestore()

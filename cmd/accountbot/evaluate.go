@@ -17,8 +17,10 @@ import (
 // the stored ranks, and a daily check (also at start) repairs drift and
 // records every account's score snapshot.
 func (m *Main) startEvaluator(ctx context.Context, wg *sync.WaitGroup, e *bot.Engine, sched *nudge.Scheduler) *evaluator.Evaluator {
-	ev := evaluator.New(m.db, evaluator.Options{Rules: e.Config, AlertWindow: m.Config.Nudges.AlertWindow,
+	rules, version := m.scoringRules()
+	ev := evaluator.New(m.db, evaluator.Options{Rules: rules, RulesVersion: version, AlertWindow: m.Config.Nudges.AlertWindow,
 		Zone: sched.Zone, Alerter: sched, Now: m.Now, Log: m.log})
+	m.followRulesEvaluator(ev)
 	sched.AlertsFromChanges()
 	sched.Ranks, e.Ranks = ev, ev
 	m.evaluating.Store(ev)

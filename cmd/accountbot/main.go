@@ -67,11 +67,13 @@ type Main struct {
 	// has it raw; goroutines that panic call it (see restoreOnPanic).
 	restoreTerm atomic.Pointer[func()]
 	cwd         string // the caller's working directory, for a command sent through the control socket
+	configPath  string
+	rules       *rulesState // the rules version in force (rules_version.go)
 }
 
 // NewMain returns a Main wired to the process's streams and clock.
 func NewMain() *Main {
-	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now, rules: &rulesState{}}
 }
 
 // exitErr carries an exit code for errors already reported to the user.
@@ -118,6 +120,7 @@ Commands:
   restore FILE          load a backup into an empty store (--replace to overwrite)
   token create|list|revoke   ingest API tokens (--scope ingest|read|admin; the secret is shown once)
   unmatched [--json]    records from Segment that matched no account (the review list)
+  rules apply|history|show   versioned scoring rules: apply a candidate or roll back, with who/when/why
   config                print the effective configuration as YAML (all defaults included)
   rules diff FILE       replay a candidate rules file on the past weeks and back-test it (--weeks, --json)
   audit                 print the audit log (--since YYYY-MM-DD, --who EMAIL, --account ID, --json)
@@ -154,7 +157,7 @@ func (m *Main) ParseFlags(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m.Config = cfg
+	m.Config, m.configPath = cfg, *cfgPath
 	rest := fs.Args()
 	if len(rest) == 0 {
 		fmt.Fprint(m.Stderr, usage)
@@ -253,8 +256,14 @@ func (m *Main) engine(ctx context.Context) (*bot.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := bot.NewEngine(m.botStore(db), m.Config.Rules, m.log)
-	e.Audit = db // every command, button, form and write, from every platform
+	if err := m.loadRules(ctx, db); err != nil {
+		return nil, err
+	}
+	rules, _ := m.scoringRules()
+	e := bot.NewEngine(m.botStore(db), rules, m.log)
+	m.followRules(e, nil)
+	e.RulesLog = db // `portfolio rules`
+	e.Audit = db    // every command, button, form and write, from every platform
 	e.AuditReader = auditReader{db}
 	e.Sync = syncStatusReader{db} // `portfolio sync`
 	d, err := playbooks.New(m.Config.Playbooks)

@@ -31,10 +31,11 @@ func (c *consoleNotifier) Notify(ctx context.Context, to bot.Recipient, m *bot.M
 // scheduler builds the nudge scheduler over the store and a notifier; the
 // engine's rules decide what is due.
 func (m *Main) scheduler(e *bot.Engine, n nudge.Notifier) (*nudge.Scheduler, error) {
-	s, err := nudge.New(m.Config.Nudges, e.Config, m.db, n, m.log)
+	s, err := nudge.New(m.Config.Nudges, e.Rules(), m.db, n, m.log)
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "%s", domain.ErrorMessage(err))
 	}
+	m.followRules(nil, s)
 	return s, nil
 }
 

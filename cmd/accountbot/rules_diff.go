@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -43,11 +42,20 @@ func (m *Main) runRulesDiff(ctx context.Context) error {
 		tuneGCForReplay(m.Getenv) // this process exists for the replay alone
 	}
 	db, err := m.open(ctx)
+	if err == nil {
+		err = m.loadRules(ctx, db)
+	}
 	if err != nil {
 		return err
 	}
+	// Against the rules version in force (rules_version.go), which the
+	// candidate's absent keys keep.
+	current, _ := m.scoringRules()
+	if cand, err = loadCandidate(m.path(args[0]), current); err != nil {
+		return err
+	}
 	start := time.Now()
-	d, err := replay.Run(ctx, db, m.Config.Rules, cand, replay.Options{Today: m.today(), Weeks: *weeks, Workers: runtime.GOMAXPROCS(0)})
+	d, err := replay.Run(ctx, db, current, cand, replay.Options{Today: m.today(), Weeks: *weeks, Workers: runtime.GOMAXPROCS(0)})
 	if err != nil {
 		return err
 	}
@@ -74,22 +82,13 @@ func tuneGCForReplay(getenv func(string) string) {
 
 // loadCandidate reads a candidate rules file: the keys of the config
 // file's `rules:` section (or a whole config file with one), over the
-// current rules, so a candidate names only what it changes. Unknown keys
-// and bad values are refused with the field named.
+// current rules, so a candidate names only what it changes. Unknown keys,
+// values of the wrong type and bad values are refused with the field named
+// (domain.ParseRules; `rules apply` reads candidates the same way).
 func loadCandidate(path string, current domain.Config) (domain.Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return domain.Config{}, domain.Errorf(domain.EINVALID, "reading the candidate rules %s: %v", path, err)
-	}
-	// A fresh deep copy of the current rules to decode over (decoding
-	// into the live one would share its maps and slices).
-	var cand domain.Config
-	cur, err := yaml.Marshal(current)
-	if err == nil {
-		err = yaml.Unmarshal(cur, &cand)
-	}
-	if err != nil {
-		return domain.Config{}, fmt.Errorf("copying the current rules: %w", err)
 	}
 	var top map[string]yaml.Node
 	if yaml.Unmarshal(b, &top) == nil {
@@ -99,14 +98,10 @@ func loadCandidate(path string, current domain.Config) (domain.Config, error) {
 			}
 		}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cand); err != nil && err != io.EOF {
-		return domain.Config{}, domain.Errorf(domain.EINVALID, "candidate rules %s: %s (the keys are those of `rules:` in `accountbot config`)",
-			path, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	if err := cand.Validate(); err != nil {
-		return domain.Config{}, domain.Errorf(domain.EINVALID, "candidate rules %s: %s", path, domain.ErrorMessage(err))
+	cand, err := domain.ParseRules(b, current)
+	if err != nil {
+		return domain.Config{}, domain.Errorf(domain.EINVALID, "candidate rules %s: %s (the keys are those of `rules:` in `accountbot rules show`)",
+			path, domain.ErrorMessage(err))
 	}
 	return cand, nil
 }

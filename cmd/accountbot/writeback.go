@@ -116,13 +116,14 @@ func (m *Main) enqueueScores(ctx context.Context, db *storage.DB, source string,
 	}
 	now := m.Now()
 	today := domain.DateOf(now.UTC())
+	rules, _ := m.scoringRules()
 	n := 0
 	err := db.ForEach(ctx, func(a *domain.Account) error {
 		ext, err := db.ExternalID(ctx, source, a.ID)
 		if err != nil || ext == "" {
 			return err
 		}
-		ev := domain.Evaluate(a, today, m.Config.Rules)
+		ev := domain.Evaluate(a, today, rules)
 		ok, err := connector.EnqueueScores(ctx, db, source, a.ID, ext, fields.ScoreValues(ev), now)
 		if ok {
 			n++
