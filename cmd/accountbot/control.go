@@ -63,7 +63,7 @@ func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, s
 	}
 	sub := &Main{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: m.Getenv, Now: m.Now,
 		Command: req.Command, Args: req.Args, DataDir: m.DataDir, Config: m.Config, LogLevel: m.LogLevel,
-		db: m.db, log: m.log, cwd: req.Dir, onImport: m.onImport, rules: m.rules, configPath: m.configPath}
+		db: m.db, log: m.log, cwd: req.Dir, onImport: m.importObserver(), rules: m.rules, configPath: m.configPath}
 	var err error
 	switch req.Command {
 	case "backup":
@@ -112,4 +112,12 @@ func (m *Main) refuseRestore() error {
 	}
 	return domain.Errorf(domain.ECONFLICT, "%s is a whole backup (%d records, %s), but restore replaces the whole store, which the running serve (pid %d) has open; "+
 		"the console does not pause for a swap. Nothing was changed: quit the console, run the same restore, then start it again", file, records, check, os.Getpid())
+}
+
+// importObserver is serve's import-row counter, set anew by each start of
+// the bot (a live restore restarts it).
+func (m *Main) importObserver() func(imported, rejected int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.onImport
 }
