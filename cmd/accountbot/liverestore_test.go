@@ -111,10 +111,31 @@ func TestRestoreWhileServing(t *testing.T) {
 	}
 	after := token("after")
 
+	// A damaged backup is refused before anything pauses: no 503, and the
+	// store keeps zed.
+	whole, _ := os.ReadFile("book.bak")
+	flipped := append([]byte(nil), whole...)
+	flipped[len(flipped)/2] ^= 0xff
+	os.WriteFile("flipped.bak", flipped, 0o600)
 	p := startPoll("http://" + srv.addr + "/api/v1/openapi.json")
+	r := run(t, nil, "", "--data", dir, "restore", "--replace", "flipped.bak")
+	time.Sleep(20 * time.Millisecond)
+	for _, a := range p.end() {
+		if a.err != nil || a.status != http.StatusOK {
+			t.Errorf("a damaged backup paused the bot: %+v", a)
+		}
+	}
+	if r.code != 1 || !strings.Contains(r.stderr, "cannot restore flipped.bak") || !strings.Contains(r.stderr, "was not changed") {
+		t.Errorf("restore of a damaged backup: %+v", r)
+	}
+	if r := run(t, nil, "", "--data", dir, "import", "crm.csv"); r.code != 0 || !strings.Contains(r.stdout, "0 new, 0 updated, 1 unchanged") {
+		t.Errorf("zed after a refused restore: %+v", r)
+	}
+
+	p = startPoll("http://" + srv.addr + "/api/v1/openapi.json")
 	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
-	r := run(t, nil, "", "--data", dir, "restore", "--replace", "book.bak")
+	r = run(t, nil, "", "--data", dir, "restore", "--replace", "book.bak")
 	end := time.Now()
 	time.Sleep(50 * time.Millisecond)
 	answers := p.end()
@@ -191,7 +212,9 @@ func TestRestoringHandler(t *testing.T) {
 			t.Errorf("%s: %d %v %q", tc.path, w.Code, w.Header(), w.Body.String())
 		}
 		if tc.ctype == "application/json" {
-			var b struct{ Error struct{ Code, Message string } }
+			var b struct {
+				Error struct{ Code, Message string }
+			}
 			if err := json.Unmarshal(w.Body.Bytes(), &b); err != nil || b.Error.Code != "unavailable" {
 				t.Errorf("%s: body %q %v", tc.path, w.Body.String(), err)
 			}
