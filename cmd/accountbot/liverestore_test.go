@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -352,4 +353,32 @@ func TestRestoreWhileServingKilled(t *testing.T) {
 		outcomes[got]++
 	}
 	t.Logf("outcomes (accounts → runs): %v", outcomes)
+}
+
+// The console (serve without chat credentials) does not pause for a swap:
+// a restore sent to it is checked, then refused with what to do.
+func TestRestoreWhileConsoleIsRefused(t *testing.T) {
+	dir, err := os.MkdirTemp("", "console")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	stdin, feed := io.Pipe()
+	defer feed.Close()
+	srv := startServe(t, dir, map[string]string{"ACCOUNTBOT_ADDR": "127.0.0.1:0"}, func(m *Main) { m.Stdin = stdin })
+	defer func() { feed.Close(); srv.stop(t) }()
+	for i := 0; i < 500; i++ {
+		if _, err := os.Stat(control.SocketPath(dir)); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Chdir(t.TempDir())
+	if r := run(t, nil, "", "--data", dir, "backup", "book.bak"); r.code != 0 {
+		t.Fatalf("backup from the console: %+v", r)
+	}
+	r := run(t, nil, "", "--data", dir, "restore", "--replace", "book.bak")
+	if r.code != 1 || !strings.Contains(r.stderr, "is a whole backup (") || !strings.Contains(r.stderr, "quit the console") {
+		t.Errorf("restore while the console runs: %+v", r)
+	}
 }
