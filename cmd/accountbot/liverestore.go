@@ -96,6 +96,11 @@ func (m *Main) serveLive(ctx context.Context) error {
 			cancel()
 			return err
 		case job := <-live.jobs:
+			if ctx.Err() != nil {
+				job.done <- restoreDone{err: domain.Errorf(domain.ECONFLICT, "serve is stopping; run the restore again once it has")}
+				cancel()
+				return <-errc
+			}
 			// New connections get 503 while the generation winds down.
 			gap := live.serveGap()
 			cancel()
