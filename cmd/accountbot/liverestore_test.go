@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -380,5 +381,33 @@ func TestRestoreWhileConsoleIsRefused(t *testing.T) {
 	r := run(t, nil, "", "--data", dir, "restore", "--replace", "book.bak")
 	if r.code != 1 || !strings.Contains(r.stderr, "is a whole backup (") || !strings.Contains(r.stderr, "quit the console") {
 		t.Errorf("restore while the console runs: %+v", r)
+	}
+}
+
+// A control request that arrives during the swap says it waits, and runs
+// once the store is back.
+func TestControlRequestsWaitForTheSwap(t *testing.T) {
+	var l liveServe
+	var out bytes.Buffer
+	l.readStore(&out)() // free: no message
+	if out.Len() != 0 {
+		t.Errorf("free store: %q", out.String())
+	}
+	l.storeMu.Lock()
+	got := make(chan struct{})
+	go func() {
+		unlock := l.readStore(&out)
+		close(got)
+		unlock()
+	}()
+	select {
+	case <-got:
+		t.Fatal("a control request ran during the swap")
+	case <-time.After(50 * time.Millisecond):
+	}
+	l.storeMu.Unlock()
+	<-got
+	if !strings.Contains(out.String(), "waits for it to finish") {
+		t.Errorf("message: %q", out.String())
 	}
 }
