@@ -122,7 +122,8 @@ func Run(ctx context.Context, dir string, req Request, stdout, stderr io.Writer)
 
 // Server accepts requests on a data directory's socket.
 type Server struct {
-	ln   *net.UnixListener
+	mu   sync.Mutex
+	ln   *net.UnixListener // replaced by Rebind
 	path string
 	// UID is the only user allowed to connect (default: this process's).
 	UID int
@@ -187,12 +188,16 @@ func checkStale(path string) error {
 // Serve answers requests with h until ctx ends, then waits for the
 // requests in progress (their ctx ends too) and removes the socket.
 func (s *Server) Serve(ctx context.Context, h Handler) error {
-	stop := context.AfterFunc(ctx, func() { s.ln.Close() })
+	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 	defer s.wg.Wait()
 	for {
-		conn, err := s.ln.AcceptUnix()
+		ln := s.listener()
+		conn, err := ln.AcceptUnix()
 		if err != nil {
+			if ctx.Err() == nil && errors.Is(err, net.ErrClosed) && s.listener() != ln {
+				continue // Rebind replaced the listener
+			}
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
@@ -202,8 +207,36 @@ func (s *Server) Serve(ctx context.Context, h Handler) error {
 	}
 }
 
+func (s *Server) listener() *net.UnixListener {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ln
+}
+
 // Close stops accepting and removes the socket.
-func (s *Server) Close() error { return s.ln.Close() }
+func (s *Server) Close() error { return s.listener().Close() }
+
+// Rebind listens again at the socket's path after the data directory was
+// replaced underneath it (a restore swaps the whole directory, and the
+// socket file went with the old one). Requests in progress go on; the old
+// listener is closed without removing the new socket file.
+func (s *Server) Rebind() error {
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: s.path, Net: "unix"})
+	if err != nil {
+		return fmt.Errorf("control socket: listening again at %s: %w", s.path, err)
+	}
+	if err := os.Chmod(s.path, 0o600); err != nil {
+		ln.Close()
+		return fmt.Errorf("control socket: %w", err)
+	}
+	s.mu.Lock()
+	old := s.ln
+	s.ln = ln
+	s.mu.Unlock()
+	old.SetUnlinkOnClose(false) // the path is the new socket's now
+	old.Close()
+	return nil
+}
 
 // Path is the socket's path.
 func (s *Server) Path() string { return s.path }

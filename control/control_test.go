@@ -175,3 +175,30 @@ func TestLongPathIsRefused(t *testing.T) {
 		t.Errorf("long path: %v", err)
 	}
 }
+
+// After the data directory is replaced (a live restore), Rebind serves
+// the new socket file, and the old listener's closing leaves it in place.
+func TestRebind(t *testing.T) {
+	dir := shortDir(t)
+	s, stop := serve(t, dir, echo)
+	defer stop()
+	if err := os.Rename(dir, dir+".old"); err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir + ".old")
+	os.Mkdir(dir, 0o700)
+	if _, err := Run(context.Background(), dir, Request{Command: "x"}, io.Discard, io.Discard); !errors.Is(err, ErrNotRunning) {
+		t.Fatalf("before rebind: %v", err)
+	}
+	if err := s.Rebind(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // the old listener's close must not unlink the new socket
+		if code, err := Run(context.Background(), dir, Request{Command: "x"}, io.Discard, io.Discard); err != nil || code != 3 {
+			t.Fatalf("after rebind: %d %v", code, err)
+		}
+	}
+	if fi, err := os.Lstat(s.Path()); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("rebound socket: %v %v", fi, err)
+	}
+}

@@ -23,6 +23,10 @@ type RestoreOptions struct {
 	Replace    bool // replace a store that holds accounts
 	Unverified bool // accept a format-1 backup, which has no checksum
 	Logger     *slog.Logger
+	// Swapped, if set, is called as soon as the restored store is in
+	// place, before the old one is removed: a running serve rebinds its
+	// control socket, which went away with the old directory.
+	Swapped func()
 }
 
 // RestoreResult says what was restored.
@@ -70,7 +74,7 @@ func Restore(ctx context.Context, dir string, r io.ReadSeeker, opt RestoreOption
 		os.RemoveAll(staging)
 		return res, err
 	}
-	if err := swapIn(dir, staging, old); err != nil {
+	if err := swapIn(dir, staging, old, opt.Swapped); err != nil {
 		if _, serr := os.Lstat(dir); serr == nil {
 			os.RemoveAll(staging) // the old store is in place: the copy is not needed
 		}
@@ -209,7 +213,7 @@ func siblings(dir string) (staging, old string) {
 
 // swapIn moves staging to dir, keeping the old store at old until the new
 // one is in place.
-func swapIn(dir, staging, old string) error {
+func swapIn(dir, staging, old string, swapped func()) error {
 	had := true
 	if err := os.Rename(dir, old); errors.Is(err, fs.ErrNotExist) {
 		had = false
@@ -225,6 +229,9 @@ func swapIn(dir, staging, old string) error {
 		return fmt.Errorf("putting the restored store in place (the old store was kept): %w", err)
 	}
 	syncDir(filepath.Dir(filepath.Clean(dir)))
+	if swapped != nil {
+		swapped()
+	}
 	if had {
 		if err := os.RemoveAll(old); err != nil {
 			return fmt.Errorf("restored, but removing the old store at %s: %w", old, err)

@@ -41,6 +41,9 @@ func (m *Main) viaServer(ctx context.Context) (bool, error) {
 // startControl opens the control socket so that backup and import reach
 // this server; without it they say the store is in use.
 func (m *Main) startControl(ctx context.Context, wg *sync.WaitGroup) {
+	if m.live != nil {
+		return // serveLive keeps one socket across the bot's restarts
+	}
 	srv, err := control.Listen(m.DataDir)
 	if err != nil {
 		fmt.Fprintf(m.Stderr, "accountbot: %v; backup and import need serve stopped.\n", err)
@@ -55,9 +58,12 @@ func (m *Main) startControl(ctx context.Context, wg *sync.WaitGroup) {
 
 // handleControl runs a forwarded command on this process's open store.
 func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, stderr io.Writer) int {
+	if m.live != nil && req.Command != "restore" {
+		defer m.live.readStore(stderr)() // m.db is swapped under a restore
+	}
 	sub := &Main{Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, Getenv: m.Getenv, Now: m.Now,
 		Command: req.Command, Args: req.Args, DataDir: m.DataDir, Config: m.Config, LogLevel: m.LogLevel,
-		db: m.db, log: m.log, cwd: req.Dir, onImport: m.onImport, rules: m.rules, configPath: m.configPath}
+		db: m.db, log: m.log, cwd: req.Dir, onImport: m.importObserver(), rules: m.rules, configPath: m.configPath}
 	var err error
 	switch req.Command {
 	case "backup":
@@ -69,7 +75,11 @@ func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, s
 	case "rules": // diff replays on the open store; apply switches this server's rules at once
 		err = sub.runRules(ctx)
 	case "restore":
-		err = sub.refuseRestore()
+		if m.live != nil {
+			err = m.liveRestore(ctx, sub)
+		} else {
+			err = sub.refuseRestore() // the console
+		}
 	default:
 		err = domain.Errorf(domain.EINVALID, "%q cannot be sent to a running serve", req.Command)
 	}
@@ -77,12 +87,11 @@ func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, s
 	return sub.exitCode(err)
 }
 
-// refuseRestore answers a restore sent to the running serve. The server's
-// store is shared by every part of it (chat, the ingest API, Segment, sync,
-// nudges), which hold it open mid-transaction; swapping it under them
-// could lose or mix writes, so restore needs serve stopped. The backup is
-// checked first, so the operator learns whether it is usable before
-// stopping anything.
+// refuseRestore answers a restore sent to the console (serve without chat
+// credentials, or `console`), which does not pause its work for a swap
+// (serve with Slack or Teams does: liverestore.go). The backup is checked
+// first, so the operator learns whether it is usable before stopping
+// anything.
 func (m *Main) refuseRestore() error {
 	file, _, _, err := m.restoreArgs()
 	if err != nil {
@@ -102,5 +111,13 @@ func (m *Main) refuseRestore() error {
 		check = "no checksum: it needs --unverified"
 	}
 	return domain.Errorf(domain.ECONFLICT, "%s is a whole backup (%d records, %s), but restore replaces the whole store, which the running serve (pid %d) has open; "+
-		"it cannot be swapped safely under the bot's work. Nothing was changed: stop serve, run the same restore, then start serve again", file, records, check, os.Getpid())
+		"the console does not pause for a swap. Nothing was changed: quit the console, run the same restore, then start it again", file, records, check, os.Getpid())
+}
+
+// importObserver is serve's import-row counter, set anew by each start of
+// the bot (a live restore restarts it).
+func (m *Main) importObserver() func(imported, rejected int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.onImport
 }

@@ -31,7 +31,9 @@ func (m *Main) observe(mux *http.ServeMux, e *bot.Engine, p platforms, sched *nu
 		p.teams.ObserveRetries(met)
 	}
 	sched.Observer = met
+	m.mu.Lock() // control requests read it while serve restarts around a restore
 	m.onImport = met.ImportRows
+	m.mu.Unlock()
 	mux.Handle("/metrics", met.Handler())
 	live := func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }
 	mux.HandleFunc("/livez", live)

@@ -63,6 +63,7 @@ type Main struct {
 	closed     bool
 	mu         sync.Mutex
 	listener   net.Listener
+	live       *liveServe // serve with chat: restore while serving (liverestore.go)
 	// restoreTerm puts the terminal back in its old mode while the console
 	// has it raw; goroutines that panic call it (see restoreOnPanic).
 	restoreTerm atomic.Pointer[func()]
@@ -178,7 +179,7 @@ func envOr(getenv func(string) string, key, def string) string {
 func (m *Main) Run(ctx context.Context) error {
 	switch m.Command {
 	case "serve":
-		return m.runServe(ctx)
+		return m.serveLive(ctx) // runServe, restarted around a restore
 	case "console":
 		return m.runConsole(ctx, false)
 	case "ask":

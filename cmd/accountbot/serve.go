@@ -5,7 +5,6 @@ import (
 	"errors"
 	"expvar"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"runtime/debug"
@@ -263,7 +262,7 @@ const defaultMemoryLimit = 160 << 20
 // listen opens the HTTP listener on ACCOUNTBOT_ADDR (default :3000).
 func (m *Main) listen(h http.Handler) (*http.Server, error) {
 	addr := envOr(m.Getenv, "ACCOUNTBOT_ADDR", ":3000")
-	ln, err := net.Listen("tcp", addr)
+	ln, err := m.liveListen(addr) // one port for the process, across a live restore
 	if err != nil {
 		return nil, domain.Errorf(domain.EINVALID, "cannot listen on %s (ACCOUNTBOT_ADDR): %v", addr, err)
 	}
