@@ -60,12 +60,12 @@ func EvaluateWith(a *Account, today Date, cfg Config, o EvaluateOptions) Evaluat
 	e.Health = scoreHealth(a, today, cfg.Health, x)
 	e.Tier = assignTier(a, e.Health, cfg.Tiers, x)
 	e.Priority, e.PriorityReason = prioritize(e.Health, cfg.Priority, x)
-	e.Renewal = AssessRenewal(a, e.Health, e.Tier.Tier, today, cfg)
+	e.Renewal = assessRenewal(a, e.Health, e.Tier.Tier, today, cfg, x)
 	days := -1
 	if !a.RenewalDate.IsZero() {
 		days = e.Renewal.DaysToRenewal
 	}
-	e.Opportunities = FindOpportunities(a, e.Health, today, days, cfg)
+	e.Opportunities = findOpportunities(a, e.Health, today, days, cfg, x)
 	e.Action = recommend(&e, x)
 	if e.Escalations = escalate(a, &e, cfg, x); len(e.Escalations) > 0 {
 		if e.Priority == PriorityMedium || e.Priority == PriorityTop {

@@ -25,6 +25,17 @@ func withoutText(e domain.Evaluation) domain.Evaluation {
 	for i := range e.Renewal.Indicators {
 		e.Renewal.Indicators[i].Evidence = ""
 	}
+	// Milestones are the same without their checklists.
+	for _, ms := range []*[]domain.Milestone{&e.Renewal.Milestones, &e.Renewal.Due} {
+		*ms = append([]domain.Milestone(nil), (*ms)...)
+		for i := range *ms {
+			(*ms)[i].Checklist = nil
+		}
+	}
+	e.Opportunities = append([]domain.Opportunity(nil), e.Opportunities...)
+	for i := range e.Opportunities {
+		e.Opportunities[i].Evidence = ""
+	}
 	e.Tier.Reason, e.PriorityReason, e.Action.Text, e.RankReason = "", "", "", ""
 	return e
 }
