@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -197,7 +199,12 @@ func (a *Account) ARRAt(d Date) int64 {
 // Normalize sorts the account's dated lists and merges usage snapshots that
 // share a date (the later one wins), so every rule can rely on order.
 func (a *Account) Normalize() {
-	sort.SliceStable(a.Usage, func(i, j int) bool { return a.Usage[i].Date < a.Usage[j].Date })
+	// Sorting is skipped when already sorted (a stable sort would leave the
+	// list as it is): AsOf normalises the copies it makes of sorted lists,
+	// millions of times in a replay, and the reflective sort dominated it.
+	if !slices.IsSortedFunc(a.Usage, func(x, y Snapshot) int { return cmp.Compare(x.Date, y.Date) }) {
+		sort.SliceStable(a.Usage, func(i, j int) bool { return a.Usage[i].Date < a.Usage[j].Date })
+	}
 	if len(a.Usage) > 1 {
 		out := a.Usage[:1]
 		for _, s := range a.Usage[1:] {
@@ -209,8 +216,12 @@ func (a *Account) Normalize() {
 		}
 		a.Usage = out
 	}
-	sort.SliceStable(a.Signals, func(i, j int) bool { return a.Signals[i].Date < a.Signals[j].Date })
-	sort.SliceStable(a.ARRHistory, func(i, j int) bool { return a.ARRHistory[i].Date < a.ARRHistory[j].Date })
+	if !slices.IsSortedFunc(a.Signals, func(x, y Signal) int { return cmp.Compare(x.Date, y.Date) }) {
+		sort.SliceStable(a.Signals, func(i, j int) bool { return a.Signals[i].Date < a.Signals[j].Date })
+	}
+	if !slices.IsSortedFunc(a.ARRHistory, func(x, y ARRPoint) int { return cmp.Compare(x.Date, y.Date) }) {
+		sort.SliceStable(a.ARRHistory, func(i, j int) bool { return a.ARRHistory[i].Date < a.ARRHistory[j].Date })
+	}
 	a.Currency = strings.ToUpper(a.Currency)
 	a.Owner = strings.ToLower(strings.TrimSpace(a.Owner))
 }

@@ -17,23 +17,27 @@ type Escalation struct {
 // raises a MEDIUM or TOP account to HIGH PRIORITY; DECISION POINT and HIGH
 // keep their class. It needs the tier and the renewal status, so Evaluate
 // calls it after both.
-func Escalate(a *Account, e *Evaluation, cfg Config) []Escalation {
+func Escalate(a *Account, e *Evaluation, cfg Config) []Escalation { return escalate(a, e, cfg, true) }
+
+// escalate is Escalate; without explain each Why is left empty.
+func escalate(a *Account, e *Evaluation, cfg Config, explain bool) []Escalation {
+	say := sayer(explain)
 	pc := cfg.Priority
 	var out []Escalation
 	r := e.Renewal
 	if InsideLead(e) && readinessAtLeast(r.Readiness, pc.RenewalRiskReadiness) {
 		var bad []string
 		for _, i := range r.Indicators {
-			if i.Status == Red || (i.Status == Yellow && r.Readiness != Red) {
+			if explain && (i.Status == Red || (i.Status == Yellow && r.Readiness != Red)) {
 				bad = append(bad, strings.ToLower(i.Name)+" "+string(i.Status))
 			}
 		}
-		out = append(out, Escalation{"renewal_risk", fmt.Sprintf("renewal in %d days, inside the Tier %d lead time of %d, readiness %s (%s)",
+		out = append(out, Escalation{"renewal_risk", say("renewal in %d days, inside the Tier %d lead time of %d, readiness %s (%s)",
 			r.DaysToRenewal, e.Tier.Tier, e.Tier.RenewalLeadDays, r.Readiness, strings.Join(bad, ", "))})
 	}
 	if pc.CompetitorRaisesHigh {
 		if s, ok := latestSignal(a, SignalCompetitor, e.Today, cfg.Health.SignalRecencyDays); ok {
-			out = append(out, Escalation{"competitor", fmt.Sprintf("a competitor is active (mentioned on %s)", s.Date)})
+			out = append(out, Escalation{"competitor", say("a competitor is active (mentioned on %s)", s.Date)})
 		}
 	}
 	execs := activeExecutives(a, e.Today)
@@ -47,21 +51,21 @@ func Escalate(a *Account, e *Evaluation, cfg Config) []Escalation {
 			out = append(out, Escalation{"executive_gap", "no executive stakeholder on the account map of a Tier 1 account"})
 		case last.IsZero() || last < e.Today.AddDays(-cad):
 			ago := "never"
-			if !last.IsZero() {
+			if !last.IsZero() && explain {
 				ago = fmt.Sprintf("last on %s, %d days ago", last, last.DaysUntil(e.Today))
 			}
-			out = append(out, Escalation{"executive_gap", fmt.Sprintf("no executive contact within the Tier %d cadence of %d days (%s)", e.Tier.Tier, cad, ago)})
+			out = append(out, Escalation{"executive_gap", say("no executive contact within the Tier %d cadence of %d days (%s)", e.Tier.Tier, cad, ago)})
 		}
 	}
 	if e.Tier.Tier <= pc.NeverContactedMaxTier {
 		var never []string
 		for _, s := range execs {
 			if s.LastContact.IsZero() {
-				never = append(never, personLabel(s))
+				never = append(never, personLabel(s, explain))
 			}
 		}
 		if len(never) > 0 {
-			out = append(out, Escalation{"decision_maker_never_contacted", "decision-maker never contacted: " + strings.Join(never, ", ")})
+			out = append(out, Escalation{"decision_maker_never_contacted", say("decision-maker never contacted: %s", strings.Join(never, ", "))})
 		}
 	}
 	return out
@@ -97,8 +101,8 @@ func activeExecutives(a *Account, today Date) []Stakeholder {
 	return out
 }
 
-func personLabel(s Stakeholder) string {
-	if s.Role == "" {
+func personLabel(s Stakeholder, explain bool) string {
+	if s.Role == "" || !explain {
 		return s.Name
 	}
 	return s.Name + " (" + s.Role + ")"
@@ -108,7 +112,8 @@ func personLabel(s Stakeholder) string {
 // one line: an Executive Business Review with the decision-makers before
 // the renewal (case study step 2), a data-backed value review (step 1), and
 // competitive defence with what the customer already owns (step 3).
-func escalationAction(a *Account, e *Evaluation, fired []Escalation, cfg Config) Action {
+// Without explain only the kind is set.
+func escalationAction(a *Account, e *Evaluation, fired []Escalation, cfg Config, explain bool) Action {
 	has := func(rule string) bool {
 		for _, f := range fired {
 			if f.Rule == rule {
@@ -121,38 +126,19 @@ func escalationAction(a *Account, e *Evaluation, fired []Escalation, cfg Config)
 	kind := ActionValueReview
 	execGap := has("executive_gap") || has("decision_maker_never_contacted")
 	if execGap || (has("renewal_risk") && e.Renewal.Stage != StageFinalize) {
-		who := "the decision-makers"
-		if ex := activeExecutives(a, e.Today); len(ex) > 0 {
-			names := make([]string, 0, len(ex))
-			for _, s := range ex {
-				if s.LastContact.IsZero() {
-					names = append([]string{personLabel(s)}, names...) // the never-contacted first
-				} else {
-					names = append(names, personLabel(s))
-				}
-			}
-			who = strings.Join(names, " and ")
+		if explain {
+			parts = append(parts, ebrText(a, e))
 		}
-		ebr := "Executive Business Review with " + who
-		if InsideLead(e) && e.Renewal.DaysToRenewal >= 0 {
-			ebr += fmt.Sprintf(" before the renewal on %s (in %d days)", e.Renewal.RenewalDate, e.Renewal.DaysToRenewal)
-		} else {
-			ebr += " to align on value and long-term goals"
-		}
-		parts, kind = append(parts, ebr), ActionEBR
+		kind = ActionEBR
 	}
 	if has("renewal_risk") && e.Renewal.Stage == StageFinalize {
-		parts, kind = append(parts, fmt.Sprintf("finalize the renewal in %d days with the decision-maker and handle the objections now", e.Renewal.DaysToRenewal)), ActionRenewal
-	}
-	value := "a data-backed value review: value delivered, ROI and the plan to activate what they already own"
-	if adoption, ok := a.Adoption(); ok {
-		value = fmt.Sprintf("a data-backed value review: %d of %d features in use — show value delivered and the plan to activate what they already own", a.FeaturesAdopted, a.FeaturesAvailable)
-		if !Underused(adoption, cfg.Triggers) && adoption*100 > cfg.Health.HighAdoptionAbovePct {
-			value = "a data-backed value review: value delivered, ROI and peer benchmarks"
+		if explain {
+			parts = append(parts, fmt.Sprintf("finalize the renewal in %d days with the decision-maker and handle the objections now", e.Renewal.DaysToRenewal))
 		}
+		kind = ActionRenewal
 	}
-	if has("renewal_risk") || has("competitor") {
-		parts = append(parts, value)
+	if explain && (has("renewal_risk") || has("competitor")) {
+		parts = append(parts, valueReviewText(a, cfg))
 	}
 	if has("competitor") {
 		parts = append(parts, "competitive defence: show the capabilities they already own, ask to defer the competitor's evaluation while activating them, and offer the multi-year consolidation")
@@ -160,6 +146,42 @@ func escalationAction(a *Account, e *Evaluation, fired []Escalation, cfg Config)
 			kind = ActionCompetitiveDefence
 		}
 	}
+	if !explain {
+		return Action{Kind: kind}
+	}
 	text := strings.Join(parts, "; ")
 	return Action{Kind: kind, Text: strings.ToUpper(text[:1]) + text[1:]}
+}
+
+// ebrText is the Executive Business Review step of an escalation's action.
+func ebrText(a *Account, e *Evaluation) string {
+	who := "the decision-makers"
+	if ex := activeExecutives(a, e.Today); len(ex) > 0 {
+		names := make([]string, 0, len(ex))
+		for _, s := range ex {
+			if s.LastContact.IsZero() {
+				names = append([]string{personLabel(s, true)}, names...) // the never-contacted first
+			} else {
+				names = append(names, personLabel(s, true))
+			}
+		}
+		who = strings.Join(names, " and ")
+	}
+	ebr := "Executive Business Review with " + who
+	if InsideLead(e) && e.Renewal.DaysToRenewal >= 0 {
+		return ebr + fmt.Sprintf(" before the renewal on %s (in %d days)", e.Renewal.RenewalDate, e.Renewal.DaysToRenewal)
+	}
+	return ebr + " to align on value and long-term goals"
+}
+
+// valueReviewText is the value-review step of an escalation's action.
+func valueReviewText(a *Account, cfg Config) string {
+	value := "a data-backed value review: value delivered, ROI and the plan to activate what they already own"
+	if adoption, ok := a.Adoption(); ok {
+		value = fmt.Sprintf("a data-backed value review: %d of %d features in use — show value delivered and the plan to activate what they already own", a.FeaturesAdopted, a.FeaturesAvailable)
+		if !Underused(adoption, cfg.Triggers) && adoption*100 > cfg.Health.HighAdoptionAbovePct {
+			value = "a data-backed value review: value delivered, ROI and peer benchmarks"
+		}
+	}
+	return value
 }

@@ -34,38 +34,64 @@ type Evaluation struct {
 	DataSource    string    `json:"data_source,omitempty"`
 }
 
-// Evaluate applies every rule to a on today. a must be normalised.
+// EvaluateOptions chooses what an evaluation spells out.
+type EvaluateOptions struct {
+	// Explain fills the text a CSM reads: each health reason's label and
+	// evidence, the tier, priority and rank reasons, the escalations' why
+	// and the action's text. Without it every number, band, tier,
+	// priority, escalation rule, opportunity and rank key is the same, at a
+	// fraction of the cost: a replay evaluates the book twice a week and
+	// shows none of the text.
+	Explain bool
+}
+
+// Evaluate applies every rule to a on today, with the full explanation.
+// a must be normalised.
 func Evaluate(a *Account, today Date, cfg Config) Evaluation {
+	return EvaluateWith(a, today, cfg, EvaluateOptions{Explain: true})
+}
+
+// EvaluateWith applies every rule to a on today; o says what to spell out.
+func EvaluateWith(a *Account, today Date, cfg Config, o EvaluateOptions) Evaluation {
+	x := o.Explain
 	a, check := WithBilling(a, cfg.Billing)
 	e := Evaluation{ARRCheck: check, AccountID: a.ID, Name: a.Name, Owner: a.Owner, ARR: a.Money(a.ARR), Today: today,
 		DataChangedAt: a.DataChangedAt, DataSource: a.DataSource}
-	e.Health = ScoreHealth(a, today, cfg.Health)
-	e.Tier = AssignTier(a, e.Health, cfg.Tiers)
-	e.Priority, e.PriorityReason = Prioritize(e.Health, cfg.Priority)
-	e.Renewal = AssessRenewal(a, e.Health, e.Tier.Tier, today, cfg)
+	e.Health = scoreHealth(a, today, cfg.Health, x)
+	e.Tier = assignTier(a, e.Health, cfg.Tiers, x)
+	e.Priority, e.PriorityReason = prioritize(e.Health, cfg.Priority, x)
+	e.Renewal = assessRenewal(a, e.Health, e.Tier.Tier, today, cfg, x)
 	days := -1
 	if !a.RenewalDate.IsZero() {
 		days = e.Renewal.DaysToRenewal
 	}
-	e.Opportunities = FindOpportunities(a, e.Health, today, days, cfg)
-	e.Action = recommend(&e)
-	if e.Escalations = Escalate(a, &e, cfg); len(e.Escalations) > 0 {
-		whys := make([]string, len(e.Escalations))
-		for i, x := range e.Escalations {
-			whys[i] = x.Why
-		}
+	e.Opportunities = findOpportunities(a, e.Health, today, days, cfg, x)
+	e.Action = recommend(&e, x)
+	if e.Escalations = escalate(a, &e, cfg, x); len(e.Escalations) > 0 {
 		if e.Priority == PriorityMedium || e.Priority == PriorityTop {
 			// Renewal risk overrides revenue: the seed's case study is this account.
 			e.Priority = PriorityHigh
-			e.PriorityReason = "raised to HIGH (renewal risk overrides revenue): " + strings.Join(whys, "; ")
-			e.Action = escalationAction(a, &e, e.Escalations, cfg)
-		} else {
-			e.PriorityReason += "; also " + strings.Join(whys, "; ")
+			e.Action = escalationAction(a, &e, e.Escalations, cfg, x)
+			if x {
+				e.PriorityReason = "raised to HIGH (renewal risk overrides revenue): " + whys(e.Escalations)
+			}
+		} else if x {
+			e.PriorityReason += "; also " + whys(e.Escalations)
 		}
 	}
 	e.Impact = ComputeImpact(a, &e, cfg.Priority)
-	e.RankReason = rankReason(a, &e)
+	if x {
+		e.RankReason = rankReason(a, &e)
+	}
 	return e
+}
+
+func whys(es []Escalation) string {
+	ws := make([]string, len(es))
+	for i, x := range es {
+		ws[i] = x.Why
+	}
+	return strings.Join(ws, "; ")
 }
 
 // BestOpportunity returns the revenue opportunity with the largest uplift

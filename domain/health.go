@@ -66,10 +66,23 @@ func (c HealthConfig) Bands(engagement, potential, risk int) (Band, Band, Band) 
 
 // ScoreHealth computes the health score of a on today.
 func ScoreHealth(a *Account, today Date, cfg HealthConfig) Health {
-	var h Health
+	return scoreHealth(a, today, cfg, true)
+}
+
+// healthRules is about how many reasons a score has, to size the slice once.
+const healthRules = 14
+
+// scoreHealth is ScoreHealth; without explain each reason's label and
+// evidence are left empty (rule, dimension, met and points are kept).
+func scoreHealth(a *Account, today Date, cfg HealthConfig, explain bool) Health {
+	h := Health{Reasons: make([]Reason, 0, healthRules)}
+	say := sayer(explain)
 	add := func(dim Dimension, rule, label string, met bool, points int, evidence string) {
 		if !met {
 			points = 0
+		}
+		if !explain {
+			label, evidence = "", ""
 		}
 		h.Reasons = append(h.Reasons, Reason{Dimension: dim, Rule: rule, Label: label, Met: met, Points: points, Evidence: evidence})
 		switch dim {
@@ -83,60 +96,68 @@ func ScoreHealth(a *Account, today Date, cfg HealthConfig) Health {
 	}
 
 	// Engagement.
-	met, ev := trend(a, today, cfg.ActiveUsersUpWindow, "active users", func(s Snapshot) int64 { return int64(s.ActiveUsers) },
-		func(p float64) bool { return p >= cfg.ActiveUsersUpMinPct })
+	met, ev := trendOf(a, today, cfg.ActiveUsersUpWindow, "active users", func(s Snapshot) int64 { return int64(s.ActiveUsers) },
+		func(p float64) bool { return p >= cfg.ActiveUsersUpMinPct }, explain)
 	add(Engagement, "active_users_up", "Active users trending up", met, cfg.ActiveUsersUpPoints, ev)
 
 	adoption, known := a.Adoption()
 	ev = "feature counts unknown"
-	if known {
+	if known && explain {
 		ev = fmt.Sprintf("%d of %d features adopted (%s)", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100))
 	}
-	add(Engagement, "high_adoption", fmt.Sprintf("Feature adoption above %s", pct(cfg.HighAdoptionAbovePct)),
+	add(Engagement, "high_adoption", say("Feature adoption above %s", pctIf(explain, cfg.HighAdoptionAbovePct)),
 		known && adoption*100 > cfg.HighAdoptionAbovePct, cfg.HighAdoptionPoints, ev)
 
-	met, ev = trend(a, today, cfg.UserGrowthWindow, "active users", func(s Snapshot) int64 { return int64(s.ActiveUsers) },
-		func(p float64) bool { return p >= cfg.UserGrowthMinPct })
+	met, ev = trendOf(a, today, cfg.UserGrowthWindow, "active users", func(s Snapshot) int64 { return int64(s.ActiveUsers) },
+		func(p float64) bool { return p >= cfg.UserGrowthMinPct }, explain)
 	add(Engagement, "user_growth", "User count growing", met, cfg.UserGrowthPoints, ev)
 
 	// Revenue potential.
 	ev = "feature counts unknown"
-	if known {
+	if known && explain {
 		ev = fmt.Sprintf("%s of features used: whitespace to expand into", pct(adoption*100))
 		if adoption*100 >= cfg.WhitespaceBelowPct {
 			ev = fmt.Sprintf("%s of features used", pct(adoption*100))
 		}
 	}
-	add(RevenuePotential, "whitespace", fmt.Sprintf("Using under %s of available features", pct(cfg.WhitespaceBelowPct)),
+	add(RevenuePotential, "whitespace", say("Using under %s of available features", pctIf(explain, cfg.WhitespaceBelowPct)),
 		known && adoption*100 < cfg.WhitespaceBelowPct, cfg.WhitespacePoints, ev)
 	add(RevenuePotential, "budget", "Budget confirmed for this fiscal year", a.BudgetConfirmed, cfg.BudgetPoints,
 		yesNo(a.BudgetConfirmed, "budget confirmed", "budget not confirmed"))
-	growing, ev := companyGrowing(a, today, cfg.HiringSignalDays)
+	growing, ev := companyGrowing(a, today, cfg.HiringSignalDays, explain)
 	add(RevenuePotential, "company_growing", "Company growing (hiring, revenue increase)", growing, cfg.GrowingPoints, ev)
-	exec, ev := executiveEngaged(a, today, cfg.ExecutiveContactDays)
+	exec, ev := executiveEngaged(a, today, cfg.ExecutiveContactDays, explain)
 	add(RevenuePotential, "executive_engaged", "Executive stakeholder engaged", exec, cfg.ExecutivePoints, ev)
 
 	// Retention risk (deductions).
-	met, ev = trend(a, today, cfg.UsageDeclineWindow, "usage", func(s Snapshot) int64 { return s.Usage },
-		func(p float64) bool { return p <= -cfg.UsageDeclineMinPct })
-	add(RetentionRisk, "usage_decline", fmt.Sprintf("Usage declining %s+", pct(cfg.UsageDeclineMinPct)), met, -cfg.UsageDeclinePoints, ev)
-	met, ev = highTickets(a, today, cfg)
+	met, ev = trendOf(a, today, cfg.UsageDeclineWindow, "usage", func(s Snapshot) int64 { return s.Usage },
+		func(p float64) bool { return p <= -cfg.UsageDeclineMinPct }, explain)
+	add(RetentionRisk, "usage_decline", say("Usage declining %s+", pctIf(explain, cfg.UsageDeclineMinPct)), met, -cfg.UsageDeclinePoints, ev)
+	met, ev = highTickets(a, today, cfg, explain)
 	add(RetentionRisk, "high_tickets", "High support ticket volume", met, -cfg.TicketsPoints, ev)
 	if cfg.UrgentTicketsPoints > 0 {
 		met, ev = urgentTickets(a, today)
 		add(RetentionRisk, "urgent_tickets", "Urgent or high-priority tickets open", met, -cfg.UrgentTicketsPoints, ev)
 	}
 	scoreBilling(a, today, cfg, add)
-	met, ev = championLeft(a, today, cfg.SignalRecencyDays)
+	met, ev = championLeft(a, today, cfg.SignalRecencyDays, explain)
 	add(RetentionRisk, "champion_left", "Champion left the company", met, -cfg.ChampionLeftPoints, ev)
 	sig, ok := latestSignal(a, SignalCompetitor, today, cfg.SignalRecencyDays)
-	ev = fmt.Sprintf("no competitor mentioned in the last %d days", cfg.SignalRecencyDays)
+	ev = say("no competitor mentioned in the last %d days", cfg.SignalRecencyDays)
 	if ok {
-		ev = fmt.Sprintf("competitor mentioned on %s%s", sig.Date, noteSuffix(sig.Note))
+		ev = say("competitor mentioned on %s%s", sig.Date, noteSuffix(sig.Note))
 	}
 	add(RetentionRisk, "competitor", "Mentioned a competitor", ok, -cfg.CompetitorPoints, ev)
 
 	h.Combined = h.Engagement + h.RevenuePotential + h.RetentionRisk
 	h.EngagementBand, h.PotentialBand, h.RiskBand = cfg.Bands(h.Engagement, h.RevenuePotential, h.RetentionRisk)
 	return h
+}
+
+// pctIf is pct when explaining, else nothing (pct is not free).
+func pctIf(explain bool, v float64) string {
+	if !explain {
+		return ""
+	}
+	return pct(v)
 }

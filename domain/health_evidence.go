@@ -13,22 +13,37 @@ import (
 // trend compares a metric now with its value `window` days ago. It reports
 // whether cond holds for the percentage change, with the evidence.
 func trend(a *Account, today Date, window int, what string, metric func(Snapshot) int64, cond func(float64) bool) (bool, string) {
+	return trendOf(a, today, window, what, metric, cond, true)
+}
+
+// trendOf is trend; without explain the evidence is left empty.
+func trendOf(a *Account, today Date, window int, what string, metric func(Snapshot) int64, cond func(float64) bool, explain bool) (bool, string) {
 	now, ok := a.SnapshotAt(today)
 	if !ok {
 		return false, "no usage data"
 	}
 	then, ok := a.SnapshotAt(today.AddDays(-window))
 	if !ok {
-		return false, fmt.Sprintf("not enough history: no %s reading %d days back", what, window)
+		return false, sayer(explain)("not enough history: no %s reading %d days back", what, window)
 	}
 	v0, v1 := metric(then), metric(now)
+	var p float64
+	if v0 != 0 {
+		p = float64(v1-v0) / float64(v0) * 100
+	}
+	met := cond(p)
+	if v0 == 0 {
+		met = v1 > 0 && cond(100) // up from nothing counts as +100%
+	}
+	if !explain {
+		return met, ""
+	}
 	if v0 == 0 {
 		if v1 > 0 {
-			return cond(100), fmt.Sprintf("%s up from 0 to %s since %s", what, groupThousands(v1), then.Date)
+			return met, fmt.Sprintf("%s up from 0 to %s since %s", what, groupThousands(v1), then.Date)
 		}
-		return false, fmt.Sprintf("%s at 0", what)
+		return met, fmt.Sprintf("%s at 0", what)
 	}
-	p := float64(v1-v0) / float64(v0) * 100
 	dir := "above"
 	if p < 0 {
 		dir = "below"
@@ -37,7 +52,7 @@ func trend(a *Account, today Date, window int, what string, metric func(Snapshot
 	if p == 0 {
 		ev = fmt.Sprintf("%s flat over %d days (%s)", what, window, groupThousands(v1))
 	}
-	return cond(p), ev
+	return met, ev
 }
 
 // TicketsIn sums the tickets of snapshots dated in (from, to].
@@ -123,21 +138,23 @@ func (t TicketTrend) Rising(cfg HealthConfig) bool {
 	return t.PriorPerWeek == 0 || t.RecentPerWeek >= cfg.TicketsRisingRatio*t.PriorPerWeek
 }
 
-func highTickets(a *Account, today Date, cfg HealthConfig) (bool, string) {
+func highTickets(a *Account, today Date, cfg HealthConfig, explain bool) (bool, string) {
 	w := cfg.TicketsWindow
 	t, ok := Tickets(a, today, cfg)
-	if !ok {
+	high := ok && t.RecentInWindowCount >= cfg.TicketsHighCount
+	spike := ok && !high && t.EnoughHistory && t.Recent >= cfg.TicketsSpikeMinCount && t.PriorPerWeek > 0 && t.Ratio() >= cfg.TicketsSpikeRatio
+	switch {
+	case !explain:
+		return high || spike, ""
+	case !ok:
 		return false, fmt.Sprintf("no support data in the last %d days", w)
-	}
-	if t.RecentInWindowCount >= cfg.TicketsHighCount {
+	case high:
 		return true, fmt.Sprintf("%d tickets in the %d days to %s (%s a week; high from %d per %d days)",
 			t.Recent, t.RecentDays, t.End, oneDecimal(t.RecentPerWeek), cfg.TicketsHighCount, w)
-	}
-	if !t.EnoughHistory {
+	case !t.EnoughHistory:
 		return false, fmt.Sprintf("%d tickets in the %d days to %s; not enough history for a trend (%d of %d days before)",
 			t.Recent, t.RecentDays, t.End, t.PriorDays, cfg.TicketsMinHistoryDays)
-	}
-	if t.Recent >= cfg.TicketsSpikeMinCount && t.PriorPerWeek > 0 && t.Ratio() >= cfg.TicketsSpikeRatio {
+	case spike:
 		return true, fmt.Sprintf("%d tickets in the %d days to %s, %s a week: %s× the %s a week of the %d days before",
 			t.Recent, t.RecentDays, t.End, oneDecimal(t.RecentPerWeek), oneDecimal(t.Ratio()), oneDecimal(t.PriorPerWeek), t.PriorDays)
 	}
@@ -145,9 +162,20 @@ func highTickets(a *Account, today Date, cfg HealthConfig) (bool, string) {
 		t.Recent, t.RecentDays, t.End, oneDecimal(t.RecentPerWeek), oneDecimal(t.PriorPerWeek))
 }
 
+// sayer formats evidence only when explaining: a replay skips the text.
+func sayer(explain bool) func(format string, args ...any) string {
+	return func(format string, args ...any) string {
+		if !explain {
+			return ""
+		}
+		return fmt.Sprintf(format, args...)
+	}
+}
+
 func oneDecimal(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
-func championLeft(a *Account, today Date, recency int) (bool, string) {
+func championLeft(a *Account, today Date, recency int, explain bool) (bool, string) {
+	say := sayer(explain)
 	var left *Stakeholder
 	activeChampion := ""
 	for i := range a.Stakeholders {
@@ -163,32 +191,33 @@ func championLeft(a *Account, today Date, recency int) (bool, string) {
 	}
 	if left != nil {
 		if today.AddDays(-recency) < left.Left {
-			return true, fmt.Sprintf("%s (%s) left on %s", left.Name, orDash(left.Role), left.Left)
+			return true, say("%s (%s) left on %s", left.Name, orDash(left.Role), left.Left)
 		}
 		if activeChampion == "" {
-			return true, fmt.Sprintf("%s left on %s and no new champion is named", left.Name, left.Left)
+			return true, say("%s left on %s and no new champion is named", left.Name, left.Left)
 		}
 	}
 	if sig, ok := latestSignal(a, SignalChampionLeft, today, recency); ok {
-		return true, fmt.Sprintf("champion departure reported on %s%s", sig.Date, noteSuffix(sig.Note))
+		return true, say("champion departure reported on %s%s", sig.Date, noteSuffix(sig.Note))
 	}
 	if activeChampion != "" {
-		return false, "champion in place: " + activeChampion
+		return false, say("champion in place: %s", activeChampion)
 	}
 	return false, "no champion recorded"
 }
 
-func companyGrowing(a *Account, today Date, days int) (bool, string) {
+func companyGrowing(a *Account, today Date, days int, explain bool) (bool, string) {
 	if a.CompanyGrowing {
 		return true, "company marked as growing"
 	}
 	if sig, ok := latestSignal(a, SignalHiring, today, days); ok {
-		return true, fmt.Sprintf("hiring reported on %s%s", sig.Date, noteSuffix(sig.Note))
+		return true, sayer(explain)("hiring reported on %s%s", sig.Date, noteSuffix(sig.Note))
 	}
 	return false, "no growth signal"
 }
 
-func executiveEngaged(a *Account, today Date, days int) (bool, string) {
+func executiveEngaged(a *Account, today Date, days int, explain bool) (bool, string) {
+	say := sayer(explain)
 	var best *Stakeholder
 	for i := range a.Stakeholders {
 		s := &a.Stakeholders[i]
@@ -200,11 +229,11 @@ func executiveEngaged(a *Account, today Date, days int) (bool, string) {
 	case best == nil:
 		return false, "no executive stakeholder on the account map"
 	case best.LastContact.IsZero():
-		return false, fmt.Sprintf("%s (%s): never contacted", best.Name, orDash(best.Role))
+		return false, say("%s (%s): never contacted", best.Name, orDash(best.Role))
 	case today.AddDays(-days) <= best.LastContact:
-		return true, fmt.Sprintf("%s (%s) last contacted %s", best.Name, orDash(best.Role), best.LastContact)
+		return true, say("%s (%s) last contacted %s", best.Name, orDash(best.Role), best.LastContact)
 	}
-	return false, fmt.Sprintf("%s (%s) last contacted %s, over %d days ago", best.Name, orDash(best.Role), best.LastContact, days)
+	return false, say("%s (%s) last contacted %s, over %d days ago", best.Name, orDash(best.Role), best.LastContact, days)
 }
 
 // latestSignal returns the newest signal of kind dated within the last

@@ -49,18 +49,22 @@ func (p Priority) Rank() int {
 //  5. otherwise → MEDIUM
 //
 // They reproduce the seed's four example accounts (A top, B high, C medium, D decision).
-func Prioritize(h Health, cfg PriorityConfig) (Priority, string) {
+func Prioritize(h Health, cfg PriorityConfig) (Priority, string) { return prioritize(h, cfg, true) }
+
+// prioritize is Prioritize; without explain the reason is left empty.
+func prioritize(h Health, cfg PriorityConfig, explain bool) (Priority, string) {
+	say := sayer(explain)
 	switch {
 	case h.RiskBand == BandHigh && h.Combined <= cfg.DecisionMaxCombined:
-		return PriorityDecision, fmt.Sprintf("high retention risk (%d) and a combined score of %d (at or below %d): assess whether the account is saveable", h.RetentionRisk, h.Combined, cfg.DecisionMaxCombined)
+		return PriorityDecision, say("high retention risk (%d) and a combined score of %d (at or below %d): assess whether the account is saveable", h.RetentionRisk, h.Combined, cfg.DecisionMaxCombined)
 	case h.RiskBand == BandHigh:
-		return PriorityHigh, fmt.Sprintf("high retention risk (%d): churn risk needs immediate attention", h.RetentionRisk)
+		return PriorityHigh, say("high retention risk (%d): churn risk needs immediate attention", h.RetentionRisk)
 	case h.RiskBand == BandMedium && h.EngagementBand == BandLow:
-		return PriorityHigh, fmt.Sprintf("medium retention risk (%d) with low engagement (%d)", h.RetentionRisk, h.Engagement)
+		return PriorityHigh, say("medium retention risk (%d) with low engagement (%d)", h.RetentionRisk, h.Engagement)
 	case h.RiskBand == BandLow && h.PotentialBand == BandHigh && h.EngagementBand != BandLow:
-		return PriorityTop, fmt.Sprintf("healthy (risk %d, engagement %d) with high revenue potential (%d): expansion opportunity", h.RetentionRisk, h.Engagement, h.RevenuePotential)
+		return PriorityTop, say("healthy (risk %d, engagement %d) with high revenue potential (%d): expansion opportunity", h.RetentionRisk, h.Engagement, h.RevenuePotential)
 	}
-	return PriorityMedium, fmt.Sprintf("stable (combined %d): maintain current engagement", h.Combined)
+	return PriorityMedium, say("stable (combined %d): maintain current engagement", h.Combined)
 }
 
 // ActionKind names the kind of recommended next action.
@@ -94,7 +98,16 @@ var riskActions = map[string]string{
 }
 
 // recommend picks the next action from an evaluation's parts.
-func recommend(e *Evaluation) Action {
+// Without explain only the kind is set.
+func recommend(e *Evaluation, explain bool) Action {
+	a := recommendation(e)
+	if !explain {
+		a.Text = ""
+	}
+	return a
+}
+
+func recommendation(e *Evaluation) Action {
 	worst := worstRisk(e.Health)
 	switch e.Priority {
 	case PriorityDecision:

@@ -130,8 +130,14 @@ type RenewalStatus struct {
 // AssessRenewal computes the renewal stage, milestones (due ones are those
 // reached within the grace window), and readiness from the four indicators.
 func AssessRenewal(a *Account, h Health, tier int, today Date, cfg Config) RenewalStatus {
+	return assessRenewal(a, h, tier, today, cfg, true)
+}
+
+// assessRenewal is AssessRenewal; without explain the milestones carry no
+// checklist and the indicators only part of their evidence.
+func assessRenewal(a *Account, h Health, tier int, today Date, cfg Config, explain bool) RenewalStatus {
 	r := RenewalStatus{RenewalDate: a.RenewalDate, Stage: StageUnknown}
-	r.Indicators = readinessIndicators(a, h, today, cfg)
+	r.Indicators = readinessIndicators(a, h, today, cfg, explain)
 	if ind, ok := billingIndicator(a, h); ok {
 		r.Indicators = append(r.Indicators, ind)
 	}
@@ -148,8 +154,10 @@ func AssessRenewal(a *Account, h Health, tier int, today Date, cfg Config) Renew
 	r.Stage = StageEarly
 	for _, d := range TierMilestones(cfg, tier) {
 		st := StageForDays(d)
-		m := Milestone{Days: d, Stage: st, Title: stageInfo[st].title, Checklist: StageChecklist(st),
-			DueOn: a.RenewalDate.AddDays(-d)}
+		m := Milestone{Days: d, Stage: st, Title: stageInfo[st].title, DueOn: a.RenewalDate.AddDays(-d)}
+		if explain {
+			m.Checklist = StageChecklist(st)
+		}
 		m.Reached = m.DueOn <= today
 		if m.Reached && r.DaysToRenewal >= 0 {
 			r.Stage = st
@@ -168,7 +176,8 @@ func AssessRenewal(a *Account, h Health, tier int, today Date, cfg Config) Renew
 	return r
 }
 
-func readinessIndicators(a *Account, h Health, today Date, cfg Config) []Indicator {
+func readinessIndicators(a *Account, h Health, today Date, cfg Config, explain bool) []Indicator {
+	say := sayer(explain)
 	reason := func(rule string) Reason {
 		for _, r := range h.Reasons {
 			if r.Rule == rule {
@@ -177,7 +186,7 @@ func readinessIndicators(a *Account, h Health, today Date, cfg Config) []Indicat
 		}
 		return Reason{}
 	}
-	var out []Indicator
+	out := make([]Indicator, 0, 5)
 
 	// 1. Feature adoption (and its trend, read from usage).
 	adoption, known := a.Adoption()
@@ -187,13 +196,13 @@ func readinessIndicators(a *Account, h Health, today Date, cfg Config) []Indicat
 	case !known:
 		ind.Evidence = "feature adoption unknown"
 	case decline.Met:
-		ind.Status, ind.Evidence = Red, fmt.Sprintf("%s adoption, %s", pct(adoption*100), decline.Evidence)
+		ind.Status, ind.Evidence = Red, say("%s adoption, %s", pctIf(explain, adoption*100), decline.Evidence)
 	case Underused(adoption, cfg.Triggers):
-		ind.Status, ind.Evidence = Red, fmt.Sprintf("adoption %s, at or under %s: ROI in question", pct(adoption*100), pct(cfg.Triggers.AdoptionFirstBelowPct))
+		ind.Status, ind.Evidence = Red, say("adoption %s, at or under %s: ROI in question", pctIf(explain, adoption*100), pctIf(explain, cfg.Triggers.AdoptionFirstBelowPct))
 	case adoption*100 > cfg.Health.HighAdoptionAbovePct:
-		ind.Status, ind.Evidence = Green, fmt.Sprintf("adoption %s", pct(adoption*100))
+		ind.Status, ind.Evidence = Green, say("adoption %s", pctIf(explain, adoption*100))
 	default:
-		ind.Evidence = fmt.Sprintf("adoption %s: room to grow before renewal", pct(adoption*100))
+		ind.Evidence = say("adoption %s: room to grow before renewal", pctIf(explain, adoption*100))
 	}
 	out = append(out, ind)
 
@@ -204,8 +213,10 @@ func readinessIndicators(a *Account, h Health, today Date, cfg Config) []Indicat
 		ind.Status = Red
 	} else if tt, ok := Tickets(a, today, cfg.Health); ok && tt.Rising(cfg.Health) {
 		ind.Status = Yellow
-		ind.Evidence = fmt.Sprintf("%d tickets in the %d days to %s, rising: %s a week against %s a week in the %d days before",
-			tt.Recent, tt.RecentDays, tt.End, oneDecimal(tt.RecentPerWeek), oneDecimal(tt.PriorPerWeek), tt.PriorDays)
+		if explain {
+			ind.Evidence = fmt.Sprintf("%d tickets in the %d days to %s, rising: %s a week against %s a week in the %d days before",
+				tt.Recent, tt.RecentDays, tt.End, oneDecimal(tt.RecentPerWeek), oneDecimal(tt.PriorPerWeek), tt.PriorDays)
+		}
 	}
 	out = append(out, supportIndicator(a, today, ind))
 
@@ -229,7 +240,7 @@ func readinessIndicators(a *Account, h Health, today Date, cfg Config) []Indicat
 		ind.Status = Red
 	} else if s, ok := latestSignal(a, SignalCompetitor, today, 2*cfg.Health.SignalRecencyDays); ok {
 		ind.Status = Yellow
-		ind.Evidence = fmt.Sprintf("competitor mentioned on %s%s", s.Date, noteSuffix(s.Note))
+		ind.Evidence = say("competitor mentioned on %s%s", s.Date, noteSuffix(s.Note))
 	}
 	return append(out, ind)
 }

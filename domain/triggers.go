@@ -99,18 +99,24 @@ func Underused(adoption float64, tc TriggerConfig) bool {
 // Each motion has its own helper; they append in a fixed order because the
 // final sort is stable and ties keep that order.
 func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) []Opportunity {
+	return findOpportunities(a, h, today, days, cfg, true)
+}
+
+// findOpportunities is FindOpportunities; without explain each
+// opportunity's evidence is left empty.
+func findOpportunities(a *Account, h Health, today Date, days int, cfg Config, explain bool) []Opportunity {
 	tc := cfg.Triggers
 	var out []Opportunity
-	if o, ok := tierUpgrade(a, today, tc); ok {
+	if o, ok := tierUpgrade(a, today, tc, explain); ok {
 		out = append(out, o)
 	}
-	out = append(out, usageExpansions(a, today, cfg)...)
-	if o, ok := seatExpansion(a, today, tc); ok {
+	out = usageExpansions(out, a, today, cfg, explain)
+	if o, ok := seatExpansion(a, today, tc, explain); ok {
 		out = append(out, o)
 	}
-	out = append(out, moduleOpportunities(a, today, tc)...)
-	out = append(out, renewalOpportunities(a, h, days, tc)...)
-	out = holdForAdoption(a, out, tc)
+	out = moduleOpportunities(out, a, today, tc, explain)
+	out = renewalOpportunities(out, a, h, days, tc, explain)
+	out = holdForAdoption(a, out, tc, explain)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Hold != out[j].Hold {
 			return !out[i].Hold
@@ -122,29 +128,37 @@ func FindOpportunities(a *Account, h Health, today Date, days int, cfg Config) [
 
 // tierUpgrade fires on high adoption, a plan limit reached, a big hire, or a
 // limit/feature request: any one of them is reason to talk about the next tier.
-func tierUpgrade(a *Account, today Date, tc TriggerConfig) (Opportunity, bool) {
+func tierUpgrade(a *Account, today Date, tc TriggerConfig, explain bool) (Opportunity, bool) {
+	fired := false
 	var why []string
+	// because notes one reason; the text only when explaining.
+	because := func(format string, args ...any) {
+		fired = true
+		if explain {
+			why = append(why, fmt.Sprintf(format, args...))
+		}
+	}
 	if adoption, known := a.Adoption(); known && adoption*100 > tc.TierUpgradeAdoptionPct {
-		why = append(why, fmt.Sprintf("%d of %d features adopted (%s)", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)))
+		because("%d of %d features adopted (%s)", a.FeaturesAdopted, a.FeaturesAvailable, pctIf(explain, adoption*100))
 	}
 	for _, l := range a.Limits {
 		if l.Used >= l.Limit {
-			why = append(why, fmt.Sprintf("%s limit reached (%s of %s)", l.Name, groupThousands(l.Used), groupThousands(l.Limit)))
+			because("%s limit reached (%s of %s)", l.Name, groupThousandsIf(explain, l.Used), groupThousandsIf(explain, l.Limit))
 		}
 	}
 	// The seed's trigger playbook: "hiring 10+ new users → trigger Enterprise
 	// tier conversation" (the seat motion fires from it too).
 	hired := 0
 	if s, n, ok := bigHire(a, today, tc); ok {
-		why = append(why, fmt.Sprintf("hiring %d (%s): time for an Enterprise-tier conversation", n, s.Date))
+		because("hiring %d (%s): time for an Enterprise-tier conversation", n, s.Date)
 		hired = n
 	}
 	for _, k := range []SignalKind{SignalLimit, SignalFeatureReq} {
 		if s, ok := latestSignal(a, k, today, tc.SignalDays); ok {
-			why = append(why, fmt.Sprintf("%s on %s%s", strings.ReplaceAll(string(k), "_", " "), s.Date, noteSuffix(s.Note)))
+			because("%s on %s%s", strings.ReplaceAll(string(k), "_", " "), s.Date, noteSuffix(s.Note))
 		}
 	}
-	if len(why) == 0 {
+	if !fired {
 		return Opportunity{}, false
 	}
 	return Opportunity{Motion: MotionUpsell, Trigger: "tier_upgrade", Title: "Tier upgrade",
@@ -153,49 +167,65 @@ func tierUpgrade(a *Account, today Date, tc TriggerConfig) (Opportunity, bool) {
 
 // usageExpansions returns one opportunity per plan limit at 80%+, with the
 // date it reaches 100% at the current trend, so the CSM knows how urgent it is.
-func usageExpansions(a *Account, today Date, cfg Config) []Opportunity {
+func usageExpansions(out []Opportunity, a *Account, today Date, cfg Config, explain bool) []Opportunity {
 	tc := cfg.Triggers
-	var out []Opportunity
 	for _, l := range a.Limits {
 		if l.Limit <= 0 || float64(l.Used)*100 < tc.LimitWarnPct*float64(l.Limit) {
 			continue
 		}
 		o := Opportunity{Motion: MotionUsage, Trigger: "limit_" + NormalizeName(l.Name), Title: "Usage-based expansion: " + l.Name,
 			Uplift: pctOf(a.ARR, tc.UsageUpliftPct), TalkTrack: "usage"}
-		o.Evidence = fmt.Sprintf("%s at %s of the plan limit (%s of %s)", l.Name, pct(float64(l.Used)*100/float64(l.Limit)), groupThousands(l.Used), groupThousands(l.Limit))
-		if l.Used >= l.Limit {
-			o.Evidence += "; limit already reached"
-		} else if d, ok := projectLimit(a, l, today, cfg.Health.UsageDeclineWindow); ok {
-			o.LimitDate = d
-			o.Evidence += fmt.Sprintf("; reaches 100%% around %s at the current trend", d)
-		} else {
-			o.Evidence += "; usage not growing, no date projected"
+		if l.Used < l.Limit {
+			o.LimitDate, _ = projectLimit(a, l, today, cfg.Health.UsageDeclineWindow)
+		}
+		if explain {
+			o.Evidence = limitEvidence(l, o.LimitDate)
 		}
 		out = append(out, o)
 	}
 	return out
 }
 
+func limitEvidence(l PlanLimit, reaches Date) string {
+	ev := fmt.Sprintf("%s at %s of the plan limit (%s of %s)", l.Name, pct(float64(l.Used)*100/float64(l.Limit)), groupThousands(l.Used), groupThousands(l.Limit))
+	switch {
+	case l.Used >= l.Limit:
+		return ev + "; limit already reached"
+	case !reaches.IsZero():
+		return ev + fmt.Sprintf("; reaches 100%% around %s at the current trend", reaches)
+	}
+	return ev + "; usage not growing, no date projected"
+}
+
 // seatExpansion fires when active seats are near the purchased count or a
 // hiring signal of 10+ says more users are coming; the uplift is priced per seat.
-func seatExpansion(a *Account, today Date, tc TriggerConfig) (Opportunity, bool) {
+func seatExpansion(a *Account, today Date, tc TriggerConfig, explain bool) (Opportunity, bool) {
+	fired := false
 	var why []string
+	because := func(format string, args ...any) {
+		fired = true
+		if explain {
+			why = append(why, fmt.Sprintf(format, args...))
+		}
+	}
 	added, hired := 0, 0
 	if a.SeatsPurchased > 0 && float64(a.SeatsActive)*100 >= tc.SeatsNearFullPct*float64(a.SeatsPurchased) {
-		why = append(why, fmt.Sprintf("%d of %d seats active (%s)", a.SeatsActive, a.SeatsPurchased, pct(float64(a.SeatsActive)*100/float64(a.SeatsPurchased))))
+		because("%d of %d seats active (%s)", a.SeatsActive, a.SeatsPurchased, pctIf(explain, float64(a.SeatsActive)*100/float64(a.SeatsPurchased)))
 		added = int(math.Ceil(float64(a.SeatsPurchased) * tc.SeatGrowthPct / 100))
 	}
 	if s, n, ok := bigHire(a, today, tc); ok {
-		why = append(why, fmt.Sprintf("hiring %d (%s, %s)", n, s.Note, s.Date))
+		because("hiring %d (%s, %s)", n, s.Note, s.Date)
 		added, hired = max(added, n), n
 	}
-	if len(why) == 0 {
+	if !fired {
 		return Opportunity{}, false
 	}
 	o := Opportunity{Motion: MotionSeats, Trigger: "seats", Title: "Seat expansion", Evidence: strings.Join(why, "; "), TalkTrack: "seats", Hiring: hired}
 	if a.SeatsPurchased > 0 {
 		o.Uplift = MulDiv(a.ARR, int64(added), int64(a.SeatsPurchased))
-		o.Evidence += fmt.Sprintf("; +%d seats at %s per seat", added, a.Money(a.ARR/int64(a.SeatsPurchased)).Format())
+		if explain {
+			o.Evidence += fmt.Sprintf("; +%d seats at %s per seat", added, a.Money(a.ARR/int64(a.SeatsPurchased)).Format())
+		}
 	} else {
 		o.Uplift = pctOf(a.ARR, tc.SeatGrowthPct)
 	}
@@ -204,9 +234,8 @@ func seatExpansion(a *Account, today Date, tc TriggerConfig) (Opportunity, bool)
 
 // moduleOpportunities turns recent integration and goal signals into
 // cross-sell (or upsell, by the module's motion) opportunities, newest first.
-func moduleOpportunities(a *Account, today Date, tc TriggerConfig) []Opportunity {
-	var out []Opportunity
-	seen := map[string]bool{}
+func moduleOpportunities(out []Opportunity, a *Account, today Date, tc TriggerConfig, explain bool) []Opportunity {
+	var seen map[string]bool
 	for i := len(a.Signals) - 1; i >= 0; i-- {
 		s := a.Signals[i]
 		if s.Date > today || s.Date <= today.AddDays(-tc.SignalDays) || (s.Kind != SignalIntegration && s.Kind != SignalGoal) {
@@ -218,38 +247,45 @@ func moduleOpportunities(a *Account, today Date, tc TriggerConfig) []Opportunity
 		if !ok || seen[m.Name] {
 			continue
 		}
+		if seen == nil {
+			seen = map[string]bool{}
+		}
 		seen[m.Name] = true
+		ev := ""
+		if explain {
+			ev = fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note)
+		}
 		if m.Motion == MotionUpsell {
 			out = append(out, Opportunity{Motion: MotionUpsell, Trigger: "goal_upsell", Title: "Upgrade to " + m.Name, Module: m.Name,
-				Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell", Source: s.Kind})
+				Evidence: ev, Uplift: pctOf(a.ARR, tc.UpsellUpliftPct), TalkTrack: "upsell", Source: s.Kind})
 			continue
 		}
 		out = append(out, Opportunity{Motion: MotionCrossSell, Trigger: "cross_sell", Title: "Cross-sell " + m.Name, Module: m.Name,
-			Evidence: fmt.Sprintf("%s on %s: %q", s.Kind, s.Date, s.Note), Uplift: pctOf(a.ARR, tc.CrossSellUpliftPct), TalkTrack: "cross_sell", Source: s.Kind})
+			Evidence: ev, Uplift: pctOf(a.ARR, tc.CrossSellUpliftPct), TalkTrack: "cross_sell", Source: s.Kind})
 	}
 	return out
 }
 
 // renewalOpportunities are the motions that only make sense at a renewal
 // conversation: a multi-year commitment and a price increase.
-func renewalOpportunities(a *Account, h Health, days int, tc TriggerConfig) []Opportunity {
+func renewalOpportunities(out []Opportunity, a *Account, h Health, days int, tc TriggerConfig, explain bool) []Opportunity {
 	if a.RenewalDate.IsZero() || days < 0 {
-		return nil
+		return out
 	}
-	var out []Opportunity
+	say := sayer(explain)
 	healthy := h.RiskBand == BandLow && h.EngagementBand != BandLow
 	// Multi-year: a healthy account approaching renewal.
 	if healthy && days <= tc.MultiYearWithinDays {
 		tcv := a.ARR * int64(tc.MultiYearYears)
 		out = append(out, Opportunity{Motion: MotionMultiYear, Trigger: "multi_year", Title: fmt.Sprintf("%d-year commitment", tc.MultiYearYears),
-			Evidence:  fmt.Sprintf("healthy (risk %d, engagement %d) and renewing in %d days: %d years at %s is %s contract value", h.RetentionRisk, h.Engagement, days, tc.MultiYearYears, a.Money(a.ARR).Short(), a.Money(tcv).Short()),
+			Evidence:  say("healthy (risk %d, engagement %d) and renewing in %d days: %d years at %s is %s contract value", h.RetentionRisk, h.Engagement, days, tc.MultiYearYears, shortIf(explain, a, a.ARR), shortIf(explain, a, tcv)),
 			TalkTrack: "multi_year"})
 	}
 	// Price increase: 5–10% at renewal, when the account is not at risk.
 	if h.RiskBand == BandLow && days <= tc.PriceIncreaseWithin {
 		lo, hi := pctOf(a.ARR, tc.PriceIncreaseMinPct), pctOf(a.ARR, tc.PriceIncreaseMaxPct)
 		out = append(out, Opportunity{Motion: MotionPriceIncrease, Trigger: "price_increase", Title: "Price increase at renewal",
-			Evidence: fmt.Sprintf("renewing in %d days with low risk: %s–%s is %s–%s", days, pct(tc.PriceIncreaseMinPct), pct(tc.PriceIncreaseMaxPct), a.Money(lo).Format(), a.Money(hi).Format()),
+			Evidence: say("renewing in %d days with low risk: %s–%s is %s–%s", days, pctIf(explain, tc.PriceIncreaseMinPct), pctIf(explain, tc.PriceIncreaseMaxPct), formatIf(explain, a, lo), formatIf(explain, a, hi)),
 			Uplift:   lo, UpliftMax: hi, TalkTrack: "price_increase"})
 	}
 	return out
@@ -258,7 +294,7 @@ func renewalOpportunities(a *Account, h Health, days int, tc TriggerConfig) []Op
 // holdForAdoption applies the counter-signal: under 50% adoption, upsell and
 // cross-sell are put on hold and "drive adoption first" is added, because
 // selling more to an account that uses half of what it has invites churn.
-func holdForAdoption(a *Account, out []Opportunity, tc TriggerConfig) []Opportunity {
+func holdForAdoption(a *Account, out []Opportunity, tc TriggerConfig, explain bool) []Opportunity {
 	adoption, known := a.Adoption()
 	if !known || !Underused(adoption, tc) {
 		return out
@@ -269,7 +305,7 @@ func holdForAdoption(a *Account, out []Opportunity, tc TriggerConfig) []Opportun
 		}
 	}
 	return append(out, Opportunity{Motion: MotionAdoptionFirst, Trigger: "adoption_first", Title: "Drive adoption first",
-		Evidence:  fmt.Sprintf("only %d of %d features adopted (%s): prove value before expanding", a.FeaturesAdopted, a.FeaturesAvailable, pct(adoption*100)),
+		Evidence:  sayer(explain)("only %d of %d features adopted (%s): prove value before expanding", a.FeaturesAdopted, a.FeaturesAvailable, pctIf(explain, adoption*100)),
 		TalkTrack: "adoption_first"})
 }
 
@@ -314,4 +350,28 @@ func bigHire(a *Account, today Date, tc TriggerConfig) (Signal, int, bool) {
 		}
 	}
 	return Signal{}, 0, false
+}
+
+// The formatters below return nothing when not explaining: a replay
+// evaluates the book twice a week and shows none of the text.
+
+func groupThousandsIf(explain bool, v int64) string {
+	if !explain {
+		return ""
+	}
+	return groupThousands(v)
+}
+
+func shortIf(explain bool, a *Account, v int64) string {
+	if !explain {
+		return ""
+	}
+	return a.Money(v).Short()
+}
+
+func formatIf(explain bool, a *Account, v int64) string {
+	if !explain {
+		return ""
+	}
+	return a.Money(v).Format()
 }

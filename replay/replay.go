@@ -132,7 +132,7 @@ func (r *run) account(wk *worker, a *domain.Account, hist []domain.FieldState) {
 		var evs [2]domain.Evaluation
 		var vs [2]domain.Verdict
 		for k, cfg := range cfgs {
-			evs[k] = domain.Evaluate(&acc, d, *cfg)
+			evs[k] = domain.EvaluateWith(&acc, d, *cfg, domain.EvaluateOptions{}) // no text: a diff shows none
 			vs[k] = domain.VerdictOf(&evs[k])
 			if vs[k].AtRisk() {
 				flags[k] = append(flags[k], d)
