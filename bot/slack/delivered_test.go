@@ -56,3 +56,23 @@ func TestDeliveredResolvesChannelNames(t *testing.T) {
 		t.Error("an unknown channel name was not reported")
 	}
 }
+
+// An "ok" conversations.open without a channel (a proxy, a fake, an API
+// change) is an error to retry, not a nil channel to dereference: it
+// crashed serve's scheduler while settling an interrupted DM nudge.
+func TestDeliveredDMWithoutAChannel(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/api/users.lookupByEmail":
+			json.NewEncoder(w).Encode(map[string]any{"ok": true, "user": map[string]any{"id": "U1"}})
+		default:
+			json.NewEncoder(w).Encode(map[string]any{"ok": true})
+		}
+	}))
+	defer srv.Close()
+	a := &App{API: slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/")), Log: slog.New(slog.DiscardHandler)}
+	if _, err := a.Delivered(context.Background(), bot.Recipient{Email: "ana@example.com"}, "digest|2026-11-23|ana@example.com"); err == nil {
+		t.Error("a DM that could not be opened was not reported")
+	}
+}

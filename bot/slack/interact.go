@@ -305,6 +305,9 @@ func (a *App) conversationID(ctx context.Context, to bot.Recipient) (string, err
 		}); err != nil {
 			return "", fmt.Errorf("opening DM with %s: %w", to.Email, err)
 		}
+		if ch == nil || ch.ID == "" { // "ok" without a channel: nothing to read
+			return "", fmt.Errorf("opening DM with %s: Slack answered without a conversation id", to.Email)
+		}
 		return ch.ID, nil
 	}
 	name := strings.ToLower(strings.TrimPrefix(channel, "#"))

@@ -153,6 +153,7 @@ func (m *Main) swapStore(ctx context.Context, job *restoreJob) error {
 		done.res, done.err = storage.Restore(ctx, m.DataDir, job.f, job.opt)
 	}
 	stopTicks()
+	m.rules.restart() // the restored store may hold other rules versions
 	_, oerr := m.open(ctx)
 	for i := 0; oerr != nil && domain.ErrorCode(oerr) == domain.ECONFLICT && i < 50; i++ {
 		time.Sleep(100 * time.Millisecond) // a CLI that found no socket during the swap has it briefly

@@ -59,6 +59,19 @@ func (s *rulesState) put(v domain.RulesVersion) {
 	}
 }
 
+// restart forgets the version in force and everything that followed it:
+// after a live restore the components start again over the restored store,
+// whose rules versions loadRules reads afresh.
+func (s *rulesState) restart() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loaded = false
+	s.engines, s.nudges, s.evaluators = nil, nil, nil
+}
+
 // followRulesEvaluator registers the evaluator to switch with the rules:
 // stored ranks and alerts then follow the version in force.
 func (m *Main) followRulesEvaluator(ev *evaluator.Evaluator) {

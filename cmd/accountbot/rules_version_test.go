@@ -153,6 +153,10 @@ func TestServePicksUpRulesApply(t *testing.T) {
 	if out := ask("globex health"); !strings.Contains(out, "Globex Corporation — Tier 1 — health") {
 		t.Fatalf("before: %.300s", out)
 	}
+	bak := filepath.Join(t.TempDir(), "v1.bak")
+	if r := run(t, nil, "", "--data", dir, "backup", bak); r.code != 0 {
+		t.Fatalf("backup: %+v", r)
+	}
 	cand := writeFile(t, t.TempDir(), "cand.yaml", "tiers:\n  tier1_min_arr: 100000000\n")
 	r := run(t, nil, "", "--data", dir, "rules", "apply", cand, "--note", "fewer tier 1 accounts", "--by", "ana")
 	if r.code != 0 || !strings.Contains(r.stdout, "Applied rules v2") || !strings.Contains(r.stdout, "The running serve (pid") {
@@ -163,6 +167,14 @@ func TestServePicksUpRulesApply(t *testing.T) {
 	}
 	if r := run(t, nil, "", "--data", dir, "rules", "history"); r.code != 0 || !strings.Contains(r.stdout, `v2  2026-11-23 09:00 UTC  ana  "fewer tier 1 accounts"`) {
 		t.Errorf("history through the socket: %+v", r)
+	}
+	// A live restore of a backup made under v1 puts v1 back in force: the
+	// restarted engine reads the restored store's versions.
+	if r := run(t, nil, "", "--data", dir, "restore", "--replace", bak); r.code != 0 {
+		t.Fatalf("restore while serving: %+v", r)
+	}
+	if out := ask("globex health"); !strings.Contains(out, "Globex Corporation — Tier 1 — health") {
+		t.Errorf("after restoring the v1 backup: %.300s", out)
 	}
 }
 
