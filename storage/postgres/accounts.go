@@ -1,0 +1,225 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// selectBook reads accounts with their usage and signals aggregated into
+// arrays: one row per account, one round trip for any number of them.
+const selectBook = `SELECT a.id, a.record, u.days, u.au, u.us, u.ti, g.days, g.kinds, g.notes
+FROM accounts a
+LEFT JOIN LATERAL (SELECT array_agg(day ORDER BY day) days, array_agg(active_users ORDER BY day) au,
+	array_agg(usage ORDER BY day) us, array_agg(tickets ORDER BY day) ti FROM usage WHERE usage.id = a.id) u ON true
+LEFT JOIN LATERAL (SELECT array_agg(day ORDER BY day, kind, note) days, array_agg(kind ORDER BY day, kind, note) kinds,
+	array_agg(note ORDER BY day, kind, note) notes FROM signals WHERE signals.id = a.id) g ON true`
+
+// bookRow is one row of selectBook.
+type bookRow struct {
+	id            string
+	record        []byte
+	uDays, au, ti []int32
+	us            []int64
+	sDays         []int32
+	kinds, notes  []string
+}
+
+func scanBook(rows pgx.Rows, r *bookRow) error {
+	return rows.Scan(&r.id, &r.record, &r.uDays, &r.au, &r.us, &r.ti, &r.sDays, &r.kinds, &r.notes)
+}
+
+// account decodes a row into a new account.
+func (r *bookRow) account() (*domain.Account, error) {
+	a := &domain.Account{}
+	if err := json.Unmarshal(r.record, a); err != nil {
+		return nil, fmt.Errorf("decoding account %s: %w", r.id, err)
+	}
+	a.ID = r.id
+	a.Usage, a.Signals = nil, nil
+	for i, d := range r.uDays {
+		a.Usage = append(a.Usage, domain.Snapshot{Date: domain.Date(d), ActiveUsers: int(r.au[i]), Usage: r.us[i], Tickets: int(r.ti[i])})
+	}
+	for i, d := range r.sDays {
+		a.Signals = append(a.Signals, domain.Signal{Date: domain.Date(d), Kind: domain.SignalKind(r.kinds[i]), Note: r.notes[i]})
+	}
+	return a, nil
+}
+
+// Account returns the full account: record, usage and signals.
+func (s *DB) Account(ctx context.Context, id string) (*domain.Account, error) {
+	rows, err := s.pool.Query(ctx, selectBook+` WHERE a.id = $1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("reading account %s: %w", id, err)
+		}
+		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
+	}
+	var r bookRow
+	if err := scanBook(rows, &r); err != nil {
+		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	return r.account()
+}
+
+// ForEach calls fn with every account, fully loaded, in id order, from
+// one consistent snapshot (one query).
+func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error {
+	return s.scanAll(ctx, func(r *bookRow) error {
+		a, err := r.account()
+		if err != nil {
+			return err
+		}
+		return fn(a)
+	})
+}
+
+func (s *DB) scanAll(ctx context.Context, fn func(r *bookRow) error) error {
+	rows, err := s.pool.Query(ctx, selectBook+` ORDER BY a.id COLLATE "C"`)
+	if err != nil {
+		return fmt.Errorf("reading the book: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r bookRow
+		if err := scanBook(rows, &r); err != nil {
+			return fmt.Errorf("reading the book: %w", err)
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading the book: %w", err)
+	}
+	return nil
+}
+
+// ForEachConcurrent calls fn with every account on `workers` goroutines
+// (fn's first argument says which); decoding runs in the workers.
+func (s *DB) ForEachConcurrent(ctx context.Context, workers int, fn func(worker int, a *domain.Account) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan *bookRow, 512)
+	errs := make(chan error, workers+1)
+	var wg sync.WaitGroup
+	for w := range max(workers, 1) {
+		wg.Go(func() {
+			for r := range jobs {
+				a, err := r.account()
+				if err == nil {
+					err = fn(w, a)
+				}
+				if err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		})
+	}
+	scanErr := s.scanAll(ctx, func(r *bookRow) error {
+		select {
+		case jobs <- r:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	if err, ok := <-errs; ok {
+		return err
+	}
+	return scanErr
+}
+
+func (s *DB) strings(ctx context.Context, what, sql string, args ...any) ([]string, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// IDsByOwner returns the ids of the accounts owned by the e-mail.
+func (s *DB) IDsByOwner(ctx context.Context, owner string) ([]string, error) {
+	if owner == "" {
+		return nil, nil
+	}
+	return s.strings(ctx, "the accounts of "+owner,
+		`SELECT id FROM accounts WHERE owner = $1 ORDER BY id COLLATE "C"`, owner)
+}
+
+// Owners returns every owner e-mail with its account count, in order.
+func (s *DB) Owners(ctx context.Context) ([]domain.OwnerCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT owner, count(*) FROM accounts WHERE owner <> '' GROUP BY owner ORDER BY owner COLLATE "C"`)
+	if err != nil {
+		return nil, fmt.Errorf("reading owners: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.OwnerCount, error) {
+		var o domain.OwnerCount
+		var n int64
+		err := r.Scan(&o.Owner, &n)
+		o.Accounts = int(n)
+		return o, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading owners: %w", err)
+	}
+	return out, nil
+}
+
+// IDsRenewingBetween returns the ids of accounts renewing in [from, to], by date.
+func (s *DB) IDsRenewingBetween(ctx context.Context, from, to domain.Date) ([]string, error) {
+	return s.strings(ctx, "renewals", `SELECT id FROM accounts WHERE renewal <> 0 AND renewal BETWEEN $1 AND $2
+		ORDER BY renewal, id COLLATE "C"`, int32(from), int32(to))
+}
+
+// OwnsAccounts reports whether the e-mail owns at least one account.
+func (s *DB) OwnsAccounts(ctx context.Context, email string) (bool, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return false, nil
+	}
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE owner = $1)`, email).Scan(&ok); err != nil {
+		return false, fmt.Errorf("looking up the accounts of %s: %w", email, err)
+	}
+	return ok, nil
+}
+
+// ResolveAccount returns the id of the account that ref names for source:
+// the account whose id is ref, else the one whose external id for source
+// is ref. Nothing matched is ENOTFOUND; names are never consulted.
+func (s *DB) ResolveAccount(ctx context.Context, source, ref string) (string, error) {
+	return resolveAccount(ctx, s.pool, source, ref)
+}
+
+func resolveAccount(ctx context.Context, q querier, source, ref string) (string, error) {
+	var id string
+	err := q.QueryRow(ctx, `SELECT id FROM accounts WHERE id = $1
+		UNION ALL SELECT id FROM external_ids WHERE source = $2 AND ext = $1 LIMIT 1`, ref, source).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", domain.Errorf(domain.ENOTFOUND, "no account has id or %s external id %q", source, ref)
+	} else if err != nil {
+		return "", fmt.Errorf("looking up %s: %w", ref, err)
+	}
+	return id, nil
+}

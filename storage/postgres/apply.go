@@ -1,0 +1,246 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// applyChunk is how many patches share one read of their records and one
+// pipelined batch of writes: round trips, not rows, bound an import.
+const applyChunk = 500
+
+// Apply writes patches in one transaction: all or nothing. Each account's
+// record, indexes, external ids, usage and signals are written together.
+func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
+	var st domain.ApplyStats
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		st = domain.ApplyStats{}
+		return applyTx(ctx, tx, patches, &st)
+	})
+	return st, err
+}
+
+// plan is one patch's outcome, filled in as its batch's results arrive.
+type plan struct {
+	kind    byte // 'c' created, 'u' updated, 0 unchanged (so far)
+	touched bool // a usage snapshot or a signal was written
+}
+
+// applyTx applies patches inside tx, chunk by chunk.
+func applyTx(ctx context.Context, tx pgx.Tx, patches []domain.Patch, st *domain.ApplyStats) error {
+	for start := 0; start < len(patches); start += applyChunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := applyPart(ctx, tx, patches[start:min(start+applyChunk, len(patches))], st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.ApplyStats) error {
+	ids := make([]string, len(part))
+	for i := range part {
+		ids[i] = part[i].ID
+	}
+	cur, err := lockRecords(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	nexts := make([]*domain.Account, len(part))
+	olds := make([]*domain.Account, len(part))
+	for i := range part {
+		olds[i] = cur[part[i].ID]
+		if nexts[i], err = merged(olds[i], &part[i]); err != nil {
+			return err
+		}
+		cur[part[i].ID] = nexts[i] // a later patch of the same account builds on this one
+	}
+	if err := checkExternal(ctx, tx, olds, nexts); err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	plans := make([]plan, len(part))
+	for i := range part {
+		queuePatch(b, &part[i], olds[i], nexts[i], &plans[i], st)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return translate(err)
+	}
+	for _, p := range plans {
+		switch {
+		case p.kind == 'c':
+			st.Created++
+		case p.kind == 'u' || p.touched:
+			st.Updated++
+		default:
+			st.Unchanged++
+		}
+	}
+	return nil
+}
+
+// lockRecords reads (and row-locks) the stored records of ids.
+func lockRecords(ctx context.Context, tx pgx.Tx, ids []string) (map[string]*domain.Account, error) {
+	rows, err := tx.Query(ctx, `SELECT id, record FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading accounts: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]*domain.Account, len(ids))
+	for rows.Next() {
+		var id string
+		var raw []byte
+		if err := rows.Scan(&id, &raw); err != nil {
+			return nil, fmt.Errorf("reading accounts: %w", err)
+		}
+		var a domain.Account
+		if err := json.Unmarshal(raw, &a); err != nil {
+			return nil, fmt.Errorf("decoding account %s: %w", id, err)
+		}
+		out[id] = &a
+	}
+	return out, rows.Err()
+}
+
+// checkExternal refuses an external id that another account holds: two
+// accounts with one CRM id would split a customer's data between them.
+func checkExternal(ctx context.Context, tx pgx.Tx, olds, nexts []*domain.Account) error {
+	var srcs, exts []string
+	claimed := map[[2]string]string{}
+	for i, next := range nexts {
+		for _, src := range next.ExternalIDs.Sources() {
+			ext := next.ExternalIDs[src]
+			if olds[i] != nil && olds[i].ExternalIDs[src] == ext {
+				continue
+			}
+			k := [2]string{src, ext}
+			if h, ok := claimed[k]; ok && h != next.ID {
+				return externalTaken(next.ID, src, ext, h)
+			}
+			claimed[k] = next.ID
+			srcs, exts = append(srcs, src), append(exts, ext)
+		}
+	}
+	if len(srcs) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT e.source, e.ext, e.id FROM external_ids e
+		JOIN unnest($1::text[], $2::text[]) AS n(source, ext) ON e.source = n.source AND e.ext = n.ext`, srcs, exts)
+	if err != nil {
+		return fmt.Errorf("reading external ids: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var src, ext, holder string
+		if err := rows.Scan(&src, &ext, &holder); err != nil {
+			return err
+		}
+		if id := claimed[[2]string{src, ext}]; holder != id && !releases(olds, nexts, holder, src, ext) {
+			return externalTaken(id, src, ext, holder)
+		}
+	}
+	return rows.Err()
+}
+
+// releases reports whether holder gives src's ext up in this chunk.
+func releases(olds, nexts []*domain.Account, holder, src, ext string) bool {
+	for i, n := range nexts {
+		if n.ID == holder && olds[i] != nil && olds[i].ExternalIDs[src] == ext && n.ExternalIDs[src] != ext {
+			return true
+		}
+	}
+	return false
+}
+
+func externalTaken(id, src, ext, holder string) error {
+	return domain.Errorf(domain.EINVALID, "account %s: external_ids.%s: %q already belongs to account %s; remove it there first", id, src, ext, holder)
+}
+
+// queuePatch queues the writes of one patch; their results fill p.
+func queuePatch(b *pgx.Batch, pt *domain.Patch, old, next *domain.Account, p *plan, st *domain.ApplyStats) {
+	newJSON := mustJSON(next)
+	if old == nil || !bytes.Equal(mustJSON(old), newJSON) {
+		p.kind = 'u'
+		if old == nil {
+			p.kind = 'c'
+		}
+		b.Queue(`INSERT INTO accounts (id, record, owner, renewal) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, owner = EXCLUDED.owner, renewal = EXCLUDED.renewal`,
+			next.ID, newJSON, next.Owner, int32(next.RenewalDate))
+		queueIndexes(b, old, next)
+	}
+	for _, u := range pt.Usage {
+		b.Queue(`INSERT INTO usage (id, day, active_users, usage, tickets) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id, day) DO UPDATE SET active_users = EXCLUDED.active_users, usage = EXCLUDED.usage, tickets = EXCLUDED.tickets
+			WHERE (usage.active_users, usage.usage, usage.tickets) IS DISTINCT FROM (EXCLUDED.active_users, EXCLUDED.usage, EXCLUDED.tickets)`,
+			pt.ID, int32(u.Date), u.ActiveUsers, u.Usage, u.Tickets).Exec(func(ct pgconn.CommandTag) error {
+			if ct.RowsAffected() > 0 {
+				st.Snapshots++
+				p.touched = true
+			}
+			return nil
+		})
+	}
+	for _, sg := range pt.Signals {
+		b.Queue(`INSERT INTO signals (id, day, kind, note) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			pt.ID, int32(sg.Date), string(sg.Kind), sg.Note).Exec(func(ct pgconn.CommandTag) error {
+			if ct.RowsAffected() > 0 {
+				st.Signals++
+				p.touched = true
+			}
+			return nil
+		})
+	}
+}
+
+// queueIndexes moves the name index and external ids from old to next; an
+// account that gains an external id leaves the review list.
+func queueIndexes(b *pgx.Batch, old, next *domain.Account) {
+	oldNames, newNames := nameKeys(old), nameKeys(next)
+	for _, n := range oldNames {
+		if !slices.Contains(newNames, n) {
+			b.Queue(`DELETE FROM account_names WHERE norm = $1 AND id = $2`, n, next.ID)
+		}
+	}
+	for _, n := range newNames {
+		if !slices.Contains(oldNames, n) {
+			b.Queue(`INSERT INTO account_names (norm, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, n, next.ID)
+		}
+	}
+	if old != nil {
+		for src, ext := range old.ExternalIDs {
+			if next.ExternalIDs[src] != ext {
+				b.Queue(`DELETE FROM external_ids WHERE source = $1 AND ext = $2 AND id = $3`, src, ext, next.ID)
+			}
+		}
+	}
+	for _, src := range next.ExternalIDs.Sources() {
+		ext := next.ExternalIDs[src]
+		if old != nil && old.ExternalIDs[src] == ext {
+			continue
+		}
+		b.Queue(`INSERT INTO external_ids (source, ext, id) VALUES ($1, $2, $3)`, src, ext, next.ID)
+		b.Queue(`DELETE FROM unmatched WHERE source = $1 AND ext = $2`, src, ext)
+	}
+}
+
+// translate turns a unique violation on an external id (a race with
+// another writer) into the same error checkExternal gives.
+func translate(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.TableName == "external_ids" {
+		return domain.Errorf(domain.EINVALID, "an external id in this write already belongs to another account (%s); remove it there first", pe.Detail)
+	}
+	return fmt.Errorf("writing accounts: %w", err)
+}
