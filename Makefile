@@ -20,7 +20,16 @@ vet:
 # The README's test command: vet plus every test under the race detector.
 # The generous timeout is for crowded machines: the crash tests run the real
 # binary dozens of times.
+# The PostgreSQL tests need a server (PGHOST/PG* or
+# ACCOUNTBOT_TEST_DATABASE_URL; `pg_virtualenv -t make test` makes a
+# throw-away one) and skip without; ACCOUNTBOT_REQUIRE_PG=1 (CI) fails instead.
 test: vet
+	@if [ -z "$$PGHOST$$PGPORT$$ACCOUNTBOT_TEST_DATABASE_URL" ]; then \
+	  if [ "$$ACCOUNTBOT_REQUIRE_PG" = 1 ]; then \
+	    echo "PostgreSQL tests are required (ACCOUNTBOT_REQUIRE_PG=1) but no server is set: run under pg_virtualenv -t"; exit 1; \
+	  fi; \
+	  echo "skipping PostgreSQL tests: no server (set PGHOST or ACCOUNTBOT_TEST_DATABASE_URL, or run: pg_virtualenv -t make test)"; \
+	fi
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 # Starts the real bot. With no Slack/Teams credentials it loads the demo
