@@ -155,7 +155,7 @@ func (m *Main) migrateTeamsRefs(ctx context.Context, b *teams.Binder) error {
 }
 
 // auditReader answers `portfolio audit` from the store.
-type auditReader struct{ db *storage.DB }
+type auditReader struct{ db Store }
 
 func (r auditReader) ReadAudit(ctx context.Context, f bot.AuditFilter) ([]domain.AuditEntry, error) {
 	return r.db.Audit(ctx, storage.AuditQuery{Since: f.Since, Who: f.Who, Account: f.Account, Limit: f.Limit})

@@ -282,10 +282,18 @@ func (m *Main) runRestore(ctx context.Context) error {
 		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", file, err)
 	}
 	defer f.Close()
-	res, err := storage.Restore(ctx, m.DataDir, f, storage.RestoreOptions{Replace: replace, Unverified: unverified, Logger: m.log})
+	opt := storage.RestoreOptions{Replace: replace, Unverified: unverified, Logger: m.log}
+	where := m.DataDir
+	var res storage.RestoreResult
+	if m.databaseURL() != "" {
+		where = "the PostgreSQL database"
+		res, err = m.restorePostgres(ctx, f, opt)
+	} else {
+		res, err = storage.Restore(ctx, m.DataDir, f, opt)
+	}
 	if err != nil {
 		if code := domain.ErrorCode(err); code != domain.EINTERNAL {
-			return domain.Errorf(code, "cannot restore %s: %s. The store in %s was not changed.", file, domain.ErrorMessage(err), m.DataDir)
+			return domain.Errorf(code, "cannot restore %s: %s. The store in %s was not changed.", file, domain.ErrorMessage(err), where)
 		}
 		return fmt.Errorf("restoring %s: %w", file, err)
 	}
@@ -293,7 +301,7 @@ func (m *Main) runRestore(ctx context.Context) error {
 	if !res.Verified {
 		check = "UNVERIFIED: the file had no checksum"
 	}
-	fmt.Fprintf(m.Stdout, "Restored %s into %s: %d accounts, %d records (%s).\n", file, m.DataDir, res.Accounts, res.Records, check)
+	fmt.Fprintf(m.Stdout, "Restored %s into %s: %d accounts, %d records (%s).\n", file, where, res.Accounts, res.Records, check)
 	return nil
 }
 

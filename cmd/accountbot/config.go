@@ -21,6 +21,9 @@ type FileConfig struct {
 	Playbooks string        `yaml:"playbooks_dir"`
 	Currency  string        `yaml:"default_currency"`
 	Sync      SyncConfig    `yaml:"sync"` // sync.go
+	// DatabaseURL selects PostgreSQL instead of the embedded store (env
+	// ACCOUNTBOT_DATABASE_URL wins); see README "Running on PostgreSQL".
+	DatabaseURL string `yaml:"database_url"`
 
 	// The ingest API and its Segment receiver (package ingest).
 	Ingest  ingest.Config        `yaml:"ingest"`

@@ -21,6 +21,9 @@ func (m *Main) viaServer(ctx context.Context) (bool, error) {
 	if m.db != nil {
 		return false, nil // the store is open in this process: this is the server
 	}
+	if m.databaseURL() != "" {
+		return false, nil // PostgreSQL takes any number of writers: connect directly
+	}
 	wd, err := os.Getwd()
 	if err != nil {
 		return false, fmt.Errorf("reading the working directory: %w", err)
@@ -41,6 +44,9 @@ func (m *Main) viaServer(ctx context.Context) (bool, error) {
 // startControl opens the control socket so that backup and import reach
 // this server; without it they say the store is in use.
 func (m *Main) startControl(ctx context.Context, wg *sync.WaitGroup) {
+	if m.databaseURL() != "" {
+		return // PostgreSQL: other processes connect to the database themselves
+	}
 	if m.live != nil {
 		return // serveLive keeps one socket across the bot's restarts
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/stripe"
 	"github.com/accountbot/accountbot/zendesk"
 )
@@ -24,7 +23,7 @@ var feedSources = []string{zendesk.Name, stripe.Name}
 
 // syncStore is the store a source's runner uses: feeds match account ids
 // directly (connector.AccountIDs), CRMs their links.
-func syncStore(name string, db *storage.DB) connector.Store {
+func syncStore(name string, db Store) connector.Store {
 	for _, f := range feedSources {
 		if f == name {
 			return connector.AccountIDs{Store: db, Account: db.Account}
@@ -60,7 +59,7 @@ func (m *Main) feedSource(name string) (src connector.Source, ok bool, err error
 
 // stripeWebhook is the handler for POST /api/v1/stripe; serve mounts it
 // when STRIPE_WEBHOOK_SECRET is set.
-func (m *Main) stripeWebhook(db *storage.DB) (http.Handler, error) {
+func (m *Main) stripeWebhook(db Store) (http.Handler, error) {
 	env, err := stripe.EnvFrom(m.Getenv)
 	if err != nil {
 		return nil, err
@@ -77,7 +76,7 @@ func (m *Main) stripeWebhook(db *storage.DB) (http.Handler, error) {
 // from the demo book, and syncs both into the store: the cards then show
 // tickets, billing ARR beside the book's, payment failures, cancellations
 // and upgrades with their motion.
-func (m *Main) feedDemo(ctx context.Context, db *storage.DB) error {
+func (m *Main) feedDemo(ctx context.Context, db Store) error {
 	var book []*domain.Account
 	err := db.ForEach(ctx, func(a *domain.Account) error {
 		cp := *a // ForEach reuses a

@@ -22,7 +22,6 @@ import (
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/playbooks"
-	"github.com/accountbot/accountbot/storage"
 )
 
 func main() {
@@ -56,7 +55,7 @@ type Main struct {
 	flags    *flag.FlagSet
 	cmdFlags any
 
-	db         *storage.DB
+	db         Store
 	onImport   func(imported, rejected int) // serve's metrics count import rows
 	evaluating evaluatorRef                 // the running evaluator (evaluate.go), for the ingest API
 	log        *slog.Logger
@@ -238,11 +237,11 @@ func (m *Main) Close() error {
 }
 
 // open opens the store once.
-func (m *Main) open(ctx context.Context) (*storage.DB, error) {
+func (m *Main) open(ctx context.Context) (Store, error) {
 	if m.db != nil {
 		return m.db, nil
 	}
-	db, err := storage.Open(ctx, m.DataDir, storage.Options{Logger: m.log})
+	db, err := m.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}

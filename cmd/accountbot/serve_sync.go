@@ -11,7 +11,6 @@ import (
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/stripe"
 )
 
@@ -66,7 +65,7 @@ func (m *Main) scheduledSources() []string {
 // token but a mapping that leaves a required field unfilled, an unreadable
 // key file) has its error put in status once per schedule, where `sync
 // status` and `portfolio sync` show it.
-func (m *Main) configError(ctx context.Context, db *storage.DB, name string, err error, next map[string]time.Time) {
+func (m *Main) configError(ctx context.Context, db Store, name string, err error, next map[string]time.Time) {
 	if strings.Contains(domain.ErrorMessage(err), "is not configured") || m.Now().Before(next[name]) {
 		return
 	}
@@ -82,7 +81,7 @@ var statusSources = append(append([]string{}, syncSources...), stripe.WebhookNam
 
 // syncStatusReader gives the engine's `portfolio sync` the statuses
 // `sync status` prints.
-type syncStatusReader struct{ db *storage.DB }
+type syncStatusReader struct{ db Store }
 
 func (s syncStatusReader) SyncSources(ctx context.Context) ([]bot.SyncSource, error) {
 	all, err := syncStatuses(ctx, s.db)

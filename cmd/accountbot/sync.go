@@ -14,7 +14,6 @@ import (
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/hubspot"
 	"github.com/accountbot/accountbot/salesforce"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // SyncConfig is the `sync` section of the configuration file.
@@ -130,7 +129,7 @@ func (m *Main) runSync(ctx context.Context) error {
 // writeBack queues changed scores (with scores: it evaluates the whole
 // book, so once per sync, not per delivery) and delivers the outbox once;
 // failed writes stay queued with their error and backoff (`sync status`).
-func (m *Main) writeBack(ctx context.Context, db *storage.DB, source string, wr connector.Writer, scores bool, out io.Writer) error {
+func (m *Main) writeBack(ctx context.Context, db Store, source string, wr connector.Writer, scores bool, out io.Writer) error {
 	if scores {
 		if _, err := m.enqueueScores(ctx, db, source, m.scoreFields(source)); err != nil {
 			return err
@@ -167,7 +166,7 @@ func suffix(last string) string {
 // recordSyncError puts a configuration error (no token, a required field
 // the mapping does not fill) into the source's status, where `sync status`
 // and admins look, keeping the counts of the last run.
-func (m *Main) recordSyncError(ctx context.Context, db *storage.DB, source string, err error) {
+func (m *Main) recordSyncError(ctx context.Context, db Store, source string, err error) {
 	_, st, serr := db.SyncState(ctx, source)
 	if serr == nil {
 		st.Source, st.LastRun, st.LastError = source, m.Now(), domain.ErrorMessage(err)
@@ -207,7 +206,7 @@ func printReport(w io.Writer, rep connector.Report, dry bool) {
 }
 
 // syncStatus prints every known source's status, with the outbox counts.
-func (m *Main) syncStatus(ctx context.Context, db *storage.DB, asJSON bool) error {
+func (m *Main) syncStatus(ctx context.Context, db Store, asJSON bool) error {
 	all, err := syncStatuses(ctx, db)
 	if err != nil {
 		return err
@@ -275,7 +274,7 @@ func (m *Main) syncStatus(ctx context.Context, db *storage.DB, asJSON bool) erro
 
 // syncStatuses is every source's status with its cursor and outbox counts
 // (the Stripe webhook's too).
-func syncStatuses(ctx context.Context, db *storage.DB) ([]connector.Status, error) {
+func syncStatuses(ctx context.Context, db Store) ([]connector.Status, error) {
 	var all []connector.Status
 	for _, name := range statusSources {
 		cur, st, err := db.SyncState(ctx, name)
@@ -302,7 +301,7 @@ func orDash(s string) string {
 // configured source on its schedule, and the write-back outbox every
 // minute (or every sync.every when that is shorter). Errors go to the
 // source's status and the log; they never stop the bot.
-func (m *Main) syncLoop(ctx context.Context, db *storage.DB) {
+func (m *Main) syncLoop(ctx context.Context, db Store) {
 	tick := time.NewTicker(min(time.Minute, m.syncEvery()))
 	defer tick.Stop()
 	next := map[string]time.Time{}
@@ -318,7 +317,7 @@ func (m *Main) syncLoop(ctx context.Context, db *storage.DB) {
 
 // syncOnce runs each configured source whose time has come (next holds
 // when each is due), queues changed scores and delivers the outbox.
-func (m *Main) syncOnce(ctx context.Context, db *storage.DB, next map[string]time.Time) {
+func (m *Main) syncOnce(ctx context.Context, db Store, next map[string]time.Time) {
 	for _, name := range m.scheduledSources() {
 		src, wr, opt, err := m.syncSource(name)
 		if err != nil {

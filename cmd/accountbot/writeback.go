@@ -10,14 +10,13 @@ import (
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/hubspot"
 	"github.com/accountbot/accountbot/salesforce"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // botStore is the store the chat engine uses: with HubSpot note or
 // Salesforce Task write-back on, outcomes and notes logged in chat are
 // also queued for the CRM. Queueing is a local write; the outbox worker in
 // `serve` delivers it later, so a chat reply never waits on the CRM.
-func (m *Main) botStore(db *storage.DB) bot.Store {
+func (m *Main) botStore(db Store) bot.Store {
 	var sources []string
 	if m.Config.Sync.HubSpot.WriteBack.Notes {
 		if _, err := m.Config.Sync.HubSpot.Token(m.Getenv); err == nil {
@@ -32,11 +31,11 @@ func (m *Main) botStore(db *storage.DB) bot.Store {
 	if len(sources) == 0 {
 		return db
 	}
-	return writeBackStore{DB: db, sources: sources, now: m.Now, log: m.log}
+	return writeBackStore{Store: db, sources: sources, now: m.Now, log: m.log}
 }
 
 type writeBackStore struct {
-	*storage.DB
+	Store
 	sources []string
 	now     func() time.Time
 	log     *slog.Logger
@@ -44,7 +43,7 @@ type writeBackStore struct {
 
 // AddOutcome stores the outcome, then queues it as a CRM note.
 func (s writeBackStore) AddOutcome(ctx context.Context, o domain.Outcome) error {
-	if err := s.DB.AddOutcome(ctx, o); err != nil {
+	if err := s.Store.AddOutcome(ctx, o); err != nil {
 		return err
 	}
 	s.queue(ctx, o)
@@ -53,7 +52,7 @@ func (s writeBackStore) AddOutcome(ctx context.Context, o domain.Outcome) error 
 
 // AddOutcomeOnce is AddOutcome under a write id: a replay queues nothing.
 func (s writeBackStore) AddOutcomeOnce(ctx context.Context, id string, o domain.Outcome) (bool, error) {
-	seen, err := s.DB.AddOutcomeOnce(ctx, id, o)
+	seen, err := s.Store.AddOutcomeOnce(ctx, id, o)
 	if err == nil && !seen {
 		s.queue(ctx, o)
 	}
@@ -62,7 +61,7 @@ func (s writeBackStore) AddOutcomeOnce(ctx context.Context, id string, o domain.
 
 // ApplyOnce is Apply under a write id: a replay queues nothing.
 func (s writeBackStore) ApplyOnce(ctx context.Context, id string, patches []domain.Patch) (domain.ApplyStats, bool, error) {
-	st, seen, err := s.DB.ApplyOnce(ctx, id, patches)
+	st, seen, err := s.Store.ApplyOnce(ctx, id, patches)
 	if err == nil && !seen {
 		s.queueNotes(ctx, patches)
 	}
@@ -72,7 +71,7 @@ func (s writeBackStore) ApplyOnce(ctx context.Context, id string, patches []doma
 // Apply stores the patches, then queues each note signal logged on an
 // existing account (a chat `note`) as a CRM note.
 func (s writeBackStore) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
-	st, err := s.DB.Apply(ctx, patches)
+	st, err := s.Store.Apply(ctx, patches)
 	if err != nil {
 		return st, err
 	}
@@ -98,11 +97,11 @@ func (s writeBackStore) queueNotes(ctx context.Context, patches []domain.Patch) 
 func (s writeBackStore) queue(ctx context.Context, o domain.Outcome) {
 	now := s.now()
 	for _, source := range s.sources {
-		ext, err := s.DB.ExternalID(ctx, source, o.AccountID)
+		ext, err := s.Store.ExternalID(ctx, source, o.AccountID)
 		if err != nil || ext == "" {
 			continue // not an account of this CRM
 		}
-		if err := s.DB.Enqueue(ctx, connector.NoteWrite(source, ext, o, now)); err != nil && s.log != nil {
+		if err := s.Store.Enqueue(ctx, connector.NoteWrite(source, ext, o, now)); err != nil && s.log != nil {
 			s.log.Error("queueing CRM note", "source", source, "account", o.AccountID, "err", err)
 		}
 	}
@@ -110,7 +109,7 @@ func (s writeBackStore) queue(ctx context.Context, o domain.Outcome) {
 
 // enqueueScores queues a score write for every CRM-linked account whose
 // health, tier, priority or readiness changed since last delivered.
-func (m *Main) enqueueScores(ctx context.Context, db *storage.DB, source string, fields connector.ScoreFields) (int, error) {
+func (m *Main) enqueueScores(ctx context.Context, db Store, source string, fields connector.ScoreFields) (int, error) {
 	if fields == (connector.ScoreFields{}) {
 		return 0, nil
 	}
