@@ -24,7 +24,7 @@ func (m *Main) startEvaluator(ctx context.Context, wg *sync.WaitGroup, e *bot.En
 	sched.AlertsFromChanges()
 	sched.Ranks, e.Ranks = ev, ev
 	m.evaluating.Store(ev)
-	wg.Go(func() { ev.Run(ctx) })
+	wg.Go(func() { m.elector().Do(ctx, ev.Run) }) // its timed refreshes on the leader only
 	return ev
 }
 

@@ -46,7 +46,7 @@ func (m *Main) readyChecks(p platforms, sched *nudge.Scheduler) map[string]func(
 	checks := map[string]func(context.Context) error{
 		"store": func(ctx context.Context) error { _, err := m.db.Empty(ctx); return err },
 		"scheduler": func(context.Context) error {
-			if !sched.Running() {
+			if !sched.Running() && m.elector().Leading() { // a follower's scheduler waits for leadership
 				return errNotRunning
 			}
 			return nil

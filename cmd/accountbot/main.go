@@ -21,6 +21,7 @@ import (
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/leader"
 	"github.com/accountbot/accountbot/playbooks"
 )
 
@@ -56,6 +57,7 @@ type Main struct {
 	cmdFlags any
 
 	db         Store
+	elect      leader.Elector               // elector(): who runs the scheduler and sync
 	onImport   func(imported, rejected int) // serve's metrics count import rows
 	evaluating evaluatorRef                 // the running evaluator (evaluate.go), for the ingest API
 	log        *slog.Logger

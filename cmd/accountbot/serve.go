@@ -109,7 +109,11 @@ func (m *Main) runServe(ctx context.Context) error {
 	// observe, which wires the platforms' metrics the evaluator's zone
 	// lookups use.
 	m.startEvaluator(ctx, &wg, e, sched)
-	wg.Go(func() { sched.Run(ctx, m.Now) })
+	// Work that must run once runs on the leader only (every replica
+	// serves chat and the API); with the embedded store this process
+	// always leads.
+	wg.Go(func() { m.elector().Run(ctx) })
+	wg.Go(func() { m.elector().Do(ctx, func(ctx context.Context) { sched.Run(ctx, m.Now) }) })
 	fmt.Fprintf(m.Stderr, "AccountBot serving %s; HTTP on %s (data: %s).\n", strings.Join(p.modes, " and "), m.HTTPAddr(), m.DataDir)
 
 	return m.serveUntilStopped(ctx, cancel, &wg, srv, p, sc.AppToken != "")

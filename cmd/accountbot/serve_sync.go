@@ -40,7 +40,7 @@ func (m *Main) serveSync(ctx context.Context, wg *sync.WaitGroup, mux *http.Serv
 	if len(configured) > 0 {
 		fmt.Fprintf(m.Stderr, "Syncing %s every %s.\n", strings.Join(configured, ", "), m.syncEvery())
 	}
-	wg.Go(func() { m.syncLoop(ctx, db) })
+	wg.Go(func() { m.elector().Do(ctx, func(ctx context.Context) { m.syncLoop(ctx, db) }) }) // leader only
 	return nil
 }
 

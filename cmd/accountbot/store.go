@@ -9,6 +9,7 @@ import (
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/leader"
 	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/postgres"
 )
@@ -142,4 +143,20 @@ func (m *Main) restorePostgres(ctx context.Context, r io.ReadSeeker, opt storage
 		return storage.RestoreResult{}, fmt.Errorf("restoring: the open store is not PostgreSQL")
 	}
 	return pg.Restore(ctx, r, opt)
+}
+
+// elector chooses whether this process runs the nudge scheduler and the
+// sync loops: on PostgreSQL the replica holding the advisory lock, with
+// the embedded store always this process.
+func (m *Main) elector() leader.Elector {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.elect == nil {
+		if u := m.databaseURL(); u != "" {
+			m.elect = leader.NewPostgres(u, m.log)
+		} else {
+			m.elect = leader.Always{}
+		}
+	}
+	return m.elect
 }

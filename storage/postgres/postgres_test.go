@@ -262,30 +262,47 @@ func TestBackupRoundTrip(t *testing.T) {
 	}
 }
 
-// TestLedgerClaimIsExclusive: of many replicas claiming one dedupe key at
-// once, exactly one wins.
+// TestLedgerClaimIsExclusive: of many replicas recording "sending" for
+// the same key and attempt at once (about to post the same nudge), exactly
+// one succeeds; a later attempt (a retry after a failure or an interrupted
+// send) claims again.
 func TestLedgerClaimIsExclusive(t *testing.T) {
 	ctx := context.Background()
 	db := openPG(t)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for range 16 {
-		wg.Go(func() {
-			ok, err := db.LedgerClaim(ctx, domain.LedgerEntry{Key: "digest|ana|2026-11-23", UpdatedAt: now})
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				mu.Lock()
-				wins++
-				mu.Unlock()
-			}
-		})
+	claim := func(attempt int) int {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins := 0
+		for range 16 {
+			wg.Go(func() {
+				err := db.LedgerPut(ctx, domain.LedgerEntry{Key: "digest|ana|2026-11-23", State: domain.LedgerSending, Attempts: attempt, UpdatedAt: now})
+				switch {
+				case err == nil:
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				case domain.ErrorCode(err) != domain.ECONFLICT:
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		return wins
 	}
-	wg.Wait()
-	if wins != 1 {
-		t.Errorf("%d claims won, want exactly 1", wins)
+	if w := claim(1); w != 1 {
+		t.Errorf("attempt 1: %d claims won, want exactly 1", w)
+	}
+	// The winner records the message id and the outcome: not claims.
+	for _, e := range []domain.LedgerEntry{
+		{Key: "digest|ana|2026-11-23", State: domain.LedgerSending, Attempts: 1, MessageIDs: []string{"ts1"}, UpdatedAt: now},
+		{Key: "digest|ana|2026-11-23", State: domain.LedgerFailed, Attempts: 1, UpdatedAt: now},
+	} {
+		if err := db.LedgerPut(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := claim(2); w != 1 {
+		t.Errorf("attempt 2: %d claims won, want exactly 1", w)
 	}
 }
 

@@ -27,7 +27,28 @@ func (s *DB) LedgerGet(ctx context.Context, key string) (domain.LedgerEntry, boo
 }
 
 // LedgerPut records a ledger entry (replacing the key's previous state).
+//
+// The entry a send records just before its POST ("sending", no message
+// ids yet, Attempts one more than the entry it read) is a claim: it is
+// written with INSERT … ON CONFLICT, and only if no entry of that key has
+// reached that attempt, so of two replicas that read the same entry and
+// are about to send the same nudge (two leaders for a moment during a
+// failover) exactly one succeeds; the other gets ECONFLICT from the
+// scheduler's Before hook and does not post.
 func (s *DB) LedgerPut(ctx context.Context, e domain.LedgerEntry) error {
+	if e.State == domain.LedgerSending && len(e.MessageIDs) == 0 {
+		ct, err := s.pool.Exec(ctx, `INSERT INTO ledger (key, entry, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (key) DO UPDATE SET entry = EXCLUDED.entry, updated_at = EXCLUDED.updated_at
+			WHERE coalesce((ledger.entry->>'attempts')::int, 0) < $4`,
+			e.Key, mustJSON(e), e.UpdatedAt, e.Attempts)
+		if err != nil {
+			return fmt.Errorf("claiming ledger %s: %w", e.Key, err)
+		}
+		if ct.RowsAffected() == 0 {
+			return domain.Errorf(domain.ECONFLICT, "nudge %s (attempt %d) is already being sent by another replica", e.Key, e.Attempts)
+		}
+		return nil
+	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO ledger (key, entry, updated_at) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET entry = EXCLUDED.entry, updated_at = EXCLUDED.updated_at`,
 		e.Key, mustJSON(e), e.UpdatedAt)
@@ -35,18 +56,6 @@ func (s *DB) LedgerPut(ctx context.Context, e domain.LedgerEntry) error {
 		return fmt.Errorf("writing ledger %s: %w", e.Key, err)
 	}
 	return nil
-}
-
-// LedgerClaim records e only if its key has no entry yet (INSERT … ON
-// CONFLICT DO NOTHING) and reports whether this call recorded it: of two
-// replicas about to send the same nudge, exactly one wins the claim.
-func (s *DB) LedgerClaim(ctx context.Context, e domain.LedgerEntry) (bool, error) {
-	ct, err := s.pool.Exec(ctx, `INSERT INTO ledger (key, entry, updated_at) VALUES ($1, $2, $3)
-		ON CONFLICT (key) DO NOTHING`, e.Key, mustJSON(e), e.UpdatedAt)
-	if err != nil {
-		return false, fmt.Errorf("claiming ledger %s: %w", e.Key, err)
-	}
-	return ct.RowsAffected() == 1, nil
 }
 
 // LedgerSince returns the entries updated at or after since, newest first.
