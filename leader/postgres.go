@@ -1,6 +1,7 @@
 package leader
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -18,6 +19,9 @@ type Postgres struct {
 	LockID int64         // DefaultLockID when zero
 	Retry  time.Duration // how often a follower tries, and a leader checks its session; 1s when zero
 	Log    *slog.Logger
+	// AppName is the session's application_name (pg_stat_activity shows
+	// which replica leads); "accountbot leader" when empty.
+	AppName string
 	// OnChange is called with true when this process starts leading and
 	// false when it stops (metrics); optional.
 	OnChange func(leading bool)
@@ -58,7 +62,13 @@ func (p *Postgres) Run(ctx context.Context) {
 
 // campaign is one connection's life: try, lead, until the connection fails.
 func (p *Postgres) campaign(ctx context.Context, retry time.Duration) {
-	conn, err := pgx.Connect(ctx, p.URL)
+	cfg, err := pgx.ParseConfig(p.URL)
+	if err != nil {
+		p.Log.Error("leader election: reading the database URL", "err", err)
+		return
+	}
+	cfg.RuntimeParams["application_name"] = cmp.Or(p.AppName, "accountbot leader")
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.Log.Warn("leader election: connecting", "err", err)

@@ -54,6 +54,15 @@ func TestServeSlackHTTP(t *testing.T) {
 // tests' secret at the given time, and returns the status and body.
 func postSlash(t *testing.T, addr, body string, at time.Time) (int, []byte) {
 	t.Helper()
+	code, b, err := trySlash(addr, body, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, b
+}
+
+// trySlash is postSlash for a server that may not be listening yet.
+func trySlash(addr, body string, at time.Time) (int, []byte, error) {
 	ts := fmt.Sprint(at.Unix())
 	mac := hmac.New(sha256.New, []byte("shh"))
 	mac.Write([]byte("v0:" + ts + ":" + body))
@@ -63,11 +72,11 @@ func postSlash(t *testing.T, addr, body string, at time.Time) (int, []byte) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return resp.StatusCode, b, nil
 }
 
 // served is a running `accountbot serve`.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -153,7 +154,9 @@ func (m *Main) elector() leader.Elector {
 	defer m.mu.Unlock()
 	if m.elect == nil {
 		if u := m.databaseURL(); u != "" {
-			m.elect = leader.NewPostgres(u, m.log)
+			e := leader.NewPostgres(u, m.log)
+			e.AppName = fmt.Sprintf("accountbot leader pid %d", os.Getpid())
+			m.elect = e
 		} else {
 			m.elect = leader.Always{}
 		}
