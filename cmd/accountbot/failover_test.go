@@ -23,7 +23,7 @@ import (
 
 // failoverConfig paces the burst slowly enough that it spans several kills.
 const failoverConfig = `nudges:
-  sends_per_second: 4
+  sends_per_second: 2
   burst: 1
   check_every: 1s
 `
@@ -147,7 +147,15 @@ func TestFailoverKillsTheLeader(t *testing.T) {
 	}
 	for i := range 10 {
 		pid := leaderPID(t, conn, 15*time.Second)
-		time.Sleep(time.Duration(rand.Int64N(int64(1500 * time.Millisecond))))
+		// Kill it mid burst: once it has posted, at a random point after.
+		_, from, _ := f.counts()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			keys, posts, _ := f.counts()
+			if posts > from || keys >= want {
+				break
+			}
+		}
+		time.Sleep(time.Duration(rand.Int64N(int64(1200 * time.Millisecond))))
 		victim, ok := replicas[pid]
 		if !ok {
 			t.Fatalf("kill %d: the leader's pid %d is not a replica", i, pid)
