@@ -55,6 +55,9 @@ func (r *bookRow) account() (*domain.Account, error) {
 
 // Account returns the full account: record, usage and signals.
 func (s *DB) Account(ctx context.Context, id string) (*domain.Account, error) {
+	if containsNUL(id) { // no such id can be stored, and text cannot carry it
+		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
+	}
 	rows, err := s.pool.Query(ctx, selectBook+` WHERE a.id = $1`, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", id, err)
@@ -160,7 +163,7 @@ func (s *DB) strings(ctx context.Context, what, sql string, args ...any) ([]stri
 
 // IDsByOwner returns the ids of the accounts owned by the e-mail.
 func (s *DB) IDsByOwner(ctx context.Context, owner string) ([]string, error) {
-	if owner == "" {
+	if owner == "" || containsNUL(owner) {
 		return nil, nil
 	}
 	return s.strings(ctx, "the accounts of "+owner,
@@ -195,7 +198,7 @@ func (s *DB) IDsRenewingBetween(ctx context.Context, from, to domain.Date) ([]st
 // OwnsAccounts reports whether the e-mail owns at least one account.
 func (s *DB) OwnsAccounts(ctx context.Context, email string) (bool, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	if email == "" {
+	if email == "" || containsNUL(email) {
 		return false, nil
 	}
 	var ok bool
@@ -213,6 +216,9 @@ func (s *DB) ResolveAccount(ctx context.Context, source, ref string) (string, er
 }
 
 func resolveAccount(ctx context.Context, q querier, source, ref string) (string, error) {
+	if containsNUL(source + ref) {
+		return "", domain.Errorf(domain.ENOTFOUND, "no account has id or %s external id %q", source, ref)
+	}
 	var id string
 	err := q.QueryRow(ctx, `SELECT id FROM accounts WHERE id = $1
 		UNION ALL SELECT id FROM external_ids WHERE source = $2 AND ext = $1 LIMIT 1`, ref, source).Scan(&id)

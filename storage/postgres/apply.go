@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,12 +28,6 @@ func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplySta
 	return st, err
 }
 
-// plan is one patch's outcome, filled in as its batch's results arrive.
-type plan struct {
-	kind    byte // 'c' created, 'u' updated, 0 unchanged (so far)
-	touched bool // a usage snapshot or a signal was written
-}
-
 // applyTx applies patches inside tx, chunk by chunk.
 func applyTx(ctx context.Context, tx pgx.Tx, patches []domain.Patch, st *domain.ApplyStats) error {
 	for start := 0; start < len(patches); start += applyChunk {
@@ -48,46 +41,115 @@ func applyTx(ctx context.Context, tx pgx.Tx, patches []domain.Patch, st *domain.
 	return nil
 }
 
+// applyPart reads what a chunk of patches touches, lets domain.MergePatch
+// decide what each writes (later patches of one account see the earlier
+// ones), checks external ids, and sends the writes in one batch.
 func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.ApplyStats) error {
-	ids := make([]string, len(part))
-	for i := range part {
-		ids[i] = part[i].ID
-	}
-	cur, err := lockRecords(ctx, tx, ids)
+	cur, err := readStored(ctx, tx, part)
 	if err != nil {
 		return err
 	}
-	nexts := make([]*domain.Account, len(part))
 	olds := make([]*domain.Account, len(part))
+	merges := make([]domain.Merged, len(part))
 	for i := range part {
-		olds[i] = cur[part[i].ID]
-		if nexts[i], err = merged(olds[i], &part[i]); err != nil {
+		p := &part[i]
+		c := cur[p.ID]
+		olds[i] = c.Record
+		if merges[i], err = domain.MergePatch(p, c); err != nil {
 			return err
 		}
-		cur[part[i].ID] = nexts[i] // a later patch of the same account builds on this one
+		m := merges[i]
+		c.Record = m.Record
+		c.Usage = append(c.Usage, m.Usage...) // later ones win in MergePatch's lookup
+		c.Signals = append(c.Signals, m.Signals...)
+		cur[p.ID] = c
+	}
+	nexts := make([]*domain.Account, len(part))
+	for i := range merges {
+		nexts[i] = merges[i].Record
 	}
 	if err := checkExternal(ctx, tx, olds, nexts); err != nil {
 		return err
 	}
 	b := &pgx.Batch{}
-	plans := make([]plan, len(part))
 	for i := range part {
-		queuePatch(b, &part[i], olds[i], nexts[i], &plans[i], st)
+		queueMerge(b, part[i].ID, olds[i], merges[i])
+		st.Count(merges[i])
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return translate(err)
 	}
-	for _, p := range plans {
-		switch {
-		case p.kind == 'c':
-			st.Created++
-		case p.kind == 'u' || p.touched:
-			st.Updated++
-		default:
-			st.Unchanged++
+	return nil
+}
+
+// readStored reads (and row-locks) the records of a chunk's accounts, with
+// their stored usage on the patches' dates and their signals.
+func readStored(ctx context.Context, tx pgx.Tx, part []domain.Patch) (map[string]domain.Stored, error) {
+	ids := make([]string, len(part))
+	var uIDs, sIDs []string
+	var uDays []int32
+	for i := range part {
+		ids[i] = part[i].ID
+		for _, u := range part[i].Usage {
+			uIDs, uDays = append(uIDs, part[i].ID), append(uDays, int32(u.Date))
+		}
+		if len(part[i].Signals) > 0 {
+			sIDs = append(sIDs, part[i].ID)
 		}
 	}
-	return nil
+	recs, err := lockRecords(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]domain.Stored, len(ids))
+	for id, a := range recs {
+		out[id] = domain.Stored{Record: a}
+	}
+	if len(uIDs) > 0 {
+		rows, err := tx.Query(ctx, `SELECT u.id, u.day, u.active_users, u.usage, u.tickets FROM usage u
+			JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::int4[])) AS n(id, day) ON u.id = n.id AND u.day = n.day`, uIDs, uDays)
+		if err != nil {
+			return nil, fmt.Errorf("reading usage: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var d, au, ti int32
+			var us int64
+			if err := rows.Scan(&id, &d, &au, &us, &ti); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("reading usage: %w", err)
+			}
+			c := out[id]
+			c.Usage = append(c.Usage, domain.Snapshot{Date: domain.Date(d), ActiveUsers: int(au), Usage: us, Tickets: int(ti)})
+			out[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("reading usage: %w", err)
+		}
+	}
+	if len(sIDs) > 0 {
+		rows, err := tx.Query(ctx, `SELECT id, day, kind, note FROM signals WHERE id = ANY($1)`, sIDs)
+		if err != nil {
+			return nil, fmt.Errorf("reading signals: %w", err)
+		}
+		for rows.Next() {
+			var id, kind, note string
+			var d int32
+			if err := rows.Scan(&id, &d, &kind, &note); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("reading signals: %w", err)
+			}
+			c := out[id]
+			c.Signals = append(c.Signals, domain.Signal{Date: domain.Date(d), Kind: domain.SignalKind(kind), Note: note})
+			out[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("reading signals: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // lockRecords reads (and row-locks) the stored records of ids.
@@ -167,47 +229,34 @@ func externalTaken(id, src, ext, holder string) error {
 	return domain.Errorf(domain.EINVALID, "account %s: external_ids.%s: %q already belongs to account %s; remove it there first", id, src, ext, holder)
 }
 
-// queuePatch queues the writes of one patch; their results fill p.
-func queuePatch(b *pgx.Batch, pt *domain.Patch, old, next *domain.Account, p *plan, st *domain.ApplyStats) {
-	newJSON := mustJSON(next)
-	if old == nil || !bytes.Equal(mustJSON(old), newJSON) {
-		p.kind = 'u'
-		if old == nil {
-			p.kind = 'c'
-		}
+// queueMerge queues the writes of one merged patch.
+func queueMerge(b *pgx.Batch, id string, old *domain.Account, m domain.Merged) {
+	if m.RecordChanged {
+		next := m.Record
 		b.Queue(`INSERT INTO accounts (id, record, owner, renewal) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, owner = EXCLUDED.owner, renewal = EXCLUDED.renewal`,
-			next.ID, newJSON, next.Owner, int32(next.RenewalDate))
+			next.ID, mustJSON(next), next.Owner, int32(next.RenewalDate))
 		queueIndexes(b, old, next)
 	}
-	for _, u := range pt.Usage {
+	for _, u := range m.Usage {
 		b.Queue(`INSERT INTO usage (id, day, active_users, usage, tickets) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id, day) DO UPDATE SET active_users = EXCLUDED.active_users, usage = EXCLUDED.usage, tickets = EXCLUDED.tickets
-			WHERE (usage.active_users, usage.usage, usage.tickets) IS DISTINCT FROM (EXCLUDED.active_users, EXCLUDED.usage, EXCLUDED.tickets)`,
-			pt.ID, int32(u.Date), u.ActiveUsers, u.Usage, u.Tickets).Exec(func(ct pgconn.CommandTag) error {
-			if ct.RowsAffected() > 0 {
-				st.Snapshots++
-				p.touched = true
-			}
-			return nil
-		})
+			ON CONFLICT (id, day) DO UPDATE SET active_users = EXCLUDED.active_users, usage = EXCLUDED.usage, tickets = EXCLUDED.tickets`,
+			id, int32(u.Date), u.ActiveUsers, u.Usage, u.Tickets)
 	}
-	for _, sg := range pt.Signals {
+	for _, sg := range m.Signals {
 		b.Queue(`INSERT INTO signals (id, day, kind, note) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-			pt.ID, int32(sg.Date), string(sg.Kind), sg.Note).Exec(func(ct pgconn.CommandTag) error {
-			if ct.RowsAffected() > 0 {
-				st.Signals++
-				p.touched = true
-			}
-			return nil
-		})
+			id, int32(sg.Date), string(sg.Kind), sg.Note)
 	}
 }
 
 // queueIndexes moves the name index and external ids from old to next; an
 // account that gains an external id leaves the review list.
 func queueIndexes(b *pgx.Batch, old, next *domain.Account) {
-	oldNames, newNames := nameKeys(old), nameKeys(next)
+	var oldNames []string
+	if old != nil {
+		oldNames = domain.NameKeys(old)
+	}
+	newNames := domain.NameKeys(next)
 	for _, n := range oldNames {
 		if !slices.Contains(newNames, n) {
 			b.Queue(`DELETE FROM account_names WHERE norm = $1 AND id = $2`, n, next.ID)

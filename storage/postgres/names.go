@@ -3,84 +3,71 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
-// Resolve finds accounts by id, name or alias, as the Badger store does:
-// an exact id wins, then an exact name or alias, then names that start
-// with the query; with no match, up to three close names (ranked by
-// storage.Suggest, the one ranking both backends share).
+// Resolve finds accounts by id, name or alias: it looks candidates up in
+// the order domain's name rules give (see domain.ParseNameQuery) and lets
+// them rank: the id, then exact names, then prefixes, then suggestions.
 func (s *DB) Resolve(ctx context.Context, query string) (domain.Resolution, error) {
 	var res domain.Resolution
-	q := strings.TrimSpace(query)
-	norm := domain.NormalizeName(q)
-	if domain.ValidID(q) {
+	q := domain.ParseNameQuery(query)
+	if q.ID != "" {
 		var ok bool
-		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, q).Scan(&ok); err != nil {
-			return res, fmt.Errorf("looking up %q: %w", q, err)
+		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, q.ID).Scan(&ok); err != nil {
+			return res, fmt.Errorf("looking up %q: %w", q.ID, err)
 		}
 		if ok {
-			res.IDs = []string{q}
+			res.IDs = []string{q.ID}
 			return res, nil
 		}
 	}
-	if norm == "" {
+	if q.Norm == "" {
 		return res, nil
 	}
-	ids, err := s.strings(ctx, "names", `SELECT id FROM account_names WHERE norm = $1 ORDER BY id COLLATE "C"`, norm)
-	if err != nil || len(ids) > 0 {
-		res.IDs = ids
+	exact, err := s.strings(ctx, "names", `SELECT id FROM account_names WHERE norm = $1 ORDER BY id COLLATE "C"`, q.Norm)
+	if err != nil {
 		return res, err
 	}
-	// Prefix: the range [norm, norm+U+10FFFF) under the C collation.
+	for _, id := range exact {
+		res.IDs, _ = domain.AddMatch(res.IDs, id)
+	}
+	if len(res.IDs) > 0 {
+		return res, nil
+	}
+	// Prefix: the range [norm, norm+U+10FFFF) under the C collation, in
+	// (name, id) order; an account may appear under several names.
 	pre, err := s.strings(ctx, "names", `SELECT id FROM account_names WHERE norm >= $1 AND norm < $1 || chr(1114111)
-		ORDER BY norm, id COLLATE "C" LIMIT 64`, norm)
+		ORDER BY norm, id COLLATE "C" LIMIT $2`, q.Norm, 8*domain.MaxPrefixMatches)
 	if err != nil {
 		return res, err
 	}
 	for _, id := range pre {
-		if !contains(res.IDs, id) {
-			res.IDs = append(res.IDs, id)
-		}
-		if len(res.IDs) > 10 {
+		var more bool
+		if res.IDs, more = domain.AddMatch(res.IDs, id); !more {
 			break
 		}
 	}
 	if len(res.IDs) > 0 {
 		return res, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT norm, id FROM account_names ORDER BY norm, id COLLATE "C"`)
+	rows, err := s.pool.Query(ctx, `SELECT norm, id FROM account_names`)
 	if err != nil {
 		return res, fmt.Errorf("reading names: %w", err)
 	}
 	defer rows.Close()
-	var scanErr error
-	res.Suggestions = storage.Suggest(norm, func(yield func(name []byte, id string) bool) {
-		var name []byte
-		var id string
-		for rows.Next() {
-			if scanErr = rows.Scan(&name, &id); scanErr != nil || !yield(name, id) {
-				return
-			}
+	sg := domain.NewSuggester(q.Norm)
+	var name, id []byte
+	for rows.Next() {
+		if err := rows.Scan(&name, &id); err != nil {
+			return res, fmt.Errorf("reading names: %w", err)
 		}
-	})
-	if scanErr == nil {
-		scanErr = rows.Err()
+		sg.Offer(name, id)
 	}
-	if scanErr != nil {
-		return res, fmt.Errorf("reading names: %w", scanErr)
+	if err := rows.Err(); err != nil {
+		return res, fmt.Errorf("reading names: %w", err)
 	}
+	res.Suggestions = sg.Suggestions()
 	return res, nil
-}
-
-func contains(ids []string, id string) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

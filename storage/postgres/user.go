@@ -90,11 +90,12 @@ func (s *DB) SetSettings(ctx context.Context, user string, u domain.UserSettings
 	return nil
 }
 
-// checkPart refuses what the Badger store refuses in a key part, so that
-// both backends accept the same input.
+// checkPart refuses what the Badger store refuses in a key part (a
+// control or invisible character), so that both backends accept the same
+// input; PostgreSQL text cannot hold NUL anyway.
 func checkPart(what, v string) error {
-	if v == "" || containsNUL(v) {
-		return domain.Errorf(domain.EINVALID, "%s must be non-empty and free of NUL bytes", what)
+	if r, _, bad := domain.HiddenRune(v); bad {
+		return domain.Errorf(domain.EINVALID, "%s %q contains the control or invisible character U+%04X; remove it", what, v, r)
 	}
 	return nil
 }
