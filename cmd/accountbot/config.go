@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 
@@ -77,6 +78,7 @@ func parseConfig(path string, b []byte) (FileConfig, error) {
 }
 
 func dumpConfig(cfg FileConfig) (string, error) {
+	cfg.DatabaseURL = redactURL(cfg.DatabaseURL)
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
@@ -84,4 +86,17 @@ func dumpConfig(cfg FileConfig) (string, error) {
 		return "", fmt.Errorf("encoding config: %w", err)
 	}
 	return b.String(), nil
+}
+
+// redactURL hides a database URL's password (`accountbot config` output
+// gets pasted into tickets).
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "REDACTED")
+	}
+	return u.String()
 }

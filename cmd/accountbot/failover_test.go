@@ -129,7 +129,7 @@ func TestFailoverKillsTheLeader(t *testing.T) {
 	f := newFakePlatform()
 	srv := httptest.NewServer(http.HandlerFunc(f.slack))
 	defer srv.Close()
-	want := referenceRun(t, "slack", "")
+	want, ref := referenceRun(t, "slack", "")
 	demo := exec.Command(binary(t), "--data", t.TempDir(), "demo", "--accounts", "400")
 	demo.Env = append(append(childEnv(), pgEnv()...), "ACCOUNTBOT_DATABASE_URL="+dbURL)
 	if out, err := demo.CombinedOutput(); err != nil {
@@ -186,6 +186,7 @@ func TestFailoverKillsTheLeader(t *testing.T) {
 	t.Logf("%d posts during the kills; in all %d messages, %d posts, %d doubles (want %d messages)", before, keys, posts, doubles, want)
 	if keys != want {
 		t.Errorf("%d distinct messages delivered, want %d", keys, want)
+		f.diff(t, ref)
 	}
 	if doubles > 0 {
 		t.Errorf("%d messages posted twice", doubles)

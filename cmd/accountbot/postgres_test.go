@@ -101,3 +101,13 @@ func TestDatabaseURLInConfig(t *testing.T) {
 		t.Errorf("unreachable database: %+v", r)
 	}
 }
+
+// `accountbot config` shows database_url without its password.
+func TestConfigRedactsDatabasePassword(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(cfg, []byte("database_url: postgres://bot:s3cret@db:5432/ab\n"), 0o600)
+	r := run(t, nil, "", "--config", cfg, "config")
+	if r.code != 0 || strings.Contains(r.stdout, "s3cret") || !strings.Contains(r.stdout, "database_url: postgres://bot:REDACTED@db:5432/ab") {
+		t.Errorf("config: %+v", r)
+	}
+}
