@@ -22,7 +22,7 @@ var (
 
 func openPG(t *testing.T) *postgres.DB {
 	t.Helper()
-	db, err := postgres.Open(context.Background(), pgtest.Database(t), postgres.Options{})
+	db, err := postgres.Open(context.Background(), pgtest.Schema(t), postgres.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestLedgerClaimIsExclusive(t *testing.T) {
 // TestConcurrentOpenMigratesOnce: replicas starting together serialise on
 // goose's lock; all open, the schema is applied once.
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
-	url := pgtest.Database(t)
+	url := pgtest.Schema(t)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
