@@ -72,14 +72,90 @@ func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.A
 		return err
 	}
 	b := &pgx.Batch{}
+	var w rows
 	for i := range part {
-		queueMerge(b, part[i].ID, olds[i], merges[i])
+		w.add(part[i].ID, merges[i])
 		st.Count(merges[i])
 	}
+	w.queueAccounts(b) // first: the rows below refer to the accounts
+	for i := range part {
+		if merges[i].RecordChanged {
+			queueIndexes(b, olds[i], merges[i].Record)
+		}
+	}
+	w.queueDated(b)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return translate(err)
 	}
 	return nil
+}
+
+// rows collects a chunk's record, usage and signal writes as columns, so
+// that each table gets one statement (unnest) instead of one per row.
+type rows struct {
+	seen                     map[string]int // account id → index in the account columns
+	ids, owners              []string
+	records                  [][]byte
+	renewals                 []int32
+	usage                    map[[2]any]int // (id, day) → index: the last write of a key wins
+	uIDs                     []string
+	uDays, uActive, uTickets []int32
+	uUsage                   []int64
+	sIDs, sKinds, sNotes     []string
+	sDays                    []int32
+}
+
+func (w *rows) add(id string, m domain.Merged) {
+	if w.seen == nil {
+		w.seen, w.usage = map[string]int{}, map[[2]any]int{}
+	}
+	if m.RecordChanged {
+		rec, a := mustJSON(m.Record), m.Record
+		if i, ok := w.seen[id]; ok {
+			w.records[i], w.owners[i], w.renewals[i] = rec, a.Owner, int32(a.RenewalDate)
+		} else {
+			w.seen[id] = len(w.ids)
+			w.ids, w.records = append(w.ids, id), append(w.records, rec)
+			w.owners, w.renewals = append(w.owners, a.Owner), append(w.renewals, int32(a.RenewalDate))
+		}
+	}
+	for _, u := range m.Usage {
+		k := [2]any{id, u.Date}
+		if i, ok := w.usage[k]; ok {
+			w.uActive[i], w.uUsage[i], w.uTickets[i] = int32(u.ActiveUsers), u.Usage, int32(u.Tickets)
+			continue
+		}
+		w.usage[k] = len(w.uIDs)
+		w.uIDs, w.uDays = append(w.uIDs, id), append(w.uDays, int32(u.Date))
+		w.uActive, w.uUsage, w.uTickets = append(w.uActive, int32(u.ActiveUsers)), append(w.uUsage, u.Usage), append(w.uTickets, int32(u.Tickets))
+	}
+	for _, sg := range m.Signals {
+		w.sIDs, w.sDays = append(w.sIDs, id), append(w.sDays, int32(sg.Date))
+		w.sKinds, w.sNotes = append(w.sKinds, string(sg.Kind)), append(w.sNotes, sg.Note)
+	}
+}
+
+func (w *rows) queueAccounts(b *pgx.Batch) {
+	if len(w.ids) == 0 {
+		return
+	}
+	b.Queue(`INSERT INTO accounts (id, record, owner, renewal)
+		SELECT * FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::int4[])
+		ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, owner = EXCLUDED.owner, renewal = EXCLUDED.renewal`,
+		w.ids, w.records, w.owners, w.renewals)
+}
+
+func (w *rows) queueDated(b *pgx.Batch) {
+	if len(w.uIDs) > 0 {
+		b.Queue(`INSERT INTO usage (id, day, active_users, usage, tickets)
+			SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[], $4::int8[], $5::int4[])
+			ON CONFLICT (id, day) DO UPDATE SET active_users = EXCLUDED.active_users, usage = EXCLUDED.usage, tickets = EXCLUDED.tickets`,
+			w.uIDs, w.uDays, w.uActive, w.uUsage, w.uTickets)
+	}
+	if len(w.sIDs) > 0 {
+		b.Queue(`INSERT INTO signals (id, day, kind, note) SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[])
+			ON CONFLICT DO NOTHING`, w.sIDs, w.sDays, w.sKinds, w.sNotes)
+	}
 }
 
 // readStored reads (and row-locks) the records of a chunk's accounts, with
@@ -227,26 +303,6 @@ func releases(olds, nexts []*domain.Account, holder, src, ext string) bool {
 
 func externalTaken(id, src, ext, holder string) error {
 	return domain.Errorf(domain.EINVALID, "account %s: external_ids.%s: %q already belongs to account %s; remove it there first", id, src, ext, holder)
-}
-
-// queueMerge queues the writes of one merged patch.
-func queueMerge(b *pgx.Batch, id string, old *domain.Account, m domain.Merged) {
-	if m.RecordChanged {
-		next := m.Record
-		b.Queue(`INSERT INTO accounts (id, record, owner, renewal) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, owner = EXCLUDED.owner, renewal = EXCLUDED.renewal`,
-			next.ID, mustJSON(next), next.Owner, int32(next.RenewalDate))
-		queueIndexes(b, old, next)
-	}
-	for _, u := range m.Usage {
-		b.Queue(`INSERT INTO usage (id, day, active_users, usage, tickets) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id, day) DO UPDATE SET active_users = EXCLUDED.active_users, usage = EXCLUDED.usage, tickets = EXCLUDED.tickets`,
-			id, int32(u.Date), u.ActiveUsers, u.Usage, u.Tickets)
-	}
-	for _, sg := range m.Signals {
-		b.Queue(`INSERT INTO signals (id, day, kind, note) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-			id, int32(sg.Date), string(sg.Kind), sg.Note)
-	}
 }
 
 // queueIndexes moves the name index and external ids from old to next; an
