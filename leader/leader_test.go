@@ -65,13 +65,15 @@ func TestOneLeaderAndFailover(t *testing.T) {
 		lead, follow = b, a
 	}
 	// The leader's session is killed from outside (a network cut, the
-	// server restarting it): it stops, the follower leads.
+	// server restarting it): it stops, the follower leads. Only this
+	// database's leader: other packages' tests share the server.
 	conn, err := pgx.Connect(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted`); err != nil {
+	if _, err := conn.Exec(context.Background(), `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = 'accountbot leader' AND a.datname = current_database()`); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 5*time.Second, "a leader again after the session was killed", func() bool {

@@ -80,7 +80,7 @@ func leaderPID(t *testing.T, conn *pgx.Conn, within time.Duration) int {
 	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		var app string
 		err := conn.QueryRow(context.Background(), `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'accountbot leader pid %'`).Scan(&app)
+			WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'accountbot leader pid %' AND a.datname = current_database()`).Scan(&app)
 		if err == nil {
 			var pid int
 			fmt.Sscanf(app, "accountbot leader pid %d", &pid)
