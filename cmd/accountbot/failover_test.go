@@ -125,6 +125,7 @@ func TestFailoverKillsTheLeader(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary a dozen times")
 	}
+	t.Parallel() // mostly waiting on the child processes
 	dbURL := pgtest.Database(t)
 	f := newFakePlatform()
 	srv := httptest.NewServer(http.HandlerFunc(f.slack))

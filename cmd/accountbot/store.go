@@ -18,7 +18,9 @@ import (
 // Store is what the program needs of its store: the embedded Badger one
 // (storage.DB, the default) or PostgreSQL (postgres.DB, selected by
 // ACCOUNTBOT_DATABASE_URL or database_url). bot/ and connector/ declare
-// their own, smaller interfaces; this is the union the wiring passes on.
+// their own, smaller interfaces; this is the union the wiring passes on
+// (ForEachConcurrent: bot.Engine looks for it; the id-keyed conversation
+// references and OwnsAccounts: for the Teams and access wiring).
 type Store interface {
 	Close() error
 	Empty(ctx context.Context) (bool, error)
@@ -28,7 +30,6 @@ type Store interface {
 
 	Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error)
 	ApplyOnce(ctx context.Context, id string, patches []domain.Patch) (domain.ApplyStats, bool, error)
-	WriteSeen(ctx context.Context, id string) (bool, error)
 	Account(ctx context.Context, id string) (*domain.Account, error)
 	ForEach(ctx context.Context, fn func(*domain.Account) error) error
 	ForEachConcurrent(ctx context.Context, workers int, fn func(worker int, a *domain.Account) error) error
@@ -64,7 +65,6 @@ type Store interface {
 
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 	Audit(ctx context.Context, q storage.AuditQuery) ([]domain.AuditEntry, error)
-	PruneAudit(ctx context.Context, before time.Time) (int, error)
 
 	PutToken(ctx context.Context, t storage.Token) error
 	Token(ctx context.Context, id string) (storage.Token, error)
@@ -81,7 +81,6 @@ type Store interface {
 	SyncState(ctx context.Context, source string) (connector.Cursor, connector.Status, error)
 	SaveStatus(ctx context.Context, source string, st connector.Status) error
 	Match(ctx context.Context, source string, ext []string) (map[string]*domain.Account, error)
-	LinkExternal(ctx context.Context, source, ext, id string) error
 	ExternalID(ctx context.Context, source, id string) (string, error)
 	CommitPage(ctx context.Context, source string, c connector.Commit) error
 	SyncMarks(ctx context.Context) ([]connector.Mark, error)
@@ -94,15 +93,12 @@ type Store interface {
 	Pending(ctx context.Context, source string) (pending, failed int, lastErr string, err error)
 
 	ResolveAccount(ctx context.Context, source, ref string) (string, error)
-	AddUnmatched(ctx context.Context, rec domain.UnmatchedRecord, at time.Time) error
 	Unmatched(ctx context.Context) ([]domain.UnmatchedRecord, error)
 
 	PutScores(ctx context.Context, scores []domain.Scored) error
 	ScoreHistory(ctx context.Context, id string, from, to domain.Date) ([]domain.ScoreSnapshot, error)
 
-	Installation(ctx context.Context, platform string) (domain.Installation, bool, error)
 	LearnInstallation(ctx context.Context, in domain.Installation) (domain.Installation, bool, error)
-	ForgetInstallation(ctx context.Context, platform string) error
 }
 
 var (
