@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -55,7 +56,9 @@ func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.A
 		p := &part[i]
 		c := cur[p.ID]
 		olds[i] = c.Record
-		if merges[i], err = domain.MergePatch(p, c); err != nil {
+		stamped := *p
+		stamped.At = stampTime(p.At) // the store's clock when the writer gave none
+		if merges[i], err = domain.MergePatch(&stamped, c); err != nil {
 			return err
 		}
 		m := merges[i]
@@ -348,4 +351,13 @@ func translate(err error) error {
 		return domain.Errorf(domain.EINVALID, "an external id in this write already belongs to another account (%s); remove it there first", pe.Detail)
 	}
 	return fmt.Errorf("writing accounts: %w", err)
+}
+
+// stampTime is when a write happened: the writer's time, or the store's
+// clock when it gave none; whole seconds, UTC (as the Badger store).
+func stampTime(at time.Time) time.Time {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	return at.UTC().Truncate(time.Second)
 }

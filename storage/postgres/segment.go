@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -80,6 +81,7 @@ func (s *DB) SegmentUserAccount(ctx context.Context, userID string) (string, boo
 // second's inbox delete finds nothing and rolls its transaction back).
 func (s *DB) ApplySegment(ctx context.Context, effects []storage.SegmentEffect, now time.Time) error {
 	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var changed []string
 		for _, e := range effects {
 			ct, err := tx.Exec(ctx, `DELETE FROM segment_inbox WHERE seq = $1`, int64(e.Seq))
 			if err != nil {
@@ -91,8 +93,11 @@ func (s *DB) ApplySegment(ctx context.Context, effects []storage.SegmentEffect, 
 			if err := applyEffect(ctx, tx, e, now); err != nil {
 				return err
 			}
+			if e.Track != nil && !slices.Contains(changed, e.Track.AccountID) {
+				changed = append(changed, e.Track.AccountID)
+			}
 		}
-		return nil
+		return stampAccounts(ctx, tx, changed, domain.SourceSegment, now)
 	})
 	if err != nil {
 		return fmt.Errorf("applying Segment events: %w", err)
@@ -137,4 +142,24 @@ func applyEffect(ctx context.Context, tx pgx.Tx, e storage.SegmentEffect, now ti
 			usage = usage.usage + EXCLUDED.usage, tickets = usage.tickets + EXCLUDED.tickets`,
 		t.AccountID, int32(t.Date), active, t.Usage, t.Tickets)
 	return err
+}
+
+// stampAccounts records on the accounts in ids that their data changed at
+// `at` from source, for writes that go around domain.MergePatch (Segment
+// usage), as the Badger store does.
+func stampAccounts(ctx context.Context, tx pgx.Tx, ids []string, source string, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	recs, err := lockRecords(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	for id, a := range recs {
+		a.DataChangedAt, a.DataSource = stampTime(at), source
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET record = $2 WHERE id = $1`, id, mustJSON(a)); err != nil {
+			return fmt.Errorf("stamping account %s: %w", id, err)
+		}
+	}
+	return nil
 }

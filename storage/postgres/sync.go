@@ -117,7 +117,7 @@ func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) 
 		for i, l := range c.Accounts {
 			acct := *l.Account
 			acct.ExternalIDs = withExternalID(acct.ExternalIDs, source, l.ExternalID)
-			patches[i] = domain.Patch{ID: acct.ID, Core: &acct, ReplaceStakeholders: true, Stakeholders: acct.Stakeholders}
+			patches[i] = domain.Patch{ID: acct.ID, Core: &acct, ReplaceStakeholders: true, Stakeholders: acct.Stakeholders, Source: source}
 		}
 		var st domain.ApplyStats
 		if err := applyTx(ctx, tx, patches, &st); err != nil {
