@@ -265,7 +265,11 @@ func (m *Main) runBackup(ctx context.Context) error {
 	if err := writeFileAtomically(m.path(pos[0]), func(w io.Writer) error { return db.Backup(ctx, w) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "Backup of %s written to %s.\n", m.DataDir, pos[0])
+	what := m.DataDir
+	if m.databaseURL() != "" {
+		what = "the PostgreSQL database"
+	}
+	fmt.Fprintf(m.Stdout, "Backup of %s written to %s.\n", what, pos[0])
 	return nil
 }
 

@@ -68,7 +68,7 @@ func TestPostgresBackupRestore(t *testing.T) {
 		t.Fatalf("demo: %+v", r)
 	}
 	file := filepath.Join(t.TempDir(), "book.bak")
-	if r := run(t, src, "", "--data", dir, "backup", file); r.code != 0 {
+	if r := run(t, src, "", "--data", dir, "backup", file); r.code != 0 || !strings.Contains(r.stdout, "Backup of the PostgreSQL database") {
 		t.Fatalf("backup: %+v", r)
 	}
 	if r := run(t, dst, "", "--data", dir, "restore", file); r.code != 0 || !strings.Contains(r.stdout, "40 accounts") {

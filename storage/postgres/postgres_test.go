@@ -91,33 +91,33 @@ func scenario(t *testing.T, s store) []string {
 	g.RenewalDate = day.AddDays(10)
 	h := acct("gringotts", "Gringotts Bank", "ana@example.com")
 	st, err := s.Apply(ctx, []domain.Patch{
-		{ID: "acme", Core: a, Usage: []domain.Snapshot{{Date: day, ActiveUsers: 3, Usage: 40, Tickets: 1}},
+		{At: now, ID: "acme", Core: a, Usage: []domain.Snapshot{{Date: day, ActiveUsers: 3, Usage: 40, Tickets: 1}},
 			Signals: []domain.Signal{{Date: day, Kind: "champion_left", Note: "CTO left"}}},
-		{ID: "globex", Core: g}, {ID: "gringotts", Core: h},
+		{At: now, ID: "globex", Core: g}, {At: now, ID: "gringotts", Core: h},
 	})
 	rec("apply", st, err)
 	// Same again: unchanged; a new usage value: updated.
-	st, err = s.Apply(ctx, []domain.Patch{{ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 3, Usage: 40, Tickets: 1}}},
-		{ID: "globex", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1}}}})
+	st, err = s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 3, Usage: 40, Tickets: 1}}},
+		{At: now, ID: "globex", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1}}}})
 	rec("reapply", st, err)
 	// All or nothing: a valid new account with an invalid one is not written.
 	bad := acct("initech", "Initech", "cy@example.com")
 	bad.Currency = "DOLLARS"
-	st, err = s.Apply(ctx, []domain.Patch{{ID: "hooli", Core: acct("hooli", "Hooli", "cy@example.com")}, {ID: "initech", Core: bad}})
+	st, err = s.Apply(ctx, []domain.Patch{{At: now, ID: "hooli", Core: acct("hooli", "Hooli", "cy@example.com")}, {At: now, ID: "initech", Core: bad}})
 	rec("invalid", st, err)
 	_, err = s.Account(ctx, "hooli")
 	rec("hooli after failed apply", nil, err)
 	// An external id another account holds is refused.
 	g2 := *g
 	g2.ExternalIDs = domain.ExternalIDs{"hubspot": "101"}
-	_, err = s.Apply(ctx, []domain.Patch{{ID: "globex", Core: &g2}})
+	_, err = s.Apply(ctx, []domain.Patch{{At: now, ID: "globex", Core: &g2}})
 	rec("taken external id", nil, err)
-	_, err = s.Apply(ctx, []domain.Patch{{ID: "nobody", Usage: []domain.Snapshot{{Date: day}}}})
+	_, err = s.Apply(ctx, []domain.Patch{{At: now, ID: "nobody", Usage: []domain.Snapshot{{Date: day}}}})
 	rec("patch of unknown account", nil, err)
 	// A rename moves the name index.
 	a2 := *a
 	a2.Name = "Acme Holdings"
-	st, err = s.Apply(ctx, []domain.Patch{{ID: "acme", Core: &a2}})
+	st, err = s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: &a2}})
 	rec("rename", st, err)
 
 	got, err := s.Account(ctx, "acme")
