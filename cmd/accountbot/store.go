@@ -95,6 +95,11 @@ type Store interface {
 	ResolveAccount(ctx context.Context, source, ref string) (string, error)
 	Unmatched(ctx context.Context) ([]domain.UnmatchedRecord, error)
 
+	SetClock(now func() time.Time)
+	FieldHistory(ctx context.Context, id string) ([]domain.FieldState, error)
+	PutFieldHistory(ctx context.Context, states map[string][]domain.FieldState) error
+	PutOutcomes(ctx context.Context, outs []domain.Outcome) error
+
 	PutScores(ctx context.Context, scores []domain.Scored) error
 	ScoreHistory(ctx context.Context, id string, from, to domain.Date) ([]domain.ScoreSnapshot, error)
 

@@ -24,18 +24,18 @@ func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplySta
 	var st domain.ApplyStats
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		st = domain.ApplyStats{}
-		return applyTx(ctx, tx, patches, &st)
+		return applyTx(ctx, tx, patches, &st, s.today())
 	})
 	return st, err
 }
 
 // applyTx applies patches inside tx, chunk by chunk.
-func applyTx(ctx context.Context, tx pgx.Tx, patches []domain.Patch, st *domain.ApplyStats) error {
+func applyTx(ctx context.Context, tx pgx.Tx, patches []domain.Patch, st *domain.ApplyStats, today domain.Date) error {
 	for start := 0; start < len(patches); start += applyChunk {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := applyPart(ctx, tx, patches[start:min(start+applyChunk, len(patches))], st); err != nil {
+		if err := applyPart(ctx, tx, patches[start:min(start+applyChunk, len(patches))], st, today); err != nil {
 			return err
 		}
 	}
@@ -45,7 +45,7 @@ func applyTx(ctx context.Context, tx pgx.Tx, patches []domain.Patch, st *domain.
 // applyPart reads what a chunk of patches touches, lets domain.MergePatch
 // decide what each writes (later patches of one account see the earlier
 // ones), checks external ids, and sends the writes in one batch.
-func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.ApplyStats) error {
+func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.ApplyStats, today domain.Date) error {
 	cur, err := readStored(ctx, tx, part)
 	if err != nil {
 		return err
@@ -84,6 +84,7 @@ func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.A
 	for i := range part {
 		if merges[i].RecordChanged {
 			queueIndexes(b, olds[i], merges[i].Record)
+			queueFieldHistory(b, olds[i], merges[i].Record, today) // point-in-time history
 		}
 	}
 	w.queueDated(b)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,9 +29,10 @@ var migrations embed.FS
 // DB is the PostgreSQL-backed store. It is safe for concurrent use, by
 // several goroutines and by several processes on one database.
 type DB struct {
-	pool *pgxpool.Pool
-	url  string
-	log  *slog.Logger
+	pool  *pgxpool.Pool
+	url   string
+	log   *slog.Logger
+	clock atomic.Pointer[func() time.Time] // dates field history (fieldhistory.go); nil: the wall clock
 }
 
 // Options configures Open.

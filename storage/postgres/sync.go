@@ -84,7 +84,7 @@ func (s *DB) LinkExternal(ctx context.Context, source, ext, id string) error {
 		}
 		a.ExternalIDs = withExternalID(a.ExternalIDs, source, ext)
 		var st domain.ApplyStats
-		return applyTx(ctx, tx, []domain.Patch{{ID: id, Core: a}}, &st)
+		return applyTx(ctx, tx, []domain.Patch{{ID: id, Core: a}}, &st, s.today())
 	})
 }
 
@@ -120,7 +120,7 @@ func (s *DB) CommitPage(ctx context.Context, source string, c connector.Commit) 
 			patches[i] = domain.Patch{ID: acct.ID, Core: &acct, ReplaceStakeholders: true, Stakeholders: acct.Stakeholders, Source: source}
 		}
 		var st domain.ApplyStats
-		if err := applyTx(ctx, tx, patches, &st); err != nil {
+		if err := applyTx(ctx, tx, patches, &st, s.today()); err != nil {
 			return err
 		}
 		b := &pgx.Batch{}

@@ -310,7 +310,7 @@ func (s *DB) ApplyOnce(ctx context.Context, id string, patches []domain.Patch) (
 	var st domain.ApplyStats
 	seen, err := s.once(ctx, id, func(tx pgx.Tx) error {
 		st = domain.ApplyStats{}
-		return applyTx(ctx, tx, patches, &st)
+		return applyTx(ctx, tx, patches, &st, s.today())
 	})
 	if seen {
 		return domain.ApplyStats{}, true, err
