@@ -71,12 +71,15 @@ type store interface {
 	AcceptSegment(ctx context.Context, events []storage.SegmentIn) (accepted, duplicates int, err error)
 	SegmentInbox(ctx context.Context, limit int) ([]storage.InboxItem, error)
 	ApplySegment(ctx context.Context, effects []storage.SegmentEffect, now time.Time) error
+	SetClock(now func() time.Time)
+	FieldHistory(ctx context.Context, id string) ([]domain.FieldState, error)
 }
 
 // scenario runs the same writes and reads on a store and returns what
 // every read answered, one line each, for comparison across backends.
 func scenario(t *testing.T, s store) []string {
 	ctx := context.Background()
+	s.SetClock(func() time.Time { return now })
 	var out []string
 	rec := func(what string, v any, err error) {
 		if err != nil {
@@ -188,6 +191,8 @@ func scenario(t *testing.T, s store) []string {
 	rec("segment apply", nil, s.ApplySegment(ctx, eff, now))
 	gl, err := s.Account(ctx, "globex")
 	rec("globex usage", gl.Usage, err)
+	fh, err := s.FieldHistory(ctx, "acme")
+	rec("field history", fh, err)
 	return out
 }
 
