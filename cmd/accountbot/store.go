@@ -31,6 +31,7 @@ type Store interface {
 	Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error)
 	ApplyOnce(ctx context.Context, id string, patches []domain.Patch) (domain.ApplyStats, bool, error)
 	Account(ctx context.Context, id string) (*domain.Account, error)
+	HasAccount(ctx context.Context, id string) (bool, error)
 	ForEach(ctx context.Context, fn func(*domain.Account) error) error
 	ForEachConcurrent(ctx context.Context, workers int, fn func(worker int, a *domain.Account) error) error
 	Resolve(ctx context.Context, query string) (domain.Resolution, error)

@@ -229,3 +229,15 @@ func resolveAccount(ctx context.Context, q querier, source, ref string) (string,
 	}
 	return id, nil
 }
+
+// HasAccount reports whether an account with this id exists.
+func (s *DB) HasAccount(ctx context.Context, id string) (bool, error) {
+	if containsNUL(id) {
+		return false, nil
+	}
+	var ok bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, id).Scan(&ok); err != nil {
+		return false, fmt.Errorf("looking up account %s: %w", id, err)
+	}
+	return ok, nil
+}
