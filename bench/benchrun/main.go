@@ -50,6 +50,7 @@ type targetRow struct {
 // sections run after the in-process and serve measurements, in this order.
 var sections = []section{
 	{"crm", crmSection},
+	{"postgres", postgresSection}, // postgres.go
 	{"eval", evalSection}, // issue 16 item 5: eval.go
 }
 

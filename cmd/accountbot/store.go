@@ -62,7 +62,16 @@ type Store interface {
 	PutPersonRef(ctx context.Context, platform string, k storage.PersonKey, email, homeTenant string, ref []byte) (bool, error)
 	PersonRef(ctx context.Context, platform string, k storage.PersonKey) ([]byte, bool, error)
 	PersonRefByEmail(ctx context.Context, platform, email string) (storage.PersonKey, []byte, bool, error)
-	MigrateLegacyRefs(ctx context.Context, platform, homeTenant string, decode func(key string, v []byte) (storage.LegacyRef, bool)) (moved, dropped int, err error)
+	MigrateLegacyRefs(ctx context.Context, platform string, homeTenants []string, decode func(key string, v []byte) (storage.LegacyRef, bool)) (moved, dropped int, err error)
+	ChannelRefByID(ctx context.Context, platform, tenant, channel string) (storage.ChannelKey, []byte, bool, error)
+	Installation(ctx context.Context, platform string) (domain.Installation, bool, error)
+
+	Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool, error)
+	PutEvaluations(ctx context.Context, recs []domain.EvalRecord) error
+	DeleteEvaluation(ctx context.Context, id string) error
+	ForEachEvaluation(ctx context.Context, fn func(domain.EvalRecord) error) error
+	Ranked(ctx context.Context, owner string, book bool, fn func(id string) bool) error
+	EvaluationOwners(ctx context.Context) ([]domain.OwnerCount, error)
 
 	AppendAudit(ctx context.Context, e domain.AuditEntry) error
 	Audit(ctx context.Context, q storage.AuditQuery) ([]domain.AuditEntry, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -151,7 +152,8 @@ func (s *DB) PersonRefByEmail(ctx context.Context, platform, email string) (stor
 
 // MigrateLegacyRefs moves the platform's legacy references (PutRef) to the
 // id-keyed tables, as the Badger store's does; see storage.DB.MigrateLegacyRefs.
-func (s *DB) MigrateLegacyRefs(ctx context.Context, platform, homeTenant string, decode func(key string, v []byte) (storage.LegacyRef, bool)) (moved, dropped int, err error) {
+func (s *DB) MigrateLegacyRefs(ctx context.Context, platform string, homeTenants []string, decode func(key string, v []byte) (storage.LegacyRef, bool)) (moved, dropped int, err error) {
+	home := func(t string) bool { return t != "" && slices.Contains(homeTenants, t) }
 	rows, err := s.pool.Query(ctx, `SELECT key, value FROM legacy_refs WHERE platform = $1 ORDER BY key`, platform)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading old conversation references: %w", err)
@@ -170,14 +172,14 @@ func (s *DB) MigrateLegacyRefs(ctx context.Context, platform, homeTenant string,
 	for _, o := range olds {
 		lr, ok := decode(o.key, o.val)
 		switch {
-		case !ok || homeTenant == "":
+		case !ok:
 			dropped++
-		case lr.Person != nil && lr.Person.Tenant == homeTenant:
-			if _, err := s.PutPersonRef(ctx, platform, *lr.Person, lr.Email, homeTenant, lr.Ref); err != nil {
+		case lr.Person != nil && home(lr.Person.Tenant):
+			if _, err := s.PutPersonRef(ctx, platform, *lr.Person, lr.Email, lr.Person.Tenant, lr.Ref); err != nil {
 				return moved, dropped, err
 			}
 			moved++
-		case lr.Channel != nil && lr.Channel.Tenant == homeTenant:
+		case lr.Channel != nil && home(lr.Channel.Tenant):
 			if err := s.PutChannelRef(ctx, platform, *lr.Channel, lr.Name, lr.Ref); err != nil {
 				return moved, dropped, err
 			}
@@ -190,4 +192,22 @@ func (s *DB) MigrateLegacyRefs(ctx context.Context, platform, homeTenant string,
 		}
 	}
 	return moved, dropped, nil
+}
+
+// ChannelRefByID finds a channel by its id within one tenant (nudge
+// channel rules may name a channel by id without its team's id).
+func (s *DB) ChannelRefByID(ctx context.Context, platform, tenant, channel string) (storage.ChannelKey, []byte, bool, error) {
+	if tenant == "" || channel == "" || containsNUL(tenant+channel) {
+		return storage.ChannelKey{}, nil, false, nil
+	}
+	k := storage.ChannelKey{Tenant: tenant, Channel: channel}
+	var ref []byte
+	err := s.pool.QueryRow(ctx, `SELECT team, ref FROM channel_refs WHERE platform = $1 AND tenant = $2 AND channel = $3
+		ORDER BY team COLLATE "C" LIMIT 1`, platform, tenant, channel).Scan(&k.Team, &ref)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return storage.ChannelKey{}, nil, false, nil
+	} else if err != nil {
+		return storage.ChannelKey{}, nil, false, fmt.Errorf("finding channel %s: %w", channel, err)
+	}
+	return k, ref, true, nil
 }
