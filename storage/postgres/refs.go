@@ -36,9 +36,34 @@ func (s *DB) PutChannelRef(ctx context.Context, platform string, k storage.Chann
 	if containsNUL(name + k.Team) {
 		return errors.New("channel reference: NUL byte in the name or team")
 	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO channel_refs (platform, tenant, team, channel, name, ref) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (platform, tenant, team, channel) DO UPDATE SET name = EXCLUDED.name, ref = EXCLUDED.ref`,
-		platform, k.Tenant, k.Team, k.Channel, name, ref)
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var oldName string
+		err := tx.QueryRow(ctx, `SELECT name FROM channel_refs WHERE platform = $1 AND tenant = $2 AND team = $3 AND channel = $4 FOR UPDATE`,
+			platform, k.Tenant, k.Team, k.Channel).Scan(&oldName)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if k.Team != "" {
+			// A migrated record knew no team: the first write by ids
+			// absorbs it (and its name), so one channel is one record.
+			var legacy string
+			err := tx.QueryRow(ctx, `DELETE FROM channel_refs WHERE platform = $1 AND tenant = $2 AND team = '' AND channel = $3 RETURNING name`,
+				platform, k.Tenant, k.Channel).Scan(&legacy)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if oldName == "" {
+				oldName = legacy
+			}
+		}
+		if name == "" { // most activities carry no channel name: keep the one known
+			name = oldName
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO channel_refs (platform, tenant, team, channel, name, ref) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (platform, tenant, team, channel) DO UPDATE SET name = EXCLUDED.name, ref = EXCLUDED.ref`,
+			platform, k.Tenant, k.Team, k.Channel, name, ref)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("saving the reference of channel %s: %w", k.Channel, err)
 	}
