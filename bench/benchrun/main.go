@@ -51,7 +51,7 @@ type targetRow struct {
 var sections = []section{
 	{"crm", crmSection},
 	{"postgres", postgresSection}, // postgres.go
-	{"eval", evalSection}, // issue 16 item 5: eval.go
+	{"eval", evalSection},         // issue 16 item 5: eval.go
 }
 
 // serveSections run inside the serve measurement, in this order.
