@@ -88,6 +88,13 @@ func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.A
 		}
 	}
 	w.queueDated(b)
+	var changed []string
+	for i := range part {
+		if merges[i].Kind != domain.MergeUnchanged && !slices.Contains(changed, part[i].ID) {
+			changed = append(changed, part[i].ID)
+		}
+	}
+	notifyChanged(b, changed) // the evaluator's change feed (watch.go)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return translate(err)
 	}

@@ -351,3 +351,44 @@ func TestWriteOnceConcurrent(t *testing.T) {
 		t.Errorf("got %d outcomes (%v), want 1", len(oc), err)
 	}
 }
+
+// WatchAccounts reports writes made through another connection (another
+// replica) once they commit, and not a write that changed nothing.
+func TestWatchAccounts(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := pgtest.Schema(t)
+	watcher, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close()
+	got := make(chan []string, 10)
+	go watcher.WatchAccounts(ctx, func(ids []string) { got <- ids })
+	time.Sleep(300 * time.Millisecond) // LISTEN is in place
+	w2, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	p := []domain.Patch{{At: now, ID: "acme", Core: acct("acme", "Acme", "ana@example.com")}, {At: now, ID: "globex", Core: acct("globex", "Globex", "bo@example.com")}}
+	if _, err := w2.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ids := <-got:
+		if fmt.Sprint(ids) != "[acme globex]" {
+			t.Errorf("reported %v", ids)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no report of the write")
+	}
+	if _, err := w2.Apply(ctx, p); err != nil { // unchanged: nothing to report
+		t.Fatal(err)
+	}
+	select {
+	case ids := <-got:
+		t.Errorf("an unchanged write reported %v", ids)
+	case <-time.After(500 * time.Millisecond):
+	}
+}

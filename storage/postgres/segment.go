@@ -97,7 +97,12 @@ func (s *DB) ApplySegment(ctx context.Context, effects []storage.SegmentEffect, 
 				changed = append(changed, e.Track.AccountID)
 			}
 		}
-		return stampAccounts(ctx, tx, changed, domain.SourceSegment, now)
+		if err := stampAccounts(ctx, tx, changed, domain.SourceSegment, now); err != nil {
+			return err
+		}
+		b := &pgx.Batch{}
+		notifyChanged(b, changed)
+		return tx.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
 		return fmt.Errorf("applying Segment events: %w", err)
