@@ -16,7 +16,6 @@ import (
 	"github.com/accountbot/accountbot/bot/nudge"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/evaluator"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // rulesState is the rules version in force in this process, shared with
@@ -100,7 +99,7 @@ func (m *Main) followRules(e *bot.Engine, n *nudge.Scheduler) {
 // rules as v1. Later, keys of the config file's rules section that changed
 // since it was last seen are applied over the version in force as a new
 // version (by "config file"); keys left alone never undo a `rules apply`.
-func (m *Main) loadRules(ctx context.Context, db *storage.DB) error {
+func (m *Main) loadRules(ctx context.Context, db Store) error {
 	m.rules.mu.Lock()
 	done := m.rules.loaded
 	m.rules.mu.Unlock()

@@ -66,6 +66,13 @@ type Store interface {
 	ChannelRefByID(ctx context.Context, platform, tenant, channel string) (storage.ChannelKey, []byte, bool, error)
 	Installation(ctx context.Context, platform string) (domain.Installation, bool, error)
 
+	RulesVersions(ctx context.Context) ([]domain.RulesVersion, error)
+	LatestRules(ctx context.Context) (domain.RulesVersion, bool, error)
+	RulesVersion(ctx context.Context, n int) (domain.RulesVersion, error)
+	AddRulesVersion(ctx context.Context, v domain.RulesVersion, file *domain.Config) (domain.RulesVersion, error)
+	RulesFile(ctx context.Context) (domain.Config, bool, error)
+	SetRulesFile(ctx context.Context, c domain.Config) error
+
 	Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool, error)
 	PutEvaluations(ctx context.Context, recs []domain.EvalRecord) error
 	DeleteEvaluation(ctx context.Context, id string) error

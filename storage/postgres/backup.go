@@ -36,7 +36,7 @@ var backupTables = []string{
 	"accounts", "account_names", "usage", "signals", "external_ids", "unmatched", "ledger", "outcomes",
 	"audit", "tokens", "idempotency", "write_ids", "events", "legacy_refs", "channel_refs", "person_refs",
 	"person_emails", "sync_state", "sync_marks", "outbox", "delivered_notes", "written", "segment_inbox",
-	"segment_msgs", "segment_users", "segment_active", "scores", "settings", "snoozes", "installations", "field_history", "evaluations",
+	"segment_msgs", "segment_users", "segment_active", "scores", "settings", "snoozes", "installations", "field_history", "evaluations", "rules_versions", "rules_file",
 }
 
 // serialTables have a bigserial seq whose sequence a restore moves on.
