@@ -73,6 +73,10 @@ type store interface {
 	ApplySegment(ctx context.Context, effects []storage.SegmentEffect, now time.Time) error
 	SetClock(now func() time.Time)
 	FieldHistory(ctx context.Context, id string) ([]domain.FieldState, error)
+	AddRulesVersion(ctx context.Context, v domain.RulesVersion, file *domain.Config) (domain.RulesVersion, error)
+	RulesVersions(ctx context.Context) ([]domain.RulesVersion, error)
+	LatestRules(ctx context.Context) (domain.RulesVersion, bool, error)
+	RulesFile(ctx context.Context) (domain.Config, bool, error)
 }
 
 // scenario runs the same writes and reads on a store and returns what
@@ -193,6 +197,18 @@ func scenario(t *testing.T, s store) []string {
 	rec("globex usage", gl.Usage, err)
 	fh, err := s.FieldHistory(ctx, "acme")
 	rec("field history", fh, err)
+	cfg := domain.DefaultConfig()
+	v1, err := s.AddRulesVersion(ctx, domain.RulesVersion{By: "ana", At: now, Rules: cfg}, &cfg)
+	rec("rules v1", v1.Version, err)
+	cfg.Tiers.Tier1MinARR++
+	v2, err := s.AddRulesVersion(ctx, domain.RulesVersion{By: "ana", At: now, Rules: cfg}, nil)
+	rec("rules v2", fmt.Sprint(v2.Version, v2.Changes), err)
+	latest, ok, err := s.LatestRules(ctx)
+	rec("latest rules", fmt.Sprint(latest.Version, ok), err)
+	all, err := s.RulesVersions(ctx)
+	rec("rules versions", len(all), err)
+	_, ok, err = s.RulesFile(ctx)
+	rec("rules file", ok, err)
 	return out
 }
 
