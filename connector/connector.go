@@ -149,6 +149,22 @@ type Unmatched struct {
 	Sample     string `json:"sample,omitempty"`
 }
 
+// UnmatchedKind marks the review-list entries a sync puts there (the
+// ingest API and Segment add other kinds).
+const UnmatchedKind = "sync"
+
+// SyncUnmatched picks a sync's entries out of the whole review list: every
+// store answers SyncUnmatched with it.
+func SyncUnmatched(all []domain.UnmatchedRecord) []Unmatched {
+	var out []Unmatched
+	for _, r := range all {
+		if r.Kind == UnmatchedKind {
+			out = append(out, Unmatched{Source: r.Source, ExternalID: r.ExternalID, Sample: r.Sample})
+		}
+	}
+	return out
+}
+
 // Commit is what one page changes, applied in one transaction together
 // with the cursor after it.
 type Commit struct {

@@ -273,6 +273,30 @@ type LegacyRef struct {
 	Ref     []byte // the value to store under the new key
 }
 
+// refWriter is what moving a legacy reference needs from a store.
+type refWriter interface {
+	PutPersonRef(ctx context.Context, platform string, k PersonKey, email, homeTenant string, ref []byte) (bool, error)
+	PutChannelRef(ctx context.Context, platform string, k ChannelKey, name string, ref []byte) error
+}
+
+// MoveLegacyRef settles one old reference for every backend's
+// MigrateLegacyRefs: a record that was read (ok) and belongs to a home
+// tenant is written under its ids (moved); any other is dropped.
+func MoveLegacyRef(ctx context.Context, w refWriter, platform string, homeTenants []string, lr LegacyRef, ok bool) (moved bool, err error) {
+	home := func(t string) bool { return t != "" && slices.Contains(homeTenants, t) }
+	switch {
+	case !ok:
+		return false, nil
+	case lr.Person != nil && home(lr.Person.Tenant):
+		_, err := w.PutPersonRef(ctx, platform, *lr.Person, lr.Email, lr.Person.Tenant, lr.Ref)
+		return err == nil, err
+	case lr.Channel != nil && home(lr.Channel.Tenant):
+		err := w.PutChannelRef(ctx, platform, *lr.Channel, lr.Name, lr.Ref)
+		return err == nil, err
+	}
+	return false, nil
+}
+
 // MigrateLegacyRefs moves the platform's old c/ references to the id-keyed
 // table and deletes every old key, including the name- and e-mail-keyed
 // ones that could be hijacked. decode reads an old record (its key, such
@@ -281,7 +305,6 @@ type LegacyRef struct {
 // recorded again the next time they write to the bot. Run it once, after
 // the home tenant(s) are known, before serving.
 func (s *DB) MigrateLegacyRefs(ctx context.Context, platform string, homeTenants []string, decode func(key string, v []byte) (LegacyRef, bool)) (moved, dropped int, err error) {
-	home := func(t string) bool { return t != "" && slices.Contains(homeTenants, t) }
 	p := join([]byte("c/"), []byte(platform), []byte{sep})
 	type old struct {
 		key []byte
@@ -305,18 +328,10 @@ func (s *DB) MigrateLegacyRefs(ctx context.Context, platform string, homeTenants
 	}
 	for _, o := range olds {
 		lr, ok := decode(string(o.key[len(p):]), o.val)
-		switch {
-		case !ok:
-			dropped++
-		case lr.Person != nil && home(lr.Person.Tenant):
-			if _, err := s.PutPersonRef(ctx, platform, *lr.Person, lr.Email, lr.Person.Tenant, lr.Ref); err != nil {
-				return moved, dropped, err
-			}
-			moved++
-		case lr.Channel != nil && home(lr.Channel.Tenant):
-			if err := s.PutChannelRef(ctx, platform, *lr.Channel, lr.Name, lr.Ref); err != nil {
-				return moved, dropped, err
-			}
+		switch m, err := MoveLegacyRef(ctx, s, platform, homeTenants, lr, ok); {
+		case err != nil:
+			return moved, dropped, err
+		case m:
 			moved++
 		default:
 			dropped++

@@ -39,7 +39,7 @@ var (
 )
 
 // unmatchedKindSync is the review-list kind of a CRM record no account matched.
-const unmatchedKindSync = "sync"
+const unmatchedKindSync = connector.UnmatchedKind
 
 func syncKey(table []byte, a, b string) []byte {
 	return join(table, []byte(a), []byte{sep}, []byte(b))
@@ -223,13 +223,7 @@ func (s *DB) SyncUnmatched(ctx context.Context) ([]connector.Unmatched, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []connector.Unmatched
-	for _, r := range all {
-		if r.Kind == unmatchedKindSync {
-			out = append(out, connector.Unmatched{Source: r.Source, ExternalID: r.ExternalID, Sample: r.Sample})
-		}
-	}
-	return out, nil
+	return connector.SyncUnmatched(all), nil
 }
 
 func (s *DB) scanJSON(prefix []byte, fn func([]byte) error) error {

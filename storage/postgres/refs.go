@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -178,7 +177,6 @@ func (s *DB) PersonRefByEmail(ctx context.Context, platform, email string) (stor
 // MigrateLegacyRefs moves the platform's legacy references (PutRef) to the
 // id-keyed tables, as the Badger store's does; see storage.DB.MigrateLegacyRefs.
 func (s *DB) MigrateLegacyRefs(ctx context.Context, platform string, homeTenants []string, decode func(key string, v []byte) (storage.LegacyRef, bool)) (moved, dropped int, err error) {
-	home := func(t string) bool { return t != "" && slices.Contains(homeTenants, t) }
 	rows, err := s.pool.Query(ctx, `SELECT key, value FROM legacy_refs WHERE platform = $1 ORDER BY key`, platform)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading old conversation references: %w", err)
@@ -196,18 +194,10 @@ func (s *DB) MigrateLegacyRefs(ctx context.Context, platform string, homeTenants
 	}
 	for _, o := range olds {
 		lr, ok := decode(o.key, o.val)
-		switch {
-		case !ok:
-			dropped++
-		case lr.Person != nil && home(lr.Person.Tenant):
-			if _, err := s.PutPersonRef(ctx, platform, *lr.Person, lr.Email, lr.Person.Tenant, lr.Ref); err != nil {
-				return moved, dropped, err
-			}
-			moved++
-		case lr.Channel != nil && home(lr.Channel.Tenant):
-			if err := s.PutChannelRef(ctx, platform, *lr.Channel, lr.Name, lr.Ref); err != nil {
-				return moved, dropped, err
-			}
+		switch m, err := storage.MoveLegacyRef(ctx, s, platform, homeTenants, lr, ok); {
+		case err != nil:
+			return moved, dropped, err
+		case m:
 			moved++
 		default:
 			dropped++

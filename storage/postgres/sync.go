@@ -13,7 +13,7 @@ import (
 )
 
 // unmatchedKindSync is the review-list kind of a CRM record no account matched.
-const unmatchedKindSync = "sync"
+const unmatchedKindSync = connector.UnmatchedKind
 
 // SyncState implements connector.Store.
 func (s *DB) SyncState(ctx context.Context, source string) (connector.Cursor, connector.Status, error) {
@@ -167,13 +167,7 @@ func (s *DB) SyncUnmatched(ctx context.Context) ([]connector.Unmatched, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []connector.Unmatched
-	for _, r := range all {
-		if r.Kind == unmatchedKindSync {
-			out = append(out, connector.Unmatched{Source: r.Source, ExternalID: r.ExternalID, Sample: r.Sample})
-		}
-	}
-	return out, nil
+	return connector.SyncUnmatched(all), nil
 }
 
 // AddUnmatched puts a record on the review list (or counts it again there).
