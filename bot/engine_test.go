@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/accountbot/accountbot/storage/badger"
 	"strings"
 	"testing"
 	"time"
@@ -11,14 +12,13 @@ import (
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/playbooks"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/storagetest"
 )
 
 var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 // newEngine loads the example book into an in-memory store.
-func newEngine(t *testing.T) (*bot.Engine, *storage.DB) {
+func newEngine(t *testing.T) (*bot.Engine, *badger.DB) {
 	t.Helper()
 	db := storagetest.Open(t)
 	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
@@ -32,7 +32,7 @@ func newEngine(t *testing.T) (*bot.Engine, *storage.DB) {
 
 // ask runs a command and returns its data as generic JSON.
 // addAccounts stores each account as a patch of its core fields.
-func addAccounts(t *testing.T, db *storage.DB, accounts ...*domain.Account) {
+func addAccounts(t *testing.T, db *badger.DB, accounts ...*domain.Account) {
 	t.Helper()
 	for _, a := range accounts {
 		if _, err := db.Apply(context.Background(), []domain.Patch{{ID: a.ID, Core: a}}); err != nil {

@@ -2,17 +2,17 @@ package bot_test
 
 import (
 	"context"
+	"github.com/accountbot/accountbot/storage/badger"
 	"strings"
 	"testing"
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/storagetest"
 )
 
 // twoVersions records v1 (the defaults) and v2 (more whitespace points).
-func twoVersions(t *testing.T, db *storage.DB) {
+func twoVersions(t *testing.T, db *badger.DB) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := db.AddRulesVersion(ctx, domain.RulesVersion{By: "config file", At: now.AddDate(0, 0, -30), Note: "first start", Rules: domain.DefaultConfig()}, nil); err != nil {

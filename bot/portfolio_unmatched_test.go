@@ -2,17 +2,17 @@ package bot_test
 
 import (
 	"context"
+	"github.com/accountbot/accountbot/storage/badger"
 	"strings"
 	"testing"
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 func TestPortfolioUnmatchedListsTheReviewList(t *testing.T) {
 	e := adminEngine(t)
-	db := e.Store.(*storage.DB)
+	db := e.Store.(*badger.DB)
 	m, d := ask(t, e, "portfolio unmatched", "admin@example.com")
 	if text := bot.RenderText(m); m.Error || !strings.Contains(text, "Nothing to review") {
 		t.Fatalf("empty list:\n%s", text)
@@ -51,7 +51,7 @@ func TestPortfolioUnmatchedListsTheReviewList(t *testing.T) {
 
 func TestPortfolioUnmatchedShowsTwentyAndCountsTheRest(t *testing.T) {
 	e := adminEngine(t)
-	db := e.Store.(*storage.DB)
+	db := e.Store.(*badger.DB)
 	for i := range 25 {
 		r := domain.UnmatchedRecord{Source: "segment", ExternalID: "grp_" + string(rune('a'+i)), Kind: "track"}
 		if err := db.AddUnmatched(context.Background(), r, now); err != nil {
@@ -69,7 +69,7 @@ func TestPortfolioUnmatchedShowsTwentyAndCountsTheRest(t *testing.T) {
 
 func TestPortfolioUnmatchedIsAdminOnly(t *testing.T) {
 	e := adminEngine(t)
-	db := e.Store.(*storage.DB)
+	db := e.Store.(*badger.DB)
 	secret := domain.UnmatchedRecord{Source: "segment", ExternalID: "grp_secret", Kind: "group"}
 	if err := db.AddUnmatched(context.Background(), secret, now); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 
 // FieldState is the account's scored fields that change over time, as they
 // were from Date on. The store keeps one per account per day on which any
-// of them changed (storage/fieldhistory.go), so the book can be replayed
+// of them changed (storage/badger/fieldhistory.go), so the book can be replayed
 // as it was on a past date. Fields dated by themselves (usage snapshots,
 // signals, the ARR history, outcomes) are not repeated here.
 type FieldState struct {

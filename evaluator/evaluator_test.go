@@ -3,6 +3,7 @@ package evaluator_test
 import (
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/evaluator"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // now is every test's clock: Monday 23 Nov 2026, 10:00 UTC.
@@ -42,9 +42,9 @@ func (a *alerts) all() []string {
 	return out
 }
 
-func openDB(t *testing.T) *storage.DB {
+func openDB(t *testing.T) *badger.DB {
 	t.Helper()
-	db, err := storage.Open(context.Background(), "", storage.Options{InMemory: true})
+	db, err := badger.Open(context.Background(), "", badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func openDB(t *testing.T) *storage.DB {
 	return db
 }
 
-func newEvaluator(db *storage.DB, al *alerts) *evaluator.Evaluator {
+func newEvaluator(db *badger.DB, al *alerts) *evaluator.Evaluator {
 	return evaluator.New(db, evaluator.Options{Rules: domain.DefaultConfig(), RulesVersion: 1, Alerter: al,
 		Now: func() time.Time { return now }})
 }
@@ -71,7 +71,7 @@ func account(id, owner string, arr int64, renewIn int) domain.Patch {
 		FeaturesAvailable: 10, FeaturesAdopted: 5, RenewalDate: today.AddDays(renewIn)}, Usage: weekly(20, 1000)}
 }
 
-func apply(t *testing.T, db *storage.DB, ps ...domain.Patch) []string {
+func apply(t *testing.T, db *badger.DB, ps ...domain.Patch) []string {
 	t.Helper()
 	if _, err := db.Apply(context.Background(), ps); err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func apply(t *testing.T, db *storage.DB, ps ...domain.Patch) []string {
 	return ids
 }
 
-func ranked(t *testing.T, db *storage.DB, owner string, book bool) []string {
+func ranked(t *testing.T, db *badger.DB, owner string, book bool) []string {
 	t.Helper()
 	var ids []string
 	if err := db.Ranked(context.Background(), owner, book, func(id string) bool { ids = append(ids, id); return true }); err != nil {
@@ -93,7 +93,7 @@ func ranked(t *testing.T, db *storage.DB, owner string, book bool) []string {
 }
 
 // fromScratch ranks the book (or one owner's accounts) by evaluating every account.
-func fromScratch(t *testing.T, db *storage.DB, owner string, book bool) []string {
+func fromScratch(t *testing.T, db *badger.DB, owner string, book bool) []string {
 	t.Helper()
 	var evs []domain.Evaluation
 	err := db.ForEach(context.Background(), func(a *domain.Account) error {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"os"
 	"os/exec"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/hubspot/hubspottest"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // The targets: a full sync of 100,000 companies (with deals and
@@ -94,8 +94,8 @@ func childFake(b *testing.B, base time.Time) *benchFake {
 	return f
 }
 
-func benchEnv(b *testing.B, url string) (*storage.DB, *Source, *connector.Runner) {
-	db, err := storage.Open(context.Background(), b.TempDir(), storage.Options{})
+func benchEnv(b *testing.B, url string) (*badger.DB, *Source, *connector.Runner) {
+	db, err := badger.Open(context.Background(), b.TempDir(), badger.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,18 +3,18 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // readsAccounts counts the full-account reads (record, usage history and
 // signals) the API makes.
 type readsAccounts struct {
-	*storage.DB
+	*badger.DB
 	n *atomic.Int64
 }
 
@@ -28,7 +28,7 @@ func (r readsAccounts) Account(ctx context.Context, id string) (*domain.Account,
 // demo account) was half of an ingest request's CPU.
 func TestRecordsCheckTheirAccountWithoutReadingIt(t *testing.T) {
 	var n atomic.Int64
-	e := newEnv(t, nil, func(db *storage.DB) Store { return readsAccounts{db, &n} })
+	e := newEnv(t, nil, func(db *badger.DB) Store { return readsAccounts{db, &n} })
 	var body strings.Builder
 	for i := range 100 {
 		fmt.Fprintf(&body, "{\"account_id\":%q,\"date\":\"2026-11-%02d\",\"active_users\":%d,\"usage\":%d}\n", []string{"acme", "hooli"}[i%2], 1+i%20, i, i*10)

@@ -2,10 +2,9 @@ package ingest
 
 import (
 	"context"
+	"github.com/accountbot/accountbot/storage/badger"
 	"testing"
 	"time"
-
-	"github.com/accountbot/accountbot/storage"
 )
 
 // Whatever Segment (or anyone holding the secret) sends, receiving never
@@ -15,7 +14,7 @@ func FuzzSegmentBody(f *testing.F) {
 	f.Add([]byte("[" + group("m-2", "u2", "acme") + "," + identify("m-3", "u2", `{"name":"A","champion":"yes"}`) + "]"))
 	f.Add([]byte(`{"type":"identify","messageId":"m","traits":{"firstName":7,"company":{"id":1.5}}}`))
 	f.Add([]byte(`[{"type":"track","messageId":"m","timestamp":"9999-12-31T23:59:59Z","context":{"groupId":{"x":1}}}]`))
-	db, err := storage.Open(context.Background(), "", storage.Options{InMemory: true})
+	db, err := badger.Open(context.Background(), "", badger.Options{InMemory: true})
 	if err != nil {
 		f.Fatal(err)
 	}

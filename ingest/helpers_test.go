@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -77,13 +78,13 @@ func documentedStatuses() []string {
 // env is a server over an in-memory store holding the example book.
 type env struct {
 	t      testing.TB
-	db     *storage.DB
+	db     *badger.DB
 	srv    *Server
 	h      http.Handler
 	tokens map[string]string // scope → secret
 }
 
-func newEnv(t testing.TB, mod func(*Options), wrap func(*storage.DB) Store) *env {
+func newEnv(t testing.TB, mod func(*Options), wrap func(*badger.DB) Store) *env {
 	t.Helper()
 	db := storagetest.Open(t)
 	opt := Options{Config: DefaultConfig(), Segment: DefaultSegmentConfig(), Now: func() time.Time { return testNow }}
@@ -174,7 +175,7 @@ func decode[T any](t *testing.T, w *httptest.ResponseRecorder) T {
 }
 
 // failing is a store whose writes and reads fail, for the 500 answers.
-type failing struct{ *storage.DB }
+type failing struct{ *badger.DB }
 
 var errDisk = errors.New("disk on fire")
 

@@ -3,13 +3,13 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 func TestRecordsAreStored(t *testing.T) {
@@ -167,7 +167,7 @@ func TestIdempotencyKey(t *testing.T) {
 
 // blocking holds Apply until released, to catch a concurrent retry.
 type blocking struct {
-	*storage.DB
+	*badger.DB
 	entered, release chan struct{}
 }
 
@@ -211,11 +211,11 @@ func TestEveryRecordsEndpointAnswersItsErrors(t *testing.T) {
 				t.Errorf("admin with a bad record: %d %s", w.Code, w.Body)
 			}
 
-			f := newEnv(t, nil, func(db *storage.DB) Store { return failing{db} })
+			f := newEnv(t, nil, func(db *badger.DB) Store { return failing{db} })
 			check("store fails", f.do("POST", p, ScopeIngest, "[]", nil), 500, "")
 
 			b := blocking{entered: make(chan struct{}), release: make(chan struct{})}
-			g := newEnv(t, nil, func(db *storage.DB) Store { b.DB = db; return b })
+			g := newEnv(t, nil, func(db *badger.DB) Store { b.DB = db; return b })
 			key := map[string]string{"Idempotency-Key": "k1"}
 			var wg sync.WaitGroup
 			wg.Go(func() { g.do("POST", p, ScopeIngest, "[]", key) })
@@ -271,7 +271,7 @@ func TestUnmatchedEndpoint(t *testing.T) {
 	if w := l.do("GET", "/api/v1/unmatched", ScopeRead, "", nil); w.Code != 429 {
 		t.Errorf("rate: %d", w.Code)
 	}
-	f := newEnv(t, nil, func(db *storage.DB) Store { return failing{db} })
+	f := newEnv(t, nil, func(db *badger.DB) Store { return failing{db} })
 	if w := f.do("GET", "/api/v1/unmatched", ScopeAdmin, "", nil); w.Code != 500 || strings.Contains(w.Body.String(), "fire") {
 		t.Errorf("failing: %d %s", w.Code, w.Body)
 	}

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"strings"
 	"testing"
 	"time"
@@ -223,7 +224,7 @@ func TestSegmentRefusals(t *testing.T) {
 		}
 	})
 	t.Run("store fails", func(t *testing.T) {
-		e := newEnv(t, nil, func(db *storage.DB) Store { return failing{db} })
+		e := newEnv(t, nil, func(db *badger.DB) Store { return failing{db} })
 		if w := e.segment(good); w.Code != 500 {
 			t.Errorf("%d", w.Code)
 		}
@@ -262,7 +263,7 @@ func TestSegmentWorkerResumesAfterRestart(t *testing.T) {
 
 // refusing makes the store refuse Segment effects that carry a track,
 // as a store would refuse an event it cannot apply.
-type refusing struct{ *storage.DB }
+type refusing struct{ *badger.DB }
 
 func (r refusing) ApplySegment(ctx context.Context, effects []storage.SegmentEffect, now time.Time) error {
 	for _, e := range effects {
@@ -274,7 +275,7 @@ func (r refusing) ApplySegment(ctx context.Context, effects []storage.SegmentEff
 }
 
 func TestSegmentHostileEventsCannotBlockTheInbox(t *testing.T) {
-	e := newEnv(t, nil, func(db *storage.DB) Store { return refusing{db} })
+	e := newEnv(t, nil, func(db *badger.DB) Store { return refusing{db} })
 	body := "[" + strings.Join([]string{
 		`{"type":"group","messageId":"m-1","userId":"u1","groupId":"grp\u0000with\u0001controls"}`,
 		group("m-2", "u2", strings.Repeat("g", 300)),

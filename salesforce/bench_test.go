@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"os"
 	"os/exec"
@@ -20,7 +21,6 @@ import (
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/salesforce/salesforcetest"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // The benchmarks run the fake Salesforce in a child process (this test
@@ -119,8 +119,8 @@ func peakRSS() float64 {
 	return 0
 }
 
-func openStore(b *testing.B) *storage.DB {
-	db, err := storage.Open(context.Background(), b.TempDir(), storage.Options{})
+func openStore(b *testing.B) *badger.DB {
+	db, err := badger.Open(context.Background(), b.TempDir(), badger.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func benchSync(b *testing.B, url, baseURL string, prev connector.Cursor) {
 		}
 		return cl, src
 	}
-	var db *storage.DB
+	var db *badger.DB
 	if prev != "" {
 		db = openStore(b)
 		_, src := newSource(baseURL)

@@ -9,12 +9,12 @@ package accessbench
 
 import (
 	"context"
+	"github.com/accountbot/accountbot/storage/badger"
 	"testing"
 	"time"
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/storagetest"
 )
 
@@ -45,7 +45,7 @@ func BenchmarkAuthorize(b *testing.B) {
 	}
 }
 
-func engine(b *testing.B) (*bot.Engine, *storage.DB) {
+func engine(b *testing.B) (*bot.Engine, *badger.DB) {
 	db := storagetest.Open(b)
 	return bot.NewEngine(db, domain.DefaultConfig(), nil), db
 }

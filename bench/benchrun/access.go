@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"math/rand/v2"
 	"os"
 	"time"
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/demo"
 )
 
@@ -34,7 +34,7 @@ func (a accessResult) overhead() float64 {
 	return 100 * (float64(a.checkedP99) - float64(a.baseP99)) / float64(a.baseP99)
 }
 
-func accessCost(ctx context.Context, e *bot.Engine, db *storage.DB, ids []string, now time.Time) (accessResult, error) {
+func accessCost(ctx context.Context, e *bot.Engine, db *badger.DB, ids []string, now time.Time) (accessResult, error) {
 	owners := make([]string, len(ids))
 	for i, id := range ids {
 		a, err := db.Account(ctx, id)
@@ -86,7 +86,7 @@ func accessCost(ctx context.Context, e *bot.Engine, db *storage.DB, ids []string
 func accessOnly(ctx context.Context, n int, o options) (accessResult, error) {
 	dir := tempDir("bench-access-")
 	defer os.RemoveAll(dir)
-	db, err := storage.Open(ctx, dir, storage.Options{})
+	db, err := badger.Open(ctx, dir, badger.Options{})
 	if err != nil {
 		return accessResult{}, err
 	}

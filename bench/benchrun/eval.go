@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,6 @@ import (
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/evaluator"
 	"github.com/accountbot/accountbot/ingest"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/demo"
 )
 
@@ -82,7 +82,7 @@ func evalSection(ctx context.Context, o options) (sectionResult, error) {
 func evalRun(ctx context.Context, n int, o options) (string, []targetRow, error) {
 	dir := tempDir("bench-eval-")
 	defer os.RemoveAll(dir)
-	db, err := storage.Open(ctx, dir, storage.Options{})
+	db, err := badger.Open(ctx, dir, badger.Options{})
 	if err != nil {
 		return "", nil, err
 	}
@@ -146,7 +146,7 @@ func evalRun(ctx context.Context, n int, o options) (string, []targetRow, error)
 
 // evalChanges POSTs competitor signals and times when each account's new
 // stored evaluation (it carries the new alert's id) and its alert appear.
-func evalChanges(ctx context.Context, db *storage.DB, ev *evaluator.Evaluator, slack *arrivals, n int) (visible, alerted []time.Duration, err error) {
+func evalChanges(ctx context.Context, db *badger.DB, ev *evaluator.Evaluator, slack *arrivals, n int) (visible, alerted []time.Duration, err error) {
 	tok, secret, err := ingest.NewToken("bench", []string{"ingest"}, time.Now())
 	if err != nil {
 		return nil, nil, err
@@ -222,7 +222,7 @@ func containsString(xs []string, s string) bool {
 
 // evalRanks times `portfolio top` asked by owners through the engine and
 // every owner's top 5 read from stored ranks.
-func evalRanks(ctx context.Context, db *storage.DB, e *bot.Engine, now time.Time) (top []time.Duration, digests time.Duration, err error) {
+func evalRanks(ctx context.Context, db *badger.DB, e *bot.Engine, now time.Time) (top []time.Duration, digests time.Duration, err error) {
 	all, err := db.Owners(ctx)
 	if err != nil {
 		return nil, 0, err

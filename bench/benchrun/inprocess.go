@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	badgerstore "github.com/accountbot/accountbot/storage/badger"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -15,7 +16,6 @@ import (
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/playbooks"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/demo"
 )
 
@@ -51,7 +51,7 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 	// 1. Import through AccountBot (validation, merge, indexes, sync) …
 	dir := tempDir("bench-import-")
 	defer os.RemoveAll(dir)
-	db, err := storage.Open(ctx, dir, storage.Options{})
+	db, err := badgerstore.Open(ctx, dir, badgerstore.Options{})
 	if err != nil {
 		return r, err
 	}
@@ -94,7 +94,7 @@ func inProcess(ctx context.Context, n int, o options) (row, error) {
 
 // importAccountBot imports n generated accounts through db.Apply in batches
 // of 2000 and records the rates, leaving the generation time out.
-func importAccountBot(ctx context.Context, db *storage.DB, opt demo.Options, n int, r *row) error {
+func importAccountBot(ctx context.Context, db *badgerstore.DB, opt demo.Options, n int, r *row) error {
 	var genTime time.Duration
 	start := time.Now()
 	for from := 0; from < n; from += 2000 {
@@ -126,7 +126,7 @@ func importRaw(dir string, opt demo.Options, n int) (float64, error) {
 		t0 := time.Now()
 		wb := raw.NewWriteBatch()
 		for _, p := range ps {
-			for _, kv := range storage.Records(p) {
+			for _, kv := range badgerstore.Records(p) {
 				if err := wb.Set(kv.Key, kv.Value); err != nil {
 					return 0, err
 				}
@@ -194,12 +194,12 @@ func measureCommand(ctx context.Context, e *bot.Engine, ids []string, now time.T
 }
 
 // rawGets times a raw Badger Get of each id's account record, after the warm-up.
-func rawGets(db *storage.DB, ids []string) ([]time.Duration, error) {
+func rawGets(db *badgerstore.DB, ids []string) ([]time.Duration, error) {
 	var rawLat []time.Duration
 	for i, id := range ids {
 		t := time.Now()
 		err := db.Raw().View(func(txn *badger.Txn) error {
-			item, err := txn.Get(storage.AccountKey(id))
+			item, err := txn.Get(badgerstore.AccountKey(id))
 			if err != nil {
 				return err
 			}
@@ -218,7 +218,7 @@ func rawGets(db *storage.DB, ids []string) ([]time.Duration, error) {
 
 // measureDigest records the best of three every-owner top-5 digests (under a
 // CPU profile) and the best of three raw iterations over the same keys.
-func measureDigest(ctx context.Context, e *bot.Engine, db *storage.DB, n int, o options, r *row) error {
+func measureDigest(ctx context.Context, e *bot.Engine, db *badgerstore.DB, n int, o options, r *row) error {
 	dcpu, _ := os.Create(filepath.Join(o.profiles, fmt.Sprintf("digest-%d.cpu.pprof", n)))
 	pprof.StartCPUProfile(dcpu)
 	var err error
@@ -248,9 +248,9 @@ func bestOf3(f func() error) (time.Duration, error) {
 }
 
 // rawIterate reads every account record and usage snapshot with a raw Badger iterator.
-func rawIterate(db *storage.DB) error {
+func rawIterate(db *badgerstore.DB) error {
 	return db.Raw().View(func(txn *badger.Txn) error {
-		for _, p := range [][]byte{storage.AccountPrefix, storage.UsagePrefix} {
+		for _, p := range [][]byte{badgerstore.AccountPrefix, badgerstore.UsagePrefix} {
 			// No prefetch: Badger's prefetch costs a goroutine per item, which
 			// only pays for large values in the value log.
 			it := txn.NewIterator(badger.IteratorOptions{Prefix: p})

@@ -2,12 +2,12 @@ package nudge
 
 import (
 	"context"
+	"github.com/accountbot/accountbot/storage/badger"
 	"testing"
 	"time"
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // A renewal reminder planned for one team's channel is not posted there
@@ -16,7 +16,7 @@ import (
 func TestRenewalReminderFollowsTheChannelRules(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 9, 5, 0, 0, time.UTC)
-	db, err := storage.Open(ctx, "", storage.Options{InMemory: true})
+	db, err := badger.Open(ctx, "", badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +14,6 @@ import (
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/bot/nudge"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // fakeNotifier records deliveries; it can fail for one recipient, answer
@@ -80,9 +80,9 @@ func (f *fakeNotifier) keys(prefix string) map[string]int {
 	return out
 }
 
-func simBook(t *testing.T, start time.Time) *storage.DB {
+func simBook(t *testing.T, start time.Time) *badger.DB {
 	t.Helper()
-	db, err := storage.Open(context.Background(), "", storage.Options{InMemory: true})
+	db, err := badger.Open(context.Background(), "", badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestMilestonesOnceWithRestartAndDowntime(t *testing.T) {
 // crashingStore stops the process (fails the ledger write) right after the
 // first digest was sent and before it was recorded as sent.
 type crashingStore struct {
-	*storage.DB
+	*badger.DB
 	crashed string
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,7 +25,6 @@ import (
 	bs "github.com/accountbot/accountbot/bot/slack"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/playbooks"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/storagetest"
 )
 
@@ -127,7 +127,7 @@ type harness struct {
 	app   *bs.App
 	srv   *httptest.Server
 	slack *fakeSlack
-	db    *storage.DB
+	db    *badger.DB
 	clock *waitClock
 }
 

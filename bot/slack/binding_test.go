@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,7 +20,6 @@ import (
 
 	bs "github.com/accountbot/accountbot/bot/slack"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 var bindNow = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
@@ -225,7 +225,7 @@ func (failingStore) LearnInstallation(ctx context.Context, in domain.Installatio
 // With nothing configured the first workspace is learned and recorded;
 // every other one is refused, after a restart too.
 func TestBindingLearnsFirstWorkspace(t *testing.T) {
-	db, err := storage.Open(context.Background(), "", storage.Options{InMemory: true})
+	db, err := badger.Open(context.Background(), "", badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

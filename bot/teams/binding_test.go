@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"log/slog"
 	"strings"
 	"testing"
@@ -14,7 +15,6 @@ import (
 
 	"github.com/accountbot/accountbot/bot/teams"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 const (
@@ -90,7 +90,7 @@ func TestTeamsBindingRefusesForeignTenants(t *testing.T) {
 }
 
 func TestTeamsBindingLearnsFirstTenant(t *testing.T) {
-	db, err := storage.Open(context.Background(), "", storage.Options{InMemory: true})
+	db, err := badger.Open(context.Background(), "", badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

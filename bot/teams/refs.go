@@ -17,7 +17,7 @@ import (
 // RefStore keeps conversation references across restarts, keyed by ids:
 // a person by tenant and user id, a channel by tenant, team and channel
 // id. Display names and e-mails are only indexes, and an e-mail is bound
-// to a person only in the home tenant (storage.DB implements it).
+// to a person only in the home tenant (badger.DB implements it).
 type RefStore interface {
 	PutPersonRef(ctx context.Context, platform string, k storage.PersonKey, email, homeTenant string, ref []byte) (bool, error)
 	PersonRefByEmail(ctx context.Context, platform, email string) (storage.PersonKey, []byte, bool, error)
@@ -147,7 +147,7 @@ func contains(list []string, s string) bool {
 
 // DecodeLegacyRef reads an old name- and e-mail-keyed record (c/ table:
 // "user:29:…", "email:…", "channel:<name or id>", "conv:…") for
-// storage.MigrateLegacyRefs. Its tenant is the stored reference's
+// the store's MigrateLegacyRefs. Its tenant is the stored reference's
 // conversation tenant; records without one, and "conv:" records (only a
 // duplicate of the others), are dropped. A channel's team was never
 // stored: the channel's next activity fills it in.

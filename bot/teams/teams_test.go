@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"log/slog"
 	"math/big"
@@ -28,7 +29,6 @@ import (
 	"github.com/accountbot/accountbot/bot/teams"
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/playbooks"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/storagetest"
 )
 
@@ -133,7 +133,7 @@ func activityJSON(f *botFramework, text string, value map[string]any) []byte {
 	return b
 }
 
-func newApp(t *testing.T, f *botFramework, db *storage.DB) *teams.App {
+func newApp(t *testing.T, f *botFramework, db *badger.DB) *teams.App {
 	t.Helper()
 	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
 	d, _ := playbooks.New("")
@@ -306,7 +306,7 @@ func TestMessageRepliesWithAdaptiveCard(t *testing.T) {
 func TestProactiveDMSurvivesRestart(t *testing.T) {
 	f := newBotFramework(t)
 	dir := t.TempDir()
-	db, err := storage.Open(context.Background(), dir, storage.Options{})
+	db, err := badger.Open(context.Background(), dir, badger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +315,7 @@ func TestProactiveDMSurvivesRestart(t *testing.T) {
 	send(t, app, "Bearer "+f.token(t, jwt.SigningMethodRS256, f.key, nil), activityJSON(f, "help", nil))
 	db.Close()
 	// A new process: new store handle, new app, nothing in memory.
-	db2, err := storage.Open(context.Background(), dir, storage.Options{})
+	db2, err := badger.Open(context.Background(), dir, badger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/accountbot/accountbot/storage/badger"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 var auditNow = fixedNow // run, which runAuditCLI uses, runs at fixedNow
@@ -25,7 +25,7 @@ func runAuditCLI(t *testing.T, args ...string) (code int, stdout, stderr string)
 
 func seedAudit(t *testing.T, dir string) {
 	t.Helper()
-	db, err := storage.Open(context.Background(), dir, storage.Options{})
+	db, err := badger.Open(context.Background(), dir, badger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

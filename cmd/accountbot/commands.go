@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"os"
 	"path/filepath"
@@ -293,7 +294,7 @@ func (m *Main) runRestore(ctx context.Context) error {
 		where = "the PostgreSQL database"
 		res, err = m.restorePostgres(ctx, f, opt)
 	} else {
-		res, err = storage.Restore(ctx, m.DataDir, f, opt)
+		res, err = badger.Restore(ctx, m.DataDir, f, opt)
 	}
 	if err != nil {
 		if code := domain.ErrorCode(err); code != domain.EINTERNAL {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"os"
 	"strings"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/accountbot/accountbot/control"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // viaServer sends the command to a `serve` running on the same data
@@ -108,7 +108,7 @@ func (m *Main) refuseRestore() error {
 		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", file, err)
 	}
 	defer f.Close()
-	records, verified, err := storage.VerifyBackup(f)
+	records, verified, err := badger.VerifyBackup(f)
 	if err != nil {
 		return domain.Errorf(domain.ErrorCode(err), "cannot restore %s: %s. The store in %s was not changed.", file, domain.ErrorMessage(err), m.DataDir)
 	}

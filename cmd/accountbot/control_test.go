@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/accountbot/accountbot/storage/badger"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -52,7 +53,7 @@ func TestBackupAndImportWhileServing(t *testing.T) {
 		t.Fatalf("backup while serving: %+v", r)
 	}
 	restored := filepath.Join(t.TempDir(), "restored")
-	res, err := storage.Restore(context.Background(), restored, mustOpen(t, filepath.Join(work, "book.bak")), storage.RestoreOptions{})
+	res, err := badger.Restore(context.Background(), restored, mustOpen(t, filepath.Join(work, "book.bak")), storage.RestoreOptions{})
 	if err != nil || res.Accounts != 6 {
 		t.Fatalf("the backup taken while serving: %+v %v", res, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -21,7 +22,6 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/accountbot/accountbot/bot/teams"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // The burst: 400 demo accounts at 09:30 UTC on a Monday are 48 nudges
@@ -179,7 +179,7 @@ func burstBook(t *testing.T, serviceURL string) string {
 	if serviceURL == "" {
 		return dir
 	}
-	db, err := storage.Open(context.Background(), dir, storage.Options{})
+	db, err := badger.Open(context.Background(), dir, badger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

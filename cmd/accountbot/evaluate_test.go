@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 // alertPosts is the fake Slack's posts of alert nudges, by dedupe key.
@@ -31,7 +31,7 @@ func (f *fakePlatform) alertPosts() map[string]int {
 func steadyBook(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.Open(ctx, dir, storage.Options{})
+	db, err := badger.Open(ctx, dir, badger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/accountbot/accountbot/storage/badger"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/stripe/stripetest"
 	"github.com/accountbot/accountbot/zendesk/zendesktest"
 )
@@ -77,7 +77,7 @@ func TestStripeWebhookHandlerFromEnv(t *testing.T) {
 	defer sp.Close()
 	sp.Customer("cus_1", "First", "acct-00001")
 	ctx := context.Background()
-	db, err := storage.Open(ctx, dir, storage.Options{})
+	db, err := badger.Open(ctx, dir, badger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	badgerstore "github.com/accountbot/accountbot/storage/badger"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -14,8 +15,6 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
-
-	"github.com/accountbot/accountbot/storage"
 )
 
 // binary (console_pty_test.go) builds the real accountbot once per run.
@@ -46,14 +45,14 @@ func writeBook(t *testing.T, path string, n, step int, tag string) {
 // counts account records and owner-index entries, which must agree.
 func countAccounts(t *testing.T, dir string) int {
 	t.Helper()
-	db, err := storage.Open(context.Background(), dir, storage.Options{})
+	db, err := badgerstore.Open(context.Background(), dir, badgerstore.Options{})
 	if err != nil {
 		t.Fatalf("store does not open after the kill: %v", err)
 	}
 	defer db.Close()
 	records := 0
 	db.Raw().View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: storage.AccountPrefix})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: badgerstore.AccountPrefix})
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
 			records++

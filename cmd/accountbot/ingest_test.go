@@ -7,6 +7,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"net/http"
 	"os"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 func TestTokenCommands(t *testing.T) {
@@ -149,7 +149,7 @@ func TestUnmatchedCommand(t *testing.T) {
 	if r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
 		t.Errorf("%+v", r)
 	}
-	db, err := storage.Open(context.Background(), dir, storage.Options{})
+	db, err := badger.Open(context.Background(), dir, badger.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"net"
 	"net/http"
@@ -150,7 +151,7 @@ func (m *Main) swapStore(ctx context.Context, job *restoreJob) error {
 	if _, err := job.f.Seek(0, io.SeekStart); err != nil {
 		done.err = fmt.Errorf("rewinding %s: %w", job.file, err)
 	} else {
-		done.res, done.err = storage.Restore(ctx, m.DataDir, job.f, job.opt)
+		done.res, done.err = badger.Restore(ctx, m.DataDir, job.f, job.opt)
 	}
 	stopTicks()
 	m.rules.restart() // the restored store may hold other rules versions
@@ -205,7 +206,7 @@ func (m *Main) liveRestore(ctx context.Context, sub *Main) error {
 		return domain.Errorf(domain.ErrorCode(err), "cannot restore %s: %s. The store in %s was not changed.", file, domain.ErrorMessage(err), m.DataDir)
 	}
 	fmt.Fprintf(sub.Stdout, "Checking %s…\n", file)
-	records, verified, err := storage.VerifyBackup(f)
+	records, verified, err := badger.VerifyBackup(f)
 	if err != nil {
 		return unchanged(err)
 	}
@@ -245,7 +246,7 @@ func (m *Main) liveRestore(ctx context.Context, sub *Main) error {
 }
 
 // checkReplace refuses, before pausing anything, to overwrite a store that
-// holds accounts without --replace (storage.Restore checks it again).
+// holds accounts without --replace (badger.Restore checks it again).
 func (m *Main) checkReplace(ctx context.Context, replace bool) error {
 	if replace {
 		return nil

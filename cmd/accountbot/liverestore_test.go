@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -187,7 +188,7 @@ func TestRestoreWhileServing(t *testing.T) {
 	if r := run(t, nil, "", "--data", dir, "backup", "again.bak"); r.code != 0 {
 		t.Fatalf("backup after the restore (the control socket must be rebound): %+v", r)
 	}
-	res, err := storage.Restore(context.Background(), filepath.Join(t.TempDir(), "x"), mustOpen(t, "again.bak"), storage.RestoreOptions{})
+	res, err := badger.Restore(context.Background(), filepath.Join(t.TempDir(), "x"), mustOpen(t, "again.bak"), storage.RestoreOptions{})
 	if err != nil || res.Accounts != 6 {
 		t.Errorf("the store after the restore: %+v %v", res, err)
 	}

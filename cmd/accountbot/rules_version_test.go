@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 )
 
 func writeFile(t *testing.T, dir, name, text string) string {
@@ -197,7 +197,7 @@ func TestScoresRecordTheirRulesVersion(t *testing.T) {
 	dir := t.TempDir()
 	version := func() int {
 		t.Helper()
-		db, err := storage.Open(context.Background(), dir, storage.Options{})
+		db, err := badger.Open(context.Background(), dir, badger.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"io"
 	"os"
 	"strings"
@@ -16,7 +17,7 @@ import (
 )
 
 // Store is what the program needs of its store: the embedded Badger one
-// (storage.DB, the default) or PostgreSQL (postgres.DB, selected by
+// (badger.DB, the default) or PostgreSQL (postgres.DB, selected by
 // ACCOUNTBOT_DATABASE_URL or database_url). bot/ and connector/ declare
 // their own, smaller interfaces; this is the union the wiring passes on
 // (ForEachConcurrent: bot.Engine looks for it; the id-keyed conversation
@@ -124,7 +125,7 @@ type Store interface {
 }
 
 var (
-	_ Store = (*storage.DB)(nil)
+	_ Store = (*badger.DB)(nil)
 	_ Store = (*postgres.DB)(nil)
 )
 
@@ -147,7 +148,7 @@ func (m *Main) openStore(ctx context.Context) (Store, error) {
 		}
 		return db, nil
 	}
-	return storage.Open(ctx, m.DataDir, storage.Options{Logger: m.log})
+	return badger.Open(ctx, m.DataDir, badger.Options{Logger: m.log})
 }
 
 // restorePostgres loads a PostgreSQL backup into the configured database

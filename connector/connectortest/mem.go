@@ -1,6 +1,6 @@
 // Package connectortest holds an in-memory connector store for tests of
 // the runner and of sources: the same contract as the Badger store
-// (storage/sync.go), with a hook to fail a commit, which is how tests
+// (storage/badger/sync.go), with a hook to fail a commit, which is how tests
 // simulate a crash between pages.
 package connectortest
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/accountbot/accountbot/storage/badger"
 	"reflect"
 	"sync"
 	"testing"
@@ -30,9 +31,9 @@ func openPG(t *testing.T) *postgres.DB {
 	return db
 }
 
-func openBadger(t *testing.T) *storage.DB {
+func openBadger(t *testing.T) *badger.DB {
 	t.Helper()
-	db, err := storage.Open(context.Background(), "", storage.Options{InMemory: true})
+	db, err := badger.Open(context.Background(), "", badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

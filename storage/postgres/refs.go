@@ -12,7 +12,7 @@ import (
 	"github.com/accountbot/accountbot/storage"
 )
 
-// Conversation references keyed by platform ids (see storage/refs.go for
+// Conversation references keyed by platform ids (see storage/badger/refs.go for
 // why: a channel is its tenant, team and channel ids; a person their
 // tenant and user id; an e-mail leads to a person only in the home tenant).
 
@@ -175,7 +175,7 @@ func (s *DB) PersonRefByEmail(ctx context.Context, platform, email string) (stor
 }
 
 // MigrateLegacyRefs moves the platform's legacy references (PutRef) to the
-// id-keyed tables, as the Badger store's does; see storage.DB.MigrateLegacyRefs.
+// id-keyed tables, as the Badger store's does; see badger.DB.MigrateLegacyRefs.
 func (s *DB) MigrateLegacyRefs(ctx context.Context, platform string, homeTenants []string, decode func(key string, v []byte) (storage.LegacyRef, bool)) (moved, dropped int, err error) {
 	rows, err := s.pool.Query(ctx, `SELECT key, value FROM legacy_refs WHERE platform = $1 ORDER BY key`, platform)
 	if err != nil {

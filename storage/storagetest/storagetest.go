@@ -38,6 +38,7 @@ package storagetest
 
 import (
 	"context"
+	"github.com/accountbot/accountbot/storage/badger"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,7 +46,6 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/importer"
 )
 
@@ -62,10 +62,10 @@ var SeedAt = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 
 // Open returns an in-memory store with the example book imported; it is
 // closed when the test ends.
-func Open(t testing.TB) *storage.DB {
+func Open(t testing.TB) *badger.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := storage.Open(ctx, "", storage.Options{InMemory: true})
+	db, err := badger.Open(ctx, "", badger.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}

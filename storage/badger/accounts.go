@@ -1,0 +1,309 @@
+package badger
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encoding %T: %v", v, err)) // only plain structs are encoded
+	}
+	return b
+}
+
+func getValue(txn *badger.Txn, k []byte) ([]byte, error) {
+	item, err := txn.Get(k)
+	if err != nil {
+		return nil, err
+	}
+	return item.ValueCopy(nil)
+}
+
+func getRecord(txn *badger.Txn, id string) (*domain.Account, error) {
+	item, err := txn.Get(accountKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	var a domain.Account
+	if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
+		return nil, fmt.Errorf("decoding account %s: %w", id, err)
+	}
+	return &a, nil
+}
+
+// Account returns the full account: record, usage and signals.
+func (s *DB) Account(ctx context.Context, id string) (*domain.Account, error) {
+	var a *domain.Account
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		if a, err = getRecord(txn, id); err != nil {
+			return err
+		}
+		it := txn.NewIterator(badger.IteratorOptions{})
+		defer it.Close()
+		return loadDated(it, a)
+	})
+	return a, err
+}
+
+// loadDated fills a's usage and signals from the iterator (any position).
+func loadDated(it *badger.Iterator, a *domain.Account) error {
+	a.Usage, a.Signals = a.Usage[:0], a.Signals[:0]
+	it.Seek(accountPrefix(prefixUsage, a.ID))
+	if err := scanUsage(it, a); err != nil {
+		return err
+	}
+	it.Seek(accountPrefix(prefixSignal, a.ID))
+	return scanSignals(it, a)
+}
+
+// ForEach calls fn with every account, fully loaded, in id order, from one
+// consistent snapshot. fn must not keep the account after it returns: the
+// same value is reused for the next account to spare allocations.
+func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error {
+	var a domain.Account
+	var usage []domain.Snapshot
+	var sigs []domain.Signal
+	return s.scanBook(ctx, true, func(rec *badger.Item, u []domain.Snapshot, sg []domain.Signal) error {
+		usage, sigs = u, sg
+		a = domain.Account{}
+		if err := rec.Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
+			return fmt.Errorf("decoding account %s: %w", rec.Key(), err)
+		}
+		a.Usage, a.Signals = usage, sigs
+		return fn(&a)
+	})
+}
+
+// scanBook walks every account in id order, handing fn the account's
+// record and its usage and signals. Accounts, usage and signals are all
+// keyed by id first, so this is a merge join of three forward scans: no
+// seeks, and no value prefetching (usage values are 16 bytes stored inline;
+// Badger's prefetch would start a goroutine per item). With reuse, the
+// slices passed to fn are reused for the next account.
+func (s *DB) scanBook(ctx context.Context, reuse bool, fn func(rec *badger.Item, usage []domain.Snapshot, sigs []domain.Signal) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		accIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAccount})
+		defer accIt.Close()
+		useIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixUsage})
+		defer useIt.Close()
+		sigIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixSignal})
+		defer sigIt.Close()
+		useIt.Rewind()
+		sigIt.Rewind()
+		var a domain.Account
+		n := 0
+		for accIt.Rewind(); accIt.Valid(); accIt.Next() {
+			if n++; n%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			a.ID = string(accIt.Item().Key()[len(prefixAccount):])
+			if reuse {
+				a.Usage, a.Signals = a.Usage[:0], a.Signals[:0]
+			} else {
+				a.Usage, a.Signals = nil, nil
+			}
+			if err := scanUsage(useIt, &a); err != nil {
+				return err
+			}
+			if err := scanSignals(sigIt, &a); err != nil {
+				return err
+			}
+			if err := fn(accIt.Item(), a.Usage, a.Signals); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ForEachConcurrent calls fn with every account, in no particular order,
+// on `workers` goroutines (fn's first argument says which). The scan is
+// one ordered merge join as in ForEach; decoding records and fn run in
+// the workers, so evaluating a whole book uses every core. Each account
+// passed to fn belongs to fn.
+func (s *DB) ForEachConcurrent(ctx context.Context, workers int, fn func(worker int, a *domain.Account) error) error {
+	type job struct {
+		rec     []byte
+		usage   []domain.Snapshot
+		signals []domain.Signal
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan job, 512)
+	errs := make(chan error, workers+1)
+	var wg sync.WaitGroup
+	for w := range max(workers, 1) {
+		wg.Go(func() {
+			for j := range jobs {
+				a := &domain.Account{}
+				if err := json.Unmarshal(j.rec, a); err != nil {
+					errs <- fmt.Errorf("decoding an account: %w", err)
+					cancel()
+					return
+				}
+				a.Usage, a.Signals = j.usage, j.signals
+				if err := fn(w, a); err != nil {
+					errs <- err
+					cancel()
+					return
+				}
+			}
+		})
+	}
+	scanErr := s.scanBook(ctx, false, func(rec *badger.Item, usage []domain.Snapshot, sigs []domain.Signal) error {
+		b, err := rec.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		select {
+		case jobs <- job{b, usage, sigs}:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	if err, ok := <-errs; ok {
+		return err
+	}
+	return scanErr
+}
+
+// advance moves a forward iterator past keys that sort before p and
+// reports whether it now stands inside p.
+func advance(it *badger.Iterator, p []byte) bool {
+	for it.Valid() {
+		k := it.Item().Key()
+		if bytes.HasPrefix(k, p) {
+			return true
+		}
+		if bytes.Compare(k, p) > 0 {
+			return false
+		}
+		it.Next()
+	}
+	return false
+}
+
+func scanUsage(it *badger.Iterator, a *domain.Account) error {
+	p := accountPrefix(prefixUsage, a.ID)
+	for ok := advance(it, p); ok && it.ValidForPrefix(p); it.Next() {
+		item := it.Item()
+		d := dateFrom(item.Key()[len(p):])
+		if err := item.Value(func(b []byte) error {
+			s, ok := decodeSnapshot(d, b)
+			if !ok {
+				return fmt.Errorf("bad usage value for %s on %s", a.ID, d)
+			}
+			a.Usage = append(a.Usage, s)
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scanSignals(it *badger.Iterator, a *domain.Account) error {
+	p := accountPrefix(prefixSignal, a.ID)
+	for ok := advance(it, p); ok && it.ValidForPrefix(p); it.Next() {
+		item := it.Item()
+		d := dateFrom(item.Key()[len(p):])
+		var v signalValue
+		if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &v) }); err != nil {
+			return fmt.Errorf("decoding signal of %s: %w", a.ID, err)
+		}
+		a.Signals = append(a.Signals, domain.Signal{Date: d, Kind: v.Kind, Note: v.Note})
+	}
+	return nil
+}
+
+// IDsByOwner returns the ids of the accounts owned by the e-mail.
+func (s *DB) IDsByOwner(ctx context.Context, owner string) ([]string, error) {
+	var ids []string
+	p := join(prefixOwnerIdx, []byte(owner), []byte{sep})
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			ids = append(ids, string(it.Item().Key()[len(p):]))
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// Owners returns every owner e-mail with its account count, in order.
+func (s *DB) Owners(ctx context.Context) ([]domain.OwnerCount, error) {
+	var out []domain.OwnerCount
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixOwnerIdx})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()[len(prefixOwnerIdx):]
+			i := bytes.IndexByte(k, sep)
+			owner := string(k[:i])
+			if n := len(out); n > 0 && out[n-1].Owner == owner {
+				out[n-1].Accounts++
+			} else {
+				out = append(out, domain.OwnerCount{Owner: owner, Accounts: 1})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// IDsRenewingBetween returns the ids of accounts renewing in [from, to], by date.
+func (s *DB) IDsRenewingBetween(ctx context.Context, from, to domain.Date) ([]string, error) {
+	var ids []string
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixRenewIdx})
+		defer it.Close()
+		for it.Seek(join(prefixRenewIdx, dateBytes(from))); it.Valid(); it.Next() {
+			k := it.Item().Key()[len(prefixRenewIdx):]
+			if dateFrom(k[:4]) > to {
+				break
+			}
+			ids = append(ids, string(k[4:]))
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// HasAccount reports whether an account with this id exists, reading only
+// its key: ingest checks every record's account, and reading the whole
+// account (its usage history too) for each cost half of a request.
+func (s *DB) HasAccount(ctx context.Context, id string) (bool, error) {
+	var ok bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		_, err := txn.Get(accountKey(id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		ok = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("looking up account %s: %w", id, err)
+	}
+	return ok, nil
+}

@@ -1,0 +1,292 @@
+package badger
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// op is one write of an Apply, with what the key held before it (for the
+// undo journal).
+type op struct {
+	key, val []byte
+	del      bool
+	// What the key held before, when the op's maker read it anyway; the
+	// journal reads it for ops without (known false).
+	known bool
+	had   bool   // the key existed before
+	prev  []byte // its value then
+}
+
+// Apply writes patches, all or nothing: each account's record, usage,
+// signals and index entries are written together, and a crash or an error
+// at any point leaves the store as before the call or fully after it.
+// Patches that fit in one Badger transaction are one commit; when they
+// outgrow it, Apply switches to several commits with an undo journal (see
+// journal.go) that Open replays if the process dies before the end. The
+// store is synced to disk before Apply returns, so a caller that reports
+// success never loses the write to a crash. Applies run one at a time.
+func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, error) {
+	st, synced, err := s.applyLocked(ctx, patches)
+	if err != nil || synced {
+		return st, err
+	}
+	// Outside applyMu: Applies that committed meanwhile share this flush,
+	// instead of each waiting for the others' (ingest clients post at once).
+	return st, s.Sync()
+}
+
+// applyLocked is Apply's commit, one at a time; synced: the journal
+// already synced it.
+func (s *DB) applyLocked(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, bool, error) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	j := &journal{db: s}
+	st, err := s.apply(ctx, patches, j)
+	if err == nil && j.open {
+		if err = j.commit(); err == nil {
+			return st, true, nil // synced at its commit point
+		}
+	}
+	if err != nil {
+		if j.open {
+			if rerr := s.rollback(); rerr != nil {
+				return st, false, fmt.Errorf("%w (and rolling back failed: %v; the next start rolls it back)", err, rerr)
+			}
+		}
+		return st, false, err
+	}
+	return st, false, nil
+}
+
+// apply is Apply's batch loop: as many accounts per transaction as fit,
+// the journal opened when the first transaction overflows.
+func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (domain.ApplyStats, error) {
+	var st domain.ApplyStats
+	txn := s.db.NewTransaction(true)
+	defer func() { txn.Discard() }()
+	claims := newExtClaims(s.db) // one Apply is one logical write, however many commits
+	defer claims.close()
+	var pending [][]op // ops of the accounts in txn, to replay if it grows too big
+	for i := range patches {
+		if err := ctx.Err(); err != nil {
+			return st, err
+		}
+		ops, err := s.plan(txn, claims, &patches[i], &st)
+		if err != nil {
+			return st, err
+		}
+		if j.open {
+			if ops, err = j.withUndo(txn, ops); err != nil {
+				return st, err
+			}
+		}
+		if err := setAll(txn, ops); errors.Is(err, badger.ErrTxnTooBig) {
+			txn.Discard()
+			if !j.open {
+				// Nothing is committed yet: journal what was pending too.
+				if err := s.journalPending(j, pending, &ops); err != nil {
+					return st, err
+				}
+			}
+			// Commit the accounts that fit, then go on with this one.
+			var err error
+			if txn, err = s.replay(pending); err != nil {
+				return st, err
+			}
+			pending = pending[:0]
+			if err := setAll(txn, ops); err != nil {
+				return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
+			}
+		} else if err != nil {
+			return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
+		}
+		pending = append(pending, ops)
+	}
+	if err := txn.Commit(); err != nil {
+		return st, fmt.Errorf("committing batch: %w", err)
+	}
+	return st, nil
+}
+
+// journalPending opens the journal when the first transaction overflows
+// and adds undo entries to the accounts planned in it. Nothing is
+// committed yet, so values not known are read from the store as it was
+// before the Apply: that is what a rollback must restore, whatever order
+// it restores these accounts in.
+func (s *DB) journalPending(j *journal, pending [][]op, ops *[]op) error {
+	if err := j.begin(); err != nil {
+		return err
+	}
+	read := s.db.NewTransaction(false)
+	defer read.Discard()
+	var err error
+	for k := range pending {
+		if pending[k], err = j.withUndo(read, pending[k]); err != nil {
+			return err
+		}
+	}
+	*ops, err = j.withUndo(read, *ops)
+	return err
+}
+
+// replay writes the pending accounts of a discarded transaction, which
+// now carry undo entries and may need more than one commit, and returns a
+// fresh transaction.
+func (s *DB) replay(pending [][]op) (*badger.Txn, error) {
+	txn := s.db.NewTransaction(true)
+	for _, p := range pending {
+		err := setAll(txn, p)
+		if errors.Is(err, badger.ErrTxnTooBig) {
+			// A cut inside an account is safe: its undo entry comes first.
+			if err = txn.Commit(); err == nil {
+				txn = s.db.NewTransaction(true)
+				err = setAll(txn, p)
+			}
+		}
+		if err != nil {
+			txn.Discard()
+			return nil, fmt.Errorf("replaying batch: %w", err)
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		return nil, fmt.Errorf("committing batch: %w", err)
+	}
+	return s.db.NewTransaction(true), nil
+}
+
+func setAll(txn *badger.Txn, ops []op) error {
+	for _, o := range ops {
+		var err error
+		if o.del {
+			err = txn.Delete(o.key)
+		} else {
+			err = txn.Set(o.key, o.val)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plan reads what p touches, merges it (domain.MergePatch), counts it in
+// st and returns the writes that apply it.
+func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+	old, oldRaw, err := getRecordRaw(txn, p.ID)
+	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
+		return nil, err
+	}
+	cur := domain.Stored{Record: old}
+	prevUsage := make(map[domain.Date][]byte, len(p.Usage)) // as stored, for the journal
+	for _, u := range p.Usage {
+		v, err := getValue(txn, usageKey(p.ID, u.Date))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
+		}
+		prevUsage[u.Date] = v
+		if sn, ok := decodeSnapshot(u.Date, v); ok {
+			cur.Usage = append(cur.Usage, sn)
+		}
+	}
+	for _, sg := range p.Signals {
+		if _, err := txn.Get(signalKey(p.ID, sg)); err == nil {
+			cur.Signals = append(cur.Signals, sg)
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, fmt.Errorf("reading signals of %s: %w", p.ID, err)
+		}
+	}
+	stamped := *p
+	stamped.At = stampTime(p.At) // the store's clock when the writer gave none
+	m, err := domain.MergePatch(&stamped, cur)
+	if err != nil {
+		return nil, err
+	}
+	var ops []op
+	if m.RecordChanged {
+		ops = append(ops, op{key: accountKey(p.ID), val: mustJSON(m.Record), known: true, had: old != nil, prev: oldRaw})
+		ops = append(ops, indexOps(old, m.Record)...)
+		ext, err := externalOps(txn, claims, old, m.Record)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, ext...)
+		ops = append(ops, s.fieldHistoryOps(old, m.Record)...) // point-in-time history (fieldhistory.go)
+	}
+	for _, u := range m.Usage {
+		prev, had := prevUsage[u.Date]
+		ops = append(ops, op{key: usageKey(p.ID, u.Date), val: encodeSnapshot(u), known: true, had: had, prev: prev})
+	}
+	for _, sg := range m.Signals {
+		ops = append(ops, op{key: signalKey(p.ID, sg), val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note}), known: true})
+	}
+	st.Count(m)
+	return ops, nil
+}
+
+type signalValue struct {
+	Kind domain.SignalKind `json:"kind"`
+	Note string            `json:"note,omitempty"`
+}
+
+// indexOps returns the index deletions and insertions that move an account
+// from its old record to the new one.
+func indexOps(old, next *domain.Account) []op {
+	keys := func(a *domain.Account) [][]byte {
+		if a == nil {
+			return nil
+		}
+		var out [][]byte
+		if a.Owner != "" {
+			out = append(out, ownerIdxKey(a.Owner, a.ID))
+		}
+		if !a.RenewalDate.IsZero() {
+			out = append(out, renewalIdxKey(a.RenewalDate, a.ID))
+		}
+		for _, norm := range domain.NameKeys(a) {
+			out = append(out, nameIdxKey(norm, a.ID))
+		}
+		return out
+	}
+	oldKeys, newKeys := keys(old), keys(next)
+	var ops []op
+	for _, k := range oldKeys {
+		if !slices.ContainsFunc(newKeys, func(n []byte) bool { return bytes.Equal(n, k) }) {
+			ops = append(ops, op{key: k, del: true, known: true, had: true, prev: []byte{}})
+		}
+	}
+	for _, k := range newKeys {
+		if !slices.ContainsFunc(oldKeys, func(o []byte) bool { return bytes.Equal(o, k) }) {
+			ops = append(ops, op{key: k, val: []byte{}, known: true})
+		}
+	}
+	return ops
+}
+
+// getRecordRaw returns the account record decoded and as stored.
+func getRecordRaw(txn *badger.Txn, id string) (*domain.Account, []byte, error) {
+	item, err := txn.Get(accountKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	raw, err := item.ValueCopy(nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	var a domain.Account
+	if err := json.Unmarshal(raw, &a); err != nil {
+		return nil, nil, fmt.Errorf("decoding account %s: %w", id, err)
+	}
+	return &a, raw, nil
+}

@@ -1,0 +1,225 @@
+package badger
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/pb"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// Stored evaluations (keys documented in keys.go): the record under ev/,
+// and two indexes by rank key, per owner (eo/) and for the whole book
+// (eb/), written and deleted in the record's transaction.
+var (
+	prefixEval        = []byte("ev/")
+	prefixEvalOwner   = []byte("eo/")
+	prefixEvalBook    = []byte("eb/")
+	evalWatchPrefixes = [][]byte{prefixAccount, prefixUsage, prefixSignal}
+)
+
+func evalKey(id string) []byte { return join(prefixEval, []byte(id)) }
+
+func evalOwnerKey(r domain.EvalRecord) []byte {
+	return join(prefixEvalOwner, []byte(r.Owner), []byte{sep}, r.RankKey(), []byte(r.ID))
+}
+
+func evalBookKey(r domain.EvalRecord) []byte { return join(prefixEvalBook, r.RankKey(), []byte(r.ID)) }
+
+// Evaluation returns an account's stored evaluation, if any.
+func (s *DB) Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool, error) {
+	var r domain.EvalRecord
+	var found bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		r, found, err = getEval(txn, id)
+		return err
+	})
+	return r, found, err
+}
+
+func getEval(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
+	var r domain.EvalRecord
+	item, err := txn.Get(evalKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return r, false, nil
+	} else if err != nil {
+		return r, false, fmt.Errorf("reading the evaluation of %s: %w", id, err)
+	}
+	if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
+		return r, false, fmt.Errorf("decoding the evaluation of %s: %w", id, err)
+	}
+	return r, true, nil
+}
+
+// PutEvaluations stores records, replacing each account's previous record
+// and its index entries: a record and its index entries are always in one
+// transaction (evalBatch records to a transaction, well inside Badger's
+// limits).
+func (s *DB) PutEvaluations(ctx context.Context, recs []domain.EvalRecord) error {
+	for len(recs) > 0 {
+		chunk := recs[:min(len(recs), evalBatch)]
+		recs = recs[len(chunk):]
+		err := s.db.Update(func(txn *badger.Txn) error {
+			for _, r := range chunk {
+				if err := putEval(txn, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("storing evaluations: %w", err)
+		}
+	}
+	return nil
+}
+
+const evalBatch = 256
+
+func putEval(txn *badger.Txn, r domain.EvalRecord) error {
+	if err := checkKeyPart("owner", r.Owner); err != nil {
+		return err
+	}
+	if err := deleteEval(txn, r.ID); err != nil {
+		return err
+	}
+	for _, k := range [][]byte{evalOwnerKey(r), evalBookKey(r)} {
+		if err := txn.Set(k, nil); err != nil {
+			return err
+		}
+	}
+	return txn.Set(evalKey(r.ID), mustJSON(r))
+}
+
+// deleteEval removes a record and its index entries (none: nothing).
+func deleteEval(txn *badger.Txn, id string) error {
+	old, found, err := getEval(txn, id)
+	if err != nil || !found {
+		return err
+	}
+	for _, k := range [][]byte{evalOwnerKey(old), evalBookKey(old), evalKey(id)} {
+		if err := txn.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteEvaluation removes an account's stored evaluation (a deleted account).
+func (s *DB) DeleteEvaluation(ctx context.Context, id string) error {
+	if err := s.db.Update(func(txn *badger.Txn) error { return deleteEval(txn, id) }); err != nil {
+		return fmt.Errorf("deleting the evaluation of %s: %w", id, err)
+	}
+	return nil
+}
+
+// ForEachEvaluation calls fn with every stored evaluation, in id order.
+func (s *DB) ForEachEvaluation(ctx context.Context, fn func(domain.EvalRecord) error) error {
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEval, PrefetchValues: true, PrefetchSize: 256})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var r domain.EvalRecord
+			if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
+				return fmt.Errorf("decoding the evaluation of %s: %w", it.Item().Key()[len(prefixEval):], err)
+			}
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Ranked calls fn with account ids in rank order (most in need first), of
+// one owner's accounts or, when book is true, of the whole book, until fn
+// returns false. It reads the index only: the cost is the ids read.
+func (s *DB) Ranked(ctx context.Context, owner string, book bool, fn func(id string) bool) error {
+	p := join(prefixEvalOwner, []byte(owner), []byte{sep})
+	if book {
+		p = prefixEvalBook
+	}
+	return s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if !fn(string(it.Item().Key()[len(p)+domain.RankKeyLen:])) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// WatchAccounts calls fn with the ids of accounts whose record, usage or
+// signals were written, by anyone, soon after each commit, until ctx ends.
+// fn runs on one goroutine and should hand the ids on quickly.
+func (s *DB) WatchAccounts(ctx context.Context, fn func(ids []string)) error {
+	matches := make([]pb.Match, len(evalWatchPrefixes))
+	for i, p := range evalWatchPrefixes {
+		matches[i] = pb.Match{Prefix: p}
+	}
+	err := s.db.Subscribe(ctx, func(kvs *badger.KVList) error {
+		seen := map[string]bool{}
+		var ids []string
+		for _, kv := range kvs.Kv {
+			if id, ok := watchedID(kv.Key); ok && !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > 0 {
+			fn(ids)
+		}
+		return nil
+	}, matches)
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// watchedID is the account id in a/<id>, u/<id> 00 … or s/<id> 00 ….
+func watchedID(k []byte) (string, bool) {
+	if rest, ok := bytes.CutPrefix(k, prefixAccount); ok {
+		return string(rest), true
+	}
+	for _, p := range evalWatchPrefixes[1:] {
+		if rest, ok := bytes.CutPrefix(k, p); ok {
+			if i := bytes.IndexByte(rest, sep); i > 0 {
+				return string(rest[:i]), true
+			}
+		}
+	}
+	return "", false
+}
+
+// EvaluationOwners counts stored evaluations per owner ("" for unowned), in
+// owner order, from the owner index's keys.
+func (s *DB) EvaluationOwners(ctx context.Context) ([]domain.OwnerCount, error) {
+	var out []domain.OwnerCount
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixEvalOwner})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := it.Item().Key()[len(prefixEvalOwner):]
+			owner := string(k[:bytes.IndexByte(k, sep)])
+			if n := len(out); n > 0 && out[n-1].Owner == owner {
+				out[n-1].Accounts++
+			} else {
+				out = append(out, domain.OwnerCount{Owner: owner, Accounts: 1})
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,205 @@
+package badger
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// An Apply too big for one Badger transaction commits in several, so it
+// keeps an undo journal in the store itself:
+//
+//	m/import                 → RFC 3339 start time: an Apply is in progress
+//	m/undo/<seq:8 BE>        → what one account's writes replaced: for each key,
+//	                           uvarint len | key | 0 (absent) or 1 | uvarint len | old value
+//
+// The marker is written and synced before the first batch commits; each
+// account's undo entry is written in the same transaction as its data.
+// Deleting the marker is the commit point. Open rolls back an Apply whose
+// marker it finds: newest entry first (so an account patched twice ends
+// as it was before both), each entry's restores and its deletion in one
+// transaction (redoing a half-committed one is harmless), the marker last.
+// Entries a finished Apply could not clear are removed at the next Open.
+var (
+	keyImport  = []byte("m/import")
+	prefixUndo = []byte("m/undo/")
+)
+
+// undoBatch bounds the journal entries read per rollback or cleanup step.
+const undoBatch = 2000
+
+// journal is one Apply's undo journal.
+type journal struct {
+	db   *DB
+	open bool
+	seq  uint64
+}
+
+// begin clears stale entries, then writes and syncs the marker.
+func (j *journal) begin() error {
+	if err := j.db.clearUndo(); err != nil {
+		return err
+	}
+	if err := j.db.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(keyImport, []byte(time.Now().UTC().Format(time.RFC3339)))
+	}); err != nil {
+		return fmt.Errorf("starting the import journal: %w", err)
+	}
+	j.open = true
+	return j.db.Sync()
+}
+
+// withUndo puts ahead of one account's ops the undo entry that reverses
+// them, reading in txn what the ops' makers did not record.
+func (j *journal) withUndo(txn *badger.Txn, ops []op) ([]op, error) {
+	var b []byte
+	for _, o := range ops {
+		if !o.known {
+			v, err := getValue(txn, o.key)
+			if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+				return nil, fmt.Errorf("journaling %q: %w", o.key, err)
+			}
+			o.had, o.prev = err == nil, v
+		}
+		b = binary.AppendUvarint(b, uint64(len(o.key)))
+		b = append(b, o.key...)
+		if !o.had {
+			b = append(b, 0)
+			continue
+		}
+		b = append(b, 1)
+		b = binary.AppendUvarint(b, uint64(len(o.prev)))
+		b = append(b, o.prev...)
+	}
+	j.seq++
+	// First, so that a batch cut anywhere inside the account's writes
+	// commits the entry that undoes them.
+	return append([]op{{key: binary.BigEndian.AppendUint64(join(prefixUndo), j.seq), val: b}}, ops...), nil
+}
+
+// commit makes the Apply final, then clears its entries.
+func (j *journal) commit() error {
+	if err := j.db.db.Update(func(txn *badger.Txn) error { return txn.Delete(keyImport) }); err != nil {
+		return fmt.Errorf("finishing the import journal: %w", err)
+	}
+	j.open = false
+	if err := j.db.Sync(); err != nil {
+		return err
+	}
+	if err := j.db.clearUndo(); err != nil {
+		j.db.log.Warn("clearing the import journal (the next start retries)", "err", err)
+	}
+	return nil
+}
+
+// recoverImport rolls back an Apply a crash interrupted, or clears the
+// journal of one that finished.
+func (s *DB) recoverImport(ctx context.Context) error {
+	err := s.db.View(func(txn *badger.Txn) error {
+		_, err := txn.Get(keyImport)
+		return err
+	})
+	switch {
+	case errors.Is(err, badger.ErrKeyNotFound):
+		return s.clearUndo()
+	case err != nil:
+		return fmt.Errorf("reading the import marker: %w", err)
+	}
+	s.log.Warn("rolling back an import that did not finish (the process stopped during it)")
+	return s.rollback()
+}
+
+// rollback undoes every journaled account, newest first, then removes the
+// marker.
+func (s *DB) rollback() error {
+	err := s.eachUndo(func(txn *badger.Txn, uk, v []byte) error {
+		for len(v) > 0 {
+			n, l := binary.Uvarint(v)
+			if l <= 0 || uint64(len(v)-l) < n+1 {
+				return fmt.Errorf("undo entry %x is damaged", uk)
+			}
+			k, had := v[l:l+int(n)], v[l+int(n)]
+			v = v[l+int(n)+1:]
+			var err error
+			if had == 1 {
+				n, l = binary.Uvarint(v)
+				if l <= 0 || uint64(len(v)-l) < n {
+					return fmt.Errorf("undo entry %x is damaged", uk)
+				}
+				err = txn.Set(k, v[l:l+int(n)])
+				v = v[l+int(n):]
+			} else {
+				err = txn.Delete(k)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return txn.Delete(uk) // after the restores: a partial commit redoes them
+	})
+	if err != nil {
+		return fmt.Errorf("rolling back an unfinished import: %w", err)
+	}
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete(keyImport) }); err != nil {
+		return fmt.Errorf("rolling back an unfinished import: %w", err)
+	}
+	return s.Sync()
+}
+
+// clearUndo deletes undo entries that no unfinished Apply owns.
+func (s *DB) clearUndo() error {
+	err := s.eachUndo(func(txn *badger.Txn, uk, _ []byte) error { return txn.Delete(uk) })
+	if err != nil {
+		return fmt.Errorf("clearing the import journal: %w", err)
+	}
+	return nil
+}
+
+// eachUndo reads undo entries newest first, a batch at a time, and calls
+// fn for each inside write transactions, committing early when one grows
+// too big. fn must delete the entry it is given.
+func (s *DB) eachUndo(fn func(txn *badger.Txn, uk, v []byte) error) error {
+	from := append(join(prefixUndo), 0xff)
+	for {
+		var keys, vals [][]byte
+		err := s.db.View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixUndo, Reverse: true, PrefetchValues: true, PrefetchSize: 100})
+			defer it.Close()
+			// Seek past the batches done: rewinding would step over their
+			// tombstones again each time, quadratic in the journal's size.
+			for it.Seek(from); it.Valid() && len(keys) < undoBatch; it.Next() {
+				v, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				keys, vals = append(keys, it.Item().KeyCopy(nil)), append(vals, v)
+			}
+			return nil
+		})
+		if err != nil || len(keys) == 0 {
+			return err
+		}
+		from = keys[len(keys)-1]
+		txn := s.db.NewTransaction(true)
+		for i := range keys {
+			err := fn(txn, keys[i], vals[i])
+			if errors.Is(err, badger.ErrTxnTooBig) {
+				if err = txn.Commit(); err == nil {
+					txn = s.db.NewTransaction(true)
+					err = fn(txn, keys[i], vals[i])
+				}
+			}
+			if err != nil {
+				txn.Discard()
+				return err
+			}
+		}
+		if err := txn.Commit(); err != nil {
+			return err
+		}
+	}
+}
