@@ -251,26 +251,22 @@ func (m *Main) runBackup(ctx context.Context) error {
 		return err
 	}
 	fs := m.subFlags("backup", "backup FILE")
-	pos, err := parseInterleaved(fs, m.Args)
+	file, err := m.oneArg(fs)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errUsage
 	}
 	db, err := m.open(ctx)
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomically(m.path(pos[0]), func(w io.Writer) error { return db.Backup(ctx, w) }); err != nil {
+	if err := writeFileAtomically(m.path(file), func(w io.Writer) error { return db.Backup(ctx, w) }); err != nil {
 		return err
 	}
 	what := m.DataDir
 	if m.databaseURL() != "" {
 		what = "the PostgreSQL database"
 	}
-	fmt.Fprintf(m.Stdout, "Backup of %s written to %s.\n", what, pos[0])
+	fmt.Fprintf(m.Stdout, "Backup of %s written to %s.\n", what, file)
 	return nil
 }
 
@@ -278,16 +274,13 @@ func (m *Main) runRestore(ctx context.Context) error {
 	if sent, err := m.viaServer(ctx); sent {
 		return err
 	}
-	file, replace, unverified, err := m.restoreArgs()
+	in, err := m.restoreInput()
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(m.path(file))
-	if err != nil {
-		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", file, err)
-	}
-	defer f.Close()
-	opt := storage.RestoreOptions{Replace: replace, Unverified: unverified, Logger: m.log}
+	defer in.f.Close()
+	file, f := in.file, in.f
+	opt := storage.RestoreOptions{Replace: in.replace, Unverified: in.unverified, Logger: m.log}
 	where := m.DataDir
 	var res storage.RestoreResult
 	if m.databaseURL() != "" {
@@ -310,20 +303,29 @@ func (m *Main) runRestore(ctx context.Context) error {
 	return nil
 }
 
-// restoreArgs reads restore's flags and its one file argument.
-func (m *Main) restoreArgs() (file string, replace, unverified bool, err error) {
+// restoreInput is restore's command line: the backup, opened for reading,
+// and its flags.
+type restoreInput struct {
+	file                string
+	f                   *os.File
+	replace, unverified bool
+}
+
+// restoreInput reads restore's flags and opens its one file argument; the
+// caller closes it.
+func (m *Main) restoreInput() (restoreInput, error) {
 	fs := m.subFlags("restore", "restore [--replace] [--unverified] FILE")
 	rep := fs.Bool("replace", false, "replace a store that holds accounts (it is kept until the restored copy is checked and in place)")
 	unv := fs.Bool("unverified", false, "accept a backup made before backups carried a checksum (it cannot be proved whole)")
-	pos, err := parseInterleaved(fs, m.Args)
+	file, err := m.oneArg(fs)
 	if err != nil {
-		return "", false, false, err
+		return restoreInput{}, err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return "", false, false, errUsage
+	f, err := os.Open(m.path(file))
+	if err != nil {
+		return restoreInput{}, domain.Errorf(domain.EINVALID, "cannot read %s: %v", file, err)
 	}
-	return pos[0], *rep, *unv, nil
+	return restoreInput{file: file, f: f, replace: *rep, unverified: *unv}, nil
 }
 
 // path resolves a file name from the command line: against the caller's

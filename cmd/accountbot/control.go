@@ -99,15 +99,12 @@ func (m *Main) handleControl(ctx context.Context, req control.Request, stdout, s
 // first, so the operator learns whether it is usable before stopping
 // anything.
 func (m *Main) refuseRestore() error {
-	file, _, _, err := m.restoreArgs()
+	in, err := m.restoreInput()
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(m.path(file))
-	if err != nil {
-		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", file, err)
-	}
-	defer f.Close()
+	defer in.f.Close()
+	file, f := in.file, in.f
 	records, verified, err := badger.VerifyBackup(f)
 	if err != nil {
 		return domain.Errorf(domain.ErrorCode(err), "cannot restore %s: %s. The store in %s was not changed.", file, domain.ErrorMessage(err), m.DataDir)

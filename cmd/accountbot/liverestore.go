@@ -193,15 +193,12 @@ func progress(w io.Writer, start time.Time) (stop func()) {
 // liveRestore handles a restore sent to the running serve: the whole file
 // is checked, and --replace enforced, before anything pauses.
 func (m *Main) liveRestore(ctx context.Context, sub *Main) error {
-	file, replace, unverified, err := sub.restoreArgs()
+	in, err := sub.restoreInput()
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(sub.path(file))
-	if err != nil {
-		return domain.Errorf(domain.EINVALID, "cannot read %s: %v", file, err)
-	}
-	defer f.Close()
+	defer in.f.Close()
+	file, f, replace, unverified := in.file, in.f, in.replace, in.unverified
 	unchanged := func(err error) error {
 		return domain.Errorf(domain.ErrorCode(err), "cannot restore %s: %s. The store in %s was not changed.", file, domain.ErrorMessage(err), m.DataDir)
 	}

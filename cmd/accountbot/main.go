@@ -315,6 +315,20 @@ func (m *Main) subFlags(name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// oneArg parses a subcommand whose command line names exactly one thing
+// (a file, a source), with its flags before or after it.
+func (m *Main) oneArg(fs *flag.FlagSet) (string, error) {
+	pos, err := parseInterleaved(fs, m.Args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", errUsage
+	}
+	return pos[0], nil
+}
+
 // parseInterleaved parses flags that may come after positional arguments.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string

@@ -82,31 +82,27 @@ func (m *Main) runSync(ctx context.Context) error {
 	full := fs.Bool("full", false, "reload everything instead of the changes since the last run")
 	dry := fs.Bool("dry-run", false, "show what would change and write nothing")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	pos, err := parseInterleaved(fs, m.Args)
+	source, err := m.oneArg(fs)
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errUsage
 	}
 	db, err := m.open(ctx)
 	if err != nil {
 		return err
 	}
-	if pos[0] == "status" {
+	if source == "status" {
 		return m.syncStatus(ctx, db, *asJSON)
 	}
-	src, wr, opt, err := m.syncSource(pos[0])
+	src, wr, opt, err := m.syncSource(source)
 	if err != nil {
-		if slices.Contains(syncSources, pos[0]) && !*dry {
-			m.recordSyncError(ctx, db, pos[0], err)
+		if slices.Contains(syncSources, source) && !*dry {
+			m.recordSyncError(ctx, db, source, err)
 		}
 		return err
 	}
 	opt.Full, opt.DryRun = *full, *dry
 	opt.Every = 0 // a run by hand schedules nothing: no "next run"
-	r := &connector.Runner{Store: syncStore(pos[0], db), Now: m.Now, Log: m.log}
+	r := &connector.Runner{Store: syncStore(source, db), Now: m.Now, Log: m.log}
 	rep, err := r.Run(ctx, src, opt)
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
@@ -118,10 +114,10 @@ func (m *Main) runSync(ctx context.Context) error {
 		printReport(m.Stdout, rep, opt.DryRun)
 	}
 	if err != nil {
-		return domain.Errorf(domain.EINVALID, "sync %s stopped: %s (see `accountbot sync status`)", pos[0], rep.Status.LastError)
+		return domain.Errorf(domain.EINVALID, "sync %s stopped: %s (see `accountbot sync status`)", source, rep.Status.LastError)
 	}
 	if !opt.DryRun {
-		return m.writeBack(ctx, db, pos[0], wr, true, m.Stdout)
+		return m.writeBack(ctx, db, source, wr, true, m.Stdout)
 	}
 	return nil
 }
