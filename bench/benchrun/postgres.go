@@ -4,14 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/ingest"
 	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/demo"
 	"github.com/accountbot/accountbot/storage/postgres"
@@ -19,35 +27,55 @@ import (
 
 // postgresSection measures the PostgreSQL store on the largest book, next
 // to the Badger rows of the same run: import through Apply against a raw
-// COPY of the same rows, the in-process answer p99, and Segment ingest.
-// It needs a server (PGHOST/PG* or ACCOUNTBOT_BENCH_DATABASE_URL: an admin
+// COPY of the same rows, the in-process answer p99, usage ingest through
+// the HTTP API, and `serve` replicas pinned to cores (replicas.go). It
+// needs a server (PGHOST/PG* or ACCOUNTBOT_BENCH_DATABASE_URL: an admin
 // connection that may create a database) and says so when there is none.
 func postgresSection(ctx context.Context, o options) (sectionResult, error) {
-	md := postgresMarkdown(ctx, o.sizes[len(o.sizes)-1], o)
-	return sectionResult{markdown: md}, nil
-}
-
-func postgresMarkdown(ctx context.Context, n int, o options) string {
 	const head = "## PostgreSQL (`storage/postgres`, same book)\n\n"
 	admin := os.Getenv("ACCOUNTBOT_BENCH_DATABASE_URL")
 	if admin == "" && os.Getenv("PGHOST") != "" {
 		admin = "dbname=" + envOrDefault("PGDATABASE", "postgres")
 	}
 	if admin == "" {
-		return head + "Not measured: no PostgreSQL server (run `pg_virtualenv -t make bench`, or set ACCOUNTBOT_BENCH_DATABASE_URL).\n"
+		return sectionResult{markdown: head + "Not measured: no server. `make bench` runs this section on a throw-away cluster when " +
+			"PostgreSQL is installed (`pg_virtualenv`, e.g. `apt-get install postgresql`), or set ACCOUNTBOT_BENCH_DATABASE_URL.\n"}, nil
 	}
-	res, err := measurePostgres(ctx, admin, n, o)
+	n := o.sizes[len(o.sizes)-1]
+	url, err := benchDatabase(ctx, admin, "accountbot_bench")
 	if err != nil {
-		return head + "Failed: " + err.Error() + "\n"
+		return sectionResult{}, err
+	}
+	res, err := measurePostgres(ctx, url, n, o)
+	if err != nil {
+		return sectionResult{}, err
 	}
 	var b strings.Builder
 	b.WriteString(head)
-	b.WriteString("| accounts | import accounts/s | raw COPY accounts/s | import ÷ COPY (target ≥ 50%) | `health` p50 | p99 (target ≤ 2 ms) | Segment events/s (target ≥ 10,000) |\n|---:|---:|---:|---:|---:|---:|---:|\n")
-	fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.0f%% %s | %s | %s %s | %.0f %s |\n", n, res.importPerSec, res.copyPerSec,
-		100*res.importPerSec/res.copyPerSec, verdict(res.importPerSec >= res.copyPerSec/2), ms(res.healthP50), ms(res.healthP99),
-		verdict(res.healthP99 <= 2*time.Millisecond), res.eventsPerSec, verdict(res.eventsPerSec >= 10000))
-	b.WriteString("\nOne process, one local server on the same machine. Not measured yet: one replica pinned to one core against two pinned to one core each (`taskset`).\n")
-	return b.String()
+	fmt.Fprintf(&b, "One process, one local PostgreSQL %s on the same machine (load average %s).\n\n", res.version, res.load)
+	b.WriteString("| accounts | import accounts/s | raw COPY accounts/s | import ÷ COPY | `health` p50 | p99 | usage events/s (HTTP API) | Segment events/s |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.0f%% %s | %s | %s %s | %.0f %s | %.0f |\n", n, res.importPerSec, res.copyPerSec,
+		100*res.importPerSec/res.copyPerSec, verdict(res.importOK()), ms(res.healthP50), ms(res.healthP99),
+		verdict(res.answerOK()), res.usagePerSec, verdict(res.ingestOK()), res.segmentPerSec)
+	b.WriteString("\nImport is `Apply` in writes of 2,000 accounts with 52 weekly usage rows each (records, name index, external ids, " +
+		"field history, usage, signals), book generation excluded; raw COPY writes the same account records and usage rows with " +
+		"binary COPY into tables of the same shape (`LIKE … INCLUDING ALL`: the same primary keys and indexes), timing only the COPYs. " +
+		"`health` is `account X health` through the command engine, in-process. Usage events are NDJSON batches of " +
+		fmt.Sprint(ingestBatch) + " posted by " + fmt.Sprint(ingestClients) + " clients to an in-process `POST /api/v1/usage` " +
+		"(authentication, decoding, validation, one `Apply` per batch, answered after commit) for " + pgIngestDuration.String() +
+		"; Segment events are 20,000 accepted into the inbox in requests of 100.\n")
+	var rep replicaReport
+	if rep, err = measureReplicas(ctx, url, n, o); err != nil {
+		fmt.Fprintf(&b, "\n### Replicas\n\nFailed: %v\n", err)
+	} else {
+		b.WriteString(rep.markdown)
+	}
+	return sectionResult{markdown: b.String(), targets: append([]targetRow{
+		{fmt.Sprintf("PostgreSQL: import ≥ 50%% of a raw COPY of the same rows (%d accounts)", n),
+			fmt.Sprintf("%.0f%%", 100*res.importPerSec/res.copyPerSec), res.importOK()},
+		{fmt.Sprintf("PostgreSQL: answer p99 ≤ 2 ms in-process at %d accounts", n), ms(res.healthP99), res.answerOK()},
+		{"PostgreSQL: ingest ≥ 10,000 usage events/s", fmt.Sprintf("%.0f events/s", res.usagePerSec), res.ingestOK()},
+	}, rep.targets...)}, nil
 }
 
 func envOrDefault(k, def string) string {
@@ -58,38 +86,47 @@ func envOrDefault(k, def string) string {
 }
 
 type pgResult struct {
-	importPerSec, copyPerSec, eventsPerSec float64
-	healthP50, healthP99                   time.Duration
+	importPerSec, copyPerSec   float64
+	usagePerSec, segmentPerSec float64
+	healthP50, healthP99       time.Duration
+	version, load              string
 }
 
-// benchDatabase creates a fresh database and returns its connection string.
+func (r pgResult) importOK() bool { return r.importPerSec >= r.copyPerSec/2 }
+func (r pgResult) answerOK() bool { return r.healthP99 <= 2*time.Millisecond }
+func (r pgResult) ingestOK() bool { return r.usagePerSec >= 10000 }
+
+// benchDatabase creates a fresh database and returns its connection
+// string; admin is a key=value DSN or a postgres:// URL.
 func benchDatabase(ctx context.Context, admin, name string) (string, error) {
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("connecting to the bench server: %w", err)
 	}
 	defer conn.Close(ctx)
 	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", err
+		return "", fmt.Errorf("creating the bench database: %w", err)
 	}
-	if strings.HasPrefix(admin, "postgres") {
-		return "", fmt.Errorf("ACCOUNTBOT_BENCH_DATABASE_URL: give it as key=value settings (host=… user=…), not a URL")
+	if !strings.HasPrefix(admin, "postgres://") && !strings.HasPrefix(admin, "postgresql://") {
+		return admin + " dbname=" + name, nil
 	}
-	return admin + " dbname=" + name, nil
+	u, err := neturl.Parse(admin)
+	if err != nil {
+		return "", fmt.Errorf("ACCOUNTBOT_BENCH_DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
 }
 
-func measurePostgres(ctx context.Context, admin string, n int, o options) (pgResult, error) {
-	var res pgResult
-	url, err := benchDatabase(ctx, admin, "accountbot_bench")
-	if err != nil {
-		return res, err
-	}
+func measurePostgres(ctx context.Context, url string, n int, o options) (pgResult, error) {
+	res := pgResult{load: loadAvg()}
 	db, err := postgres.Open(ctx, url, postgres.Options{})
 	if err != nil {
 		return res, err
 	}
 	defer db.Close()
+	db.Pool().QueryRow(ctx, "SHOW server_version").Scan(&res.version)
 	opt := demo.Options{Accounts: n, Owners: owners(n), Weeks: o.weeks, Seed: 42, Today: today}
 	var genTime time.Duration
 	start := time.Now()
@@ -102,6 +139,7 @@ func measurePostgres(ctx context.Context, admin string, n int, o options) (pgRes
 		}
 	}
 	res.importPerSec = float64(n) / (time.Since(start) - genTime).Seconds()
+	log.Printf("postgres: import %.0f accounts/s", res.importPerSec)
 	if res.copyPerSec, err = rawCopy(ctx, db, opt, n); err != nil {
 		return res, err
 	}
@@ -111,7 +149,11 @@ func measurePostgres(ctx context.Context, admin string, n int, o options) (pgRes
 		return res, err
 	}
 	res.healthP50, res.healthP99 = percentile(lat, .5), percentile(lat, .99)
-	res.eventsPerSec, err = segmentRate(ctx, db)
+	if res.usagePerSec, err = pgIngestRate(ctx, db, n); err != nil {
+		return res, err
+	}
+	res.segmentPerSec, err = segmentRate(ctx, db)
+	res.load += " → " + loadAvg()
 	return res, err
 }
 
@@ -119,7 +161,7 @@ func measurePostgres(ctx context.Context, admin string, n int, o options) (pgRes
 // tables of the same shape, timing only the COPYs.
 func rawCopy(ctx context.Context, db *postgres.DB, opt demo.Options, n int) (float64, error) {
 	pool := db.Pool()
-	if _, err := pool.Exec(ctx, `CREATE TABLE raw_accounts (LIKE accounts); CREATE TABLE raw_usage (LIKE usage)`); err != nil {
+	if _, err := pool.Exec(ctx, `CREATE TABLE raw_accounts (LIKE accounts INCLUDING ALL); CREATE TABLE raw_usage (LIKE usage INCLUDING ALL)`); err != nil {
 		return 0, err
 	}
 	var copyTime time.Duration
@@ -169,4 +211,47 @@ func recordJSON(a domain.Account) []byte {
 		panic(err) // a plain struct
 	}
 	return b
+}
+
+const pgIngestDuration = 10 * time.Second
+
+// pgIngestRate posts usage batches to an in-process ingest API over db
+// from ingestClients clients for pgIngestDuration and returns events/s.
+func pgIngestRate(ctx context.Context, db *postgres.DB, n int) (float64, error) {
+	cfg := ingest.DefaultConfig()
+	cfg.RatePerSecond, cfg.Burst = 1e6, 1e6 // the limiter is not what is measured
+	mux := http.NewServeMux()
+	ingest.New(db, ingest.Options{Config: cfg}).Routes(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	tok, secret, err := ingest.NewToken("bench", []string{ingest.ScopeIngest}, time.Now())
+	if err != nil {
+		return 0, err
+	}
+	if err := db.PutToken(ctx, tok); err != nil {
+		return 0, err
+	}
+	var events atomic.Int64
+	errs := make(chan error, ingestClients)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range ingestClients {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(c), 19))
+			for time.Since(start) < pgIngestDuration {
+				if err := postUsage(ctx, srv.URL, secret, usageBatch(rng, n)); err != nil {
+					errs <- err
+					return
+				}
+				events.Add(ingestBatch)
+			}
+		})
+	}
+	wg.Wait()
+	el := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, fmt.Errorf("posting usage: %w", err)
+	}
+	return float64(events.Load()) / el.Seconds(), nil
 }

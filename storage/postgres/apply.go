@@ -44,7 +44,8 @@ func applyTx(ctx context.Context, tx pgx.Tx, patches []domain.Patch, st *domain.
 
 // applyPart reads what a chunk of patches touches, lets domain.MergePatch
 // decide what each writes (later patches of one account see the earlier
-// ones), checks external ids, and sends the writes in one batch.
+// ones), checks external ids, and sends the writes in one batch, then the
+// usage of accounts that were not stored in one COPY.
 func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.ApplyStats, today domain.Date) error {
 	cur, err := readStored(ctx, tx, part)
 	if err != nil {
@@ -52,10 +53,16 @@ func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.A
 	}
 	olds := make([]*domain.Account, len(part))
 	merges := make([]domain.Merged, len(part))
+	w := rows{fresh: map[string]bool{}}
 	for i := range part {
 		p := &part[i]
 		c := cur[p.ID]
 		olds[i] = c.Record
+		if c.Record == nil {
+			// Not stored when the chunk was read: no usage rows yet, so
+			// its usage goes in by COPY (see copyUsage).
+			w.fresh[p.ID] = true
+		}
 		stamped := *p
 		stamped.At = stampTime(p.At) // the store's clock when the writer gave none
 		if merges[i], err = domain.MergePatch(&stamped, c); err != nil {
@@ -74,119 +81,53 @@ func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.A
 	if err := checkExternal(ctx, tx, olds, nexts); err != nil {
 		return err
 	}
-	b := &pgx.Batch{}
-	var w rows
+	var ix indexWrites
+	var changed []string
 	for i := range part {
 		w.add(part[i].ID, merges[i])
 		st.Count(merges[i])
-	}
-	w.queueAccounts(b) // first: the rows below refer to the accounts
-	for i := range part {
 		if merges[i].RecordChanged {
-			queueIndexes(b, olds[i], merges[i].Record)
-			queueFieldHistory(b, olds[i], merges[i].Record, today) // point-in-time history
+			ix.add(olds[i], merges[i].Record, today)
 		}
-	}
-	w.queueDated(b)
-	var changed []string
-	for i := range part {
 		if merges[i].Kind != domain.MergeUnchanged && !slices.Contains(changed, part[i].ID) {
 			changed = append(changed, part[i].ID)
 		}
 	}
+	b := &pgx.Batch{}
+	w.queueAccounts(b) // first: the rows below refer to the accounts
+	ix.queue(b)
+	w.queueDated(b)
 	notifyChanged(b, changed) // the evaluator's change feed (watch.go)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return translate(err)
 	}
-	return nil
-}
-
-// rows collects a chunk's record, usage and signal writes as columns, so
-// that each table gets one statement (unnest) instead of one per row.
-type rows struct {
-	seen                     map[string]int // account id → index in the account columns
-	ids, owners              []string
-	records                  [][]byte
-	renewals                 []int32
-	usage                    map[[2]any]int // (id, day) → index: the last write of a key wins
-	uIDs                     []string
-	uDays, uActive, uTickets []int32
-	uUsage                   []int64
-	sIDs, sKinds, sNotes     []string
-	sDays                    []int32
-}
-
-func (w *rows) add(id string, m domain.Merged) {
-	if w.seen == nil {
-		w.seen, w.usage = map[string]int{}, map[[2]any]int{}
-	}
-	if m.RecordChanged {
-		rec, a := mustJSON(m.Record), m.Record
-		if i, ok := w.seen[id]; ok {
-			w.records[i], w.owners[i], w.renewals[i] = rec, a.Owner, int32(a.RenewalDate)
-		} else {
-			w.seen[id] = len(w.ids)
-			w.ids, w.records = append(w.ids, id), append(w.records, rec)
-			w.owners, w.renewals = append(w.owners, a.Owner), append(w.renewals, int32(a.RenewalDate))
-		}
-	}
-	for _, u := range m.Usage {
-		k := [2]any{id, u.Date}
-		if i, ok := w.usage[k]; ok {
-			w.uActive[i], w.uUsage[i], w.uTickets[i] = int32(u.ActiveUsers), u.Usage, int32(u.Tickets)
-			continue
-		}
-		w.usage[k] = len(w.uIDs)
-		w.uIDs, w.uDays = append(w.uIDs, id), append(w.uDays, int32(u.Date))
-		w.uActive, w.uUsage, w.uTickets = append(w.uActive, int32(u.ActiveUsers)), append(w.uUsage, u.Usage), append(w.uTickets, int32(u.Tickets))
-	}
-	for _, sg := range m.Signals {
-		w.sIDs, w.sDays = append(w.sIDs, id), append(w.sDays, int32(sg.Date))
-		w.sKinds, w.sNotes = append(w.sKinds, string(sg.Kind)), append(w.sNotes, sg.Note)
-	}
-}
-
-func (w *rows) queueAccounts(b *pgx.Batch) {
-	if len(w.ids) == 0 {
-		return
-	}
-	b.Queue(`INSERT INTO accounts (id, record, owner, renewal)
-		SELECT * FROM unnest($1::text[], $2::jsonb[], $3::text[], $4::int4[])
-		ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, owner = EXCLUDED.owner, renewal = EXCLUDED.renewal`,
-		w.ids, w.records, w.owners, w.renewals)
-}
-
-func (w *rows) queueDated(b *pgx.Batch) {
-	if len(w.uIDs) > 0 {
-		b.Queue(`INSERT INTO usage (id, day, active_users, usage, tickets)
-			SELECT * FROM unnest($1::text[], $2::int4[], $3::int4[], $4::int8[], $5::int4[])
-			ON CONFLICT (id, day) DO UPDATE SET active_users = EXCLUDED.active_users, usage = EXCLUDED.usage, tickets = EXCLUDED.tickets`,
-			w.uIDs, w.uDays, w.uActive, w.uUsage, w.uTickets)
-	}
-	if len(w.sIDs) > 0 {
-		b.Queue(`INSERT INTO signals (id, day, kind, note) SELECT * FROM unnest($1::text[], $2::int4[], $3::text[], $4::text[])
-			ON CONFLICT DO NOTHING`, w.sIDs, w.sDays, w.sKinds, w.sNotes)
-	}
+	return w.copyUsage(ctx, tx)
 }
 
 // readStored reads (and row-locks) the records of a chunk's accounts, with
-// their stored usage on the patches' dates and their signals.
+// their stored usage on the patches' dates and their signals. Accounts not
+// stored have neither, so only stored ones are looked up.
 func readStored(ctx context.Context, tx pgx.Tx, part []domain.Patch) (map[string]domain.Stored, error) {
 	ids := make([]string, len(part))
+	for i := range part {
+		ids[i] = part[i].ID
+	}
+	recs, err := lockRecords(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
 	var uIDs, sIDs []string
 	var uDays []int32
 	for i := range part {
-		ids[i] = part[i].ID
+		if recs[part[i].ID] == nil {
+			continue
+		}
 		for _, u := range part[i].Usage {
 			uIDs, uDays = append(uIDs, part[i].ID), append(uDays, int32(u.Date))
 		}
 		if len(part[i].Signals) > 0 {
 			sIDs = append(sIDs, part[i].ID)
 		}
-	}
-	recs, err := lockRecords(ctx, tx, ids)
-	if err != nil {
-		return nil, err
 	}
 	out := make(map[string]domain.Stored, len(ids))
 	for id, a := range recs {
@@ -264,9 +205,15 @@ func lockRecords(ctx context.Context, tx pgx.Tx, ids []string) (map[string]*doma
 
 // checkExternal refuses an external id that another account holds: two
 // accounts with one CRM id would split a customer's data between them.
+// The holder may give it up earlier in the same write (as on Badger, which
+// applies patches one by one: giving up after is too late).
 func checkExternal(ctx context.Context, tx pgx.Tx, olds, nexts []*domain.Account) error {
 	var srcs, exts []string
-	claimed := map[[2]string]string{}
+	type claim struct {
+		id string
+		at int // index in nexts
+	}
+	claimed := map[[2]string]claim{}
 	for i, next := range nexts {
 		for _, src := range next.ExternalIDs.Sources() {
 			ext := next.ExternalIDs[src]
@@ -274,10 +221,11 @@ func checkExternal(ctx context.Context, tx pgx.Tx, olds, nexts []*domain.Account
 				continue
 			}
 			k := [2]string{src, ext}
-			if h, ok := claimed[k]; ok && h != next.ID {
-				return externalTaken(next.ID, src, ext, h)
+			if h, ok := claimed[k]; ok && h.id != next.ID {
+				return externalTaken(next.ID, src, ext, h.id)
+			} else if !ok {
+				claimed[k] = claim{next.ID, i}
 			}
-			claimed[k] = next.ID
 			srcs, exts = append(srcs, src), append(exts, ext)
 		}
 	}
@@ -295,14 +243,14 @@ func checkExternal(ctx context.Context, tx pgx.Tx, olds, nexts []*domain.Account
 		if err := rows.Scan(&src, &ext, &holder); err != nil {
 			return err
 		}
-		if id := claimed[[2]string{src, ext}]; holder != id && !releases(olds, nexts, holder, src, ext) {
-			return externalTaken(id, src, ext, holder)
+		if c := claimed[[2]string{src, ext}]; holder != c.id && !releases(olds[:c.at], nexts[:c.at], holder, src, ext) {
+			return externalTaken(c.id, src, ext, holder)
 		}
 	}
 	return rows.Err()
 }
 
-// releases reports whether holder gives src's ext up in this chunk.
+// releases reports whether holder gives src's ext up in these patches.
 func releases(olds, nexts []*domain.Account, holder, src, ext string) bool {
 	for i, n := range nexts {
 		if n.ID == holder && olds[i] != nil && olds[i].ExternalIDs[src] == ext && n.ExternalIDs[src] != ext {
@@ -314,41 +262,6 @@ func releases(olds, nexts []*domain.Account, holder, src, ext string) bool {
 
 func externalTaken(id, src, ext, holder string) error {
 	return domain.Errorf(domain.EINVALID, "account %s: external_ids.%s: %q already belongs to account %s; remove it there first", id, src, ext, holder)
-}
-
-// queueIndexes moves the name index and external ids from old to next; an
-// account that gains an external id leaves the review list.
-func queueIndexes(b *pgx.Batch, old, next *domain.Account) {
-	var oldNames []string
-	if old != nil {
-		oldNames = domain.NameKeys(old)
-	}
-	newNames := domain.NameKeys(next)
-	for _, n := range oldNames {
-		if !slices.Contains(newNames, n) {
-			b.Queue(`DELETE FROM account_names WHERE norm = $1 AND id = $2`, n, next.ID)
-		}
-	}
-	for _, n := range newNames {
-		if !slices.Contains(oldNames, n) {
-			b.Queue(`INSERT INTO account_names (norm, id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, n, next.ID)
-		}
-	}
-	if old != nil {
-		for src, ext := range old.ExternalIDs {
-			if next.ExternalIDs[src] != ext {
-				b.Queue(`DELETE FROM external_ids WHERE source = $1 AND ext = $2 AND id = $3`, src, ext, next.ID)
-			}
-		}
-	}
-	for _, src := range next.ExternalIDs.Sources() {
-		ext := next.ExternalIDs[src]
-		if old != nil && old.ExternalIDs[src] == ext {
-			continue
-		}
-		b.Queue(`INSERT INTO external_ids (source, ext, id) VALUES ($1, $2, $3)`, src, ext, next.ID)
-		b.Queue(`DELETE FROM unmatched WHERE source = $1 AND ext = $2`, src, ext)
-	}
 }
 
 // translate turns a unique violation on an external id (a race with

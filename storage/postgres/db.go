@@ -150,14 +150,14 @@ func (s *DB) expire(ctx context.Context, now time.Time) error {
 	return err
 }
 
-// tx runs fn in one transaction, retrying serialisation failures and
-// deadlocks (two replicas writing the same rows) a few times.
+// tx runs fn in one transaction, retrying serialisation failures,
+// deadlocks (two replicas writing the same rows) and errRetry a few times.
 func (s *DB) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	var err error
 	for attempt := range 5 {
 		err = pgx.BeginFunc(ctx, s.pool, fn)
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || (pe.Code != "40001" && pe.Code != "40P01") {
+		if !errors.Is(err, errRetry) && (!errors.As(err, &pe) || (pe.Code != "40001" && pe.Code != "40P01")) {
 			return err
 		}
 		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)

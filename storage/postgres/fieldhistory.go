@@ -22,17 +22,6 @@ func (s *DB) today() domain.Date {
 	return domain.DateOf(time.Now().UTC())
 }
 
-// queueFieldHistory records next's scored fields as of today when they
-// differ from old's; a second change the same day replaces the first.
-func queueFieldHistory(b *pgx.Batch, old, next *domain.Account, today domain.Date) {
-	cur := domain.StateOf(next, today)
-	if old != nil && domain.StateOf(old, 0).SameFields(cur) {
-		return
-	}
-	b.Queue(`INSERT INTO field_history (id, day, state) VALUES ($1, $2, $3)
-		ON CONFLICT (id, day) DO UPDATE SET state = EXCLUDED.state`, next.ID, int32(cur.Date), mustJSON(cur))
-}
-
 // FieldHistory returns an account's recorded field states, oldest first.
 func (s *DB) FieldHistory(ctx context.Context, id string) ([]domain.FieldState, error) {
 	out, err := collectJSON[domain.FieldState](ctx, s.pool, `SELECT state FROM field_history WHERE id = $1 ORDER BY day`, id)

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Issue 19's replica figure: `serve` replicas on one PostgreSQL database,
+// each pinned to its own core with taskset, answering signed slash
+// commands. One replica on core 0 is ramped to its highest sustainable
+// rate; then a second on core 1 joins and both are ramped together, the
+// load split evenly between them. This machine has two cores, so the load
+// generator and PostgreSQL cannot be kept off the replicas' cores: they
+// float on both, and the CPU each spends per answer is reported so that
+// what bounds the second replica is a measured figure, not a guess.
+
+const replicaFrom = 100 // the first step of the ramp (answers/s)
+
+type replicaReport struct {
+	markdown string
+	targets  []targetRow
+}
+
+// replicaRun is one setup's figures at its highest sustainable rate.
+type replicaRun struct {
+	best                   loadResult
+	steps                  []loadResult
+	replicaCPU, pgCPU, gen time.Duration // CPU spent in the fixed run at the best rate
+	answers                int
+	fixed                  loadResult
+}
+
+func (r replicaRun) perAnswer(d time.Duration) float64 {
+	return float64(d) / float64(time.Millisecond) / float64(max(r.answers, 1))
+}
+
+type replica struct {
+	cmd  *exec.Cmd
+	dir  string
+	base string
+}
+
+func (r *replica) pid() int { return r.cmd.Process.Pid }
+
+func (r *replica) stop() {
+	r.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { r.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		r.cmd.Process.Kill()
+		<-done
+	}
+	os.RemoveAll(r.dir)
+}
+
+// startReplica starts `serve` on the database pinned to core, in Slack
+// HTTP mode against the fake Slack, with the access rules startServe uses.
+func startReplica(o options, url, slackURL string, core int) (*replica, error) {
+	dir := tempDir("bench-replica-")
+	cfg := filepath.Join(dir, "bench-config.yaml")
+	if err := os.WriteFile(cfg, []byte("rules:\n  access:\n    viewers:\n      - who: [ana@example.com]\n        scope: [\"*\"]\n"), 0o644); err != nil {
+		return nil, err
+	}
+	port := freePort()
+	r := &replica{dir: dir, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	r.cmd = exec.Command("taskset", "-c", strconv.Itoa(core), o.bin, "--data", dir, "--config", cfg, "serve")
+	r.cmd.Env = append(os.Environ(), "ACCOUNTBOT_DATABASE_URL="+url, "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret,
+		"SLACK_API_URL="+slackURL+"/api/", "ACCOUNTBOT_ADDR=127.0.0.1:"+strconv.Itoa(port), "ACCOUNTBOT_DEBUG_ENDPOINTS=1")
+	r.cmd.Stderr = os.Stderr
+	if err := r.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting a replica (taskset installed?): %w", err)
+	}
+	if err := waitFor(r.base+"/healthz", 120*time.Second); err != nil {
+		r.stop()
+		return nil, err
+	}
+	settle(r.pid(), 180*time.Second) // the leader's start-up jobs (today's scores) first
+	return r, nil
+}
+
+// settle waits until the process uses under a tenth of a core, or d.
+func settle(pid int, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		c := procCPU(pid)
+		time.Sleep(2 * time.Second)
+		if procCPU(pid)-c < 200*time.Millisecond {
+			return
+		}
+	}
+}
+
+func measureReplicas(ctx context.Context, url string, n int, o options) (replicaReport, error) {
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return replicaReport{markdown: "\n### Replicas\n\nNot measured: `taskset` (util-linux) is not installed.\n"}, nil
+	}
+	pg, err := postmaster(ctx, url)
+	if err != nil {
+		return replicaReport{}, err
+	}
+	slack := fakeSlack()
+	defer slack.Close()
+	a, err := startReplica(o, url, slack.URL, 0)
+	if err != nil {
+		return replicaReport{}, err
+	}
+	defer a.stop()
+	one := measureSetup(ctx, []*replica{a}, pg, n, o, "replica-1-core0")
+	b, err := startReplica(o, url, slack.URL, 1)
+	if err != nil {
+		return replicaReport{}, err
+	}
+	defer b.stop()
+	two := measureSetup(ctx, []*replica{a, b}, pg, n, o, "replicas-2-core")
+	return replicaMarkdown(one, two), nil
+}
+
+// measureSetup ramps the replicas together, then holds the best rate while
+// it profiles each replica and counts the CPU each party spends.
+func measureSetup(ctx context.Context, rs []*replica, post, n int, o options, prof string) replicaRun {
+	var run replicaRun
+	targets := make([]string, len(rs))
+	for i, r := range rs {
+		targets[i] = r.base + "/slack/commands"
+	}
+	step := time.Duration(o.stepSeconds) * time.Second
+	for rate := replicaFrom; rate <= 40000; rate = rate * 3 / 2 {
+		r := runSplit(ctx, targets, rate, step, n)
+		run.steps = append(run.steps, r)
+		if !r.ok() {
+			break
+		}
+		run.best = r
+		time.Sleep(500 * time.Millisecond)
+	}
+	if run.best.target == 0 {
+		return run
+	}
+	var profs []<-chan struct{}
+	for i, r := range rs {
+		profs = append(profs, cpuProfile(r.base, 6*time.Second, filepath.Join(o.profiles, fmt.Sprintf("%s%d.cpu.pprof", prof, i))))
+	}
+	pg := serverPIDs(post) // now: a backend is a process per connection
+	rep0, pg0, gen0 := sumCPU(replicaPIDs(rs)), sumCPU(pg), selfCPU()
+	run.fixed = runSplit(ctx, targets, run.best.target, 2*step, n)
+	run.replicaCPU, run.pgCPU, run.gen = sumCPU(replicaPIDs(rs))-rep0, sumCPU(pg)-pg0, selfCPU()-gen0
+	run.answers = run.fixed.requests - run.fixed.errors
+	for _, p := range profs {
+		<-p
+	}
+	return run
+}
+
+// runSplit sends rate requests a second for d, split evenly between the
+// targets, and merges the results (the worst percentiles).
+func runSplit(ctx context.Context, targets []string, rate int, d time.Duration, n int) loadResult {
+	res := make([]loadResult, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() { res[i] = run(ctx, t, max(rate/len(targets), 1), d, n) })
+	}
+	wg.Wait()
+	m := loadResult{target: rate}
+	for _, r := range res {
+		m.achieved += r.achieved
+		m.requests += r.requests
+		m.errors += r.errors
+		m.p50, m.p99 = max(m.p50, r.p50), max(m.p99, r.p99)
+	}
+	return m
+}
+
+func replicaPIDs(rs []*replica) []int {
+	var pids []int
+	for _, r := range rs {
+		pids = append(pids, r.pid())
+	}
+	return pids
+}
+
+func sumCPU(pids []int) time.Duration {
+	var t time.Duration
+	for _, p := range pids {
+		t += procCPU(p)
+	}
+	return t
+}
+
+// selfCPU is the load generator's (this process's) CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// postmaster returns the local PostgreSQL server's main process, found
+// from a backend's parent; it also clears what the earlier measurements
+// left that a leader would work on.
+func postmaster(ctx context.Context, url string) (int, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DELETE FROM segment_inbox; DROP TABLE IF EXISTS raw_accounts, raw_usage`); err != nil {
+		return 0, fmt.Errorf("clearing the bench database: %w", err)
+	}
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		return 0, err
+	}
+	post := ppid(backend)
+	if post <= 0 {
+		return 0, fmt.Errorf("the PostgreSQL server is not on this machine (backend %d not found): the replica comparison needs a local one", backend)
+	}
+	return post, nil
+}
+
+// serverPIDs is the postmaster and its children (backends, writers).
+func serverPIDs(post int) []int {
+	pids := []int{post}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		if p, err := strconv.Atoi(e.Name()); err == nil && ppid(p) == post {
+			pids = append(pids, p)
+		}
+	}
+	return pids
+}
+
+// ppid is a process's parent, 0 when it is gone.
+func ppid(pid int) int {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 2 {
+		return 0
+	}
+	p, _ := strconv.Atoi(f[1])
+	return p
+}
+
+func replicaMarkdown(one, two replicaRun) replicaReport {
+	var b strings.Builder
+	b.WriteString("\n### Replicas pinned to cores (`taskset`)\n\n")
+	b.WriteString("`serve` replicas on this database in Slack HTTP mode, answering signed `/account acct-N health` commands (each through " +
+		"the access check), ramped from " + strconv.Itoa(replicaFrom) + " answers/s by half a step at a time until p99 passes 100 ms, 1% fail " +
+		"or under 95% of the rate is answered; the best step is then held twice as long while the CPU each party spends is counted " +
+		"and each replica is profiled (`replica-1-core00.cpu.pprof`, `replicas-2-core0.cpu.pprof`, `replicas-2-core1.cpu.pprof`). " +
+		"One replica runs on core 0; two run on cores 0 and 1, the load split evenly. PostgreSQL and the load generator (this " +
+		"process) are not pinned: on two cores there is no core left to keep them off the replicas', so they compete with both.\n\n")
+	b.WriteString("| setup | best sustained answers/s | p50 | p99 | replica CPU per answer | PostgreSQL CPU per answer | load generator CPU per answer |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, x := range []struct {
+		name string
+		r    replicaRun
+	}{{"one replica, core 0", one}, {"two replicas, cores 0 and 1", two}} {
+		fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %.3f ms | %.3f ms | %.3f ms |\n", x.name, x.r.fixed.achieved, ms(x.r.fixed.p50), ms(x.r.fixed.p99),
+			x.r.perAnswer(x.r.replicaCPU), x.r.perAnswer(x.r.pgCPU), x.r.perAnswer(x.r.gen))
+	}
+	ratio := two.fixed.achieved / max(one.fixed.achieved, 1)
+	met := ratio >= 1.6
+	fmt.Fprintf(&b, "\nTwo ÷ one: %.2f× (target ≥ 1.6×) %s.", ratio, verdict(met))
+	total := one.perAnswer(one.replicaCPU) + one.perAnswer(one.pgCPU) + one.perAnswer(one.gen)
+	if total > 0 {
+		ceiling := 2000 / total // answers/s two cores can carry at one replica's CPU cost per answer
+		fmt.Fprintf(&b, " Each answer costs %.3f ms of CPU in all (replica %.0f%%, PostgreSQL %.0f%%, load generator %.0f%%), so the two "+
+			"cores of this machine carry at most %.0f answers/s whatever the number of replicas; one replica already reaches %.0f%% "+
+			"of that, which leaves two at most %.2f× one.", total, 100*one.perAnswer(one.replicaCPU)/total, 100*one.perAnswer(one.pgCPU)/total,
+			100*one.perAnswer(one.gen)/total, ceiling, 100*one.fixed.achieved/ceiling, ceiling/max(one.fixed.achieved, 1))
+	}
+	b.WriteString(" The replicas share nothing but the database: each answer is a few indexed reads, no locks are held between them.\n")
+	return replicaReport{markdown: b.String(), targets: []targetRow{{"PostgreSQL: two replicas (one core each) ≥ 1.6× one replica's answers/s, or the bound explained",
+		fmt.Sprintf("%.2f×", ratio), met}}}
+}

@@ -1,0 +1,99 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accountbot/accountbot/domain"
+)
+
+// Apply writes a chunk's index moves as one statement per kind (removals
+// first); these are the cases where the order of the patches inside one
+// write matters, run on both backends so that PostgreSQL keeps Badger's
+// answers.
+func TestApplyIndexMovesInOneWrite(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		s    store
+	}{{"badger", openBadger(t)}, {"postgres", openPG(t)}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.s
+			s.SetClock(func() time.Time { return now })
+			a := acct("acme", "Acme Corp", "ana@example.com")
+			a.ExternalIDs = domain.ExternalIDs{"hubspot": "101"}
+			b := acct("bolt", "Bolt Inc", "bo@example.com")
+			if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: a}, {At: now, ID: "bolt", Core: b}}); err != nil {
+				t.Fatal(err)
+			}
+			// bolt takes hubspot 101 before acme gives it up: refused (the
+			// patches apply in order); acme first, then bolt: accepted.
+			b2, a2 := *b, *a
+			b2.ExternalIDs = domain.ExternalIDs{"hubspot": "101"}
+			a2.ExternalIDs = domain.ExternalIDs{"hubspot": "102"}
+			_, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "bolt", Core: &b2}, {At: now, ID: "acme", Core: &a2}})
+			if domain.ErrorCode(err) != domain.EINVALID {
+				t.Fatalf("taking an external id before its holder gives it up: %v, want %s", err, domain.EINVALID)
+			}
+			if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: &a2}, {At: now, ID: "bolt", Core: &b2}}); err != nil {
+				t.Fatalf("moving an external id inside one write: %v", err)
+			}
+			for ref, want := range map[string]string{"101": "bolt", "102": "acme"} {
+				if got, err := s.ResolveAccount(ctx, "hubspot", ref); err != nil || got != want {
+					t.Errorf("hubspot %s: %q, %v; want %q", ref, got, err, want)
+				}
+			}
+			// One account renamed twice in one write: only the last
+			// name is indexed.
+			a3, a4 := a2, a2
+			a3.Name, a4.Name = "Initech", "Hooli"
+			if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: &a3}, {At: now, ID: "acme", Core: &a4}}); err != nil {
+				t.Fatal(err)
+			}
+			for q, want := range map[string]string{"acme corp": "[]", "initech": "[]", "hooli": "[acme]"} {
+				res, err := s.Resolve(ctx, q)
+				if got := fmt.Sprint(res.IDs); err != nil || got != want {
+					t.Errorf("resolve %q: %s, %v; want %s", q, got, err, want)
+				}
+			}
+		})
+	}
+}
+
+// Two writers creating the same new account at once: its usage goes in
+// by COPY, which the second finds taken; that write runs again and both
+// succeed, the usage all there.
+func TestApplySameNewAccountConcurrently(t *testing.T) {
+	ctx := context.Background()
+	s := openPG(t)
+	for round := range 5 {
+		id := fmt.Sprintf("new-%d", round)
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for w := range errs {
+			wg.Go(func() {
+				var usage []domain.Snapshot
+				for d := range 30 {
+					usage = append(usage, domain.Snapshot{Date: day.AddDays(-d - 30*w), ActiveUsers: w + 1, Usage: int64(d)})
+				}
+				_, errs[w] = s.Apply(ctx, []domain.Patch{{At: now, ID: id, Core: acct(id, "New "+id, "ana@example.com"), Usage: usage}})
+			})
+		}
+		wg.Wait()
+		for w, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d writer %d: %v", round, w, err)
+			}
+		}
+		a, err := s.Account(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Usage) != 120 {
+			t.Errorf("round %d: %d usage rows, want 120", round, len(a.Usage))
+		}
+	}
+}
