@@ -80,7 +80,8 @@ func startReplica(o options, url, slackURL string, core int) (*replica, error) {
 	r := &replica{dir: dir, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	r.cmd = exec.Command("taskset", "-c", strconv.Itoa(core), o.bin, "--data", dir, "--config", cfg, "serve")
 	r.cmd.Env = append(os.Environ(), "ACCOUNTBOT_DATABASE_URL="+url, "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret,
-		"SLACK_API_URL="+slackURL+"/api/", "ACCOUNTBOT_ADDR=127.0.0.1:"+strconv.Itoa(port), "ACCOUNTBOT_DEBUG_ENDPOINTS=1")
+		"SLACK_API_URL="+slackURL+"/api/", "ACCOUNTBOT_ADDR=127.0.0.1:"+strconv.Itoa(port), "ACCOUNTBOT_DEBUG_ENDPOINTS=1",
+		"ACCOUNTBOT_LOG=info") // the start-up check's line
 	pr, pw := io.Pipe()
 	r.cmd.Stderr = pw
 	r.checked, r.exited = make(chan struct{}), make(chan struct{})
