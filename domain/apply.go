@@ -88,10 +88,31 @@ func MergePatch(p *Patch, cur Stored) (Merged, error) {
 	if m.Kind != MergeUnchanged {
 		// Any change restamps the record, so a usage- or signal-only
 		// change rewrites it too: every card can say when its data changed.
-		next.DataChangedAt, next.DataSource = p.At.UTC().Truncate(time.Second), p.Source
+		next.DataChangedAt, next.DataSource = p.Stamp()
 		m.RecordChanged = true
 	}
 	return m, nil
+}
+
+// Stamp is the data stamp a change made by p leaves on its account.
+func (p *Patch) Stamp() (time.Time, string) { return p.At.UTC().Truncate(time.Second), p.Source }
+
+// OnlyActivity reports whether p brings usage and signals only: no record
+// and no stakeholders, so the stored record stays as it is but for its
+// data stamp.
+func (p *Patch) OnlyActivity() bool { return p.Core == nil && !p.ReplaceStakeholders }
+
+// MergeActivity is MergePatch for a patch that brings only activity
+// (OnlyActivity) to an account the store holds: the stored record, which
+// was normalised and validated when it was written, is kept without being
+// read, so Merged.Record is nil and RecordChanged says that it is to be
+// restamped with p.Stamp(). Usage and signals merge as in MergePatch.
+func MergeActivity(p *Patch, cur Stored) Merged {
+	m := Merged{Usage: changedUsage(p.Usage, cur.Usage), Signals: newSignals(p.Signals, cur.Signals)}
+	if len(m.Usage) > 0 || len(m.Signals) > 0 {
+		m.Kind, m.RecordChanged = MergeUpdated, true
+	}
+	return m
 }
 
 // keepStamp gives next the stored record's data stamp (freshness.go): a

@@ -180,31 +180,18 @@ func setAll(txn *badger.Txn, ops []op) error {
 // plan reads what p touches, merges it (domain.MergePatch), counts it in
 // st and returns the writes that apply it.
 func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+	if p.OnlyActivity() {
+		return planActivity(txn, p, st)
+	}
 	old, oldRaw, err := getRecordRaw(txn, p.ID)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
 	}
-	cur := domain.Stored{Record: old}
-	prevUsage := make(map[domain.Date][]byte, len(p.Usage)) // as stored, for the journal
-	for _, u := range p.Usage {
-		v, err := getValue(txn, usageKey(p.ID, u.Date))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			continue
-		} else if err != nil {
-			return nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
-		}
-		prevUsage[u.Date] = v
-		if sn, ok := decodeSnapshot(u.Date, v); ok {
-			cur.Usage = append(cur.Usage, sn)
-		}
+	cur, prevUsage, err := readActivity(txn, p)
+	if err != nil {
+		return nil, err
 	}
-	for _, sg := range p.Signals {
-		if _, err := txn.Get(signalKey(p.ID, sg)); err == nil {
-			cur.Signals = append(cur.Signals, sg)
-		} else if !errors.Is(err, badger.ErrKeyNotFound) {
-			return nil, fmt.Errorf("reading signals of %s: %w", p.ID, err)
-		}
-	}
+	cur.Record = old
 	stamped := *p
 	stamped.At = stampTime(p.At) // the store's clock when the writer gave none
 	m, err := domain.MergePatch(&stamped, cur)
@@ -222,15 +209,87 @@ func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domai
 		ops = append(ops, ext...)
 		ops = append(ops, s.fieldHistoryOps(old, m.Record)...) // point-in-time history (fieldhistory.go)
 	}
-	for _, u := range m.Usage {
-		prev, had := prevUsage[u.Date]
-		ops = append(ops, op{key: usageKey(p.ID, u.Date), val: encodeSnapshot(u), known: true, had: had, prev: prev})
-	}
-	for _, sg := range m.Signals {
-		ops = append(ops, op{key: signalKey(p.ID, sg), val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note}), known: true})
-	}
+	ops = append(ops, activityOps(p.ID, m, prevUsage)...)
 	st.Count(m)
 	return ops, nil
+}
+
+// planActivity is plan for a patch of usage and signals only (the ingest
+// API's and importer's usage and signal rows): the record's data does not
+// change, so it is restamped as stored (restamp) rather than decoded,
+// merged and encoded again, and its indexes, external ids and field
+// history stay as they are.
+func planActivity(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+	raw, err := getValue(txn, accountKey(p.ID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", p.ID)
+	} else if err != nil {
+		return nil, fmt.Errorf("reading account %s: %w", p.ID, err)
+	}
+	cur, prevUsage, err := readActivity(txn, p)
+	if err != nil {
+		return nil, err
+	}
+	stamped := *p
+	stamped.At = stampTime(p.At)
+	m := domain.MergeActivity(&stamped, cur)
+	var ops []op
+	if m.RecordChanged {
+		at, source := stamped.Stamp()
+		val, ok := restamp(raw, at, source)
+		if !ok { // not as this store writes records: decode it
+			var a domain.Account
+			if err := json.Unmarshal(raw, &a); err != nil {
+				return nil, fmt.Errorf("decoding account %s: %w", p.ID, err)
+			}
+			a.DataChangedAt, a.DataSource = at, source
+			val = mustJSON(&a)
+		}
+		ops = append(ops, op{key: accountKey(p.ID), val: val, known: true, had: true, prev: raw})
+	}
+	ops = append(ops, activityOps(p.ID, m, prevUsage)...)
+	st.Count(m)
+	return ops, nil
+}
+
+// readActivity reads the stored usage on p's dates (also as stored, for
+// the journal) and which of p's signals are stored.
+func readActivity(txn *badger.Txn, p *domain.Patch) (domain.Stored, map[domain.Date][]byte, error) {
+	var cur domain.Stored
+	prevUsage := make(map[domain.Date][]byte, len(p.Usage))
+	for _, u := range p.Usage {
+		v, err := getValue(txn, usageKey(p.ID, u.Date))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			continue
+		} else if err != nil {
+			return cur, nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
+		}
+		prevUsage[u.Date] = v
+		if sn, ok := decodeSnapshot(u.Date, v); ok {
+			cur.Usage = append(cur.Usage, sn)
+		}
+	}
+	for _, sg := range p.Signals {
+		if _, err := txn.Get(signalKey(p.ID, sg)); err == nil {
+			cur.Signals = append(cur.Signals, sg)
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return cur, nil, fmt.Errorf("reading signals of %s: %w", p.ID, err)
+		}
+	}
+	return cur, prevUsage, nil
+}
+
+// activityOps returns the usage and signal writes of a merge.
+func activityOps(id string, m domain.Merged, prevUsage map[domain.Date][]byte) []op {
+	var ops []op
+	for _, u := range m.Usage {
+		prev, had := prevUsage[u.Date]
+		ops = append(ops, op{key: usageKey(id, u.Date), val: encodeSnapshot(u), known: true, had: had, prev: prev})
+	}
+	for _, sg := range m.Signals {
+		ops = append(ops, op{key: signalKey(id, sg), val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note}), known: true})
+	}
+	return ops
 }
 
 type signalValue struct {
