@@ -67,7 +67,7 @@ func (r *csvRow) str(c string) string {
 
 func (r *csvRow) fail(c, format string, args ...any) {
 	col := 0
-	if i, ok := r.cols[c]; ok {
+	if i, ok := r.cols[c]; ok && r.cr != nil { // nil: the ingest API's records, which have no columns
 		_, col = r.cr.FieldPos(i)
 	}
 	r.im.fail(r.file, r.line, col, c, format, args...)

@@ -1,9 +1,7 @@
 package importer
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -128,42 +126,38 @@ func mustMarshal(v any) []byte {
 	return b
 }
 
-// addCSVRecords writes the objects as one CSV of kind (all its columns)
-// and parses it as `import` parses such a file. Problems with the objects
-// themselves (not an object, unknown field, a list where a value belongs)
-// are returned; the CSV's own errors are mapped back by im.Finish's lines.
+// addCSVRecords reads the objects as rows of a CSV of kind with all its
+// columns, as `import` reads such a file (csvPatch), without writing and
+// parsing that CSV: a cell reads back from one as it was written, except
+// that a line break "\r\n" inside a quoted cell reads as "\n". Problems
+// with the objects themselves (not an object, unknown field, a list where
+// a value belongs) are returned; the rows' own are im's, at index+1.
 func (im *Importer) addCSVRecords(kind string, elems [][]byte) []RecordError {
 	cols := csvColumns[kind]
+	colOf := make(map[string]int, len(cols))
+	for i, c := range cols {
+		colOf[c] = i
+	}
 	var errs []RecordError
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.Write(cols)
-	w.Flush()
-	line := 2
-	lineOf := map[int]int{} // CSV line → record index
 	for i, raw := range elems {
 		cells, bad := recordCells(i, raw, cols)
 		if len(bad) > 0 {
 			errs = append(errs, bad...)
 			continue
 		}
-		before := buf.Len()
-		w.Write(cells)
-		w.Flush()
-		lineOf[line] = i
-		line += bytes.Count(buf.Bytes()[before:], []byte{'\n'})
-	}
-	im.addCSV("", bufio.NewReader(&buf))
-	// Rows carry CSV lines; renumber them (and their errors) as indexes+1.
-	for j := range im.rows {
-		im.rows[j].line = lineOf[im.rows[j].line] + 1
-	}
-	for j := range im.res.Errors {
-		if idx, ok := lineOf[im.res.Errors[j].Line]; ok {
-			im.res.Errors[j].Line = idx + 1
-		} else {
-			im.res.Errors[j].Line = 0 // reported at index -1: the body as a whole
+		for j, c := range cells {
+			if strings.Contains(c, "\r\n") {
+				cells[j] = strings.ReplaceAll(c, "\r\n", "\n")
+			}
 		}
+		im.res.Rows++
+		r := &csvRow{im: im, rec: cells, cols: colOf, line: i + 1, ok: true}
+		p, ok := im.csvPatch(kind, r)
+		if !ok || !r.ok {
+			im.res.Bad++
+			continue
+		}
+		im.rows = append(im.rows, row{line: i + 1, p: p})
 	}
 	return errs
 }

@@ -1,6 +1,10 @@
 package importer
 
 import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -36,5 +40,70 @@ func TestRecordBodiesThatAreNotRecords(t *testing.T) {
 	}
 	if res := DecodeRecords("widgets", []byte("[]"), false, Options{}, nil); res.Malformed == "" {
 		t.Error("unknown kind accepted")
+	}
+}
+
+// The API reads a record as `import` reads the same row in a CSV file of
+// its kind: the same patches and the same errors, field for field.
+func TestRecordsReadAsTheirCSVRows(t *testing.T) {
+	exists := func(id string) bool { return id != "ghost" }
+	for _, tt := range []struct {
+		kind string
+		rows [][]string // cells in csvColumns[kind] order
+	}{
+		{KindUsage, [][]string{
+			{"acme", "2026-11-20", "42", "1,800", "1"},
+			{"acme", " 2026-11-21 ", " 7 ", "", ""},
+			{"acme", "2026-02-30", "many", "-1", "x"},
+			{"bad id!", "2026-11-20", "1", "1", "1"},
+			{"ghost", "2026-11-20", "1", "", ""},
+			{"hooli", "", "", "", ""},
+			{"hooli", "2026-11-22", "3", "\"9\"", "0"},
+		}},
+		{KindSignals, [][]string{
+			{"acme", "2026-11-20", "Competitor", "Globex, \"cheaper\"\r\nsecond line\rlone CR"},
+			{"acme", "2026-11-20", "gossip", ""},
+			{"acme", "", "note", "  padded  "},
+			{"acme", "2026-11-21", "note", "é ünïcode \u200b"},
+		}},
+		{KindStakeholders, [][]string{
+			{"acme", "Dana Reyes", "Dana@Example.com", "no", "VP", "Operations", "yes", "1", "2026-11-01", ""},
+			{"acme", "", "not-an-email", "maybe", "", "astrology", "", "", "2026-13-01", ""},
+			{"acme", "Line\r\nBreak", "", "", "", "", "", "", "", ""},
+		}},
+	} {
+		cols := csvColumns[tt.kind]
+		var csvBody bytes.Buffer
+		w := csv.NewWriter(&csvBody)
+		w.Write(cols)
+		w.Flush()
+		var api bytes.Buffer
+		index := map[int]int{} // CSV line → row
+		for i, cells := range tt.rows {
+			index[bytes.Count(csvBody.Bytes(), []byte{'\n'})+1] = i
+			w.Write(cells)
+			w.Flush()
+			obj := map[string]string{}
+			for i, c := range cells {
+				obj[cols[i]] = c
+			}
+			b, _ := json.Marshal(obj)
+			api.Write(append(b, '\n'))
+		}
+		w.Flush()
+		im := New(Options{})
+		im.Add("rows.csv", &csvBody)
+		want := im.Finish(exists)
+		got := DecodeRecords(tt.kind, api.Bytes(), true, Options{}, exists)
+		if !reflect.DeepEqual(got.Patches, want.Patches) {
+			t.Errorf("%s patches\n got %+v\nwant %+v", tt.kind, got.Patches, want.Patches)
+		}
+		var wantErrs []RecordError
+		for _, e := range want.Errors {
+			wantErrs = append(wantErrs, RecordError{Index: index[e.Line], Field: e.Field, Reason: e.Message})
+		}
+		if !reflect.DeepEqual(got.Errors, wantErrs) || len(wantErrs) == 0 {
+			t.Errorf("%s errors\n got %+v\nwant %+v", tt.kind, got.Errors, wantErrs)
+		}
 	}
 }
