@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/storage"
+	"github.com/accountbot/accountbot/storage/badger"
 	"github.com/accountbot/accountbot/storage/demo"
 )
 
@@ -28,7 +28,7 @@ func BenchmarkUsageOnBook(b *testing.B) {
 		n = v
 	}
 	ctx := context.Background()
-	db, err := storage.Open(ctx, b.TempDir(), storage.Options{})
+	db, err := badger.Open(ctx, b.TempDir(), badger.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

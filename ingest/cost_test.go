@@ -3,12 +3,12 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"github.com/accountbot/accountbot/storage/badger"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage/badger"
 )
 
 // readsAccounts counts the full-account reads (record, usage history and
@@ -46,7 +46,7 @@ func TestRecordsCheckTheirAccountWithoutReadingIt(t *testing.T) {
 
 // looksUp counts the per-account existence look-ups the API makes.
 type looksUp struct {
-	*storage.DB
+	*badger.DB
 	n *atomic.Int64
 }
 
@@ -61,7 +61,7 @@ func (l looksUp) HasAccount(ctx context.Context, id string) (bool, error) {
 // at its record's index.
 func TestGoodRecordsAreNotLookedUpBeforeTheWrite(t *testing.T) {
 	var n atomic.Int64
-	e := newEnv(t, nil, func(db *storage.DB) Store { return looksUp{db, &n} })
+	e := newEnv(t, nil, func(db *badger.DB) Store { return looksUp{db, &n} })
 	nd := map[string]string{"Content-Type": "application/x-ndjson"}
 	good := "{\"account_id\":\"acme\",\"date\":\"2026-11-21\",\"active_users\":3}\n{\"account_id\":\"hooli\",\"date\":\"2026-11-21\",\"active_users\":4}\n"
 	if w := e.do("POST", "/api/v1/usage", ScopeIngest, good, nd); w.Code != 200 {
