@@ -104,6 +104,9 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
+	if r, ok := m.db.(mappedReleaser); ok { // the embedded store's mapped tables (storage/mapped.go)
+		wg.Go(func() { r.RunReleaseMapped(ctx, releaseMappedEvery) })
+	}
 	wg.Go(func() { m.db.RunAuditPruning(ctx, 24*time.Hour, m.auditRetention(), m.Now) })
 	// Stored evaluations and ranks, alerts from changes (evaluate.go); after
 	// observe, which wires the platforms' metrics the evaluator's zone
@@ -259,6 +262,16 @@ func checkCredentials(sc slackConfig, tc teams.Config) error {
 	}
 	return nil
 }
+
+// mappedReleaser gives a store's memory-mapped table pages back to the
+// page cache; what a whole-book scan or a compaction maps stays resident
+// otherwise.
+type mappedReleaser interface {
+	RunReleaseMapped(ctx context.Context, interval time.Duration)
+}
+
+// releaseMappedEvery is how often serve gives mapped table pages back.
+const releaseMappedEvery = 5 * time.Second
 
 // defaultMemoryLimit is serve's soft Go memory limit unless GOMEMLIMIT is set.
 const defaultMemoryLimit = 160 << 20

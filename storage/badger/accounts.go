@@ -111,6 +111,13 @@ func (s *DB) scanBook(ctx context.Context, reuse bool, fn func(rec *badger.Item,
 					return err
 				}
 			}
+			if n%releaseEvery == 0 {
+				// A scan maps the whole book (mapped.go); give it back as
+				// it goes. The iterators hold the tables being read.
+				if _, err := s.ReleaseMapped(); err != nil {
+					s.log.Warn("releasing mapped table pages", "err", err)
+				}
+			}
 			a.ID = string(accIt.Item().Key()[len(prefixAccount):])
 			if reuse {
 				a.Usage, a.Signals = a.Usage[:0], a.Signals[:0]

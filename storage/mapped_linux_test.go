@@ -1,0 +1,137 @@
+package storage
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// tableRSS is how much of dir's mapped table files is resident in this
+// process, from /proc/self/smaps.
+func tableRSS(t *testing.T, dir string) int64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps: %v", err)
+	}
+	defer f.Close()
+	var rss int64
+	in := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		switch {
+		case len(fs) >= 5 && strings.Contains(fs[0], "-") && !strings.HasSuffix(fs[0], ":"):
+			in = len(fs) == 6 && filepath.Dir(fs[5]) == dir && strings.HasSuffix(fs[5], ".sst")
+		case in && fs[0] == "Rss:":
+			kb, _ := strconv.ParseInt(fs[1], 10, 64)
+			rss += kb << 10
+		}
+	}
+	return rss
+}
+
+// After a scan maps the tables, ReleaseMapped takes them out of the
+// resident set, and the data reads the same afterwards.
+func TestReleaseMappedDropsTablePages(t *testing.T) {
+	ctx := context.Background()
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	val := func(i int) []byte { // incompressible, so the tables are as big as the data
+		b := make([]byte, 512)
+		r := rand.New(rand.NewPCG(uint64(i), 7))
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		return b
+	}
+	const n = 40000 // ~20 MB
+	wb := s.db.NewWriteBatch()
+	for i := range n {
+		if err := wb.Set(fmt.Appendf(nil, "x/%06d", i), val(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // the memtables become tables, mapped but not read on the next open
+	if s, err = Open(ctx, dir, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	readAll := func() {
+		t.Helper()
+		err := s.db.View(func(txn *badger.Txn) error {
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte("x/")})
+			defer it.Close()
+			i := 0
+			for it.Rewind(); it.Valid(); it.Next() {
+				v, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				if string(v) != string(val(i)) {
+					return fmt.Errorf("value %d differs", i)
+				}
+				i++
+			}
+			if i != n {
+				return fmt.Errorf("read %d values, want %d", i, n)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	readAll()
+	before := tableRSS(t, dir)
+	if before < 10<<20 {
+		t.Fatalf("after a scan %d bytes of tables are resident; want the ~20 MB read", before)
+	}
+	released, err := s.ReleaseMapped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := tableRSS(t, dir)
+	if released < before || after > 1<<20 {
+		t.Errorf("released %d bytes of mappings; resident tables %d → %d bytes, want under 1 MB", released, before, after)
+	}
+	readAll() // the pages come back from the page cache
+}
+
+func TestTableMappingsReadsOnlyTheStoresLiveSharedTables(t *testing.T) {
+	maps := strings.Join([]string{
+		"7f0000000000-7f0000100000 r--s 00000000 08:01 11 /data/000012.sst",
+		"7f0000100000-7f0000200000 rw-s 00000000 08:01 12 /data/000013.sst",
+		"7f0000200000-7f0000300000 r--s 00000000 08:01 13 /data/000014.sst (deleted)", // gone: its range may be reused
+		"7f0000300000-7f0000400000 r--p 00000000 08:01 14 /data/000015.sst",           // private
+		"7f0000400000-7f0000500000 r--s 00000000 08:01 15 /other/000016.sst",
+		"7f0000500000-7f0000600000 rw-s 00000000 08:01 16 /data/00001.mem",
+		"7f0000600000-7f0000700000 rw-p 00000000 00:00 0 ",
+		"7f0000700000-7f0000600000 r--s 00000000 08:01 17 /data/000018.sst", // end before start
+		"zz-7f0000800000 r--s 00000000 08:01 18 /data/000019.sst",
+		"7f0000900000-7f0000a00000 r--s 00000000 08:01 19 /data/notatable.sst",
+		"c000000000-c004000000 rw-p 00000000 00:00 0",
+	}, "\n")
+	got := tableMappings([]byte(maps), "/data")
+	want := []mapping{{0x7f0000000000, 0x7f0000100000, 12}, {0x7f0000100000, 0x7f0000200000, 13}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("tableMappings = %v, want %v", got, want)
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package storage
+
+// ReleaseMapped does nothing outside Linux.
+func (s *DB) ReleaseMapped() (int64, error) { return 0, nil }
