@@ -1,6 +1,6 @@
 //go:build !linux
 
-package storage
+package badger
 
 // ReleaseMapped does nothing outside Linux.
 func (s *DB) ReleaseMapped() (int64, error) { return 0, nil }
