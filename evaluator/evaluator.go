@@ -60,6 +60,11 @@ type Options struct {
 	// rollover (default a minute); CheckEvery is the consistency check's
 	// period (default a day).
 	RefreshEvery, CheckEvery time.Duration
+	// Coalesce is how long Run lets changes gather after the first one
+	// before evaluating them (default 10 ms; well inside the 100 ms from a
+	// POST to its score): a burst of events for one account is evaluated
+	// once, and a burst for many is written in shared transactions.
+	Coalesce time.Duration
 }
 
 // Evaluator keeps stored evaluations current. Run does all the writing on
@@ -96,6 +101,9 @@ func New(store Store, opt Options) *Evaluator {
 	}
 	if opt.CheckEvery <= 0 {
 		opt.CheckEvery = 24 * time.Hour
+	}
+	if opt.Coalesce <= 0 {
+		opt.Coalesce = 10 * time.Millisecond
 	}
 	if opt.AlertWindow <= 0 {
 		opt.AlertWindow = 7
@@ -197,6 +205,9 @@ func (e *Evaluator) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-e.wake:
+			if !e.gather(ctx) {
+				return
+			}
 			if _, err := e.Process(ctx, e.opt.Now(), e.takePending()); err != nil && ctx.Err() == nil {
 				e.opt.Log.Error("evaluating changed accounts", "err", err)
 			}
@@ -209,6 +220,19 @@ func (e *Evaluator) Run(ctx context.Context) {
 		case <-e.newRules:
 			e.check(ctx)
 		}
+	}
+}
+
+// gather waits Coalesce for more changes to join the queued ones; false
+// when ctx ended meanwhile.
+func (e *Evaluator) gather(ctx context.Context) bool {
+	t := time.NewTimer(e.opt.Coalesce)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

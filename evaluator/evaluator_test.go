@@ -387,3 +387,31 @@ func TestSetRulesReevaluatesTheBook(t *testing.T) {
 		t.Errorf("before: %+v", before)
 	}
 }
+
+// A burst of changes to one account within the coalescing window is one
+// evaluation, not one per event.
+func TestRunCoalescesABurstOfChanges(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	db := openDB(t)
+	apply(t, db, account("acme", "ana@example.com", 120_000, 200), account("globex", "bo@example.com", 90_000, 100))
+	ev := evaluator.New(db, evaluator.Options{Rules: domain.DefaultConfig(), RulesVersion: 1, Alerter: &alerts{},
+		Now: func() time.Time { return now }, Coalesce: 200 * time.Millisecond})
+	done := make(chan struct{})
+	go func() { ev.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, ev.Ready)
+	base := ev.Stats().Evaluated
+	for i := range 20 {
+		apply(t, db, domain.Patch{ID: "acme", Usage: []domain.Snapshot{{Date: today, ActiveUsers: 30 + i, Usage: int64(900 + i)}}})
+	}
+	waitFor(t, func() bool { return ev.Stats().Evaluated > base })
+	time.Sleep(300 * time.Millisecond) // a second evaluation, had there been one, would be done
+	if got := ev.Stats().Evaluated - base; got != 1 {
+		t.Errorf("20 changes to one account in the window were evaluated %d times, want 1", got)
+	}
+	// The one evaluation saw the last change: a fresh check finds no drift.
+	rep, err := newEvaluator(db, &alerts{}).Check(ctx, now)
+	if err != nil || rep.Repaired != 0 || rep.Missing != 0 {
+		t.Errorf("check after the burst = %+v, %v; want nothing to repair", rep, err)
+	}
+}

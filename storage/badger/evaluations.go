@@ -97,12 +97,31 @@ func putEval(txn *badger.Txn, r domain.EvalRecord) error {
 	return txn.Set(evalKey(r.ID), mustJSON(r))
 }
 
+// evalIndexed is the part of a stored record its index keys are made of
+// (evalOwnerKey, RankKey): replacing a record decodes only these, not the
+// card's text.
+type evalIndexed struct {
+	Owner    string          `json:"owner"`
+	Override bool            `json:"override"`
+	Impact   int64           `json:"impact_minor"`
+	Priority domain.Priority `json:"priority"`
+	ARR      int64           `json:"arr_minor"`
+	Renewal  int             `json:"renewal"`
+}
+
 // deleteEval removes a record and its index entries (none: nothing).
 func deleteEval(txn *badger.Txn, id string) error {
-	old, found, err := getEval(txn, id)
-	if err != nil || !found {
-		return err
+	item, err := txn.Get(evalKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading the evaluation of %s: %w", id, err)
 	}
+	var x evalIndexed
+	if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &x) }); err != nil {
+		return fmt.Errorf("decoding the evaluation of %s: %w", id, err)
+	}
+	old := domain.EvalRecord{ID: id, Owner: x.Owner, Override: x.Override, Impact: x.Impact, Priority: x.Priority, ARR: x.ARR, Renewal: x.Renewal}
 	for _, k := range [][]byte{evalOwnerKey(old), evalBookKey(old), evalKey(id)} {
 		if err := txn.Delete(k); err != nil {
 			return err
