@@ -135,3 +135,38 @@ func TestTableMappingsReadsOnlyTheStoresLiveSharedTables(t *testing.T) {
 		t.Errorf("tableMappings = %v, want %v", got, want)
 	}
 }
+
+// BenchmarkReleaseMapped is one release over a store on disk (its number
+// of tables reported), nothing resident: the cost serve pays every second.
+func BenchmarkReleaseMapped(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	s, err := Open(ctx, dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	wb := s.db.NewWriteBatch()
+	v := make([]byte, 1024)
+	for i := range 200_000 {
+		for j := range v {
+			v[j] = byte(i*31 + j*7 + j*j)
+		}
+		if err := wb.Set(fmt.Appendf(nil, "x/%07d", i), v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	if s, err = Open(ctx, dir, Options{}); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for b.Loop() {
+		if _, err := s.ReleaseMapped(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(s.db.Tables())), "tables")
+}
