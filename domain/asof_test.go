@@ -2,6 +2,7 @@ package domain
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -120,5 +121,46 @@ func TestStateSameFields(t *testing.T) {
 	a.Stakeholders = []Stakeholder{{Name: "New"}}
 	if s.SameFields(StateOf(a, today)) {
 		t.Error("a new stakeholder is a change")
+	}
+}
+
+// A timeline read on dates in any order gives AsOf's account on each,
+// lists shared rather than copied, and never writes the account or its
+// history.
+func TestTimelineIsAsOf(t *testing.T) {
+	on := today.AddDays(-60)
+	a, hist := asOfAccount(on)
+	hist = plantFuture(a, hist, on)
+	hist = append([]FieldState{hist[1]}, hist[0]) // out of order
+	wantUsage, wantHist := slices.Clone(a.Usage), slices.Clone(hist)
+	var tl Timeline
+	tl.Reset(a, hist)
+	var dates []Date
+	for d := a.ContractStart.AddDays(-10); d <= on.AddDays(10); d = d.AddDays(3) {
+		dates = append(dates, d)
+	}
+	dates = append(dates, on.AddDays(-100), on.AddDays(4), on) // and back again
+	for _, d := range dates {
+		want, wantInfo, wantOK := AsOf(a, hist, d)
+		var got Account
+		info, ok := tl.At(d, &got)
+		if ok != wantOK || info != wantInfo {
+			t.Fatalf("%s: ok %v %+v, want %v %+v", d, ok, info, wantOK, wantInfo)
+		}
+		if !ok {
+			continue
+		}
+		if got.Stakeholders == nil {
+			got.Stakeholders = []Stakeholder{}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: the timeline's account differs from AsOf's:\n got %+v\nwant %+v", d, got, want)
+		}
+		if len(got.Usage) > 0 && &got.Usage[0] != &a.Usage[0] {
+			t.Errorf("%s: the usage was copied", d)
+		}
+	}
+	if !slices.Equal(a.Usage, wantUsage) || !reflect.DeepEqual(hist, wantHist) {
+		t.Error("the timeline wrote into the account or its history")
 	}
 }

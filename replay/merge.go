@@ -7,8 +7,9 @@ import (
 )
 
 // merge adds up the workers' totals into the diff.
-func (r *run) merge(ws []*worker) *Diff {
-	d := &Diff{Today: r.today, From: r.from, Weeks: r.weeks, ByWeek: make([]WeekNudges, r.weeks), ByCSM: []CSMNudges{}}
+func (r *replay) merge(ws []*worker) *Diff {
+	d := &Diff{Today: r.today, From: r.from, Weeks: r.weeks, ByWeek: make([]WeekNudges, r.weeks), ByCSM: []CSMNudges{},
+		Names: map[string]string{}}
 	owners := map[string][]*ownerWeeks{}
 	var risk, exp [2]domain.Tally
 	for _, wk := range ws {
@@ -39,17 +40,17 @@ func (r *run) merge(ws []*worker) *Diff {
 	for email, parts := range owners {
 		c := CSMNudges{Owner: email, Digests: []DigestDiff{}}
 		for w := range r.weeks {
-			var top [2][]domain.RankKey
+			var top [2][]entry
 			for _, ow := range parts {
 				for k := range 2 {
-					for _, key := range ow.top[w][k] {
-						top[k] = offer(top[k], key, topN(k, r))
+					for _, e := range ow.top[w][k] {
+						top[k] = offer(top[k], e, topN(k, r))
 					}
 					c.Alerts.add(k, ow.alerts[w][k])
 					d.ByWeek[w].Alerts.add(k, ow.alerts[w][k])
 				}
 			}
-			if added, dropped := digestDiff(top[0], top[1]); len(added)+len(dropped) > 0 {
+			if added, dropped := digestDiff(top[0], top[1], d.Names); len(added)+len(dropped) > 0 {
 				n := len(added) + len(dropped)
 				c.Digests = append(c.Digests, DigestDiff{Date: r.week(w), Added: added, Dropped: dropped})
 				c.DigestsChanged++
@@ -69,7 +70,7 @@ func (r *run) merge(ws []*worker) *Diff {
 	return d
 }
 
-func topN(k int, r *run) int {
+func topN(k int, r *replay) int {
 	if k == 0 {
 		return r.cur.Priority.TopN
 	}
@@ -92,22 +93,25 @@ func addCounts(dst *ChangeCounts, c ChangeCounts) {
 }
 
 // digestDiff returns the account ids only in cand's digest and only in
-// cur's (the order within a digest is not a difference), each sorted.
-func digestDiff(cur, cand []domain.RankKey) (added, dropped []string) {
-	in := make(map[string]bool, len(cur))
-	for _, k := range cur {
-		in[k.ID] = true
+// cur's (the order within a digest is not a difference), each sorted, and
+// records their names in names.
+func digestDiff(cur, cand []entry, names map[string]string) (added, dropped []string) {
+	in := make(map[string]string, len(cur))
+	for _, e := range cur {
+		in[e.key.ID] = e.name
 	}
 	added, dropped = []string{}, []string{}
-	for _, k := range cand {
-		if in[k.ID] {
-			delete(in, k.ID)
+	for _, e := range cand {
+		if _, ok := in[e.key.ID]; ok {
+			delete(in, e.key.ID)
 		} else {
-			added = append(added, k.ID)
+			added = append(added, e.key.ID)
+			names[e.key.ID] = e.name
 		}
 	}
-	for id := range in {
+	for id, name := range in {
 		dropped = append(dropped, id)
+		names[id] = name
 	}
 	sort.Strings(added)
 	sort.Strings(dropped)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 
 	"github.com/accountbot/accountbot/domain"
@@ -36,6 +37,11 @@ const alertWindow = 7
 
 // Run replays cur and cand over the window and compares them.
 func Run(ctx context.Context, st Store, cur, cand domain.Config, o Options) (*Diff, error) {
+	return run(ctx, st, cur, cand, o, false)
+}
+
+// run is Run; fresh rebuilds every week's account from scratch (tests).
+func run(ctx context.Context, st Store, cur, cand domain.Config, o Options, fresh bool) (*Diff, error) {
 	if o.Weeks < 1 || o.Weeks > 260 {
 		return nil, domain.Errorf(domain.EINVALID, "--weeks must be 1 to 260, got %d", o.Weeks)
 	}
@@ -43,7 +49,7 @@ func Run(ctx context.Context, st Store, cur, cand domain.Config, o Options) (*Di
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	r := &run{cur: cur, cand: cand, today: o.Today, weeks: o.Weeks, from: o.Today.AddDays(-7 * (o.Weeks - 1))}
+	r := &replay{cur: cur, cand: cand, today: o.Today, weeks: o.Weeks, from: o.Today.AddDays(-7 * (o.Weeks - 1)), fresh: fresh}
 	outs, err := st.Outcomes(ctx, r.from.AddDays(1), r.today)
 	if err != nil {
 		return nil, fmt.Errorf("reading outcomes: %w", err)
@@ -70,24 +76,34 @@ func Run(ctx context.Context, st Store, cur, cand domain.Config, o Options) (*Di
 	return r.merge(ws), nil
 }
 
-// run is one replay's fixed inputs, shared read-only by the workers.
-type run struct {
+// replay is one replay's fixed inputs, shared read-only by the workers.
+type replay struct {
 	cur, cand   domain.Config
 	today, from domain.Date
 	weeks       int
 	outcomes    map[string][]domain.Outcome
+	// fresh rebuilds each week's account with domain.AsOf instead of
+	// walking a timeline: slower, and the same answer (tests).
+	fresh bool
 }
 
-func (r *run) week(w int) domain.Date { return r.from.AddDays(7 * w) }
+func (r *replay) week(w int) domain.Date { return r.from.AddDays(7 * w) }
 
-// ownerWeeks is one CSM's digests (top-N rank keys) and alert counts per
+// ownerWeeks is one CSM's digests (the top N, ranked) and alert counts per
 // week, under [current, candidate].
 type ownerWeeks struct {
-	top    [][2][]domain.RankKey
+	top    [][2][]entry
 	alerts [][2]int
 }
 
-// worker is one goroutine's running totals; merge adds them up.
+// entry is one account in a digest: its rank key, and its name to show.
+type entry struct {
+	key  domain.RankKey
+	name string
+}
+
+// worker is one goroutine's running totals (merge adds them up) and the
+// buffers it reuses from account to account.
 type worker struct {
 	accounts, accountWeeks, baseline int
 	changedNow, changedAny           ChangeCounts
@@ -95,6 +111,12 @@ type worker struct {
 	owners                           map[string]*ownerWeeks
 	risk, expansion                  [2]domain.Tally
 	weeks                            int
+
+	timeline domain.Timeline
+	acc      domain.Account // the account as of the week being evaluated
+	alerted  [2][]string    // the alert ids one account has raised, per rule set
+	flags    [2][]domain.Date
+	tops     [2][]domain.Date
 }
 
 func newWorker(weeks int) *worker {
@@ -104,23 +126,30 @@ func newWorker(weeks int) *worker {
 func (wk *worker) owner(email string) *ownerWeeks {
 	ow := wk.owners[email]
 	if ow == nil {
-		ow = &ownerWeeks{top: make([][2][]domain.RankKey, wk.weeks), alerts: make([][2]int, wk.weeks)}
+		ow = &ownerWeeks{top: make([][2][]entry, wk.weeks), alerts: make([][2]int, wk.weeks)}
 		wk.owners[email] = ow
 	}
 	return ow
 }
 
-// account replays one account on every week under both rule sets.
-func (r *run) account(wk *worker, a *domain.Account, hist []domain.FieldState) {
+// account replays one account on every week under both rule sets. It
+// walks the account's history forward once (domain.Timeline): each week's
+// account shares the lists of the one read from the store.
+func (r *replay) account(wk *worker, a *domain.Account, hist []domain.FieldState) {
+	a.Normalize() // once, for every week: the weeks' accounts share its sorted lists
+	wk.timeline.Reset(a, hist)
 	cfgs := [2]*domain.Config{&r.cur, &r.cand}
-	var flags, tops [2][]domain.Date
-	alerted := [2]map[string]bool{{}, {}}
+	for k := range 2 {
+		wk.flags[k], wk.tops[k], wk.alerted[k] = wk.flags[k][:0], wk.tops[k][:0], wk.alerted[k][:0]
+	}
 	var ch AccountChange
-	var parts ChangeCounts // which parts differed on some week (0 or 1 each)
+	var differ [2]domain.Evaluation // at the latest week the verdicts differ
+	var parts ChangeCounts          // which parts differed on some week (0 or 1 each)
 	seen := false
 	for w := range r.weeks {
 		d := r.week(w)
-		acc, info, ok := domain.AsOf(a, hist, d)
+		acc := &wk.acc
+		info, ok := r.asOf(wk, a, hist, d)
 		if !ok {
 			continue
 		}
@@ -129,33 +158,36 @@ func (r *run) account(wk *worker, a *domain.Account, hist []domain.FieldState) {
 		if info.Baseline {
 			wk.baseline++
 		}
+		var ow *ownerWeeks
+		if acc.Owner != "" {
+			ow = wk.owner(acc.Owner)
+		}
 		var evs [2]domain.Evaluation
 		var vs [2]domain.Verdict
 		for k, cfg := range cfgs {
-			evs[k] = domain.EvaluateWith(&acc, d, *cfg, domain.EvaluateOptions{}) // no text: a diff shows none
+			evs[k] = domain.EvaluateWith(acc, d, *cfg, domain.EvaluateOptions{}) // no text: a diff shows none
 			vs[k] = domain.VerdictOf(&evs[k])
 			if vs[k].AtRisk() {
-				flags[k] = append(flags[k], d)
+				wk.flags[k] = append(wk.flags[k], d)
 			}
 			if vs[k].Priority == domain.PriorityTop {
-				tops[k] = append(tops[k], d)
+				wk.tops[k] = append(wk.tops[k], d)
 			}
-			if acc.Owner == "" {
+			if ow == nil {
 				continue
 			}
-			ow := wk.owner(acc.Owner)
-			ow.top[w][k] = offer(ow.top[w][k], domain.RankKeyOf(&evs[k]), cfg.Priority.TopN)
-			for _, al := range domain.Alerts(&acc, evs[k].Health, d, alertWindow, *cfg) {
-				if !alerted[k][al.ID] {
-					alerted[k][al.ID] = true
+			ow.top[w][k] = offer(ow.top[w][k], entry{domain.RankKeyOf(&evs[k]), a.Name}, cfg.Priority.TopN)
+			for _, al := range domain.Alerts(acc, evs[k].Health, d, alertWindow, *cfg) {
+				if !slices.Contains(wk.alerted[k], al.ID) {
+					wk.alerted[k] = append(wk.alerted[k], al.ID)
 					ow.alerts[w][k]++
 				}
 			}
 		}
 		if vs[0] != vs[1] {
 			ch = AccountChange{ID: a.ID, Name: a.Name, Owner: acc.Owner, ARR: a.Money(a.ARR), Date: d,
-				Current: verdict(vs[0]), Candidate: verdict(vs[1]), Rule: domain.DiffRule(&evs[0], &evs[1]),
-				WeeksDiffering: ch.WeeksDiffering + 1}
+				Current: verdict(vs[0]), Candidate: verdict(vs[1]), WeeksDiffering: ch.WeeksDiffering + 1}
+			differ = evs
 			count(&parts, vs)
 			if d == r.today {
 				count(&wk.changedNow, vs)
@@ -167,6 +199,7 @@ func (r *run) account(wk *worker, a *domain.Account, hist []domain.FieldState) {
 	}
 	wk.accounts++
 	if ch.WeeksDiffering > 0 {
+		ch.Rule = domain.DiffRule(&differ[0], &differ[1]) // of the latest week only: the one shown
 		wk.largest = keepLargest(wk.largest, ch)
 		wk.changedAny.Accounts++
 		wk.changedAny.Tier += min(parts.Tier, 1)
@@ -175,9 +208,20 @@ func (r *run) account(wk *worker, a *domain.Account, hist []domain.FieldState) {
 	}
 	losses, gains := domain.BacktestEvents(a, r.outcomes[a.ID], r.from, r.today)
 	for k := range 2 {
-		wk.risk[k].Add(domain.Judge(flags[k], losses))
-		wk.expansion[k].Add(domain.Judge(tops[k], gains))
+		wk.risk[k].Add(domain.Judge(wk.flags[k], losses))
+		wk.expansion[k].Add(domain.Judge(wk.tops[k], gains))
 	}
+}
+
+// asOf sets wk.acc to a as it was on d: from the worker's timeline, or,
+// for the tests that hold the timeline to it, from a fresh domain.AsOf.
+func (r *replay) asOf(wk *worker, a *domain.Account, hist []domain.FieldState, d domain.Date) (domain.AsOfInfo, bool) {
+	if !r.fresh {
+		return wk.timeline.At(d, &wk.acc)
+	}
+	acc, info, ok := domain.AsOf(a, hist, d)
+	wk.acc = acc
+	return info, ok
 }
 
 // count adds a changed verdict to c.
@@ -194,17 +238,17 @@ func count(c *ChangeCounts, vs [2]domain.Verdict) {
 	}
 }
 
-// offer inserts k into a list ranked by RankKey.Before, kept to n.
-func offer(list []domain.RankKey, k domain.RankKey, n int) []domain.RankKey {
-	if len(list) == n && !k.Before(list[n-1]) {
+// offer inserts e into a list ranked by RankKey.Before, kept to n.
+func offer(list []entry, e entry, n int) []entry {
+	if len(list) == n && !e.key.Before(list[n-1].key) {
 		return list
 	}
-	i := sort.Search(len(list), func(i int) bool { return k.Before(list[i]) })
+	i := sort.Search(len(list), func(i int) bool { return e.key.Before(list[i].key) })
 	if len(list) < n {
-		list = append(list, domain.RankKey{})
+		list = append(list, entry{})
 	}
 	copy(list[i+1:], list[i:len(list)-1])
-	list[i] = k
+	list[i] = e
 	return list
 }
 

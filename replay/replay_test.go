@@ -184,18 +184,22 @@ func TestWeeksOutOfRange(t *testing.T) {
 }
 
 func TestDigestDiff(t *testing.T) {
-	k := func(ids ...string) []domain.RankKey {
-		var out []domain.RankKey
+	k := func(ids ...string) []entry {
+		var out []entry
 		for _, id := range ids {
-			out = append(out, domain.RankKey{ID: id})
+			out = append(out, entry{domain.RankKey{ID: id}, "Name " + id})
 		}
 		return out
 	}
-	added, dropped := digestDiff(k("a", "b", "c"), k("c", "d", "a"))
+	names := map[string]string{}
+	added, dropped := digestDiff(k("a", "b", "c"), k("c", "d", "a"), names)
 	if !slices.Equal(added, []string{"d"}) || !slices.Equal(dropped, []string{"b"}) {
 		t.Errorf("added %v dropped %v", added, dropped)
 	}
-	if added, dropped := digestDiff(k("a", "b"), k("b", "a")); len(added)+len(dropped) != 0 {
+	if want := map[string]string{"b": "Name b", "d": "Name d"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("names %v, want %v: the accounts listed, and only those", names, want)
+	}
+	if added, dropped := digestDiff(k("a", "b"), k("b", "a"), map[string]string{}); len(added)+len(dropped) != 0 {
 		t.Errorf("a reordered digest is the same digest: %v %v", added, dropped)
 	}
 }

@@ -26,6 +26,8 @@ type Diff struct {
 	// Nudges per replayed week and per CSM (alerts over a 7-day window).
 	ByWeek []WeekNudges `json:"nudges_by_week"`
 	ByCSM  []CSMNudges  `json:"nudges_by_csm"`
+	// Names are the names of the accounts the digest differences list, by id.
+	Names map[string]string `json:"names"`
 	// Alerts is the alert budget: alerts sent over the window.
 	Alerts   Pair     `json:"alerts"`
 	Backtest Backtest `json:"backtest"`
