@@ -22,6 +22,13 @@ type Store interface {
 	Outcomes(ctx context.Context, from, to domain.Date) ([]domain.Outcome, error)
 }
 
+// historyScanner is a Store that reads each account's field history in
+// the same scan as the accounts (the Badger store): cheaper than a
+// FieldHistory lookup per account, which the others get.
+type historyScanner interface {
+	ForEachWithHistory(ctx context.Context, workers int, fn func(worker int, a *domain.Account, hist []domain.FieldState) error) error
+}
+
 // Options sets the window.
 type Options struct {
 	Today   domain.Date // the last replayed week
@@ -62,14 +69,21 @@ func run(ctx context.Context, st Store, cur, cand domain.Config, o Options, fres
 	for i := range ws {
 		ws[i] = newWorker(o.Weeks)
 	}
-	err = st.ForEachConcurrent(ctx, workers, func(w int, a *domain.Account) error {
-		hist, err := st.FieldHistory(ctx, a.ID)
-		if err != nil {
-			return fmt.Errorf("reading the field history of %s: %w", a.ID, err)
-		}
-		r.account(ws[w], a, hist)
-		return nil
-	})
+	if hs, ok := st.(historyScanner); ok {
+		err = hs.ForEachWithHistory(ctx, workers, func(w int, a *domain.Account, hist []domain.FieldState) error {
+			r.account(ws[w], a, hist)
+			return nil
+		})
+	} else {
+		err = st.ForEachConcurrent(ctx, workers, func(w int, a *domain.Account) error {
+			hist, err := st.FieldHistory(ctx, a.ID)
+			if err != nil {
+				return fmt.Errorf("reading the field history of %s: %w", a.ID, err)
+			}
+			r.account(ws[w], a, hist)
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("replaying the book: %w", err)
 	}

@@ -74,26 +74,32 @@ func loadDated(it *badger.Iterator, a *domain.Account) error {
 // same value is reused for the next account to spare allocations.
 func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error {
 	var a domain.Account
-	var usage []domain.Snapshot
-	var sigs []domain.Signal
-	return s.scanBook(ctx, true, func(rec *badger.Item, u []domain.Snapshot, sg []domain.Signal) error {
-		usage, sigs = u, sg
+	return s.scanBook(ctx, true, false, func(row *bookRow) error {
 		a = domain.Account{}
-		if err := rec.Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
-			return fmt.Errorf("decoding account %s: %w", rec.Key(), err)
+		if err := row.rec.Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
+			return fmt.Errorf("decoding account %s: %w", row.rec.Key(), err)
 		}
-		a.Usage, a.Signals = usage, sigs
+		a.Usage, a.Signals = row.usage, row.signals
 		return fn(&a)
 	})
 }
 
+// bookRow is one account as scanBook reads it.
+type bookRow struct {
+	rec     *badger.Item
+	usage   []domain.Snapshot
+	signals []domain.Signal
+	history [][]byte // its field states' JSON, oldest first (when asked)
+}
+
 // scanBook walks every account in id order, handing fn the account's
-// record and its usage and signals. Accounts, usage and signals are all
-// keyed by id first, so this is a merge join of three forward scans: no
-// seeks, and no value prefetching (usage values are 16 bytes stored inline;
-// Badger's prefetch would start a goroutine per item). With reuse, the
-// slices passed to fn are reused for the next account.
-func (s *DB) scanBook(ctx context.Context, reuse bool, fn func(rec *badger.Item, usage []domain.Snapshot, sigs []domain.Signal) error) error {
+// record and its usage and signals (and, with history, its field
+// history). Accounts, usage, signals and field states are all keyed by id
+// first, so this is a merge join of forward scans: no seeks, and no value
+// prefetching (usage values are 16 bytes stored inline; Badger's prefetch
+// would start a goroutine per item). With reuse, the slices passed to fn
+// are reused for the next account.
+func (s *DB) scanBook(ctx context.Context, reuse, history bool, fn func(*bookRow) error) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		accIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAccount})
 		defer accIt.Close()
@@ -103,7 +109,14 @@ func (s *DB) scanBook(ctx context.Context, reuse bool, fn func(rec *badger.Item,
 		defer sigIt.Close()
 		useIt.Rewind()
 		sigIt.Rewind()
+		var fieldIt *badger.Iterator
+		if history {
+			fieldIt = txn.NewIterator(badger.IteratorOptions{Prefix: prefixFields})
+			defer fieldIt.Close()
+			fieldIt.Rewind()
+		}
 		var a domain.Account
+		var row bookRow
 		n := 0
 		for accIt.Rewind(); accIt.Valid(); accIt.Next() {
 			if n++; n%1024 == 0 {
@@ -130,7 +143,14 @@ func (s *DB) scanBook(ctx context.Context, reuse bool, fn func(rec *badger.Item,
 			if err := scanSignals(sigIt, &a); err != nil {
 				return err
 			}
-			if err := fn(accIt.Item(), a.Usage, a.Signals); err != nil {
+			row = bookRow{rec: accIt.Item(), usage: a.Usage, signals: a.Signals}
+			if history {
+				var err error
+				if row.history, err = scanFields(fieldIt, a.ID); err != nil {
+					return err
+				}
+			}
+			if err := fn(&row); err != nil {
 				return err
 			}
 		}
@@ -144,10 +164,17 @@ func (s *DB) scanBook(ctx context.Context, reuse bool, fn func(rec *badger.Item,
 // the workers, so evaluating a whole book uses every core. Each account
 // passed to fn belongs to fn.
 func (s *DB) ForEachConcurrent(ctx context.Context, workers int, fn func(worker int, a *domain.Account) error) error {
+	return s.forEachConcurrent(ctx, workers, false, func(w int, a *domain.Account, _ []domain.FieldState) error { return fn(w, a) })
+}
+
+// forEachConcurrent is ForEachConcurrent, with each account's field
+// history (oldest first) when history is set.
+func (s *DB) forEachConcurrent(ctx context.Context, workers int, history bool, fn func(worker int, a *domain.Account, hist []domain.FieldState) error) error {
 	type job struct {
 		rec     []byte
 		usage   []domain.Snapshot
 		signals []domain.Signal
+		history [][]byte
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -158,13 +185,19 @@ func (s *DB) ForEachConcurrent(ctx context.Context, workers int, fn func(worker 
 		wg.Go(func() {
 			for j := range jobs {
 				a := &domain.Account{}
-				if err := json.Unmarshal(j.rec, a); err != nil {
-					errs <- fmt.Errorf("decoding an account: %w", err)
-					cancel()
-					return
+				err := json.Unmarshal(j.rec, a)
+				if err != nil {
+					err = fmt.Errorf("decoding an account: %w", err)
 				}
-				a.Usage, a.Signals = j.usage, j.signals
-				if err := fn(w, a); err != nil {
+				var hist []domain.FieldState
+				if err == nil && history {
+					hist, err = decodeFieldHistory(a.ID, j.history)
+				}
+				if err == nil {
+					a.Usage, a.Signals = j.usage, j.signals
+					err = fn(w, a, hist)
+				}
+				if err != nil {
 					errs <- err
 					cancel()
 					return
@@ -172,13 +205,13 @@ func (s *DB) ForEachConcurrent(ctx context.Context, workers int, fn func(worker 
 			}
 		})
 	}
-	scanErr := s.scanBook(ctx, false, func(rec *badger.Item, usage []domain.Snapshot, sigs []domain.Signal) error {
-		b, err := rec.ValueCopy(nil)
+	scanErr := s.scanBook(ctx, false, history, func(row *bookRow) error {
+		b, err := row.rec.ValueCopy(nil)
 		if err != nil {
 			return err
 		}
 		select {
-		case jobs <- job{b, usage, sigs}:
+		case jobs <- job{b, row.usage, row.signals, row.history}:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()

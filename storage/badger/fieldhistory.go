@@ -58,18 +58,50 @@ func (s *DB) FieldHistory(ctx context.Context, id string) ([]domain.FieldState, 
 }
 
 func readFieldHistory(txn *badger.Txn, id string) ([]domain.FieldState, error) {
-	var out []domain.FieldState
-	p := accountPrefix(prefixFields, id)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: accountPrefix(prefixFields, id)})
 	defer it.Close()
-	for it.Rewind(); it.ValidForPrefix(p); it.Next() {
-		var st domain.FieldState
-		if err := it.Item().Value(func(b []byte) error { return json.Unmarshal(b, &st) }); err != nil {
-			return nil, fmt.Errorf("decoding field history of %s: %w", id, err)
+	it.Rewind()
+	raw, err := scanFields(it, id)
+	if err != nil {
+		return nil, err
+	}
+	return decodeFieldHistory(id, raw)
+}
+
+// scanFields returns the values of account id's field states (oldest
+// first) from a forward iterator over field states standing at or before
+// them, and leaves it past them.
+func scanFields(it *badger.Iterator, id string) ([][]byte, error) {
+	var out [][]byte
+	p := accountPrefix(prefixFields, id)
+	for ok := advance(it, p); ok && it.ValidForPrefix(p); it.Next() {
+		b, err := it.Item().ValueCopy(nil)
+		if err != nil {
+			return nil, fmt.Errorf("reading the field history of %s: %w", id, err)
 		}
-		out = append(out, st)
+		out = append(out, b)
 	}
 	return out, nil
+}
+
+func decodeFieldHistory(id string, raw [][]byte) ([]domain.FieldState, error) {
+	var out []domain.FieldState
+	if len(raw) > 0 {
+		out = make([]domain.FieldState, len(raw))
+	}
+	for i, b := range raw {
+		if err := json.Unmarshal(b, &out[i]); err != nil {
+			return nil, fmt.Errorf("decoding field history of %s: %w", id, err)
+		}
+	}
+	return out, nil
+}
+
+// ForEachWithHistory is ForEachConcurrent handing fn each account's field
+// history too (oldest first), read in the same scan: a replay reads every
+// account's history, and a lookup per account costs more than the scan.
+func (s *DB) ForEachWithHistory(ctx context.Context, workers int, fn func(worker int, a *domain.Account, hist []domain.FieldState) error) error {
+	return s.forEachConcurrent(ctx, workers, true, fn)
 }
 
 // PutFieldHistory records past field states of existing accounts, for a

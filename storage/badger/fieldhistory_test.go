@@ -2,6 +2,8 @@ package badger
 
 import (
 	"context"
+	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,5 +115,59 @@ func TestPutFieldHistoryAndOutcomes(t *testing.T) {
 	got, _ := db.Outcomes(ctx, day.AddDays(-10), day)
 	if len(h) != 1 || h[0].Date != past.Date || len(got) != 2 {
 		t.Errorf("history %+v outcomes %+v", h, got)
+	}
+}
+
+// ForEachWithHistory hands every account over once with the history
+// FieldHistory reads for it (each has today's state, from Apply, and some
+// past ones), including ids that are prefixes of others: the merge join
+// must not give one's states to the other.
+func TestForEachWithHistoryIsFieldHistory(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	past := map[string]int{"ab": 3, "ab-c": 0, "abc": 1, "b": 2}
+	ids := []string{"ab", "ab-c", "abc", "b"}
+	var patches []domain.Patch
+	states := map[string][]domain.FieldState{}
+	for i, id := range ids {
+		a := acct(id, "Account "+id, "ana@example.com")
+		patches = append(patches, domain.Patch{ID: id, Core: a})
+		for k := range past[id] {
+			s := domain.StateOf(a, day.AddDays(-30*(k+1)))
+			s.FeaturesAdopted = 10*i + k
+			states[id] = append(states[id], s)
+		}
+	}
+	if _, err := db.Apply(ctx, patches); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutFieldHistory(ctx, states); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	got := map[string][]domain.FieldState{}
+	err := db.ForEachWithHistory(ctx, 3, func(w int, a *domain.Account, hist []domain.FieldState) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, dup := got[a.ID]; dup {
+			t.Errorf("%s handed over twice", a.ID)
+		}
+		got[a.ID] = hist
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		want, err := db.FieldHistory(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h, ok := got[id]; !ok || !reflect.DeepEqual(h, want) {
+			t.Errorf("%s: history %+v, want %+v", id, h, want)
+		}
+	}
+	if len(got["ab"]) != 4 || len(got["ab-c"]) != 1 || len(got["abc"]) != 2 {
+		t.Errorf("the book is not what the test meant: %v", got)
 	}
 }
