@@ -194,7 +194,6 @@ func Alerts(a *Account, h Health, today Date, window int, cfg Config) []AlertEve
 	// Conditions alert when they begin, judged from the account's own
 	// history a week back, so a book imported with many accounts already
 	// in decline does not raise thousands of alerts at once.
-	month := today.Time().Format("2006-01")
 	weekAgo := today.AddDays(-7)
 	for _, r := range h.Reasons {
 		if r.Rule != "usage_decline" || !r.Met {
@@ -206,6 +205,8 @@ func Alerts(a *Account, h Health, today Date, window int, cfg Config) []AlertEve
 		before, _ := trend(a, weekAgo, cfg.Health.UsageDeclineWindow, "usage", func(s Snapshot) int64 { return s.Usage },
 			func(p float64) bool { return p <= -cfg.Health.UsageDeclineMinPct })
 		if !before {
+			// Once a month at most; formatted here, as few evaluations raise it (a replay makes millions).
+			month := today.Time().Format("2006-01")
 			out = append(out, AlertEvent{Rule: "usage_decline", ID: "usage_decline|" + month, Date: today, Text: "Usage is down: " + r.Evidence})
 		}
 	}
