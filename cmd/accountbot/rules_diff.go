@@ -196,12 +196,36 @@ func printDigestDiffs(w io.Writer, d *replay.Diff) {
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].dd.Date > all[j].dd.Date })
 	fmt.Fprintf(w, "\n  Latest digest differences (%d of %d; --json lists them all)\n", min(len(all), maxDigestLines), len(all))
+	label := accountLabels(d.Names)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  WEEK\tCSM\tONLY UNDER THE CANDIDATE\tONLY UNDER THE CURRENT RULES")
 	for _, x := range all[:min(len(all), maxDigestLines)] {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", x.dd.Date, x.owner, strings.Join(x.dd.Added, ", "), strings.Join(x.dd.Dropped, ", "))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", x.dd.Date, x.owner, label(x.dd.Added), label(x.dd.Dropped))
 	}
 	tw.Flush()
+}
+
+// accountLabels returns how to list accounts by id: by name, with the id
+// after a name that two of them share ("Acme Labs (acme-2)").
+func accountLabels(names map[string]string) func(ids []string) string {
+	count := map[string]int{}
+	for _, n := range names {
+		count[n]++
+	}
+	return func(ids []string) string {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			switch n, ok := names[id]; {
+			case !ok || n == "":
+				out[i] = id
+			case count[n] > 1:
+				out[i] = n + " (" + id + ")"
+			default:
+				out[i] = n
+			}
+		}
+		return strings.Join(out, ", ")
+	}
 }
 
 func printBacktest(w io.Writer, title string, p replay.TallyPair) {

@@ -89,3 +89,24 @@ func TestRulesDiffRefusesABadCandidate(t *testing.T) {
 		t.Errorf("no subcommand: %+v", r)
 	}
 }
+
+// Digest differences name the accounts; a name two listed accounts share
+// carries the id so the CSM can tell them apart.
+func TestAccountLabels(t *testing.T) {
+	label := accountLabels(map[string]string{"acme": "Acme", "acme-2": "Acme Labs", "acme-3": "Acme Labs", "blank": ""})
+	tests := []struct {
+		ids  []string
+		want string
+	}{
+		{[]string{"acme"}, "Acme"},
+		{[]string{"acme-2", "acme"}, "Acme Labs (acme-2), Acme"},
+		{[]string{"acme-3"}, "Acme Labs (acme-3)"},
+		{[]string{"blank", "unknown"}, "blank, unknown"},
+		{nil, ""},
+	}
+	for _, tt := range tests {
+		if got := label(tt.ids); got != tt.want {
+			t.Errorf("%v: %q, want %q", tt.ids, got, tt.want)
+		}
+	}
+}
