@@ -31,13 +31,11 @@ type Impact struct {
 // revenue-potential band (`expansion_confidence_pct` 50/25/10%).
 func ComputeImpact(a *Account, e *Evaluation, cfg PriorityConfig) Impact {
 	var im Impact
-	idx := map[Readiness]int{Red: 0, Yellow: 1, Green: 2}
-	band := map[Band]int{BandHigh: 0, BandMedium: 1, BandLow: 2}
 	im.RiskPct = cfg.AtRiskPct[2]
-	if i, ok := idx[e.Renewal.Readiness]; ok {
+	if i, ok := readinessIndex(e.Renewal.Readiness); ok {
 		im.RiskPct = cfg.AtRiskPct[i]
 	}
-	if i, ok := band[e.Health.RiskBand]; ok {
+	if i, ok := bandIndex(e.Health.RiskBand); ok {
 		im.RiskPct = math.Max(im.RiskPct, cfg.AtRiskPct[i])
 	}
 	r := e.Renewal
@@ -56,7 +54,7 @@ func ComputeImpact(a *Account, e *Evaluation, cfg PriorityConfig) Impact {
 	im.AtRisk = MulDiv(a.ARR, int64(math.Round(im.RiskPct*im.UrgencyPct)), 10000)
 	if o := e.BestOpportunity(); o != nil && o.Uplift > 0 {
 		im.ConfidencePct = cfg.ExpansionConfidencePct[2]
-		if i, ok := band[e.Health.PotentialBand]; ok {
+		if i, ok := bandIndex(e.Health.PotentialBand); ok {
 			im.ConfidencePct = cfg.ExpansionConfidencePct[i]
 		}
 		im.Expansion = MulDiv(o.Uplift, int64(math.Round(im.ConfidencePct*100)), 10000)
@@ -64,6 +62,32 @@ func ComputeImpact(a *Account, e *Evaluation, cfg PriorityConfig) Impact {
 	im.Total = im.AtRisk + im.Expansion
 	im.Override = r.Readiness == Red && InsideLead(e) && e.Tier.Tier <= cfg.RenewalOverrideMaxTier
 	return im
+}
+
+// readinessIndex is r's place in the [red, yellow, green] settings.
+func readinessIndex(r Readiness) (int, bool) {
+	switch r {
+	case Red:
+		return 0, true
+	case Yellow:
+		return 1, true
+	case Green:
+		return 2, true
+	}
+	return 0, false
+}
+
+// bandIndex is b's place in the [high, medium, low] settings.
+func bandIndex(b Band) (int, bool) {
+	switch b {
+	case BandHigh:
+		return 0, true
+	case BandMedium:
+		return 1, true
+	case BandLow:
+		return 2, true
+	}
+	return 0, false
 }
 
 // rankReason says in one line why the account ranks where it does.

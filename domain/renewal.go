@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -94,16 +96,18 @@ func StageChecklist(s Stage) []string { return append([]string(nil), stageInfo[s
 // itself when it is not one of them (Tier 3's 60-day outreach).
 func TierMilestones(cfg Config, tier int) []int {
 	lead := cfg.Tiers.RenewalLeadDays[tier-1]
-	var out []int
+	// One allocation: every evaluation calls this (millions in a replay).
+	out := make([]int, 1, len(cfg.Renewal.MilestoneDays)+1)
+	out[0] = lead
 	for _, d := range cfg.Renewal.MilestoneDays {
 		if d <= lead {
 			out = append(out, d)
 		}
 	}
-	if len(out) == 0 || out[0] != lead {
-		out = append([]int{lead}, out...)
+	if len(out) > 1 && out[1] == lead {
+		out = out[1:] // the lead time is a milestone already
 	}
-	sort.Sort(sort.Reverse(sort.IntSlice(out)))
+	slices.SortFunc(out, func(x, y int) int { return cmp.Compare(y, x) })
 	return out
 }
 
@@ -152,7 +156,9 @@ func assessRenewal(a *Account, h Health, tier int, today Date, cfg Config, expla
 	r.DaysToRenewal = today.DaysUntil(a.RenewalDate)
 	r.InWindow = r.DaysToRenewal >= 0 && r.DaysToRenewal <= cfg.Renewal.ReadinessWindow
 	r.Stage = StageEarly
-	for _, d := range TierMilestones(cfg, tier) {
+	days := TierMilestones(cfg, tier)
+	r.Milestones = make([]Milestone, 0, len(days))
+	for _, d := range days {
 		st := StageForDays(d)
 		m := Milestone{Days: d, Stage: st, Title: stageInfo[st].title, DueOn: a.RenewalDate.AddDays(-d)}
 		if explain {
