@@ -192,15 +192,30 @@ func Amount(v, currency, what string, bad func(string, ...any)) int64 {
 // value for; where names the CRM field it comes from ("HubSpot property
 // name").
 func CheckRequired(f *Fields, required Field, where func(Field) string, bad func(string, ...any)) {
-	empty := map[Field]bool{
-		FieldName: f.Name == "", FieldOwner: f.Owner == "", FieldPlan: f.Plan == "", FieldSeats: f.Seats == 0,
-		FieldContractStart: f.ContractStart.IsZero(), FieldARR: false, FieldRenewal: f.RenewalDate.IsZero(),
-	}
 	for _, fl := range []Field{FieldName, FieldOwner, FieldPlan, FieldSeats, FieldContractStart, FieldARR, FieldRenewal} {
-		if required&fl != 0 && (f.Has&fl == 0 || empty[fl]) {
+		if required&fl != 0 && (f.Has&fl == 0 || f.empty(fl)) {
 			bad("required field %s is empty (%s)", fl, where(fl))
 		}
 	}
+}
+
+// empty reports whether the value of fl is unset (an ARR of 0 is a value).
+func (f *Fields) empty(fl Field) bool {
+	switch fl {
+	case FieldName:
+		return f.Name == ""
+	case FieldOwner:
+		return f.Owner == ""
+	case FieldPlan:
+		return f.Plan == ""
+	case FieldSeats:
+		return f.Seats == 0
+	case FieldContractStart:
+		return f.ContractStart.IsZero()
+	case FieldRenewal:
+		return f.RenewalDate.IsZero()
+	}
+	return false
 }
 
 // Problems collects what is wrong with one record while it is mapped.

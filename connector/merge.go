@@ -7,18 +7,46 @@ import (
 	"github.com/accountbot/accountbot/domain"
 )
 
-// applyFields writes the fields f owns into a and returns what changed.
-func applyFields(a *domain.Account, f Fields) []string {
-	var diff []string
+// diff records what a merge changed. The words are only written when the
+// change is listed (a dry run, or the first MaxChanges of a run): a full
+// load of 100,000 records changes every field of every one, and formatting
+// words nobody reads was a large part of its cost.
+type diff struct {
+	words bool
+	n     int
+	list  []string
+}
+
+// add counts a change and, when words are wanted, describes it.
+func (d *diff) add(format string, args ...any) {
+	d.n++
+	if d.words {
+		d.list = append(d.list, fmt.Sprintf(format, args...))
+	}
+}
+
+// addText is add with the words already made (or made only when wanted).
+func (d *diff) addText(text func() string) {
+	d.n++
+	if d.words {
+		d.list = append(d.list, text())
+	}
+}
+
+// applyFields writes the fields f owns into a and records what changed.
+func applyFields(a *domain.Account, f Fields, d *diff) {
 	str := func(field Field, label string, dst *string, v string) {
 		if f.Has&field != 0 && *dst != v {
-			diff = append(diff, fmt.Sprintf("%s: %q → %q", label, *dst, v))
+			d.add("%s: %q → %q", label, *dst, v)
 			*dst = v
 		}
 	}
 	date := func(field Field, label string, dst *domain.Date, v domain.Date) {
 		if f.Has&field != 0 && *dst != v {
-			diff = append(diff, fmt.Sprintf("%s: %s → %s", label, orNone(dst.String(), dst.IsZero()), orNone(v.String(), v.IsZero())))
+			old := *dst
+			d.addText(func() string {
+				return fmt.Sprintf("%s: %s → %s", label, orNone(old.String(), old.IsZero()), orNone(v.String(), v.IsZero()))
+			})
 			*dst = v
 		}
 	}
@@ -30,7 +58,10 @@ func applyFields(a *domain.Account, f Fields) []string {
 			cur = a.Currency
 		}
 		if a.ARR != f.ARR || a.Currency != cur {
-			diff = append(diff, fmt.Sprintf("arr: %s → %s", domain.Money{Minor: a.ARR, Currency: a.Currency}.Format(), domain.Money{Minor: f.ARR, Currency: cur}.Format()))
+			old := domain.Money{Minor: a.ARR, Currency: a.Currency}
+			d.addText(func() string {
+				return fmt.Sprintf("arr: %s → %s", old.Format(), domain.Money{Minor: f.ARR, Currency: cur}.Format())
+			})
 			a.ARR, a.Currency = f.ARR, cur
 		}
 	}
@@ -38,13 +69,12 @@ func applyFields(a *domain.Account, f Fields) []string {
 	date(FieldContractStart, "contract_start", &a.ContractStart, f.ContractStart)
 	str(FieldPlan, "plan", &a.Plan, f.Plan)
 	if f.Has&FieldSeats != 0 && a.SeatsPurchased != f.Seats {
-		diff = append(diff, fmt.Sprintf("seats: %d → %d", a.SeatsPurchased, f.Seats))
+		d.add("seats: %d → %d", a.SeatsPurchased, f.Seats)
 		a.SeatsPurchased = f.Seats
 	}
 	if f.Has&FieldStakeholders != 0 {
-		diff = append(diff, mergeStakeholders(a, f.Stakeholders)...)
+		mergeStakeholders(a, f.Stakeholders, d)
 	}
-	return diff
 }
 
 func orNone(s string, zero bool) string {
@@ -58,33 +88,54 @@ func orNone(s string, zero bool) string {
 // knows (matched by name, case-insensitively) and adds new ones. People
 // added in chat stay, and so do the flags AccountBot owns (champion,
 // executive, last contact, left).
-func mergeStakeholders(a *domain.Account, crm []domain.Stakeholder) []string {
-	var diff []string
-	idx := make(map[string]int, len(a.Stakeholders))
-	for i, s := range a.Stakeholders {
-		idx[strings.ToLower(strings.TrimSpace(s.Name))] = i
+func mergeStakeholders(a *domain.Account, crm []domain.Stakeholder, d *diff) {
+	// A new account's list starts empty and a CRM's contacts usually have
+	// distinct names: matching by a scan of what is there spares a map.
+	var idx map[string]int
+	find := func(key string) (int, bool) {
+		if idx != nil {
+			i, ok := idx[key]
+			return i, ok
+		}
+		for i := len(a.Stakeholders) - 1; i >= 0; i-- { // the last of equal names, as the map keeps
+			if stakeholderKey(a.Stakeholders[i].Name) == key {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	if len(a.Stakeholders)+len(crm) > 16 {
+		idx = make(map[string]int, len(a.Stakeholders))
+		for i, s := range a.Stakeholders {
+			idx[stakeholderKey(s.Name)] = i
+		}
 	}
 	for _, s := range crm {
-		key := strings.ToLower(strings.TrimSpace(s.Name))
+		key := stakeholderKey(s.Name)
 		if key == "" {
 			continue
 		}
-		i, ok := idx[key]
+		i, ok := find(key)
 		if !ok {
 			a.Stakeholders = append(a.Stakeholders, domain.Stakeholder{Name: strings.TrimSpace(s.Name), Role: s.Role, Function: s.Function})
-			idx[key] = len(a.Stakeholders) - 1
-			diff = append(diff, "stakeholder added: "+s.Name)
+			if idx != nil {
+				idx[key] = len(a.Stakeholders) - 1
+			}
+			d.add("stakeholder added: %s", s.Name)
 			continue
 		}
 		cur := &a.Stakeholders[i]
 		if s.Role != "" && cur.Role != s.Role {
-			diff = append(diff, fmt.Sprintf("stakeholder %s role: %q → %q", cur.Name, cur.Role, s.Role))
+			d.add("stakeholder %s role: %q → %q", cur.Name, cur.Role, s.Role)
 			cur.Role = s.Role
 		}
 		if s.Function != "" && cur.Function != s.Function {
-			diff = append(diff, fmt.Sprintf("stakeholder %s function: %q → %q", cur.Name, cur.Function, s.Function))
+			d.add("stakeholder %s function: %q → %q", cur.Name, cur.Function, s.Function)
 			cur.Function = s.Function
 		}
 	}
-	return diff
 }
+
+// stakeholderKey is what stakeholders are matched by: the name, trimmed
+// and case-folded.
+func stakeholderKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }

@@ -182,12 +182,13 @@ func (r *Runner) plan(ctx context.Context, source string, page Page, opt Options
 			st.Unmatched++
 			list(Change{ExternalID: rec.ExternalID, Action: "unmatched"})
 		default:
-			next, diff, err := r.merge(source, old, rec, opt)
+			// Only a change that will be listed is put in words.
+			next, diff, err := r.merge(source, old, rec, opt, len(rep.Changes) < opt.MaxChanges)
 			if err != nil {
 				refuse(rec, err.Error())
 				continue
 			}
-			if len(diff) == 0 {
+			if diff.n == 0 {
 				c.Alive = append(c.Alive, old.ID)
 				continue
 			}
@@ -198,33 +199,35 @@ func (r *Runner) plan(ctx context.Context, source string, page Page, opt Options
 			}
 			st.Changed++
 			c.Accounts = append(c.Accounts, Linked{Account: next, ExternalID: rec.ExternalID, Created: old == nil})
-			list(Change{ExternalID: rec.ExternalID, AccountID: next.ID, Action: action, Details: diff})
+			list(Change{ExternalID: rec.ExternalID, AccountID: next.ID, Action: action, Details: diff.list})
 		}
 	}
 	return c, nil
 }
 
 // merge returns old with rec's CRM-owned fields written over it (a new
-// account when old is nil), and the differences in words. The result is
-// validated: a record that would store an invalid account is refused.
-func (r *Runner) merge(source string, old *domain.Account, rec *Record, opt Options) (*domain.Account, []string, error) {
+// account when old is nil), and the differences (in words with words). The
+// result is validated: a record that would store an invalid account is
+// refused.
+func (r *Runner) merge(source string, old *domain.Account, rec *Record, opt Options, words bool) (*domain.Account, diff, error) {
 	var next domain.Account
+	d := diff{words: words}
 	if old != nil {
 		next = *old
 		next.Stakeholders = append([]domain.Stakeholder(nil), old.Stakeholders...)
 	} else {
 		if rec.Fields.Has&FieldName == 0 || strings.TrimSpace(rec.Fields.Name) == "" {
-			return nil, nil, fmt.Errorf("has no name, which a new account needs; map a name property")
+			return nil, d, fmt.Errorf("has no name, which a new account needs; map a name property")
 		}
 		next.ID = source + "-" + rec.ExternalID
 		next.Currency = opt.DefaultCurrency
+		d.add("new account %s", next.ID)
 	}
-	diff := applyFields(&next, rec.Fields)
+	applyFields(&next, rec.Fields, &d)
 	if rec.Contribute != nil {
-		diff = append(diff, rec.Contribute(&next)...)
-	}
-	if old == nil {
-		diff = append([]string{"new account " + next.ID}, diff...)
+		for _, w := range rec.Contribute(&next) {
+			d.addText(func() string { return w })
+		}
 	}
 	next.Normalize()
 	if errs := next.Validate(); errs != nil {
@@ -232,9 +235,9 @@ func (r *Runner) merge(source string, old *domain.Account, rec *Record, opt Opti
 		for i, e := range errs {
 			parts[i] = e.String()
 		}
-		return nil, nil, fmt.Errorf("%s", strings.Join(parts, "; "))
+		return nil, d, fmt.Errorf("%s", strings.Join(parts, "; "))
 	}
-	return &next, diff, nil
+	return &next, d, nil
 }
 
 // validExternalID reports whether id can be stored and matched: 1-256

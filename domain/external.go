@@ -2,7 +2,6 @@ package domain
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -15,11 +14,20 @@ import (
 // customer's usage on another's card.
 type ExternalIDs map[string]string
 
-var sourcePattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
-
 // ValidSource reports whether s can name a source: 1-32 lower-case letters,
-// digits, _ or -, starting with a letter.
-func ValidSource(s string) bool { return sourcePattern.MatchString(s) }
+// digits, _ or -, starting with a letter. Pattern: ^[a-z][a-z0-9_-]{0,31}$
+// (written out: every stored account's external ids are checked with it).
+func ValidSource(s string) bool {
+	if s == "" || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidExternalID reports whether s can be an external id: 1-256 printable
 // characters without control bytes (so it is safe inside storage keys) and
@@ -48,6 +56,13 @@ func (x ExternalIDs) Sources() []string {
 
 // validateExternalIDs checks every source name and id of the account.
 func (a *Account) validateExternalIDs() []FieldError {
+	bad := false
+	for src, id := range a.ExternalIDs { // the usual case, all valid, without sorting
+		bad = bad || !ValidSource(src) || !ValidExternalID(id)
+	}
+	if !bad {
+		return nil
+	}
 	var errs []FieldError
 	for _, src := range a.ExternalIDs.Sources() {
 		field := "external_ids." + src

@@ -18,7 +18,17 @@ import (
 // what people type to find the account, so two values that look the same
 // would not be, and a NUL could end one key part early.
 func HiddenRune(s string) (rune, int, bool) {
-	for i, r := range s {
+	// Printable ASCII, the usual text, is checked a byte at a time; the
+	// first other byte goes through the Unicode tables.
+	start := 0
+	for start < len(s) && s[start] >= 0x20 && s[start] < 0x7f {
+		start++
+	}
+	if start == len(s) {
+		return 0, 0, false
+	}
+	for i, r := range s[start:] {
+		i += start
 		if r == utf8.RuneError {
 			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
 				return r, i, true

@@ -2,12 +2,13 @@ package hubspot
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
 // Object is a CRM record as HubSpot returns it. Properties are strings
@@ -126,7 +127,7 @@ type assocResponse struct {
 			ID string `json:"id"`
 		} `json:"from"`
 		To []struct {
-			ToObjectID json.Number `json:"toObjectId"`
+			ToObjectID jsonv1.Number `json:"toObjectId"` // decoded by jsonv1 (client.go)
 		} `json:"to"`
 		Paging *Paging `json:"paging,omitempty"`
 	} `json:"results"`

@@ -43,6 +43,7 @@ import (
 	"sync"
 	"time"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	gsf "github.com/k-capehart/go-salesforce/v3"
 
 	"github.com/accountbot/accountbot/domain"
@@ -263,7 +264,11 @@ func (c *Client) getJSON(ctx context.Context, uri string, out any, opts ...gsf.R
 		return err
 	}
 	defer resp.Body.Close()
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
+	// encoding/json v1's rules on the v2 engine (go-json-experiment is
+	// encoding/json/v2 before Go 1.27, kept by the Go team): the same
+	// answers in a fraction of the CPU; a record row reads itself from the
+	// tokens (query.go).
+	if err := jsonv1.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
 		return fmt.Errorf("reading the Salesforce answer to GET %s: %w", shortURI(uri), err)
 	}
 	return nil

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/salesforce/salesforcetest"
 )
@@ -160,17 +162,29 @@ func TestQuoteEscapesSOQL(t *testing.T) {
 	}
 }
 
-func TestFlatten(t *testing.T) {
-	var rec map[string]json.RawMessage
-	json.Unmarshal([]byte(`{"attributes":{"type":"Account"},"Id":"001","Name":"A \"quoted\" \u00e9","Amount":1200.5,"IsWon":true,"Plan__c":null,"Owner":{"Email":"x"}}`), &rec)
-	got := flatten(rec)
-	want := row{"Id": "001", "Name": `A "quoted" é`, "Amount": "1200.5", "IsWon": "true"}
-	if len(got) != len(want) {
-		t.Fatalf("flatten = %v", got)
+// A record reads as a row: strings unescaped, numbers and booleans as
+// written, null, objects and arrays left out, the last of a repeated name;
+// invalid UTF-8 is replaced, as encoding/json did.
+func TestRecordRows(t *testing.T) {
+	body := `{"totalSize":3,"done":false,"nextRecordsUrl":"/services/data/v63.0/query/01g-200","records":[` +
+		`{"attributes":{"type":"Account"},"Id":"001","Name":"A \"quoted\" \u00e9","Amount":1200.5,"Big":1.5E+5,"IsWon":true,"Plan__c":null,"Owner":{"Email":"x"},"Tags":[1,{"a":2}],"Seats__c":"4","Seats__c":"5","Dup":"x","Dup":null,"Bad":"\\xff` + "\xff" + `"},` +
+		`null,{}]}`
+	var qr queryResponse
+	if err := jsonv1.NewDecoder(strings.NewReader(body)).Decode(&qr); err != nil {
+		t.Fatal(err)
+	}
+	want := row{"Id": "001", "Name": `A "quoted" é`, "Amount": "1200.5", "Big": "1.5E+5", "IsWon": "true", "Seats__c": "5", "Bad": "\\xff\ufffd"}
+	if len(qr.Records) != 3 || len(qr.Records[0]) != len(want) || qr.TotalSize != 3 || qr.Done || qr.NextRecordsURL == "" {
+		t.Fatalf("decoded %+v", qr)
 	}
 	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %q, want %q", k, got[k], v)
+		if got := qr.Records[0][k]; got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	for _, bad := range []string{`{"records":[1]}`, `{"records":[{"Id":}]}`, `{"records":[{"Id":"1"`} {
+		if err := jsonv1.NewDecoder(strings.NewReader(bad)).Decode(&qr); err == nil {
+			t.Errorf("%s decoded", bad)
 		}
 	}
 }

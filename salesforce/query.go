@@ -1,15 +1,14 @@
 package salesforce
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	gsf "github.com/k-capehart/go-salesforce/v3"
 )
 
@@ -25,10 +24,61 @@ type queryPage struct {
 }
 
 type queryResponse struct {
-	TotalSize      int                          `json:"totalSize"`
-	Done           bool                         `json:"done"`
-	NextRecordsURL string                       `json:"nextRecordsUrl"`
-	Records        []map[string]json.RawMessage `json:"records"`
+	TotalSize      int    `json:"totalSize"`
+	Done           bool   `json:"done"`
+	NextRecordsURL string `json:"nextRecordsUrl"`
+	Records        []row  `json:"records"`
+}
+
+// UnmarshalJSONFrom reads a JSON record into a row straight from the
+// tokens (json v2's UnmarshalerFrom, which getJSON's decoder calls):
+// strings as they are, numbers and booleans as written, null and objects
+// (attributes, relationships) and arrays left out. Reading the records
+// into maps of raw values first and then converting them was most of a
+// full load's decoding.
+func (r *row) UnmarshalJSONFrom(d *jsontext.Decoder) error {
+	tok, err := d.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case 'n':
+		*r = row{}
+		return nil
+	case '{':
+	default:
+		return fmt.Errorf("a record is a JSON %s, not an object", tok.Kind())
+	}
+	m := make(row, 8)
+	for d.PeekKind() != '}' {
+		name, err := d.ReadToken()
+		if err != nil {
+			return err
+		}
+		k := name.String()
+		switch d.PeekKind() {
+		case '{', '[':
+			delete(m, k) // a repeated name: the last value counts
+			err = d.SkipValue()
+		default:
+			var v jsontext.Token
+			if v, err = d.ReadToken(); err == nil {
+				if v.Kind() == 'n' {
+					delete(m, k)
+				} else {
+					m[k] = v.String()
+				}
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := d.ReadToken(); err != nil { // the closing brace
+		return err
+	}
+	*r = m
+	return nil
 }
 
 // query runs soql (all: through /queryAll/, which includes deleted
@@ -53,7 +103,10 @@ func (c *Client) page(ctx context.Context, uri string, batch int) (queryPage, er
 		p.Next = strings.TrimPrefix(qr.NextRecordsURL, "/services/data/"+c.version)
 	}
 	for _, rec := range qr.Records {
-		p.Rows = append(p.Rows, flatten(rec))
+		if rec == nil {
+			rec = row{}
+		}
+		p.Rows = append(p.Rows, rec)
 	}
 	return p, nil
 }
@@ -73,29 +126,6 @@ func (c *Client) queryEach(ctx context.Context, soql string, fn func(row)) error
 		}
 		p, err = c.page(ctx, p.Next, 2000)
 	}
-}
-
-// flatten turns a JSON record into a row: strings as they are, numbers and
-// booleans as written, null as "", objects (attributes, relationships)
-// left out.
-func flatten(rec map[string]json.RawMessage) row {
-	r := make(row, len(rec))
-	for k, v := range rec {
-		v = bytes.TrimSpace(v)
-		switch {
-		case len(v) == 0 || v[0] == '{' || v[0] == '[' || string(v) == "null":
-		case v[0] == '"' && bytes.IndexByte(v, '\\') < 0:
-			r[k] = string(v[1 : len(v)-1]) // no escapes: the text as is
-		case v[0] == '"':
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				r[k] = s
-			}
-		default:
-			r[k] = string(v)
-		}
-	}
-	return r
 }
 
 var soqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`)
