@@ -209,6 +209,10 @@ func (c *Client) once(ctx context.Context, method, u string, payload []byte, out
 	if err := jsonv1.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
 		return domain.Errorf(domain.EINVALID, "HubSpot sent a response AccountBot cannot read (%v); is HUBSPOT_API_URL pointing at HubSpot?", err)
 	}
+	// What follows the JSON value (a newline) is read too: a body closed
+	// before its end closes the connection, and a full load would open a
+	// new one for each of its thousands of requests.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	return nil
 }
 

@@ -2,9 +2,11 @@ package hubspot
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -17,7 +19,7 @@ func TestAnswersDecodeAsEncodingJSONDid(t *testing.T) {
 		"/crm/objects/2026-03/companies": `{"results":[{"id":"1","properties":{"name":"Caf\u00e9 \"Z\"","plan":null,"seats":"5","seats":"7","note":"bad ` + "\xff" + ` byte"},"archived":false,"extra":{"x":[1,2]}}],` +
 			`"paging":{"next":{"after":"1","link":"x"}}}`,
 		"/crm/associations/2026-03/companies/deals/batch/read": `{"status":"COMPLETE","results":[{"from":{"id":"1"},"to":[{"toObjectId":20000001,"associationTypes":[{"typeId":6}]},{"toObjectId":3.0e1}]}]}`,
-		"/crm/objects/2026-03/deals": `<html>502 Bad Gateway</html>`,
+		"/crm/objects/2026-03/deals":                           `<html>502 Bad Gateway</html>`,
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -46,5 +48,31 @@ func TestAnswersDecodeAsEncodingJSONDid(t *testing.T) {
 	}
 	if _, err := c.List(ctx, "deals", "", 10, nil, false); err == nil || !strings.Contains(err.Error(), "HubSpot sent a response AccountBot cannot read") {
 		t.Errorf("non-JSON answer: %v", err)
+	}
+}
+
+// Requests share one connection: each answer is read to its end (the
+// newline after the JSON too), or the client would dial for every request.
+func TestRequestsReuseTheConnection(t *testing.T) {
+	page := `{"results":[` + strings.Repeat(`{"id":"1","properties":{"name":"A company with a long name"}},`, 999) + `{"id":"2"}]}` + "\n"
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(page))
+	}))
+	var conns atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c := NewClient(srv.URL, "t", 0, srv.Client(), &testClock{})
+	for range 5 {
+		if _, err := c.List(context.Background(), "companies", "", 10, nil, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("5 requests opened %d connections; want 1", n)
 	}
 }

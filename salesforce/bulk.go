@@ -156,10 +156,10 @@ func (c *Client) updateBulk(ctx context.Context, object string, fields []string,
 	_ = w.Write(append([]string{"Id"}, fields...))
 	_ = w.WriteAll(rows)
 	csvType := gsf.WithHeader("Content-Type", "text/csv")
-	if _, err := c.do(ctx, http.MethodPut, "/jobs/ingest/"+j.ID+"/batches", buf.Bytes(), csvType); err != nil {
+	if err := c.send(ctx, http.MethodPut, "/jobs/ingest/"+j.ID+"/batches", buf.Bytes(), csvType); err != nil {
 		return nil, fmt.Errorf("uploading %d %s updates to Bulk job %s: %w", len(rows), object, j.ID, err)
 	}
-	if _, err := c.do(ctx, http.MethodPatch, "/jobs/ingest/"+j.ID, []byte(`{"state":"UploadComplete"}`)); err != nil {
+	if err := c.send(ctx, http.MethodPatch, "/jobs/ingest/"+j.ID, []byte(`{"state":"UploadComplete"}`)); err != nil {
 		return nil, fmt.Errorf("closing Bulk job %s: %w", j.ID, err)
 	}
 	done, err := c.waitJob(ctx, "ingest", j.ID)

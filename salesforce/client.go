@@ -257,6 +257,17 @@ func (c *Client) do(ctx context.Context, method, uri string, body []byte, opts .
 	return resp, nil
 }
 
+// send is do for a call whose answer is not needed: the body is read and
+// closed, which frees the connection for the next call.
+func (c *Client) send(ctx context.Context, method, uri string, body []byte, opts ...gsf.RequestOption) error {
+	resp, err := c.do(ctx, method, uri, body, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = readAll(resp)
+	return err
+}
+
 // getJSON GETs uri and decodes its JSON body into out.
 func (c *Client) getJSON(ctx context.Context, uri string, out any, opts ...gsf.RequestOption) error {
 	resp, err := c.do(ctx, http.MethodGet, uri, nil, opts...)
@@ -271,6 +282,10 @@ func (c *Client) getJSON(ctx context.Context, uri string, out any, opts ...gsf.R
 	if err := jsonv1.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
 		return fmt.Errorf("reading the Salesforce answer to GET %s: %w", shortURI(uri), err)
 	}
+	// What follows the JSON value (a newline) is read too: a body closed
+	// before its end closes the connection, and a full load would open a
+	// new one for each of its requests.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	return nil
 }
 

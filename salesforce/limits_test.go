@@ -1,8 +1,12 @@
 package salesforce
 
 import (
+	"context"
 	"errors"
+	"net"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,5 +88,32 @@ func TestRequestLimitExceededStopsRun(t *testing.T) {
 	}
 	if n := e.asked(""); n > 50 {
 		t.Errorf("%d requests: a 403 limit must stop the run, not retry", n)
+	}
+}
+
+// Queries share one connection: each answer is read to its end (the
+// newline after the JSON too), or the client would dial for every page.
+func TestQueriesReuseTheConnection(t *testing.T) {
+	base, err := salesforcetest.ReadOrg()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, pemKey := key(t)
+	f := salesforcetest.New(t, salesforcetest.MakeOrg(base.Fields, 300), &k.PublicKey)
+	var dials atomic.Int32
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	cl := NewClient(Creds{ClientID: testClientID, Username: testUser, KeyPEM: pemKey, LoginURL: f.Srv.URL}, Options{Clock: &testClock{now: testNow}, Transport: tr})
+	for range 4 {
+		p, err := cl.query(context.Background(), "SELECT Id, Name FROM Account ORDER BY Id", 2000, false)
+		if err != nil || len(p.Rows) != 300 {
+			t.Fatalf("%d rows, %v", len(p.Rows), err)
+		}
+	}
+	if n := dials.Load(); n != 1 {
+		t.Errorf("4 queries opened %d connections; want 1", n)
 	}
 }
