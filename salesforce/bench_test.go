@@ -66,7 +66,7 @@ func serveFake(accounts, changed, pubPEM string) int {
 }
 
 // childFake starts the fake in a child process and returns its URL.
-func childFake(b *testing.B, accounts, changed int) string {
+func childFake(b testing.TB, accounts, changed int) string {
 	k, _ := key(b)
 	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
