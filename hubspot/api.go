@@ -127,7 +127,7 @@ type assocResponse struct {
 			ID string `json:"id"`
 		} `json:"from"`
 		To []struct {
-			ToObjectID jsonv1.Number `json:"toObjectId"` // decoded by jsonv1 (client.go)
+			ToObjectID jsonv1.Number `json:"toObjectId"` // a number; apijson decodes it as v1 did json.Number
 		} `json:"to"`
 		Paging *Paging `json:"paging,omitempty"`
 	} `json:"results"`

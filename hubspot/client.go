@@ -37,10 +37,10 @@ import (
 	"strings"
 	"time"
 
-	jsonv1 "github.com/go-json-experiment/json/v1"
 	"golang.org/x/time/rate"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/apijson"
 	"github.com/accountbot/accountbot/internal/retry"
 )
 
@@ -202,17 +202,12 @@ func (c *Client) once(ctx context.Context, method, u string, payload []byte, out
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
 		return nil
 	}
-	// encoding/json v1's semantics on the v2 engine (go-json-experiment is
-	// encoding/json/v2 before Go 1.27, maintained by the Go team): the
-	// same answers, read in a third of the CPU, and decoding pages was the
-	// largest cost of a full sync after the store's.
-	if err := jsonv1.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
+	// apijson reads to the end of the body (a newline follows the JSON):
+	// a body closed before its end closes the connection, and a full load
+	// would open a new one for each of its thousands of requests.
+	if err := apijson.Decode(io.LimitReader(resp.Body, maxBody), out); err != nil {
 		return domain.Errorf(domain.EINVALID, "HubSpot sent a response AccountBot cannot read (%v); is HUBSPOT_API_URL pointing at HubSpot?", err)
 	}
-	// What follows the JSON value (a newline) is read too: a body closed
-	// before its end closes the connection, and a full load would open a
-	// new one for each of its thousands of requests.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	return nil
 }
 

@@ -43,10 +43,10 @@ import (
 	"sync"
 	"time"
 
-	jsonv1 "github.com/go-json-experiment/json/v1"
 	gsf "github.com/k-capehart/go-salesforce/v3"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/apijson"
 	"github.com/accountbot/accountbot/internal/retry"
 )
 
@@ -275,17 +275,12 @@ func (c *Client) getJSON(ctx context.Context, uri string, out any, opts ...gsf.R
 		return err
 	}
 	defer resp.Body.Close()
-	// encoding/json v1's rules on the v2 engine (go-json-experiment is
-	// encoding/json/v2 before Go 1.27, kept by the Go team): the same
-	// answers in a fraction of the CPU; a record row reads itself from the
-	// tokens (query.go).
-	if err := jsonv1.NewDecoder(io.LimitReader(resp.Body, maxBody)).Decode(out); err != nil {
+	// apijson reads to the end of the body (a newline follows the JSON):
+	// a body closed before its end closes the connection, and a full load
+	// would open a new one for each of its requests.
+	if err := apijson.Decode(io.LimitReader(resp.Body, maxBody), out); err != nil {
 		return fmt.Errorf("reading the Salesforce answer to GET %s: %w", shortURI(uri), err)
 	}
-	// What follows the JSON value (a newline) is read too: a body closed
-	// before its end closes the connection, and a full load would open a
-	// new one for each of its requests.
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	return nil
 }
 

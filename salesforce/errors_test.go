@@ -16,9 +16,8 @@ import (
 	"testing"
 	"time"
 
-	jsonv1 "github.com/go-json-experiment/json/v1"
-
 	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/internal/apijson"
 	"github.com/accountbot/accountbot/salesforce/salesforcetest"
 )
 
@@ -170,7 +169,7 @@ func TestRecordRows(t *testing.T) {
 		`{"attributes":{"type":"Account"},"Id":"001","Name":"A \"quoted\" \u00e9","Amount":1200.5,"Big":1.5E+5,"IsWon":true,"Plan__c":null,"Owner":{"Email":"x"},"Tags":[1,{"a":2}],"Seats__c":"4","Seats__c":"5","Dup":"x","Dup":null,"Bad":"\\xff` + "\xff" + `"},` +
 		`null,{}]}`
 	var qr queryResponse
-	if err := jsonv1.NewDecoder(strings.NewReader(body)).Decode(&qr); err != nil {
+	if err := apijson.Decode(strings.NewReader(body), &qr); err != nil {
 		t.Fatal(err)
 	}
 	want := row{"Id": "001", "Name": `A "quoted" é`, "Amount": "1200.5", "Big": "1.5E+5", "IsWon": "true", "Seats__c": "5", "Bad": "\\xff\ufffd"}
@@ -183,7 +182,7 @@ func TestRecordRows(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{`{"records":[1]}`, `{"records":[{"Id":}]}`, `{"records":[{"Id":"1"`} {
-		if err := jsonv1.NewDecoder(strings.NewReader(bad)).Decode(&qr); err == nil {
+		if err := apijson.Decode(strings.NewReader(bad), &qr); err == nil {
 			t.Errorf("%s decoded", bad)
 		}
 	}

@@ -31,7 +31,7 @@ type queryResponse struct {
 }
 
 // UnmarshalJSONFrom reads a JSON record into a row straight from the
-// tokens (json v2's UnmarshalerFrom, which getJSON's decoder calls):
+// tokens (json v2's UnmarshalerFrom, which apijson.Decode calls):
 // strings as they are, numbers and booleans as written, null and objects
 // (attributes, relationships) and arrays left out. Reading the records
 // into maps of raw values first and then converting them was most of a
