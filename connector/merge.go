@@ -17,36 +17,34 @@ type diff struct {
 	list  []string
 }
 
-// add counts a change and, when words are wanted, describes it.
-func (d *diff) add(format string, args ...any) {
+// count counts a change and reports whether to put it in words (the
+// callers format only then: boxing the arguments of a format call costs
+// even when it is not made).
+func (d *diff) count() bool {
 	d.n++
-	if d.words {
-		d.list = append(d.list, fmt.Sprintf(format, args...))
-	}
+	return d.words
 }
 
-// addText is add with the words already made (or made only when wanted).
-func (d *diff) addText(text func() string) {
-	d.n++
-	if d.words {
-		d.list = append(d.list, text())
-	}
+// addf describes a change counted with count.
+func (d *diff) addf(format string, args ...any) {
+	d.list = append(d.list, fmt.Sprintf(format, args...))
 }
 
 // applyFields writes the fields f owns into a and records what changed.
 func applyFields(a *domain.Account, f Fields, d *diff) {
 	str := func(field Field, label string, dst *string, v string) {
 		if f.Has&field != 0 && *dst != v {
-			d.add("%s: %q → %q", label, *dst, v)
+			if d.count() {
+				d.addf("%s: %q → %q", label, *dst, v)
+			}
 			*dst = v
 		}
 	}
 	date := func(field Field, label string, dst *domain.Date, v domain.Date) {
 		if f.Has&field != 0 && *dst != v {
-			old := *dst
-			d.addText(func() string {
-				return fmt.Sprintf("%s: %s → %s", label, orNone(old.String(), old.IsZero()), orNone(v.String(), v.IsZero()))
-			})
+			if d.count() {
+				d.addf("%s: %s → %s", label, orNone(dst.String(), dst.IsZero()), orNone(v.String(), v.IsZero()))
+			}
 			*dst = v
 		}
 	}
@@ -58,10 +56,9 @@ func applyFields(a *domain.Account, f Fields, d *diff) {
 			cur = a.Currency
 		}
 		if a.ARR != f.ARR || a.Currency != cur {
-			old := domain.Money{Minor: a.ARR, Currency: a.Currency}
-			d.addText(func() string {
-				return fmt.Sprintf("arr: %s → %s", old.Format(), domain.Money{Minor: f.ARR, Currency: cur}.Format())
-			})
+			if d.count() {
+				d.addf("arr: %s → %s", domain.Money{Minor: a.ARR, Currency: a.Currency}.Format(), domain.Money{Minor: f.ARR, Currency: cur}.Format())
+			}
 			a.ARR, a.Currency = f.ARR, cur
 		}
 	}
@@ -69,7 +66,9 @@ func applyFields(a *domain.Account, f Fields, d *diff) {
 	date(FieldContractStart, "contract_start", &a.ContractStart, f.ContractStart)
 	str(FieldPlan, "plan", &a.Plan, f.Plan)
 	if f.Has&FieldSeats != 0 && a.SeatsPurchased != f.Seats {
-		d.add("seats: %d → %d", a.SeatsPurchased, f.Seats)
+		if d.count() {
+			d.addf("seats: %d → %d", a.SeatsPurchased, f.Seats)
+		}
 		a.SeatsPurchased = f.Seats
 	}
 	if f.Has&FieldStakeholders != 0 {
@@ -121,16 +120,22 @@ func mergeStakeholders(a *domain.Account, crm []domain.Stakeholder, d *diff) {
 			if idx != nil {
 				idx[key] = len(a.Stakeholders) - 1
 			}
-			d.add("stakeholder added: %s", s.Name)
+			if d.count() {
+				d.addf("stakeholder added: %s", s.Name)
+			}
 			continue
 		}
 		cur := &a.Stakeholders[i]
 		if s.Role != "" && cur.Role != s.Role {
-			d.add("stakeholder %s role: %q → %q", cur.Name, cur.Role, s.Role)
+			if d.count() {
+				d.addf("stakeholder %s role: %q → %q", cur.Name, cur.Role, s.Role)
+			}
 			cur.Role = s.Role
 		}
 		if s.Function != "" && cur.Function != s.Function {
-			d.add("stakeholder %s function: %q → %q", cur.Name, cur.Function, s.Function)
+			if d.count() {
+				d.addf("stakeholder %s function: %q → %q", cur.Name, cur.Function, s.Function)
+			}
 			cur.Function = s.Function
 		}
 	}

@@ -221,12 +221,16 @@ func (r *Runner) merge(source string, old *domain.Account, rec *Record, opt Opti
 		}
 		next.ID = source + "-" + rec.ExternalID
 		next.Currency = opt.DefaultCurrency
-		d.add("new account %s", next.ID)
+		if d.count() {
+			d.addf("new account %s", next.ID)
+		}
 	}
 	applyFields(&next, rec.Fields, &d)
 	if rec.Contribute != nil {
 		for _, w := range rec.Contribute(&next) {
-			d.addText(func() string { return w })
+			if d.count() {
+				d.list = append(d.list, w)
+			}
 		}
 	}
 	next.Normalize()

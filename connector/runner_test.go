@@ -122,3 +122,29 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// Every change is counted and applied; only the first MaxChanges are
+// listed, in words (the others are never put in words).
+func TestChangesBeyondTheListAreCounted(t *testing.T) {
+	var recs []connector.Record
+	for i := range 5 {
+		recs = append(recs, connector.Record{ExternalID: string(rune('a' + i)), Fields: connector.Fields{Has: connector.FieldName | connector.FieldARR | connector.FieldRenewal,
+			Name: "Co " + string(rune('A'+i)), ARR: 1200_00, Currency: "eur", RenewalDate: domain.MustDate("2027-01-31")}})
+	}
+	st := connectortest.New()
+	r := &connector.Runner{Store: st, Now: func() time.Time { return now }}
+	rep, err := r.Run(context.Background(), &pages{p: [][]connector.Record{recs[:3], recs[3:]}, fail: -1}, connector.Options{Create: true, DefaultCurrency: "USD", MaxChanges: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status.Changed != 5 || rep.Status.Created != 5 || len(rep.Changes) != 2 || rep.More != 3 || len(st.Accounts) != 5 {
+		t.Fatalf("status %+v, %d changes listed, %d more, %d accounts", rep.Status, len(rep.Changes), rep.More, len(st.Accounts))
+	}
+	want := []string{"new account crm-a", `name: "" → "Co A"`, "arr: $0 → €1,200", "renewal_date: none → 2027-01-31"}
+	if got := rep.Changes[0].Details; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("details = %q; want %q", got, want)
+	}
+	if a := st.Accounts["crm-e"]; a == nil || a.ARR != 1200_00 || a.Currency != "EUR" || a.RenewalDate != domain.MustDate("2027-01-31") {
+		t.Errorf("unlisted change not applied: %+v", a)
+	}
+}
