@@ -125,6 +125,17 @@ var defaultFunctions = []struct{ word, fn string }{
 	{"support", "support"}, {"customer service", "support"}, {"operations", "operations"}, {"coo", "operations"},
 }
 
+// defaultNeedles are the default words as FunctionOf looks for them: at
+// the start of a word (made once; a full load maps hundreds of thousands
+// of contacts).
+var defaultNeedles = func() []string {
+	out := make([]string, len(defaultFunctions))
+	for i, d := range defaultFunctions {
+		out[i] = " " + d.word
+	}
+	return out
+}()
+
 // Contact is a CRM contact as the stakeholder mapping reads it.
 type Contact struct {
 	First, Last, Email string
@@ -159,9 +170,9 @@ func FunctionOf(v string, functions map[string]string) domain.Function {
 			return domain.Function(fn)
 		}
 	}
-	for _, d := range defaultFunctions {
-		if strings.Contains(l, " "+d.word) {
-			return domain.Function(d.fn)
+	for i, needle := range defaultNeedles {
+		if strings.Contains(l, needle) {
+			return domain.Function(defaultFunctions[i].fn)
 		}
 	}
 	return ""

@@ -163,10 +163,14 @@ func checkMarker(orig, marker, currency string) error {
 	return nil
 }
 
+// groupMarks turns every thousands separator but , and . into ' (built
+// once: a CRM sync parses an amount per record).
+var groupMarks = strings.NewReplacer(" ", "'", "\u00a0", "'", "\u202f", "'", "’", "'", "_", "'")
+
 // splitDecimal removes thousands separators and returns the whole and
 // fraction digits.
 func splitDecimal(orig, t, currency string) (whole, frac string, err error) {
-	t = strings.NewReplacer(" ", "'", "\u00a0", "'", "\u202f", "'", "’", "'", "_", "'").Replace(t)
+	t = groupMarks.Replace(t)
 	lastDot, lastComma := strings.LastIndexByte(t, '.'), strings.LastIndexByte(t, ',')
 	dec := byte(0)
 	switch {
