@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -94,6 +95,15 @@ func childFake(b *testing.B, base time.Time) *benchFake {
 	return f
 }
 
+// syncMemoryLimit is the soft Go memory limit `accountbot sync` and
+// serve's scheduled syncs run under (cmd/accountbot: defaultMemoryLimit,
+// unless GOMEMLIMIT is set); the benchmarks measure the sync as they run
+// it. Set only in this process, not in the child fake's.
+func syncMemoryLimit(b *testing.B) {
+	prev := debug.SetMemoryLimit(160 << 20)
+	b.Cleanup(func() { debug.SetMemoryLimit(prev) })
+}
+
 func benchEnv(b *testing.B, url string) (*badger.DB, *Source, *connector.Runner) {
 	db, err := badger.Open(context.Background(), b.TempDir(), badger.Options{})
 	if err != nil {
@@ -150,6 +160,7 @@ func peakHeap() (stop func() uint64) {
 }
 
 func BenchmarkFullSync100k(b *testing.B) {
+	syncMemoryLimit(b)
 	f := childFake(b, time.Now().Add(-30*24*time.Hour))
 	for b.Loop() {
 		b.StopTimer()
@@ -171,6 +182,7 @@ func BenchmarkFullSync100k(b *testing.B) {
 }
 
 func BenchmarkIncremental1000(b *testing.B) {
+	syncMemoryLimit(b)
 	f := childFake(b, time.Now().Add(-30*24*time.Hour))
 	db, src, r := benchEnv(b, f.url)
 	ctx := context.Background()
