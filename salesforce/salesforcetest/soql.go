@@ -139,7 +139,10 @@ func str(v any) string {
 // and parsing both sides for each made the Fake take a second per query
 // where Salesforce answers from its SystemModstamp index; the records
 // share few distinct values, so each is parsed once.
-var sfTimes sync.Map // string → sfTime
+var sfTimes = struct {
+	sync.Mutex
+	m map[string]sfTime
+}{m: map[string]sfTime{}}
 
 type sfTime struct {
 	t  time.Time
@@ -147,11 +150,12 @@ type sfTime struct {
 }
 
 func parseSFTime(s string) (time.Time, bool) {
-	if v, ok := sfTimes.Load(s); ok {
-		x := v.(sfTime)
+	sfTimes.Lock()
+	x, ok := sfTimes.m[s]
+	sfTimes.Unlock()
+	if ok {
 		return x.t, x.ok
 	}
-	var x sfTime
 	for _, l := range []string{"2006-01-02T15:04:05.000-0700", time.RFC3339Nano} {
 		if t, err := time.Parse(l, s); err == nil {
 			x = sfTime{t, true}
@@ -159,7 +163,9 @@ func parseSFTime(s string) (time.Time, bool) {
 		}
 	}
 	if len(s) >= 19 && s[4] == '-' && s[10] == 'T' { // remember datetimes only, not every value compared
-		sfTimes.Store(s, x)
+		sfTimes.Lock()
+		sfTimes.m[s] = x
+		sfTimes.Unlock()
 	}
 	return x.t, x.ok
 }
