@@ -162,7 +162,14 @@ func externalHolder(txn *badger.Txn, source, ext string) (string, error) {
 // sets up one per table), and a sync looks up thousands of ids at a time.
 // txn must be read-only (an iterator in a write transaction sorts its
 // pending writes) and outlive the extReader.
-type extReader struct{ it *badger.Iterator }
+//
+// Lookups in key order (a sorted page) step forward instead of seeking
+// when the next id is at most a few keys ahead: a seek goes through every
+// table of the store, and was most of a CRM page's matching.
+type extReader struct {
+	it   *badger.Iterator
+	last []byte // the prefix of the last lookup; the iterator is at the first key ≥ it
+}
 
 func newExtReader(txn *badger.Txn) *extReader {
 	return &extReader{it: txn.NewIterator(badger.IteratorOptions{Prefix: prefixExternalIdx})}
@@ -176,10 +183,32 @@ func (r *extReader) holder(source, ext string) string {
 		return ""
 	}
 	p := externalIdxPrefix(source, ext)
-	if r.it.Seek(p); r.it.ValidForPrefix(p) {
+	r.moveTo(p)
+	if r.it.ValidForPrefix(p) {
 		return string(r.it.Item().Key()[len(p):])
 	}
 	return ""
+}
+
+// maxSteps bounds the keys stepped over before a lookup seeks instead.
+const maxSteps = 8
+
+// moveTo puts the iterator at the first key ≥ p (or past the index).
+func (r *extReader) moveTo(p []byte) {
+	// After the last lookup the iterator is at the first key ≥ last, so
+	// for p ≥ last every key before it is < p: stepping finds what a
+	// seek would.
+	if r.last != nil && bytes.Compare(p, r.last) >= 0 {
+		for range maxSteps {
+			if !r.it.Valid() || bytes.Compare(r.it.Item().Key(), p) >= 0 {
+				r.last = p
+				return
+			}
+			r.it.Next()
+		}
+	}
+	r.it.Seek(p)
+	r.last = p
 }
 
 // ResolveAccount returns the id of the account that ref names for source:

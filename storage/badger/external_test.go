@@ -166,3 +166,47 @@ func TestMatchSeeksInAnyOrder(t *testing.T) {
 		}
 	}
 }
+
+// Match reads a page's ids in key order, stepping over a few index keys
+// instead of seeking: every id, near or far from the one before, found or
+// not, ids that are prefixes of others, matches as ResolveAccount says.
+func TestMatchStepsThroughTheIndex(t *testing.T) {
+	ctx := context.Background()
+	db := openMem(t)
+	var ps []domain.Patch
+	for i := 0; i < 400; i += 1 + i%7 { // gaps of 0 to 6 missing ids
+		ps = append(ps, extAcct(fmt.Sprintf("acct-%d", i), domain.ExternalIDs{"hubspot": fmt.Sprint(i), "crm": fmt.Sprintf("c%d", i)}))
+	}
+	ps = append(ps, extAcct("hubspot-401", nil), extAcct("zz", domain.ExternalIDs{"salesforce": "401"}))
+	if _, err := db.Apply(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := 0; i < 420; i++ {
+		ids = append(ids, fmt.Sprint(i))
+	}
+	for _, page := range [][]string{ids, ids[:1], ids[395:], {"401", "40", "4", "400"}, {"1", "10", "100", "1000", "11"}, {"x", " 1", ""}} {
+		m, err := db.Match(ctx, "hubspot", page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page {
+			want, err := db.ResolveAccount(ctx, "hubspot", e)
+			if domain.ErrorCode(err) == domain.ENOTFOUND {
+				want = ""
+			}
+			if want == "" && e != "" {
+				if a, err := db.Account(ctx, "hubspot-"+e); err == nil {
+					want = a.ID
+				}
+			}
+			got := ""
+			if m[e] != nil {
+				got = m[e].ID
+			}
+			if got != want {
+				t.Errorf("Match(%q) = %q; want %q", e, got, want)
+			}
+		}
+	}
+}

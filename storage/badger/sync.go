@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -83,7 +84,8 @@ func (s *DB) Match(ctx context.Context, source string, ext []string) (map[string
 	err := s.db.View(func(txn *badger.Txn) error {
 		idx := newExtReader(txn) // one iterator for the page's lookups
 		defer idx.close()
-		for _, e := range ext {
+		// In key order, so the index is read forward (extReader).
+		for _, e := range slices.Sorted(slices.Values(ext)) {
 			id, err := resolveWith(txn, source, e, func() (string, error) { return idx.holder(source, e), nil })
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
 				id = source + "-" + e
