@@ -166,13 +166,13 @@ func TestQuoteEscapesSOQL(t *testing.T) {
 // invalid UTF-8 is replaced, as encoding/json did.
 func TestRecordRows(t *testing.T) {
 	body := `{"totalSize":3,"done":false,"nextRecordsUrl":"/services/data/v63.0/query/01g-200","records":[` +
-		`{"attributes":{"type":"Account"},"Id":"001","Name":"A \"quoted\" \u00e9","Amount":1200.5,"Big":1.5E+5,"IsWon":true,"Plan__c":null,"Owner":{"Email":"x"},"Tags":[1,{"a":2}],"Seats__c":"4","Seats__c":"5","Dup":"x","Dup":null,"Bad":"\\xff` + "\xff" + `"},` +
+		`{"attributes":{"type":"Account"},"Id":"001","Name":"A \"quoted\" \u00e9","Amount":1200.5,"Big":1.5E+5,"IsWon":true,"Plan__c":null,"Owner":{"Email":"x"},"Tags":[1,{"a":2}],"Seats__c":"4","Seats__c":"5","Dup":"x","Dup":null,"Bad":"\\xff` + "\xff" + `","Titl\u0065":"CEO","Odd` + "\xff" + `":"1"},` +
 		`null,{}]}`
 	var qr queryResponse
 	if err := apijson.Decode(strings.NewReader(body), &qr); err != nil {
 		t.Fatal(err)
 	}
-	want := row{"Id": "001", "Name": `A "quoted" é`, "Amount": "1200.5", "Big": "1.5E+5", "IsWon": "true", "Seats__c": "5", "Bad": "\\xff\ufffd"}
+	want := row{"Id": "001", "Name": `A "quoted" é`, "Amount": "1200.5", "Big": "1.5E+5", "IsWon": "true", "Seats__c": "5", "Bad": "\\xff\ufffd", "Title": "CEO", "Odd\ufffd": "1"}
 	if len(qr.Records) != 3 || len(qr.Records[0]) != len(want) || qr.TotalSize != 3 || qr.Done || qr.NextRecordsURL == "" {
 		t.Fatalf("decoded %+v", qr)
 	}

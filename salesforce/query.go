@@ -51,23 +51,27 @@ func (r *row) UnmarshalJSONFrom(d *jsontext.Decoder) error {
 	}
 	m := make(row, 8)
 	for d.PeekKind() != '}' {
-		name, err := d.ReadToken()
+		name, err := d.ReadValue()
 		if err != nil {
 			return err
 		}
-		k := name.String()
+		k := fieldName(name)
 		switch d.PeekKind() {
 		case '{', '[':
 			delete(m, k) // a repeated name: the last value counts
 			err = d.SkipValue()
+		case 'n':
+			delete(m, k)
+			_, err = d.ReadToken()
+		case 't', 'f':
+			var v jsontext.Token
+			if v, err = d.ReadToken(); err == nil {
+				m[k] = strconv.FormatBool(v.Bool()) // "true", "false": no new string
+			}
 		default:
 			var v jsontext.Token
 			if v, err = d.ReadToken(); err == nil {
-				if v.Kind() == 'n' {
-					delete(m, k)
-				} else {
-					m[k] = v.String()
-				}
+				m[k] = v.String()
 			}
 		}
 		if err != nil {
@@ -126,6 +130,31 @@ func (c *Client) queryEach(ctx context.Context, soql string, fn func(row)) error
 		}
 		p, err = c.page(ctx, p.Next, 2000)
 	}
+}
+
+// fieldNames are the names the queries select, kept so that a record's
+// names need no new strings (a full load reads hundreds of thousands of
+// records, each naming its fields).
+var fieldNames = func() map[string]string {
+	m := map[string]string{}
+	for _, n := range []string{"Id", "Name", "OwnerId", "SystemModstamp", "AccountId", "Amount", "CloseDate", "Type", "IsClosed", "IsWon",
+		"CurrencyIsoCode", "FirstName", "LastName", "Email", "Title", "MasterRecordId", "IsDeleted", "Plan__c"} {
+		m[n] = n
+	}
+	return m
+}()
+
+// fieldName is a record's field name: a string value the decoder read
+// (so AppendUnquote's only error left is invalid UTF-8, which it replaces
+// as encoding/json does).
+func fieldName(v jsontext.Value) string {
+	if len(v) >= 2 {
+		if n, ok := fieldNames[string(v[1:len(v)-1])]; ok { // no escapes in these
+			return n
+		}
+	}
+	b, _ := jsontext.AppendUnquote(nil, v)
+	return string(b)
 }
 
 var soqlEscaper = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\r", `\r`)
