@@ -206,9 +206,9 @@ func (r *Runner) plan(ctx context.Context, source string, page Page, opt Options
 }
 
 // merge returns old with rec's CRM-owned fields written over it (a new
-// account when old is nil), and the differences (in words with words). The
-// result is validated: a record that would store an invalid account is
-// refused.
+// account when old is nil) and what changed, described in words only when
+// words is set. The result is validated: a record that would store an
+// invalid account is refused.
 func (r *Runner) merge(source string, old *domain.Account, rec *Record, opt Options, words bool) (*domain.Account, diff, error) {
 	var next domain.Account
 	d := diff{words: words}

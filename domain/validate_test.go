@@ -3,6 +3,7 @@ package domain
 import (
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -18,13 +19,13 @@ func TestValidatorsMatchTheirPatterns(t *testing.T) {
 	}{
 		{"ValidID", `^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`, ValidID,
 			[]string{"", "a", "9", "acme-1", "hubspot-10000000", "a.b_c:d-e", "-a", ".a", "a b", "a\x00", "é", "a/b",
-				string(make([]byte, 128)), "a" + repeat("b", 127), "a" + repeat("b", 128)}},
+				string(make([]byte, 128)), "a" + strings.Repeat("b", 127), "a" + strings.Repeat("b", 128)}},
 		{"validEmail", `^[^@\s]+@[^@\s]+\.[^@\s]+$`, validEmail,
 			[]string{"", "a@b.c", "ana@example.com", "@b.c", "a@.c", "a@b.", "a@bc", "a@@b.c", "a@b@c.d", "a b@c.d", "a@b.c\n",
 				"a\t@b.c", "a@b\f.c", "a@b\r.c", "a@b\v.c", "é@ü.de", "a@b..c", "a@..", "a@x.", "\xff@b.c"}},
 		{"validCurrency", `^[A-Z]{3}$`, validCurrency, []string{"", "USD", "usd", "US", "USDX", "U$D", "ÉUR"}},
 		{"ValidSource", `^[a-z][a-z0-9_-]{0,31}$`, ValidSource,
-			[]string{"", "crm", "hubspot", "a_b-1", "1a", "Crm", "a" + repeat("b", 31), "a" + repeat("b", 32), "a b"}},
+			[]string{"", "crm", "hubspot", "a_b-1", "1a", "Crm", "a" + strings.Repeat("b", 31), "a" + strings.Repeat("b", 32), "a b"}},
 	}
 	alphabet := []string{"a", "Z", "0", "9", ".", "_", ":", "-", "@", " ", "\t", "\n", "\v", "\f", "\r", "é", "\xff", "/", "\x00"}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -45,14 +46,6 @@ func TestValidatorsMatchTheirPatterns(t *testing.T) {
 			}
 		}
 	}
-}
-
-func repeat(s string, n int) string {
-	out := ""
-	for range n {
-		out += s
-	}
-	return out
 }
 
 // A clean account is valid, and each list element with a hidden character
