@@ -61,6 +61,7 @@ func serveFake(accounts, changed, pubPEM string) int {
 		return 1
 	}
 	f.Quiet = true
+	f.Freeze()
 	fmt.Println(f.Srv.URL)
 	io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
 	return 0

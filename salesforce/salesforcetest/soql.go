@@ -21,6 +21,8 @@ type cond struct {
 	field, op string
 	vals      []string
 	null      bool
+	t         time.Time // vals[0] as a datetime, when isTime
+	isTime    bool
 }
 
 type soqlStmt struct {
@@ -233,6 +235,32 @@ func (st soqlStmt) usedFields() []string {
 		out = append(out, strings.Fields(o)[0])
 	}
 	return out
+}
+
+// stampConds are the statement's AND-ed comparisons of SystemModstamp
+// with a datetime (each alone in its OR group).
+func (st soqlStmt) stampConds() []cond {
+	var out []cond
+	for _, ors := range st.where {
+		if c := ors[0]; len(ors) == 1 && strings.EqualFold(c.field, "SystemModstamp") && !c.null && len(c.vals) == 1 && strings.ContainsAny(c.op, "<>") {
+			if t, ok := parseSFTime(c.vals[0]); ok {
+				c.t, c.isTime = t, true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// stampMeets reports whether t meets every comparison of conds.
+func stampMeets(t time.Time, conds []cond) bool {
+	for _, c := range conds {
+		n := t.Compare(c.t)
+		if !(c.op == ">" && n > 0 || c.op == ">=" && n >= 0 || c.op == "<" && n < 0 || c.op == "<=" && n <= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // indexed returns the one IN condition on Id or AccountId, if any: the
