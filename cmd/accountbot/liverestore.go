@@ -106,12 +106,12 @@ func (m *Main) serveLive(ctx context.Context) error {
 			gap := live.serveGap()
 			cancel()
 			if err := <-errc; err != nil {
-				gap.Close()
+				gap.srv.Close()
 				job.done <- restoreDone{err: fmt.Errorf("stopping the bot for the restore: %w", err)}
 				return err
 			}
 			err := m.swapStore(ctx, job)
-			gap.Shutdown(context.Background())
+			gap.stop(context.Background())
 			if err != nil {
 				return err // the store could not be reopened: serve stops rather than run without one
 			}
@@ -271,11 +271,10 @@ func (l *liveServe) readStore(stderr io.Writer) (unlock func()) {
 }
 
 // serveGap answers every HTTP request with 503 until closed.
-func (l *liveServe) serveGap() *http.Server {
-	srv := &http.Server{Handler: http.HandlerFunc(restoringHandler), ReadHeaderTimeout: 5 * time.Second}
-	ln := l.conns.listener()
-	go srv.Serve(ln)
-	return srv
+func (l *liveServe) serveGap() *drained {
+	gap := newDrained(&http.Server{Handler: http.HandlerFunc(restoringHandler), ReadHeaderTimeout: 5 * time.Second}, l.conns.listener())
+	go gap.serve()
+	return gap
 }
 
 const restoringMessage = "AccountBot is restoring a backup; try again in a few seconds."

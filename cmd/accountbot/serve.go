@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"expvar"
 	"fmt"
 	"net/http"
@@ -128,9 +127,12 @@ func (m *Main) serveUntilStopped(ctx context.Context, cancel context.CancelFunc,
 	var err error
 	errs := make(chan error, 2)
 	wg.Add(1)
+	m.mu.Lock()
+	hs := newDrained(srv, m.listener)
+	m.mu.Unlock()
 	go func() {
 		defer wg.Done()
-		if err := srv.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := hs.serve(); err != nil {
 			errs <- fmt.Errorf("http server: %w", err)
 		}
 	}()
@@ -151,7 +153,7 @@ func (m *Main) serveUntilStopped(ctx context.Context, cancel context.CancelFunc,
 	// replies may finish within it, then whatever is left is cancelled.
 	shut, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
-	srv.Shutdown(shut)
+	hs.stop(shut)
 	cancel()
 	p.shutdown(shut)
 	wg.Wait()
