@@ -3,6 +3,7 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -25,11 +26,15 @@ func allActivity(part []domain.Patch) bool {
 }
 
 // applyActivity is applyPart for a chunk of activity-only patches. The
-// stored records keep their data and are not read: one statement locks
-// the chunk's accounts in id order (so that concurrent batches over
-// overlapping accounts queue instead of deadlocking) and says which
-// exist, and the writes are one statement per table, the restamp done on
-// the stored jsonb. Indexes, external ids and field history do not move.
+// stored records keep their data and are not read: one round trip says
+// which accounts exist (ENOTFOUND for the first that does not, nothing
+// written) and reads their usage on the patches' dates and their signals;
+// the second locks the changed accounts in id order and writes one
+// statement per table, the restamp done on the stored jsonb. Indexes,
+// external ids and field history do not move. The read takes no lock: a
+// concurrent writer of the same account and date in between can make a
+// snapshot look unchanged here, and then the other's value stays, as if
+// it had committed last.
 func applyActivity(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.ApplyStats) error {
 	cur, err := readActivity(ctx, tx, part)
 	if err != nil {
@@ -55,10 +60,33 @@ func applyActivity(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *doma
 		at, source := stamped.Stamp()
 		w.add(p.ID, m, mustJSON(stamp{at, source}))
 	}
+	if len(w.changed) == 0 {
+		return nil
+	}
 	b := &pgx.Batch{}
+	// The changed accounts are row-locked in id order before anything is
+	// written, so that writers over overlapping accounts queue in one
+	// order instead of deadlocking; NO KEY UPDATE is the lock the
+	// restamp takes anyway, and it does not block foreign keys' checks.
+	// An account deleted since it was read makes the write run again.
+	locked := slices.Clone(w.changed)
+	slices.Sort(locked)
+	b.Queue(`SELECT count(*) FROM (SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE) l`, locked).QueryRow(func(r pgx.Row) error {
+		var n int
+		if err := r.Scan(&n); err != nil {
+			return err
+		}
+		if n != len(locked) {
+			return errRetry
+		}
+		return nil
+	})
 	w.queue(b)
 	notifyChanged(b, w.changed) // the evaluator's change feed (watch.go)
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	err = tx.SendBatch(ctx, b).Close()
+	if errors.Is(err, errRetry) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("writing usage: %w", err)
 	}
 	return nil
@@ -91,10 +119,10 @@ func readActivity(ctx context.Context, tx pgx.Tx, part []domain.Patch) (map[stri
 	ids = slices.Compact(ids)
 	out := make(map[string]domain.Stored, len(ids))
 	b := &pgx.Batch{}
-	// NO KEY UPDATE is the lock the restamp's UPDATE takes anyway; taken
-	// here first, in id order, it makes every writer queue in one order.
-	// It does not block the key-share locks of foreign keys to the rows.
-	b.Queue(`SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, ids).Query(func(rows pgx.Rows) error {
+	// Nothing is locked here: the locks are taken only around the writes
+	// (applyActivity), so that concurrent batches wait on each other for
+	// as short a time as can be.
+	b.Queue(`SELECT id FROM accounts WHERE id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id string
 			if err := rows.Scan(&id); err != nil {
