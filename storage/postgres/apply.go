@@ -35,7 +35,14 @@ func applyTx(ctx context.Context, tx pgx.Tx, patches []domain.Patch, st *domain.
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := applyPart(ctx, tx, patches[start:min(start+applyChunk, len(patches))], st, today); err != nil {
+		part := patches[start:min(start+applyChunk, len(patches))]
+		var err error
+		if allActivity(part) {
+			err = applyActivity(ctx, tx, part, st) // the ingest API's usage and signals
+		} else {
+			err = applyPart(ctx, tx, part, st, today)
+		}
+		if err != nil {
 			return err
 		}
 	}
