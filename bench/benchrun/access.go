@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/accountbot/accountbot/storage/badger"
 	"math/rand/v2"
 	"os"
 	"time"
+
+	"github.com/accountbot/accountbot/storage/badger"
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/domain"

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/accountbot/accountbot/storage/badger"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/accountbot/accountbot/storage/badger"
 
 	"github.com/accountbot/accountbot/bot"
 	"github.com/accountbot/accountbot/bot/nudge"

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	badgerstore "github.com/accountbot/accountbot/storage/badger"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
 	"time"
+
+	badgerstore "github.com/accountbot/accountbot/storage/badger"
 
 	"github.com/dgraph-io/badger/v4"
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -51,7 +50,7 @@ type replica struct {
 	dir     string
 	base    string
 	exited  chan struct{}
-	checked chan struct{} // closed when it logs its first check of the stored evaluations (the leader's start-up)
+	checked <-chan struct{} // closed when it logs its first check of the stored evaluations (the leader's start-up)
 }
 
 func (r *replica) pid() int { return r.cmd.Process.Pid }
@@ -83,18 +82,7 @@ func startReplica(o options, url, slackURL string, core int) (*replica, error) {
 		"ACCOUNTBOT_LOG=info") // the start-up check's line
 	pr, pw := io.Pipe()
 	r.cmd.Stderr = pw
-	r.checked, r.exited = make(chan struct{}), make(chan struct{})
-	go func() { // the log goes on to ours; the check's line is noted
-		sc := bufio.NewScanner(pr)
-		once := sync.OnceFunc(func() { close(r.checked) })
-		for sc.Scan() {
-			fmt.Fprintln(os.Stderr, sc.Text())
-			if strings.Contains(sc.Text(), "stored evaluations checked") {
-				once()
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
+	r.checked, r.exited = logLine(pr, startupCheckLine), make(chan struct{})
 	if err := r.cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting a replica (taskset installed?): %w", err)

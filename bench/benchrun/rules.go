@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -55,13 +54,35 @@ func timed(ctx context.Context, bin string, args ...string) (procRun, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = nil, os.Stderr
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return procRun{}, err
+	}
+	// Peak RSS from the child's VmHWM, sampled until it exits: the
+	// rusage of a child started by vfork and exec reports the parent's
+	// high-water mark when it is the higher (Linux carries it over exec),
+	// and this process grows far beyond a replay's.
+	var peak float64
+	exited, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if mb := hwmMB(cmd.Process.Pid); mb > peak {
+				peak = mb
+			}
+			select {
+			case <-exited:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	err := cmd.Wait()
 	r := procRun{wall: time.Since(start)}
+	close(exited)
+	<-done
+	r.rss = peak
 	if ps := cmd.ProcessState; ps != nil {
 		r.cpu = ps.UserTime() + ps.SystemTime()
-		if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-			r.rss = float64(ru.Maxrss) / 1024 // KB on Linux
-		}
 	}
 	return r, err
 }

@@ -85,14 +85,13 @@ func openBadger(dir string, opt Options) (*DB, error) {
 		WithValueLogFileSize(128 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true)
-	// Every level's tables 1 MB, not doubling per level: a compaction
-	// builds 8 or more tables at once, each in memory (and its compressed
-	// copy) until it is written, and with 8 MB tables in the last level the
-	// start-up check of the 100K book (100K records and score snapshots
-	// written) had ~190 MB of table builders live, a fifth of serve's
-	// 885 MB peak.
-	bo = bo.WithBaseTableSize(1 << 20)
-	bo.TableSizeMultiplier = 1
+	// Table sizes stay Badger's (2 MB, doubling per level). 1 MB tables at
+	// every level cut the table builders' memory during compactions (~190
+	// MB at the 100K book's start-up check, 472 against 670 MB peak RSS
+	// under the ingest bench) but made every iterator open ten times the
+	// tables: `portfolio top` p99 2.5 ms against 0.9 ms, serve's sustained
+	// answers under 400/s against 599/s, measured side by side on a quiet
+	// machine (bench/results/latest.md). Answers come first.
 	if opt.memTableSize > 0 {
 		bo = bo.WithMemTableSize(opt.memTableSize).WithValueThreshold(opt.memTableSize / 16)
 	}
