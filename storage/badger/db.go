@@ -89,9 +89,9 @@ func openBadger(dir string, opt Options) (*DB, error) {
 	// every level cut the table builders' memory during compactions (~190
 	// MB at the 100K book's start-up check, 472 against 670 MB peak RSS
 	// under the ingest bench) but made every iterator open ten times the
-	// tables: `portfolio top` p99 2.5 ms against 0.9 ms, serve's sustained
-	// answers under 400/s against 599/s, measured side by side on a quiet
-	// machine (bench/results/latest.md). Answers come first.
+	// tables: in one side-by-side pair of quiet runs `portfolio top` p99
+	// was 2.5 ms against 0.9 ms and serve sustained under 400 answers/s
+	// against 599/s (README "Performance"). Answers come first.
 	if opt.memTableSize > 0 {
 		bo = bo.WithMemTableSize(opt.memTableSize).WithValueThreshold(opt.memTableSize / 16)
 	}
