@@ -52,9 +52,7 @@ func signed(target string, rng *rand.Rand, accounts int) *http.Request {
 
 // run sends requests at a fixed rate (open loop) for d and stops by itself.
 func run(ctx context.Context, target string, rate int, d time.Duration, accounts int) loadResult {
-	res := loadResult{target: rate}
-	var mu sync.Mutex
-	var lat []time.Duration
+	var tl tally
 	var wg sync.WaitGroup
 	rng := rand.New(rand.NewPCG(uint64(rate), 1))
 	interval := time.Second / time.Duration(rate)
@@ -62,35 +60,49 @@ func run(ctx context.Context, target string, rate int, d time.Duration, accounts
 	next := start
 	for time.Since(start) < d && ctx.Err() == nil {
 		req := signed(target, rng, accounts)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.Now()
-			resp, err := client.Do(req)
-			ok := err == nil && resp.StatusCode == 200
-			if err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			el := time.Since(t)
-			mu.Lock()
-			res.requests++
-			if ok {
-				lat = append(lat, el)
-			} else {
-				res.errors++
-			}
-			mu.Unlock()
-		}()
+		wg.Go(func() { tl.send(req) })
 		next = next.Add(interval)
 		if w := time.Until(next); w > 0 {
 			time.Sleep(w)
 		}
 	}
 	wg.Wait()
+	return tl.result(loadResult{target: rate}, time.Since(start))
+}
+
+// tally counts the outcomes of concurrent requests: the open-loop load
+// here and the replicas' closed loop.
+type tally struct {
+	mu               sync.Mutex
+	requests, errors int
+	lat              []time.Duration // of the requests answered 200
+}
+
+// send sends req and counts its outcome and, if answered 200, its latency.
+func (t *tally) send(req *http.Request) {
+	start := time.Now()
+	resp, err := client.Do(req)
+	ok := err == nil && resp.StatusCode == http.StatusOK
+	if err == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 	el := time.Since(start)
-	res.achieved = float64(len(lat)) / el.Seconds()
-	res.p50, res.p99 = percentile(lat, .5), percentile(lat, .99)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.requests++
+	if ok {
+		t.lat = append(t.lat, el)
+	} else {
+		t.errors++
+	}
+}
+
+// result is res with what was counted over elapsed.
+func (t *tally) result(res loadResult, elapsed time.Duration) loadResult {
+	res.requests, res.errors = t.requests, t.errors
+	res.achieved = float64(len(t.lat)) / elapsed.Seconds()
+	res.p50, res.p99 = percentile(t.lat, .5), percentile(t.lat, .99)
 	return res
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,9 +185,7 @@ const (
 // closedLoop runs replicaWorkers clients per target for d, each sending
 // the next signed command as soon as the last is answered.
 func closedLoop(ctx context.Context, targets []string, d time.Duration, n int) loadResult {
-	var mu sync.Mutex
-	var lat []time.Duration
-	var res loadResult
+	var tl tally
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i, t := range targets {
@@ -196,30 +193,13 @@ func closedLoop(ctx context.Context, targets []string, d time.Duration, n int) l
 			wg.Go(func() {
 				rng := rand.New(rand.NewPCG(uint64(i), uint64(w)))
 				for time.Since(start) < d && ctx.Err() == nil {
-					t0 := time.Now()
-					resp, err := client.Do(signed(t, rng, n))
-					ok := err == nil && resp.StatusCode == http.StatusOK
-					if err == nil {
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-					}
-					el := time.Since(t0)
-					mu.Lock()
-					res.requests++
-					if ok {
-						lat = append(lat, el)
-					} else {
-						res.errors++
-					}
-					mu.Unlock()
+					tl.send(signed(t, rng, n))
 				}
 			})
 		}
 	}
 	wg.Wait()
-	res.achieved = float64(len(lat)) / time.Since(start).Seconds()
-	res.p50, res.p99 = percentile(lat, .5), percentile(lat, .99)
-	return res
+	return tl.result(loadResult{}, time.Since(start))
 }
 
 func replicaPIDs(rs []*replica) []int {
