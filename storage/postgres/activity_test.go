@@ -182,23 +182,5 @@ func TestWatchActivity(t *testing.T) {
 	go watcher.WatchAccounts(ctx, func(ids []string) { got <- ids })
 	time.Sleep(300 * time.Millisecond) // LISTEN is in place
 	p := []domain.Patch{{At: now, ID: "globex", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 2}}}, {At: now, ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1}}}}
-	if _, err := w2.Apply(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case ids := <-got:
-		if fmt.Sprint(ids) != "[globex acme]" {
-			t.Errorf("reported %v", ids)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no report of the activity")
-	}
-	if _, err := w2.Apply(ctx, p); err != nil { // unchanged: nothing to report
-		t.Fatal(err)
-	}
-	select {
-	case ids := <-got:
-		t.Errorf("an unchanged write reported %v", ids)
-	case <-time.After(500 * time.Millisecond):
-	}
+	expectReportedOnce(ctx, t, w2, got, p, "[globex acme]")
 }

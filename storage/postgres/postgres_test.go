@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/accountbot/accountbot/storage/badger"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/accountbot/accountbot/storage/badger"
 
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/storage"
@@ -389,18 +390,26 @@ func TestWatchAccounts(t *testing.T) {
 	}
 	defer w2.Close()
 	p := []domain.Patch{{At: now, ID: "acme", Core: acct("acme", "Acme", "ana@example.com")}, {At: now, ID: "globex", Core: acct("globex", "Globex", "bo@example.com")}}
-	if _, err := w2.Apply(ctx, p); err != nil {
+	expectReportedOnce(ctx, t, w2, got, p, "[acme globex]")
+}
+
+// expectReportedOnce applies p through w, expects the watcher's report
+// of want (the changed ids), then applies p again and expects no report:
+// the write changed nothing.
+func expectReportedOnce(ctx context.Context, t *testing.T, w *postgres.DB, got <-chan []string, p []domain.Patch, want string) {
+	t.Helper()
+	if _, err := w.Apply(ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case ids := <-got:
-		if fmt.Sprint(ids) != "[acme globex]" {
-			t.Errorf("reported %v", ids)
+		if fmt.Sprint(ids) != want {
+			t.Errorf("reported %v, want %s", ids, want)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no report of the write")
 	}
-	if _, err := w2.Apply(ctx, p); err != nil { // unchanged: nothing to report
+	if _, err := w.Apply(ctx, p); err != nil { // unchanged: nothing to report
 		t.Fatal(err)
 	}
 	select {
