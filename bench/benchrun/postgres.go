@@ -7,6 +7,8 @@ import (
 	"log"
 	neturl "net/url"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -40,7 +42,11 @@ func postgresSection(ctx context.Context, o options) (sectionResult, error) {
 	if err != nil {
 		return sectionResult{}, err
 	}
-	res, err := measurePostgres(ctx, url, n, o)
+	// The server is on this machine (the replicas part checks): loopback
+	// without TLS, as a local server is used, unless sslmode is set. The
+	// answer is also timed over TLS when the server offers it.
+	url, tlsURL := withSSLMode(url, "disable"), withSSLMode(url, "require")
+	res, err := measurePostgres(ctx, url, tlsURL, n, o)
 	if err != nil {
 		return sectionResult{}, err
 	}
@@ -54,13 +60,18 @@ func postgresSection(ctx context.Context, o options) (sectionResult, error) {
 	b.WriteString("\nImport is `Apply` in writes of 2,000 accounts with 52 weekly usage rows each (records, name index, external ids, " +
 		"field history, usage, signals), book generation excluded; raw COPY writes the same account records and usage rows with " +
 		"binary COPY into tables of the same shape (`LIKE … INCLUDING ALL`: the same primary keys and indexes), timing only the COPYs. " +
-		"`health` is `account X health` through the command engine, in-process. Usage events are NDJSON batches of " +
+		"`health` is `account X health` through the command engine, in-process, " +
+		"on a settled database (after VACUUM (ANALYZE) and a checkpoint, as after any bulk load, with the server idle); " +
+		fmt.Sprintf("each answer cost %s of this process's CPU (engine, pgx; profile `pg-answer-%d.cpu.pprof`) and %s of PostgreSQL's. ",
+			ms(res.selfCPU), n, ms(res.pgCPU)) + tlsNote(res) + "Usage events are NDJSON batches of " +
 		fmt.Sprint(ingestBatch) + " posted by " + fmt.Sprint(ingestClients) + " clients to an in-process `POST /api/v1/usage` " +
 		"(authentication, decoding, validation, one `Apply` per batch, answered after commit) for " + pgIngestDuration.String() +
 		"; Segment events are 20,000 accepted into the inbox in requests of 100.\n")
 	fmt.Fprintf(&b, "\nWhere a usage batch's time goes: %s. One client alone: %s.\n", res.usage, res.usageOne)
 	var rep replicaReport
-	if rep, err = measureReplicas(ctx, url, n, o); err != nil {
+	if o.skipServe {
+		rep.markdown = "\n### Replicas\n\nNot measured (-skip-serve).\n"
+	} else if rep, err = measureReplicas(ctx, url, n, o); err != nil {
 		fmt.Fprintf(&b, "\n### Replicas\n\nFailed: %v\n", err)
 	} else {
 		b.WriteString(rep.markdown)
@@ -71,6 +82,18 @@ func postgresSection(ctx context.Context, o options) (sectionResult, error) {
 		{fmt.Sprintf("PostgreSQL: answer p99 ≤ 2 ms in-process at %d accounts", n), ms(res.healthP99), res.answerOK()},
 		{"PostgreSQL: ingest ≥ 10,000 usage events/s", fmt.Sprintf("%.0f events/s", res.usage.perSec), res.ingestOK()},
 	}, rep.targets...)}, nil
+}
+
+// tlsNote says how the answer fared over TLS, or why it was not timed so.
+func tlsNote(r pgResult) string {
+	switch {
+	case r.tlsErr != nil:
+		return fmt.Sprintf("Over TLS it was not timed: %v. ", r.tlsErr)
+	case r.tlsP99 == 0:
+		return "Connections use the sslmode set in the environment. "
+	}
+	return fmt.Sprintf("Connections run over loopback TCP without TLS (sslmode=disable), as to a server on the same machine; "+
+		"with TLS (sslmode=require) the same answer took p50 %s, p99 %s. ", ms(r.tlsP50), ms(r.tlsP99))
 }
 
 func envOrDefault(k, def string) string {
@@ -85,6 +108,9 @@ type pgResult struct {
 	usage, usageOne          pgIngest // four clients, one alone
 	segmentPerSec            float64
 	healthP50, healthP99     time.Duration
+	selfCPU, pgCPU           time.Duration // per answer: this process (engine, pgx), PostgreSQL
+	tlsP50, tlsP99           time.Duration // the answer over TLS (sslmode=require)
+	tlsErr                   error         // why it was not timed over TLS
 	version, load            string
 }
 
@@ -115,7 +141,7 @@ func benchDatabase(ctx context.Context, admin, name string) (string, error) {
 	return u.String(), nil
 }
 
-func measurePostgres(ctx context.Context, url string, n int, o options) (pgResult, error) {
+func measurePostgres(ctx context.Context, url, tlsURL string, n int, o options) (pgResult, error) {
 	res := pgResult{load: loadAvg()}
 	db, err := postgres.Open(ctx, url, postgres.Options{})
 	if err != nil {
@@ -139,12 +165,12 @@ func measurePostgres(ctx context.Context, url string, n int, o options) (pgResul
 	if res.copyPerSec, err = rawCopy(ctx, db, opt, n); err != nil {
 		return res, err
 	}
-	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
-	lat, err := measureCommand(ctx, e, sampleIDs(n), today.Time().Add(9*time.Hour), "health")
-	if err != nil {
+	if err := measurePGAnswers(ctx, db, url, n, o, &res); err != nil {
 		return res, err
 	}
-	res.healthP50, res.healthP99 = percentile(lat, .5), percentile(lat, .99)
+	if tlsURL != url {
+		res.tlsP50, res.tlsP99, res.tlsErr = answersOverTLS(ctx, tlsURL, n)
+	}
 	if res.usage, err = pgIngestRate(ctx, db, n, ingestClients, pgIngestDuration); err != nil {
 		return res, err
 	}
@@ -154,6 +180,72 @@ func measurePostgres(ctx context.Context, url string, n int, o options) (pgResul
 	res.segmentPerSec, err = segmentRate(ctx, db)
 	res.load += " → " + loadAvg()
 	return res, err
+}
+
+// measurePGAnswers times `account X health` on a settled database: the
+// COPY's tables dropped, VACUUM (ANALYZE) and a checkpoint run (as after
+// any bulk load; otherwise autovacuum works through the ten million rows
+// just written, on one of the two cores, during the measurement), and the
+// server idle. It profiles this process and counts the CPU each side
+// spends per answer.
+func measurePGAnswers(ctx context.Context, db *postgres.DB, url string, n int, o options, res *pgResult) error {
+	post, err := postmaster(ctx, url)
+	if err != nil {
+		return err
+	}
+	if err := tidy(ctx, url); err != nil {
+		return err
+	}
+	settle(serverPIDs(post), time.Minute)
+	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
+	ids := sampleIDs(n)
+	prof, _ := os.Create(filepath.Join(o.profiles, fmt.Sprintf("pg-answer-%d.cpu.pprof", n)))
+	pprof.StartCPUProfile(prof)
+	pg := serverPIDs(post) // the pool's backends are up: the import used them
+	pg0, self0 := sumCPU(pg), selfCPU()
+	lat, err := measureCommand(ctx, e, ids, today.Time().Add(9*time.Hour), "health")
+	res.pgCPU, res.selfCPU = (sumCPU(pg)-pg0)/time.Duration(len(ids)), (selfCPU()-self0)/time.Duration(len(ids))
+	pprof.StopCPUProfile()
+	prof.Close()
+	if err != nil {
+		return err
+	}
+	res.healthP50, res.healthP99 = percentile(lat, .5), percentile(lat, .99)
+	return nil
+}
+
+// answersOverTLS times `account X health` as measurePGAnswers does, on a
+// pool that connects with TLS.
+func answersOverTLS(ctx context.Context, url string, n int) (p50, p99 time.Duration, err error) {
+	db, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	lat, err := measureCommand(ctx, bot.NewEngine(db, domain.DefaultConfig(), nil), sampleIDs(n), today.Time().Add(9*time.Hour), "health")
+	if err != nil {
+		return 0, 0, err
+	}
+	return percentile(lat, .5), percentile(lat, .99), nil
+}
+
+// withSSLMode sets sslmode in a key=value DSN or a postgres:// URL unless
+// it (or PGSSLMODE) is set already.
+func withSSLMode(dsn, mode string) string {
+	if os.Getenv("PGSSLMODE") != "" || strings.Contains(dsn, "sslmode=") {
+		return dsn
+	}
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " sslmode=" + mode
+	}
+	u, err := neturl.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	q.Set("sslmode", mode)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // rawCopy writes the same account records and usage rows with COPY into
