@@ -272,11 +272,18 @@ func externalTaken(id, src, ext, holder string) error {
 }
 
 // translate turns a unique violation on an external id (a race with
-// another writer) into the same error checkExternal gives.
+// another writer) into the same error checkExternal gives, and one on an
+// account or its names (another writer created the account after the
+// chunk was read) into a retry.
 func translate(err error) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" && pe.TableName == "external_ids" {
-		return domain.Errorf(domain.EINVALID, "an external id in this write already belongs to another account (%s); remove it there first", pe.Detail)
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		switch pe.TableName {
+		case "external_ids":
+			return domain.Errorf(domain.EINVALID, "an external id in this write already belongs to another account (%s); remove it there first", pe.Detail)
+		case "accounts", "account_names":
+			return errRetry
+		}
 	}
 	return fmt.Errorf("writing accounts: %w", err)
 }

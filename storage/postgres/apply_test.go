@@ -63,9 +63,10 @@ func TestApplyIndexMovesInOneWrite(t *testing.T) {
 	}
 }
 
-// Writers creating the same new account at once: its usage goes in by
-// COPY, which a later one finds taken (the same days); that write runs
-// again, now updating, and all succeed with the usage all there.
+// Writers creating the same new account at once: its record and names go
+// in by plain inserts and its usage by COPY, which a later one finds taken
+// (the same id, the same days); that write runs again, now updating, and
+// all succeed with the usage all there and the name indexed.
 func TestApplySameNewAccountConcurrently(t *testing.T) {
 	ctx := context.Background()
 	s := openPG(t)
@@ -97,6 +98,9 @@ func TestApplySameNewAccountConcurrently(t *testing.T) {
 		}
 		if len(a.Usage) != 70 {
 			t.Errorf("round %d: %d usage rows, want 70", round, len(a.Usage))
+		}
+		if res, err := s.Resolve(ctx, "New "+id); err != nil || fmt.Sprint(res.IDs) != "["+id+"]" {
+			t.Errorf("round %d: resolving its name: %v, %v", round, res.IDs, err)
 		}
 	}
 }
