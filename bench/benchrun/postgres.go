@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +62,9 @@ func postgresSection(ctx context.Context, o options) (sectionResult, error) {
 	b.WriteString("\nImport is `Apply` in writes of 2,000 accounts with 52 weekly usage rows each (records, name index, external ids, " +
 		"field history, usage, signals), book generation excluded; raw COPY writes the same account records and usage rows with " +
 		"binary COPY into tables of the same shape (`LIKE … INCLUDING ALL`: the same primary keys and indexes), timing only the COPYs. " +
+		fmt.Sprintf("CPU, which other work on the machine disturbs less than time: the import took %s, the COPY %s (%.0f%%; "+
+			"the server's counted until it was idle after each). ", res.importCPU, res.copyCPU,
+			100*(res.copyCPU.self+res.copyCPU.pg).Seconds()/max(1e-9, (res.importCPU.self+res.importCPU.pg).Seconds())) +
 		"`health` is `account X health` through the command engine, in-process, " +
 		"on a settled database (after VACUUM (ANALYZE) and a checkpoint, as after any bulk load, with the server idle); " +
 		fmt.Sprintf("each answer cost %s of this process's CPU (engine, pgx; profile `pg-answer-%d.cpu.pprof`) and %s of PostgreSQL's. ",
@@ -111,6 +116,7 @@ type pgResult struct {
 	selfCPU, pgCPU           time.Duration // per answer: this process (engine, pgx), PostgreSQL
 	tlsP50, tlsP99           time.Duration // the answer over TLS (sslmode=require)
 	tlsErr                   error         // why it was not timed over TLS
+	importCPU, copyCPU       cpuSplit
 	version, load            string
 }
 
@@ -150,19 +156,23 @@ func measurePostgres(ctx context.Context, url, tlsURL string, n int, o options) 
 	defer db.Close()
 	db.Pool().QueryRow(ctx, "SHOW server_version").Scan(&res.version)
 	opt := demo.Options{Accounts: n, Owners: owners(n), Weeks: o.weeks, Seed: 42, Today: today}
+	post := serverOf(ctx, db)
 	var genTime time.Duration
-	start := time.Now()
+	start, pg0 := time.Now(), serverCPU(post)
 	for from := 0; from < n; from += 2000 {
 		g := time.Now()
 		ps := demo.GenerateRange(opt, from, min(from+2000, n))
 		genTime += time.Since(g)
+		self0 := selfCPU()
 		if _, err := db.Apply(ctx, ps); err != nil {
 			return res, err
 		}
+		res.importCPU.self += selfCPU() - self0
 	}
 	res.importPerSec = float64(n) / (time.Since(start) - genTime).Seconds()
+	res.importCPU.pg = settleServer(post) - pg0
 	log.Printf("postgres: import %.0f accounts/s", res.importPerSec)
-	if res.copyPerSec, err = rawCopy(ctx, db, opt, n); err != nil {
+	if res.copyPerSec, err = rawCopy(ctx, db, opt, n, post, &res.copyCPU); err != nil {
 		return res, err
 	}
 	if err := measurePGAnswers(ctx, db, url, n, o, &res); err != nil {
@@ -248,14 +258,78 @@ func withSSLMode(dsn, mode string) string {
 	return u.String()
 }
 
+// cpuSplit is the CPU a phase took in this process (its Apply or COPY
+// calls only) and in the PostgreSQL server (every process, until it
+// settled after the phase: autovacuum and the checkpointer included).
+type cpuSplit struct{ self, pg time.Duration }
+
+func (c cpuSplit) String() string {
+	return fmt.Sprintf("%.1f s (this process %.1f s, PostgreSQL %.1f s)", (c.self + c.pg).Seconds(), c.self.Seconds(), c.pg.Seconds())
+}
+
+// serverOf returns the local server's main process, 0 when not found.
+func serverOf(ctx context.Context, db *postgres.DB) int {
+	var backend int
+	if db.Pool().QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend) != nil {
+		return 0
+	}
+	return ppid(backend)
+}
+
+// serverCPU is the CPU time of the server's processes so far: the main
+// process's own and its exited children's (autovacuum workers come and
+// go), and its live children's.
+func serverCPU(post int) time.Duration {
+	if post <= 0 {
+		return 0
+	}
+	t := childrenCPU(post)
+	for _, p := range serverPIDs(post) {
+		t += procCPU(p)
+	}
+	return t
+}
+
+// childrenCPU is a process's exited and waited-for children's CPU time
+// (cutime and cstime in /proc/PID/stat).
+func childrenCPU(pid int) time.Duration {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 15 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[13], 10, 64)
+	st, _ := strconv.ParseInt(f[14], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+// settleServer waits (up to two minutes) until the server is idle and
+// returns its CPU so far.
+func settleServer(post int) time.Duration {
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
+		c := serverCPU(post)
+		time.Sleep(2 * time.Second)
+		if serverCPU(post)-c < 100*time.Millisecond {
+			break
+		}
+	}
+	return serverCPU(post)
+}
+
 // rawCopy writes the same account records and usage rows with COPY into
-// tables of the same shape, timing only the COPYs.
-func rawCopy(ctx context.Context, db *postgres.DB, opt demo.Options, n int) (float64, error) {
+// tables of the same shape, timing only the COPYs; cpu gets this process's
+// CPU in them and the server's until it settles after them.
+func rawCopy(ctx context.Context, db *postgres.DB, opt demo.Options, n, post int, cpu *cpuSplit) (float64, error) {
 	pool := db.Pool()
 	if _, err := pool.Exec(ctx, `CREATE TABLE raw_accounts (LIKE accounts INCLUDING ALL); CREATE TABLE raw_usage (LIKE usage INCLUDING ALL)`); err != nil {
 		return 0, err
 	}
 	var copyTime time.Duration
+	pg0 := serverCPU(post)
+	defer func() { cpu.pg = settleServer(post) - pg0 }()
 	for from := 0; from < n; from += 2000 {
 		ps := demo.GenerateRange(opt, from, min(from+2000, n))
 		var accts, usage [][]any
@@ -267,7 +341,7 @@ func rawCopy(ctx context.Context, db *postgres.DB, opt demo.Options, n int) (flo
 				usage = append(usage, []any{p.ID, int32(u.Date), int32(u.ActiveUsers), u.Usage, int32(u.Tickets)})
 			}
 		}
-		t0 := time.Now()
+		t0, self0 := time.Now(), selfCPU()
 		if _, err := pool.CopyFrom(ctx, pgx.Identifier{"raw_accounts"}, []string{"id", "record", "owner", "renewal"}, pgx.CopyFromRows(accts)); err != nil {
 			return 0, err
 		}
@@ -275,6 +349,7 @@ func rawCopy(ctx context.Context, db *postgres.DB, opt demo.Options, n int) (flo
 			return 0, err
 		}
 		copyTime += time.Since(t0)
+		cpu.self += selfCPU() - self0
 	}
 	return float64(n) / copyTime.Seconds(), nil
 }
