@@ -60,7 +60,7 @@ func applyPart(ctx context.Context, tx pgx.Tx, part []domain.Patch, st *domain.A
 	}
 	olds := make([]*domain.Account, len(part))
 	merges := make([]domain.Merged, len(part))
-	w := rows{fresh: map[string]bool{}}
+	w := newRows(part)
 	for i := range part {
 		p := &part[i]
 		c := cur[p.ID]
