@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/accountbot/accountbot/domain"
 )
@@ -21,7 +19,9 @@ type rows struct {
 	ids, owners              []string
 	records                  [][]byte
 	renewals                 []int32
-	usage                    map[usageKey]int // → index: the last write of a key wins
+	usage                    map[usageKey]int  // → index, for accounts in keyed: the last write of a key wins
+	uSpans                   map[string][]span // where each account's first usage rows are in the columns
+	keyed                    map[string]bool
 	uIDs                     []string
 	uDays, uActive, uTickets []int32
 	uUsage                   []int64
@@ -29,6 +29,8 @@ type rows struct {
 	sIDs, sKinds, sNotes     []string
 	sDays                    []int32
 }
+
+type span struct{ from, to int }
 
 type usageKey struct {
 	id  string
@@ -43,7 +45,8 @@ func newRows(part []domain.Patch) rows {
 	for i := range part {
 		n += len(part[i].Usage)
 	}
-	return rows{fresh: make(map[string]bool, len(part)), seen: make(map[string]int, len(part)), usage: make(map[usageKey]int, n),
+	return rows{fresh: make(map[string]bool, len(part)), seen: make(map[string]int, len(part)), usage: map[usageKey]int{},
+		uSpans: make(map[string][]span, len(part)), keyed: map[string]bool{},
 		uIDs: make([]string, 0, n), uDays: make([]int32, 0, n), uActive: make([]int32, 0, n), uTickets: make([]int32, 0, n),
 		uUsage: make([]int64, 0, n), uFresh: make([]bool, 0, n)}
 }
@@ -59,21 +62,65 @@ func (w *rows) add(id string, m domain.Merged) {
 			w.owners, w.renewals = append(w.owners, a.Owner), append(w.renewals, int32(a.RenewalDate))
 		}
 	}
-	for _, u := range m.Usage {
+	w.addUsage(id, m.Usage)
+	for _, sg := range m.Signals {
+		w.sIDs, w.sDays = append(w.sIDs, id), append(w.sDays, int32(sg.Date))
+		w.sKinds, w.sNotes = append(w.sKinds, string(sg.Kind)), append(w.sNotes, sg.Note)
+	}
+}
+
+// addUsage adds an account's usage rows. The first time an account comes
+// with rows in increasing date order (an import: one patch per account)
+// they cannot repeat a key and are appended as they are; otherwise its
+// rows are keyed by date, so that a later write of a day replaces the
+// earlier one (a map operation per row was the larger part of add).
+func (w *rows) addUsage(id string, us []domain.Snapshot) {
+	if len(us) == 0 {
+		return
+	}
+	fresh := w.fresh[id]
+	prior, again := w.uSpans[id]
+	if !again && increasing(us) {
+		from := len(w.uIDs)
+		for _, u := range us {
+			w.appendUsage(id, u, fresh)
+		}
+		w.uSpans[id] = []span{{from, len(w.uIDs)}}
+		return
+	}
+	if !w.keyed[id] {
+		for _, sp := range prior {
+			for i := sp.from; i < sp.to; i++ {
+				w.usage[usageKey{id, domain.Date(w.uDays[i])}] = i
+			}
+		}
+		w.keyed[id], w.uSpans[id] = true, nil
+	}
+	for _, u := range us {
 		k := usageKey{id, u.Date}
 		if i, ok := w.usage[k]; ok {
 			w.uActive[i], w.uUsage[i], w.uTickets[i] = int32(u.ActiveUsers), u.Usage, int32(u.Tickets)
 			continue
 		}
 		w.usage[k] = len(w.uIDs)
-		w.uIDs, w.uDays = append(w.uIDs, id), append(w.uDays, int32(u.Date))
-		w.uActive, w.uUsage, w.uTickets = append(w.uActive, int32(u.ActiveUsers)), append(w.uUsage, u.Usage), append(w.uTickets, int32(u.Tickets))
-		w.uFresh = append(w.uFresh, w.fresh[id])
+		w.appendUsage(id, u, fresh)
 	}
-	for _, sg := range m.Signals {
-		w.sIDs, w.sDays = append(w.sIDs, id), append(w.sDays, int32(sg.Date))
-		w.sKinds, w.sNotes = append(w.sKinds, string(sg.Kind)), append(w.sNotes, sg.Note)
+}
+
+// increasing reports whether the dates strictly increase (no repeats).
+func increasing(us []domain.Snapshot) bool {
+	for i := 1; i < len(us); i++ {
+		if us[i].Date <= us[i-1].Date {
+			return false
+		}
 	}
+	return true
+}
+
+func (w *rows) appendUsage(id string, u domain.Snapshot, fresh bool) {
+	w.uIDs, w.uDays = append(w.uIDs, id), append(w.uDays, int32(u.Date))
+	w.uActive, w.uUsage, w.uTickets = append(w.uActive, int32(u.ActiveUsers)), append(w.uUsage, u.Usage), append(w.uTickets, int32(u.Tickets))
+	w.uFresh = append(w.uFresh, fresh)
 }
 
 // queueAccounts queues the records: a plain insert of the accounts that
@@ -132,8 +179,8 @@ var errRetry = errors.New("a concurrent write to the same accounts; retrying")
 
 // copyUsage writes the usage of accounts that were not stored with COPY:
 // they have no rows to conflict with (the keys are unique in w). Another
-// writer creating the same account at the same time is the exception: its
-// rows make the COPY fail, and the whole Apply runs again, reading them.
+// writer creating the same account at the same time is the exception (see
+// usageCopy.send).
 func (w *rows) copyUsage(ctx context.Context, tx pgx.Tx) error {
 	n := 0
 	for _, f := range w.uFresh {
@@ -144,26 +191,13 @@ func (w *rows) copyUsage(ctx context.Context, tx pgx.Tx) error {
 	if n == 0 {
 		return nil
 	}
-	i := 0
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		for i < len(w.uIDs) && !w.uFresh[i] {
-			i++
+	c := newUsageCopy(n)
+	for i, f := range w.uFresh {
+		if f {
+			c.row(w.uIDs[i], w.uDays[i], w.uActive[i], w.uUsage[i], w.uTickets[i])
 		}
-		if i == len(w.uIDs) {
-			return nil, nil
-		}
-		r := []any{w.uIDs[i], w.uDays[i], w.uActive[i], w.uUsage[i], w.uTickets[i]}
-		i++
-		return r, nil
-	})
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"usage"}, []string{"id", "day", "active_users", "usage", "tickets"}, src)
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		return errRetry
-	} else if err != nil {
-		return fmt.Errorf("writing usage: %w", err)
 	}
-	return nil
+	return c.send(ctx, tx)
 }
 
 // indexWrites collects a chunk's moves of the name index and external

@@ -3,6 +3,10 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,5 +106,42 @@ func TestApplySameNewAccountConcurrently(t *testing.T) {
 		if res, err := s.Resolve(ctx, "New "+id); err != nil || fmt.Sprint(res.IDs) != "["+id+"]" {
 			t.Errorf("round %d: resolving its name: %v, %v", round, res.IDs, err)
 		}
+	}
+}
+
+// A new account's usage goes in by a COPY in the binary format written by
+// hand (copy.go): every column, at the ends of its range, reads back as
+// written, and a day's usage written again in the same write replaces the
+// first (Apply keys an account's rows by day only when it must).
+func TestApplyNewAccountUsageRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	id := "x:" + strings.Repeat("9", 126) // the longest id
+	want := []domain.Snapshot{
+		{Date: day.AddDays(-400), ActiveUsers: 0, Usage: 0, Tickets: 0},
+		{Date: day.AddDays(-7), ActiveUsers: math.MaxInt32, Usage: math.MaxInt64, Tickets: math.MaxInt32},
+		{Date: day, ActiveUsers: 1, Usage: 1 << 40, Tickets: 3},
+	}
+	stale := domain.Snapshot{Date: day, ActiveUsers: 9, Usage: 9, Tickets: 9}
+	for name, ps := range map[string][][]domain.Snapshot{
+		"in order, then the last day again": {append(slices.Clone(want[:2]), stale), want[2:]},
+		"out of order, a day twice":         {{stale, want[1], want[0], want[2]}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := openPG(t)
+			patches := []domain.Patch{{At: now, ID: id, Core: acct(id, "Long", "ana@example.com"), Usage: ps[0]}}
+			for _, u := range ps[1:] {
+				patches = append(patches, domain.Patch{At: now, ID: id, Usage: u})
+			}
+			if _, err := s.Apply(ctx, patches); err != nil {
+				t.Fatal(err)
+			}
+			a, err := s.Account(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a.Usage, want) {
+				t.Errorf("usage read back:\n%+v\nwant\n%+v", a.Usage, want)
+			}
+		})
 	}
 }
