@@ -306,7 +306,7 @@ func (ix *indexWrites) queue(b *pgx.Batch) {
 			WHERE u.source = d.source AND u.ext = d.ext`, ix.unSrcs, ix.unExts)
 	}
 	if len(ix.fhIDs) > 0 { // point-in-time history
-		b.Queue(`INSERT INTO field_history (id, day, state) SELECT * FROM unnest($1::text[], $2::int4[], $3::jsonb[])
+		b.Queue(`INSERT INTO field_history (id, day, state) SELECT * FROM unnest($1::text[], $2::int4[], $3::json[])
 			ON CONFLICT (id, day) DO UPDATE SET state = EXCLUDED.state`, ix.fhIDs, ix.fhDays, ix.fhStates)
 	}
 }
