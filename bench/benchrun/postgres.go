@@ -194,9 +194,9 @@ func measurePostgres(ctx context.Context, url, tlsURL string, n int, o options) 
 
 // measurePGAnswers times `account X health` on a settled database: the
 // COPY's tables dropped, VACUUM (ANALYZE) and a checkpoint run (as after
-// any bulk load; otherwise autovacuum works through the ten million rows
-// just written, on one of the two cores, during the measurement), and the
-// server idle. It profiles this process and counts the CPU each side
+// any bulk load; otherwise autovacuum may still be working through the ten
+// million rows just written, on one of the two cores), and the server
+// idle. It profiles this process and counts the CPU each side
 // spends per answer.
 func measurePGAnswers(ctx context.Context, db *postgres.DB, url string, n int, o options, res *pgResult) error {
 	post, err := postmaster(ctx, url)
