@@ -67,6 +67,9 @@ func (r report) markdown() string {
 		if s.startupCheck > 0 {
 			fmt.Fprintf(&b, "Measured once serve's start-up check (every account evaluated and stored once, then once a day) was done, %s after start; this section's serve also runs the ingest section below.\n\n", s.startupCheck.Round(time.Second))
 		}
+		if s.settled > 0 {
+			fmt.Fprintf(&b, "The ramp began once serve was idle again (under a tenth of a core for 2 s, waiting at most 3 minutes) after the sections before it, %s after they ended.\n\n", s.settled.Round(time.Second))
+		}
 		b.WriteString("| run | target req/s | achieved req/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|---:|\n")
 		line := func(name string, l loadResult) {
 			fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %d/%d |\n", name, l.target, l.achieved, ms(l.p50), ms(l.p99), l.errors, l.requests)

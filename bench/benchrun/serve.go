@@ -30,6 +30,7 @@ type serveResult struct {
 	rssPeakMB     float64 // after the ramp past saturation
 	loadTime      time.Duration
 	startupCheck  time.Duration // serve's start to the end of its start-up check; measured after it
+	settled       time.Duration // how long serve took to go idle after the sections before the ramp
 }
 
 func freePort() int {
@@ -242,6 +243,13 @@ func serveRun(ctx context.Context, n int, o options) (serveResult, []sectionResu
 	if !o.wants("serve") {
 		return res, extra, nil
 	}
+	// The sections before the ramp (ingest) leave work behind: the
+	// evaluator's queue and the compactions of what they wrote. The ramp
+	// measures answers, so it starts once serve is idle again.
+	t0 := time.Now()
+	settle([]int{s.pid()}, 3*time.Minute)
+	res.settled = time.Since(t0)
+	log.Printf("serve: idle again %s after the sections", res.settled.Round(time.Second))
 	// Profile the highest-load phase.
 	prof := make(chan []byte, 1)
 	go func() {

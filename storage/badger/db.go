@@ -85,13 +85,17 @@ func openBadger(dir string, opt Options) (*DB, error) {
 		WithValueLogFileSize(128 << 20).
 		WithNumCompactors(2).
 		WithCompactL0OnClose(true)
-	// Table sizes stay Badger's (2 MB, doubling per level). 1 MB tables at
-	// every level cut the table builders' memory during compactions (~190
-	// MB at the 100K book's start-up check, 472 against 670 MB peak RSS
-	// under the ingest bench) but made every iterator open ten times the
-	// tables: in one side-by-side pair of quiet runs `portfolio top` p99
-	// was 2.5 ms against 0.9 ms and serve sustained under 400 answers/s
-	// against 599/s (README "Performance"). Answers come first.
+	// Every level's tables are 2 MB (Badger's base size, which it doubles
+	// per level by default: 8 MB in the 100K book's last level). A table
+	// builder holds its table uncompressed and compressed in Go memory,
+	// and a compaction keeps up to ten builders in flight. In serve's
+	// start-up check on the 100K book, Badger's table builders held 472
+	// MB of the heap with 8 MB tables and 200 MB with 2 MB (heap profiles
+	// at the same moment; RSS peak 558-604 against 419-482 MB): memory
+	// the GC cannot free, so above serve's soft limit it collected back to
+	// back and starved the answers. 1 MB tables at every level made
+	// iterators open too many tables (portfolio top's p99 tripled).
+	bo.TableSizeMultiplier = 1
 	if opt.memTableSize > 0 {
 		bo = bo.WithMemTableSize(opt.memTableSize).WithValueThreshold(opt.memTableSize / 16)
 	}

@@ -121,3 +121,13 @@ func TestOpenAfterCrashLeftAnEmptyMemtable(t *testing.T) {
 		t.Errorf("data after reopening: %v", err)
 	}
 }
+
+// Table builders live in Go memory and a compaction runs many at once: the
+// deeper levels must not build bigger tables than the base one (db.go).
+func TestTablesAreBaseSizedAtEveryLevel(t *testing.T) {
+	db, _ := openTemp(t)
+	o := db.db.Opts()
+	if o.TableSizeMultiplier != 1 || o.BaseTableSize > 2<<20 {
+		t.Errorf("tables: base %d bytes ×%d per level; want at most 2 MB at every level", o.BaseTableSize, o.TableSizeMultiplier)
+	}
+}
