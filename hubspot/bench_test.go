@@ -100,7 +100,7 @@ func childFake(b *testing.B, base time.Time) *benchFake {
 // unless GOMEMLIMIT is set); the benchmarks measure the sync as they run
 // it. Set only in this process, not in the child fake's.
 func syncMemoryLimit(b *testing.B) {
-	prev := debug.SetMemoryLimit(160 << 20)
+	prev := debug.SetMemoryLimit(236 << 20)
 	b.Cleanup(func() { debug.SetMemoryLimit(prev) })
 }
 

@@ -65,7 +65,7 @@ func crmSection(ctx context.Context, o options) (sectionResult, error) {
 	var res sectionResult
 	var b strings.Builder
 	b.WriteString("## CRM sync (100,000 companies with their deals and contacts, fake CRM in a child process, Badger store)\n\n")
-	b.WriteString("CPU is the syncing process's own (getrusage around the run: client, decoding, mapping, runner, store), without the fake's; wall time includes the fake, which shares the two cores. Peak RSS is the benchmark process's VmHWM, peak heap the Go heap in use sampled during the sync. The sync runs under the 160 MB soft Go memory limit that `accountbot sync` and serve's scheduled syncs set (unless GOMEMLIMIT is set).\n\n")
+	b.WriteString("CPU is the syncing process's own (getrusage around the run: client, decoding, mapping, runner, store), without the fake's; wall time includes the fake, which shares the two cores. Peak RSS is the benchmark process's VmHWM, peak heap the Go heap in use sampled during the sync. The sync runs under the 236 MB soft Go memory limit that `accountbot sync` and serve's scheduled syncs set (unless GOMEMLIMIT is set).\n\n")
 	b.WriteString("| CRM | full sync wall | full sync CPU | peak RSS | peak heap | 1,000 changes wall | CPU |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, c := range []struct{ name, pkg string }{{"HubSpot", "./hubspot"}, {"Salesforce", "./salesforce"}} {
 		log.Printf("crm: %s full sync", c.name)
