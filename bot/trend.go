@@ -90,8 +90,7 @@ func (e *Engine) computeWeeklyScores(ctx context.Context, a *domain.Account, tod
 		if len(a.Usage) > 0 && d < a.Usage[0].Date {
 			continue
 		}
-		h := domain.ScoreHealth(a, d, e.Rules().Health)
-		pts = append(pts, Point{Label: d.String(), Value: float64(h.Combined)})
+		pts = append(pts, Point{Label: d.String(), Value: float64(domain.CombinedScore(a, d, e.Rules().Health))})
 	}
 	return weekly{pts: pts} // every point under the rules in force
 }
