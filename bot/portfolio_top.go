@@ -52,7 +52,7 @@ func topAccounts(items []domain.Evaluation) []TopAccount {
 }
 
 func topAccountBlocks(items []TopAccount) []Block {
-	var blocks []Block
+	blocks := make([]Block, 0, 6*len(items)) // an account's blocks, stale flag included
 	for i, t := range items {
 		blocks = append(blocks,
 			Section{Text: fmt.Sprintf("%d. %s — %s · Tier %d · %s ARR · health %d", i+1, t.Name, t.Priority.Label(), t.Tier, t.arrShort, t.Combined)},
@@ -89,7 +89,7 @@ type Ranks interface {
 // accounts or the whole book, leaving out those skip says; ok is false
 // while the ranks are not ready.
 func Cards(ctx context.Context, r Ranks, owner string, book bool, n int, skip func(id string) bool) (cards []domain.Evaluation, ok bool, err error) {
-	var ids []string
+	ids := make([]string, 0, n)
 	ok, err = r.Ranked(ctx, owner, book, func(id string) bool {
 		if skip == nil || !skip(id) {
 			ids = append(ids, id)
@@ -99,6 +99,7 @@ func Cards(ctx context.Context, r Ranks, owner string, book bool, n int, skip fu
 	if !ok || err != nil {
 		return nil, ok, err
 	}
+	cards = make([]domain.Evaluation, 0, len(ids)) // an Evaluation is large: no regrowing
 	for _, id := range ids {
 		rec, found, err := r.Evaluation(ctx, id)
 		if err != nil {

@@ -37,10 +37,29 @@ func (s *DB) Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool
 	var found bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		var err error
-		r, found, err = getEval(txn, id)
+		r, found, err = s.getEvalCached(txn, id)
 		return err
 	})
 	return r, found, err
+}
+
+// getEvalCached is getEval through the decoded-record cache (evalcache.go).
+func (s *DB) getEvalCached(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
+	var r domain.EvalRecord
+	item, err := txn.Get(evalKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return r, false, nil
+	} else if err != nil {
+		return r, false, fmt.Errorf("reading the evaluation of %s: %w", id, err)
+	}
+	if r, ok := s.evals.get(id, item.Version()); ok {
+		return r, true, nil
+	}
+	if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
+		return r, false, fmt.Errorf("decoding the evaluation of %s: %w", id, err)
+	}
+	s.evals.put(id, item.Version(), r)
+	return r, true, nil
 }
 
 func getEval(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
