@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -178,20 +179,21 @@ func measureAnswers(ctx context.Context, e *bot.Engine, ids []string, now time.T
 }
 
 // measureCommand asks "account ID cmd" for every id as the operator and
-// returns the latencies after the warm-up.
+// returns the latencies after the warm-up (timeAnswers: the same
+// measurement as `portfolio top`'s in the eval section).
 func measureCommand(ctx context.Context, e *bot.Engine, ids []string, now time.Time, cmd string) ([]time.Duration, error) {
-	lat := make([]time.Duration, 0, len(ids))
-	for i, id := range ids {
-		t := time.Now()
-		m := e.Handle(ctx, bot.Request{Text: fmt.Sprintf("account %s %s", id, cmd), Now: now, User: operator})
-		if i >= answerWarmup {
-			lat = append(lat, time.Since(t))
-		}
+	t, err := timeAnswers(len(ids), answerWarmup, func(i int) error {
+		m := e.Handle(ctx, bot.Request{Text: fmt.Sprintf("account %s %s", ids[i], cmd), Now: now, User: operator})
 		if m.Error {
-			return nil, fmt.Errorf("%s %s: %v", id, cmd, m.Data)
+			return fmt.Errorf("%s %s: %v", ids[i], cmd, m.Data)
 		}
+		return nil
+	})
+	if err == nil {
+		log.Printf("account X %s: CPU per answer p50 %s, p99 %s; %d answers over %s, %d of them on CPU", cmd,
+			ms(percentile(t.cpu, .5)), ms(percentile(t.cpu, .99)), t.slow, slowAnswer, t.slowCPU)
 	}
-	return lat, nil
+	return t.wall, err
 }
 
 // rawGets times a raw Badger Get of each id's account record, after the warm-up.
