@@ -51,10 +51,10 @@ func (r report) markdown() string {
 		for _, x := range r.rows {
 			fmt.Fprintf(&b, "| %d | %s | %s | %.1f%% |\n", x.accounts, ms(x.access.baseP99), ms(x.access.checkedP99), x.access.overhead())
 		}
-		b.WriteString("\n## Digest: every owner's top 5 over the whole book\n\n| accounts | digest | raw iteration (same keys) | ratio | per account |\n|---:|---:|---:|---:|---:|\n")
+		b.WriteString("\n## Digest: every owner's top 5 over the whole book\n\nAs the scheduler builds each owner's daily digest: the first 5 cards of the owner's stored ranks (built first, as serve's start-up check builds them), every owner in turn; against raw Badger reads of the same keys.\n\n| accounts | owners | digest | raw reads (same keys) | ratio | per owner |\n|---:|---:|---:|---:|---:|---:|\n")
 		for _, x := range r.rows {
-			fmt.Fprintf(&b, "| %d | %s | %s | %.1f× | %.1f µs |\n", x.accounts, x.digest.Round(time.Millisecond), x.rawIter.Round(time.Millisecond),
-				float64(x.digest)/float64(max(x.rawIter, 1)), float64(x.digest.Microseconds())/float64(x.accounts))
+			fmt.Fprintf(&b, "| %d | %d | %s | %s | %.1f× | %.1f µs |\n", x.accounts, owners(x.accounts), x.digest.Round(time.Millisecond), x.rawIter.Round(time.Millisecond),
+				float64(x.digest)/float64(max(x.rawIter, 1)), float64(x.digest.Microseconds())/float64(owners(x.accounts)))
 		}
 		if len(r.rows) >= 2 {
 			a, z := r.rows[0], r.rows[len(r.rows)-1]
@@ -104,7 +104,7 @@ func (r report) markdown() string {
 	if len(r.rows) > 0 {
 		z := r.rows[len(r.rows)-1]
 		fmt.Fprintf(&b, "| answer p99 ≤ 1 ms in-process at %d accounts | health %s, renewal %s: %s |\n", z.accounts, ms(z.healthP99), ms(z.renewalP99), verdict(z.healthP99 <= time.Millisecond && z.renewalP99 <= time.Millisecond))
-		fmt.Fprintf(&b, "| digest ≤ 2 s for %d accounts, within 3× raw iteration | %s, %.1f×: %s |\n", z.accounts, z.digest.Round(time.Millisecond), float64(z.digest)/float64(max(z.rawIter, 1)),
+		fmt.Fprintf(&b, "| digest ≤ 2 s for %d accounts, within 3× raw reads | %s, %.1f×: %s |\n", z.accounts, z.digest.Round(time.Millisecond), float64(z.digest)/float64(max(z.rawIter, 1)),
 			verdict(z.digest <= 2*time.Second && float64(z.digest) <= 3*float64(z.rawIter)))
 		fmt.Fprintf(&b, "| access check adds < 5%% to the in-process answer p99 at %d accounts | %.1f%%: %s |\n", z.accounts, z.access.overhead(), verdict(z.access.overhead() < 5))
 		fmt.Fprintf(&b, "| import ≥ 50%% of raw WriteBatch | %.0f%%: %s |\n", 100*z.importPerSec/z.rawImportPerSec, verdict(z.importPerSec >= 0.5*z.rawImportPerSec))
