@@ -31,7 +31,9 @@ func (s *DB) ScoreHistory(ctx context.Context, id string, from, to domain.Date) 
 	var out []domain.ScoreSnapshot
 	p := accountPrefix(prefixHistory, id)
 	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: p, PrefetchValues: true, PrefetchSize: 64})
+		// No prefetch: Badger's starts a goroutine for each of up to 64
+		// items ahead, for small values stored inline (an answer's read).
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: p})
 		defer it.Close()
 		for it.Seek(join(p, dateBytes(from))); it.ValidForPrefix(p); it.Next() {
 			if dateFrom(it.Item().Key()[len(p):]) > to {
