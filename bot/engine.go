@@ -398,6 +398,9 @@ func (e *Engine) resolve(ctx context.Context, who domain.Principal, name string)
 // resolveReadable resolves a name among the accounts who may read only;
 // one is the account when exactly one matches and was read on the way.
 func (e *Engine) resolveReadable(ctx context.Context, who domain.Principal, name string) (domain.Resolution, *domain.Account, error) {
+	if a, err := e.byID(ctx, who, name); a != nil || err != nil {
+		return domain.Resolution{IDs: []string{name}}, a, err
+	}
 	res, err := e.Store.Resolve(ctx, name)
 	if err != nil {
 		return res, nil, fmt.Errorf("resolving %q: %w", name, err)
@@ -412,6 +415,27 @@ func (e *Engine) resolveReadable(ctx context.Context, who domain.Principal, name
 		}
 	}
 	return res, one, nil
+}
+
+// byID is the account whose id name is, when the asker may read it: an id
+// names its account before any name does (Resolve's first rule), and
+// reading the account here reads it once instead of once to resolve and
+// again to answer. nil: resolve name as usual (that also handles an id
+// that exists but may not be read, exactly as before).
+func (e *Engine) byID(ctx context.Context, who domain.Principal, name string) (*domain.Account, error) {
+	if name != strings.TrimSpace(name) || !domain.ValidID(name) {
+		return nil, nil
+	}
+	a, err := e.Store.Account(ctx, name)
+	if domain.ErrorCode(err) == domain.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("resolving %q: %w", name, err)
+	}
+	if ok, err := e.mayRead(ctx, &who, a); !ok || err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func orList(s []string) string {

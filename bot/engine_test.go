@@ -252,6 +252,10 @@ func (failingStore) Resolve(context.Context, string) (domain.Resolution, error) 
 	return domain.Resolution{}, errors.New("badger: disk on fire at /secret/path")
 }
 
+func (failingStore) Account(context.Context, string) (*domain.Account, error) {
+	return nil, errors.New("badger: disk on fire at /secret/path")
+}
+
 func TestInternalErrorsAreNotLeaked(t *testing.T) {
 	e := bot.NewEngine(failingStore{}, domain.DefaultConfig(), nil)
 	m := e.Handle(context.Background(), bot.Request{Text: "account acme", Now: now, User: bot.User{Operator: true}})
