@@ -43,7 +43,8 @@ func (s *DB) Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool
 	return r, found, err
 }
 
-// getEvalCached is getEval through the decoded-record cache (evalcache.go).
+// getEvalCached reads an account's stored evaluation through the cache of
+// decoded records (evalcache.go).
 func (s *DB) getEvalCached(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
 	var r domain.EvalRecord
 	item, err := txn.Get(evalKey(id))
@@ -59,20 +60,6 @@ func (s *DB) getEvalCached(txn *badger.Txn, id string) (domain.EvalRecord, bool,
 		return r, false, fmt.Errorf("decoding the evaluation of %s: %w", id, err)
 	}
 	s.evals.put(id, item.Version(), r)
-	return r, true, nil
-}
-
-func getEval(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
-	var r domain.EvalRecord
-	item, err := txn.Get(evalKey(id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return r, false, nil
-	} else if err != nil {
-		return r, false, fmt.Errorf("reading the evaluation of %s: %w", id, err)
-	}
-	if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
-		return r, false, fmt.Errorf("decoding the evaluation of %s: %w", id, err)
-	}
 	return r, true, nil
 }
 
