@@ -47,7 +47,7 @@ func (q *connQueue) close() {
 }
 
 // listener is one server's share of the queue.
-func (q *connQueue) listener() net.Listener {
+func (q *connQueue) listener() *queueListener {
 	return &queueListener{q: q, closed: make(chan struct{})}
 }
 
@@ -55,9 +55,18 @@ type queueListener struct {
 	q      *connQueue
 	closed chan struct{}
 	once   sync.Once
+	// accepting, if set, is closed at the first Accept: the server using
+	// this listener is up (a live restore answers its client then).
+	accepting chan struct{}
+	started   sync.Once
 }
 
 func (l *queueListener) Accept() (net.Conn, error) {
+	l.started.Do(func() {
+		if l.accepting != nil {
+			close(l.accepting)
+		}
+	})
 	select {
 	case <-l.closed:
 		return nil, net.ErrClosed

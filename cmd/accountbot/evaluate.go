@@ -20,7 +20,7 @@ func (m *Main) startEvaluator(ctx context.Context, wg *sync.WaitGroup, e *bot.En
 	rules, version := m.scoringRules()
 	ev := evaluator.New(m.db, evaluator.Options{Rules: rules, RulesVersion: version, AlertWindow: m.Config.Nudges.AlertWindow,
 		Zone: sched.Zone, Alerter: sched, Now: m.Now, Log: m.log})
-	m.followRulesEvaluator(ev)
+	m.followRulesEvaluator(ev, version)
 	sched.AlertsFromChanges()
 	sched.Ranks, e.Ranks = ev, ev
 	m.evaluating.Store(ev)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha1"
@@ -69,7 +68,7 @@ func TestServeConsoleWithIngestAPI(t *testing.T) {
 	}
 	secret := strings.TrimSpace(run(t, nil, "", "--data", dir, "token", "create", "--scope", "ingest").stdout)
 	env := map[string]string{"ACCOUNTBOT_ADDR": "127.0.0.1:0", "ACCOUNTBOT_SEGMENT_SECRET": "seg"}
-	s := &served{m: NewMain(), done: make(chan error, 1), stderr: &bytes.Buffer{}}
+	s := &served{m: NewMain(), done: make(chan error, 1), stderr: &syncBuffer{}}
 	s.m.Stdin, s.m.Stdout, s.m.Stderr = strings.NewReader(""), io.Discard, s.stderr
 	s.m.Getenv = func(k string) string { return env[k] }
 	s.m.Now = func() time.Time { return fixedNow }
@@ -79,13 +78,7 @@ func TestServeConsoleWithIngestAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { s.done <- s.m.Run(ctx) }()
-	for i := 0; i < 1000 && s.addr == ""; i++ {
-		time.Sleep(10 * time.Millisecond)
-		s.addr = s.m.HTTPAddr()
-	}
-	if s.addr == "" {
-		t.Fatalf("no listener: %s", s.stderr)
-	}
+	s.addr = s.waitListening(t)
 	post := func(path, body string, hdr map[string]string) (int, string) {
 		req, _ := http.NewRequest("POST", "http://"+s.addr+path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")

@@ -36,6 +36,8 @@ type liveServe struct {
 	restoring atomic.Bool
 	ctl       *control.Server
 	conns     *connQueue
+	mu        sync.Mutex
+	serving   chan struct{} // closed when the current generation accepts HTTP
 }
 
 // restoreJob is a checked restore request handed to the serve loop.
@@ -45,6 +47,9 @@ type restoreJob struct {
 	opt  storage.RestoreOptions
 	out  io.Writer // progress lines for the client
 	done chan restoreDone
+	// Set by the serve loop.
+	start  time.Time
+	result restoreDone
 }
 
 type restoreDone struct {
@@ -88,51 +93,120 @@ func (m *Main) serveLive(ctx context.Context) error {
 			}
 		})
 	}
+	var restored *restoreJob // swapped in, answered once the next generation serves
 	for {
 		gen, cancel := context.WithCancel(ctx)
 		errc := make(chan error, 1)
+		serving := live.nextGeneration()
 		go func() { errc <- m.runServe(gen) }()
+		if restored != nil {
+			ended, err := m.answerRestore(restored, serving, errc)
+			restored = nil
+			if ended {
+				cancel()
+				return err
+			}
+		}
 		select {
 		case err := <-errc:
 			cancel()
 			return err
 		case job := <-live.jobs:
-			if ctx.Err() != nil {
-				job.done <- restoreDone{err: domain.Errorf(domain.ECONFLICT, "serve is stopping; run the restore again once it has")}
-				cancel()
-				return <-errc
-			}
-			// New connections get 503 while the generation winds down.
-			gap := live.serveGap()
-			cancel()
-			if err := <-errc; err != nil {
-				gap.srv.Close()
-				job.done <- restoreDone{err: fmt.Errorf("stopping the bot for the restore: %w", err)}
+			swapped, err := m.pauseForRestore(ctx, job, cancel, errc)
+			if !swapped {
 				return err
 			}
-			err := m.swapStore(ctx, job)
-			gap.stop(context.Background())
-			if err != nil {
-				return err // the store could not be reopened: serve stops rather than run without one
-			}
+			restored = job
 		}
 		if ctx.Err() != nil {
+			if restored != nil {
+				fmt.Fprintln(restored.out, "serve is stopping: start it again to serve the restored store.")
+				live.finish(restored)
+			}
 			return nil
 		}
 	}
 }
 
+// pauseForRestore ends the generation (HTTP answers 503 meanwhile) and
+// swaps the store, holding storeMu until answerRestore: control requests
+// wait until the next generation serves, so none runs on a half-started
+// bot. swapped false means serve stops, with err.
+func (m *Main) pauseForRestore(ctx context.Context, job *restoreJob, cancel context.CancelFunc, errc <-chan error) (swapped bool, err error) {
+	live := m.live
+	if ctx.Err() != nil {
+		live.restoring.Store(false)
+		job.done <- restoreDone{err: domain.Errorf(domain.ECONFLICT, "serve is stopping; run the restore again once it has")}
+		cancel()
+		return false, <-errc
+	}
+	gap := live.serveGap()
+	cancel()
+	if err := <-errc; err != nil {
+		gap.srv.Close()
+		live.restoring.Store(false)
+		job.done <- restoreDone{err: fmt.Errorf("stopping the bot for the restore: %w", err)}
+		return false, err
+	}
+	live.storeMu.Lock()
+	err = m.swapStore(ctx, job)
+	// Connections wait in the queue, unanswered, for the next generation.
+	gap.stop(context.Background())
+	if err != nil {
+		live.finish(job)
+		return false, err // the store could not be reopened: serve stops rather than run without one
+	}
+	return true, nil
+}
+
+// answerRestore tells the restore's client it is done once the generation
+// started after the swap accepts HTTP requests, so that a request sent
+// after the CLI returns is answered by the restored store (and its rules),
+// never by the pause.
+// ended reports that the generation stopped instead (with its error).
+func (m *Main) answerRestore(job *restoreJob, serving <-chan struct{}, errc <-chan error) (ended bool, err error) {
+	select {
+	case <-serving:
+		fmt.Fprintf(job.out, "The bot is serving again (paused for %s).\n", time.Since(job.start).Round(time.Millisecond))
+		m.live.finish(job)
+		return false, nil
+	case err := <-errc:
+		if err != nil {
+			job.result.err = errors.Join(job.result.err, fmt.Errorf("starting the bot again after the restore: %w; serve stops, start it again", err))
+		} else {
+			fmt.Fprintln(job.out, "serve is stopping: start it again to serve the restored store.")
+		}
+		m.live.finish(job)
+		return true, err
+	}
+}
+
+// finish answers the restore's client and lets control requests and
+// other restores in again.
+func (l *liveServe) finish(job *restoreJob) {
+	job.done <- job.result
+	l.restoring.Store(false)
+	l.storeMu.Unlock()
+}
+
+// nextGeneration returns a channel closed once the next generation's HTTP
+// server accepts connections (liveListen hands it to that listener).
+func (l *liveServe) nextGeneration() <-chan struct{} {
+	ch := make(chan struct{})
+	l.mu.Lock()
+	l.serving = ch
+	l.mu.Unlock()
+	return ch
+}
+
 // swapStore closes the store, restores the backup and reopens the store,
-// reporting to the client. A failed restore keeps the old store; only a
-// store that cannot be reopened is an error for serve itself.
+// reporting to the client; the caller holds storeMu for writing. A failed
+// restore keeps the old store; only a store that cannot be reopened is an
+// error for serve itself. The outcome is left in job.result.
 func (m *Main) swapStore(ctx context.Context, job *restoreJob) error {
 	live := m.live
-	live.storeMu.Lock()
-	defer live.storeMu.Unlock()
-	defer live.restoring.Store(false)
-	start := time.Now()
+	job.start = time.Now()
 	fmt.Fprintf(job.out, "The bot is paused (chat and the HTTP API answer \"restoring, try again\"); loading %s…\n", job.file)
-	var done restoreDone
 	if err := m.db.Close(); err != nil {
 		m.log.Error("closing the store for a restore", "err", err)
 	}
@@ -147,11 +221,11 @@ func (m *Main) swapStore(ctx context.Context, job *restoreJob) error {
 			m.log.Error("control socket after restore", "err", err)
 		}
 	}
-	stopTicks := progress(job.out, start)
+	stopTicks := progress(job.out, job.start)
 	if _, err := job.f.Seek(0, io.SeekStart); err != nil {
-		done.err = fmt.Errorf("rewinding %s: %w", job.file, err)
+		job.result.err = fmt.Errorf("rewinding %s: %w", job.file, err)
 	} else {
-		done.res, done.err = badger.Restore(ctx, m.DataDir, job.f, job.opt)
+		job.result.res, job.result.err = badger.Restore(ctx, m.DataDir, job.f, job.opt)
 	}
 	stopTicks()
 	m.rules.restart() // the restored store may hold other rules versions
@@ -161,12 +235,9 @@ func (m *Main) swapStore(ctx context.Context, job *restoreJob) error {
 		_, oerr = m.open(ctx)
 	}
 	if oerr != nil {
-		done.err = errors.Join(done.err, fmt.Errorf("reopening the store after the restore: %w; serve stops, start it again", oerr))
-		job.done <- done
+		job.result.err = errors.Join(job.result.err, fmt.Errorf("reopening the store after the restore: %w; serve stops, start it again", oerr))
 		return oerr
 	}
-	fmt.Fprintf(job.out, "The bot is serving again (paused for %s).\n", time.Since(start).Round(time.Millisecond))
-	job.done <- done
 	return nil
 }
 
@@ -298,5 +369,9 @@ func (m *Main) liveListen(addr string) (net.Listener, error) {
 	if m.live == nil {
 		return net.Listen("tcp", addr)
 	}
-	return m.live.conns.listener(), nil
+	l := m.live.conns.listener()
+	m.live.mu.Lock()
+	l.accepting, m.live.serving = m.live.serving, nil
+	m.live.mu.Unlock()
+	return l, nil
 }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -412,5 +413,94 @@ func TestControlRequestsWaitForTheSwap(t *testing.T) {
 	<-got
 	if !strings.Contains(out.String(), "waits for it to finish") {
 		t.Errorf("message: %q", out.String())
+	}
+}
+
+// A live restore answers its client only once the bot serves the restored
+// store again: until then control requests wait and HTTP requests wait in
+// the port's queue (neither fails nor gets 503), so whatever the operator
+// runs after the restore returns meets the restored store and its rules.
+// The next start is held up here, as a slow machine would.
+func TestRestoreAnswersOnceTheBotServesAgain(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, nil, "", append([]string{"--data", dir, "import"}, examples(t)...)...); r.code != 0 {
+		t.Fatal(r)
+	}
+	var slow atomic.Bool
+	starting, release := make(chan struct{}, 1), make(chan struct{})
+	holdStart := func(m *Main) {
+		get := m.Getenv
+		m.Getenv = func(k string) string {
+			if k == "SLACK_BOT_TOKEN" && slow.Load() { // the first thing a start reads
+				select {
+				case starting <- struct{}{}:
+				default:
+				}
+				<-release
+			}
+			return get(k)
+		}
+	}
+	fake := newFakeSlack(t)
+	srv := startServe(t, dir, fake.env(), holdStart)
+	defer srv.stop(t)
+	bak := filepath.Join(t.TempDir(), "book.bak")
+	if r := run(t, nil, "", "--data", dir, "backup", bak); r.code != 0 {
+		t.Fatalf("backup: %+v", r)
+	}
+	slow.Store(true)
+	restored := make(chan result, 1)
+	go func() { restored <- run(t, nil, "", "--data", dir, "restore", "--replace", bak) }()
+	select {
+	case <-starting:
+	case r := <-restored:
+		t.Fatalf("the restore answered before the bot started again: %+v\n%s", r, srv.tail())
+	case <-time.After(startWait):
+		t.Fatalf("the bot did not start again after the swap\n%s", srv.tail())
+	}
+	slow.Store(false)
+	history := make(chan result, 1)
+	go func() { history <- run(t, nil, "", "--data", dir, "rules", "history") }()
+	answered := make(chan polled, 1)
+	go func() {
+		resp, err := http.Get("http://" + srv.addr + "/api/v1/openapi.json")
+		g := polled{err: err}
+		if err == nil {
+			g.status = resp.StatusCode
+			resp.Body.Close()
+		}
+		answered <- g
+	}()
+	select {
+	case r := <-restored:
+		t.Errorf("the restore answered while the bot was still starting: %+v", r)
+	case r := <-history:
+		t.Errorf("a control request ran while the bot was still starting: %+v", r)
+	case a := <-answered:
+		t.Errorf("an HTTP request was answered while the bot was still starting: %+v", a)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	wait := func(what string, c <-chan result) result {
+		t.Helper()
+		select {
+		case r := <-c:
+			if r.code != 0 {
+				t.Errorf("%s: %+v\n%s", what, r, srv.tail())
+			}
+			return r
+		case <-time.After(startWait):
+			t.Fatalf("%s did not return\n%s", what, srv.tail())
+			return result{}
+		}
+	}
+	if r := wait("restore", restored); !strings.Contains(r.stdout, "serving again") || !strings.Contains(r.stdout, ": 6 accounts") {
+		t.Errorf("restore: %+v", r)
+	}
+	if r := wait("rules history", history); !strings.HasPrefix(r.stdout, "v1 ") {
+		t.Errorf("rules history after the restore: %+v", r)
+	}
+	if a := <-answered; a.err != nil || a.status != http.StatusOK {
+		t.Errorf("the HTTP request sent while the bot was starting: %+v", a)
 	}
 }

@@ -22,7 +22,11 @@ import (
 // the commands a running serve receives through the control socket so
 // that `rules apply` switches its engine and nudges at once.
 type rulesState struct {
-	cur    atomic.Pointer[domain.RulesVersion]
+	cur atomic.Pointer[domain.RulesVersion]
+	// load makes loadRules run once at a time: serve's start and a command
+	// from the control socket may both load, and both would record a
+	// config-file edit as a version.
+	load   sync.Mutex
 	mu     sync.Mutex // guards loaded, engines and nudges
 	loaded bool
 	// Everything scoring with the rules, switched by put.
@@ -73,24 +77,40 @@ func (s *rulesState) restart() {
 
 // followRulesEvaluator registers the evaluator to switch with the rules:
 // stored ranks and alerts then follow the version in force.
-func (m *Main) followRulesEvaluator(ev *evaluator.Evaluator) {
+// version is the one ev was made with.
+func (m *Main) followRulesEvaluator(ev *evaluator.Evaluator, version int) {
 	if m.rules == nil {
 		return
 	}
 	m.rules.mu.Lock()
 	defer m.rules.mu.Unlock()
 	m.rules.evaluators = append(m.rules.evaluators, ev)
+	// A version put after ev read the rules but before this registration
+	// would otherwise be missed (put stores cur before taking mu). Only a
+	// new one: SetRules re-ranks the whole book.
+	if v := m.rules.cur.Load(); v != nil && v.Version != version {
+		ev.SetRules(v.Rules, v.Version)
+	}
 }
 
 // follow registers an engine or scheduler to switch with the rules.
 func (m *Main) followRules(e *bot.Engine, n *nudge.Scheduler) {
 	m.rules.mu.Lock()
 	defer m.rules.mu.Unlock()
+	// A `rules apply` from the control socket may have put a version since
+	// e or n read the rules: they start from the one in force.
+	v := m.rules.cur.Load()
 	if e != nil {
 		m.rules.engines = append(m.rules.engines, e)
+		if v != nil {
+			e.SetRules(v.Rules)
+		}
 	}
 	if n != nil {
 		m.rules.nudges = append(m.rules.nudges, n)
+		if v != nil {
+			n.SetRules(v.Rules)
+		}
 	}
 }
 
@@ -100,6 +120,8 @@ func (m *Main) followRules(e *bot.Engine, n *nudge.Scheduler) {
 // since it was last seen are applied over the version in force as a new
 // version (by "config file"); keys left alone never undo a `rules apply`.
 func (m *Main) loadRules(ctx context.Context, db Store) error {
+	m.rules.load.Lock()
+	defer m.rules.load.Unlock()
 	m.rules.mu.Lock()
 	done := m.rules.loaded
 	m.rules.mu.Unlock()

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/accountbot/accountbot/storage/badger"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,63 +130,48 @@ func TestRulesConfigFileEditsBecomeVersions(t *testing.T) {
 }
 
 // A running serve takes a new rules version through the control socket
-// and answers with it at once, without a restart.
+// and answers with it as soon as the CLI returns, without a restart; a
+// live restore of an older backup puts that backup's version back in force
+// just as promptly.
 func TestServePicksUpRulesApply(t *testing.T) {
 	dir := t.TempDir()
 	if r := run(t, nil, "", append([]string{"--data", dir, "import"}, examples(t)...)...); r.code != 0 {
 		t.Fatal(r)
 	}
-	fake := fakeSlackAPI(t)
-	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "shh", "SLACK_API_URL": fake + "/api",
-		"ACCOUNTBOT_ADDR": "127.0.0.1:0"}
-	srv := startServe(t, dir, env)
+	fake := newFakeSlack(t)
+	srv := startServe(t, dir, fake.env())
 	defer srv.stop(t)
-	ask := func(text string) string {
-		body := url.Values{"command": {"/account"}, "text": {text}, "user_id": {"U1"}, "channel_id": {"C1"}, "team_id": {"T1"},
-			"api_app_id": {"A1"}, "response_url": {fake + "/response"}}.Encode()
-		_, b := postSlash(t, srv.addr, body, fixedNow)
-		return string(b)
+	tier := func(when string, want int) {
+		t.Helper()
+		if out := srv.ask(t, fake, "globex health"); !strings.Contains(out, fmt.Sprintf("Globex Corporation — Tier %d — health", want)) {
+			t.Fatalf("%s: want Tier %d, got %.300s\n%s", when, want, out, srv.tail())
+		}
 	}
-	if out := ask("globex health"); !strings.Contains(out, "Globex Corporation — Tier 1 — health") {
-		t.Fatalf("before: %.300s", out)
+	cli := func(args ...string) result {
+		t.Helper()
+		r := run(t, nil, "", append([]string{"--data", dir}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("%s: %+v\n%s", strings.Join(args, " "), r, srv.tail())
+		}
+		return r
 	}
+	tier("before", 1)
 	bak := filepath.Join(t.TempDir(), "v1.bak")
-	if r := run(t, nil, "", "--data", dir, "backup", bak); r.code != 0 {
-		t.Fatalf("backup: %+v", r)
-	}
+	cli("backup", bak)
 	cand := writeFile(t, t.TempDir(), "cand.yaml", "tiers:\n  tier1_min_arr: 100000000\n")
-	r := run(t, nil, "", "--data", dir, "rules", "apply", cand, "--note", "fewer tier 1 accounts", "--by", "ana")
-	if r.code != 0 || !strings.Contains(r.stdout, "Applied rules v2") || !strings.Contains(r.stdout, "The running serve (pid") {
-		t.Fatalf("apply through the socket: %+v", r)
+	if r := cli("rules", "apply", cand, "--note", "fewer tier 1 accounts", "--by", "ana"); !strings.Contains(r.stdout, "Applied rules v2") ||
+		!strings.Contains(r.stdout, "The running serve (pid") {
+		t.Fatalf("apply did not go through the control socket: %+v\n%s", r, srv.tail())
 	}
-	if out := ask("globex health"); !strings.Contains(out, "Globex Corporation — Tier 2 — health") {
-		t.Errorf("after: %.300s", out)
-	}
-	if r := run(t, nil, "", "--data", dir, "rules", "history"); r.code != 0 || !strings.Contains(r.stdout, `v2  2026-11-23 09:00 UTC  ana  "fewer tier 1 accounts"`) {
+	tier("after rules apply", 2)
+	if r := cli("rules", "history"); !strings.Contains(r.stdout, `v2  2026-11-23 09:00 UTC  ana  "fewer tier 1 accounts"`) {
 		t.Errorf("history through the socket: %+v", r)
 	}
-	// A live restore of a backup made under v1 puts v1 back in force: the
-	// restarted engine reads the restored store's versions.
-	if r := run(t, nil, "", "--data", dir, "restore", "--replace", bak); r.code != 0 {
-		t.Fatalf("restore while serving: %+v", r)
+	// The restarted engine reads the restored store's versions.
+	if r := cli("restore", "--replace", bak); !strings.Contains(r.stdout, "serving again") {
+		t.Fatalf("restore while serving: %+v\n%s", r, srv.tail())
 	}
-	if out := ask("globex health"); !strings.Contains(out, "Globex Corporation — Tier 1 — health") {
-		t.Errorf("after restoring the v1 backup: %.300s", out)
-	}
-}
-
-// fakeSlackAPI answers users.info for U1 (ana@example.com) and ok to the rest.
-func fakeSlackAPI(t *testing.T) string {
-	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if strings.HasSuffix(r.URL.Path, "users.info") {
-			fmt.Fprint(w, `{"ok":true,"user":{"id":"U1","team_id":"T1","profile":{"email":"ana@example.com"}}}`)
-			return
-		}
-		fmt.Fprint(w, `{"ok":true}`)
-	}))
-	t.Cleanup(fake.Close)
-	return fake.URL
+	tier("after restoring the v1 backup", 1)
 }
 
 // Every stored score names the rules version that produced it.
