@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/accountbot/accountbot/control"
 	"github.com/accountbot/accountbot/domain"
@@ -28,7 +29,7 @@ func (m *Main) viaServer(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("reading the working directory: %w", err)
 	}
-	code, err := control.Run(ctx, m.DataDir, control.Request{Command: m.Command, Args: m.Args, Dir: wd}, m.Stdout, m.Stderr)
+	code, err := m.sendControl(ctx, control.Request{Command: m.Command, Args: m.Args, Dir: wd})
 	if errors.Is(err, control.ErrNotRunning) {
 		return false, nil
 	}
@@ -39,6 +40,36 @@ func (m *Main) viaServer(ctx context.Context) (bool, error) {
 		return true, exitErr{code}
 	}
 	return true, nil
+}
+
+// swapWait bounds how long a command waits for a running serve's control
+// socket while a live restore swaps the data directory.
+const swapWait = 10 * time.Second
+
+// sendControl runs req on the serve of the data directory. While a live
+// restore swaps the directory the socket is briefly gone with the old one:
+// a command must then wait for it to come back, not open the store itself
+// (it would run beside the serve, say serve is not running, and keep the
+// serve from reopening its store; its open could even undo the swap).
+func (m *Main) sendControl(ctx context.Context, req control.Request) (int, error) {
+	code, err := control.Run(ctx, m.DataDir, req, m.Stdout, m.Stderr)
+	if !errors.Is(err, control.ErrNotRunning) || !badger.Swapping(m.DataDir) {
+		return code, err
+	}
+	fmt.Fprintf(m.Stderr, "accountbot: a restore is swapping %s; waiting (up to %s) for the running serve…\n", m.DataDir, swapWait)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(swapWait); badger.Swapping(m.DataDir) && time.Now().Before(deadline); {
+		if _, err := os.Lstat(control.SocketPath(m.DataDir)); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return control.Run(ctx, m.DataDir, req, m.Stdout, m.Stderr)
 }
 
 // startControl opens the control socket so that backup and import reach

@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"github.com/accountbot/accountbot/storage/badger"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/accountbot/accountbot/control"
 	"github.com/accountbot/accountbot/storage"
 )
 
@@ -172,5 +176,49 @@ func TestTokensWhileServing(t *testing.T) {
 	r = run(t, nil, "", "--data", dir, "token", "list")
 	if r.code != 0 || !strings.Contains(r.stdout, "etl") || strings.Contains(r.stdout, "old") {
 		t.Errorf("token list after serve stopped: %+v", r)
+	}
+}
+
+// While a live restore swaps the data directory, the control socket is
+// gone with the old directory for a moment: a command then waits for the
+// running serve to listen again instead of opening the store itself.
+func TestCommandsWaitForTheSocketDuringASwap(t *testing.T) {
+	parent, err := os.MkdirTemp("", "swap") // a short path: Unix socket paths are limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(parent)
+	dir, old := filepath.Join(parent, "data"), filepath.Join(parent, ".data.restore-old")
+	for _, d := range []string{dir, old} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !badger.Swapping(dir) {
+		t.Fatal("a set-aside old store is not seen as a swap in progress")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond) // the swap's renames and the directory's sync
+		srv, err := control.Listen(dir)
+		if err != nil {
+			served <- err
+			return
+		}
+		os.RemoveAll(old)
+		served <- srv.Serve(ctx, func(_ context.Context, req control.Request, stdout, _ io.Writer) int {
+			fmt.Fprintf(stdout, "served %s by the running serve\n", req.Command)
+			return 0
+		})
+	}()
+	r := run(t, nil, "", "--data", dir, "backup", filepath.Join(parent, "b.bak"))
+	if r.code != 0 || !strings.Contains(r.stdout, "served backup by the running serve") || !strings.Contains(r.stderr, "a restore is swapping") {
+		t.Errorf("backup during a swap: %+v", r)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Error(err)
 	}
 }

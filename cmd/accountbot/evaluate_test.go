@@ -83,8 +83,8 @@ func TestIngestedUsageDropAlertsTheOwnerOnceWithinASecond(t *testing.T) {
 	start := time.Now()
 	post(`[{"account_id":"acme","date":"2026-11-23","active_users":40,"usage":750}]`)
 	for f.alertPosts()[key] == 0 {
-		if time.Since(start) > time.Second {
-			t.Fatalf("no alert within a second; posts: %v", f.alertPosts())
+		if time.Since(start) > alertWithin() {
+			t.Fatalf("no alert within %s; posts: %v\n%s", alertWithin(), f.alertPosts(), srv.tail())
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -102,15 +102,25 @@ func TestIngestedUsageDropAlertsTheOwnerOnceWithinASecond(t *testing.T) {
 	}
 }
 
+// alertWithin is how soon an alert must follow the change: a second, as
+// promised; under the race detector (CI's `go test -race ./...`, every
+// package at once on 2 cores) 15 s, still well inside the scheduler's
+// one-minute tick, so the alert is still shown to be change-driven.
+func alertWithin() time.Duration {
+	if raceEnabled {
+		return 15 * time.Second
+	}
+	return time.Second
+}
+
 // waitReady waits for serve's evaluator to have checked the stored
 // evaluations (its first pass at start).
 func waitReady(t *testing.T, s *served) {
 	t.Helper()
-	for i := 0; i < 1000; i++ {
+	for deadline := time.Now().Add(startWait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if ev := s.m.evaluating.Load(); ev != nil && ev.Ready() {
 			return
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("evaluator not ready: %s", s.stderr)
+	t.Fatalf("evaluator not ready within %s\n%s", startWait, s.tail())
 }

@@ -298,18 +298,19 @@ func TestRestoreWhileServingKilled(t *testing.T) {
 		cmd := exec.Command(bin, "--data", dir, "serve")
 		cmd.Env = append(childEnv(), "ACCOUNTBOT_ADDR=127.0.0.1:0", "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=shh",
 			"SLACK_API_URL=http://127.0.0.1:1/api/")
+		errb := &syncBuffer{}
+		cmd.Stderr = errb
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		for i := 0; i < 1000; i++ {
+		for deadline := time.Now().Add(startWait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 			if _, err := os.Stat(control.SocketPath(dir)); err == nil {
 				return cmd
 			}
-			time.Sleep(10 * time.Millisecond)
 		}
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatal("serve did not open its control socket")
+		t.Fatalf("serve did not open its control socket within %s; its stderr:\n%s", startWait, errb)
 		return nil
 	}
 	restore := func(dir string) *exec.Cmd {
@@ -372,12 +373,7 @@ func TestRestoreWhileConsoleIsRefused(t *testing.T) {
 	defer feed.Close()
 	srv := startServe(t, dir, map[string]string{"ACCOUNTBOT_ADDR": "127.0.0.1:0"}, func(m *Main) { m.Stdin = stdin })
 	defer func() { feed.Close(); srv.stop(t) }()
-	for i := 0; i < 500; i++ {
-		if _, err := os.Stat(control.SocketPath(dir)); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitSocket(t, srv, dir)
 	t.Chdir(t.TempDir())
 	if r := run(t, nil, "", "--data", dir, "backup", "book.bak"); r.code != 0 {
 		t.Fatalf("backup from the console: %+v", r)
@@ -503,4 +499,15 @@ func TestRestoreAnswersOnceTheBotServesAgain(t *testing.T) {
 	if a := <-answered; a.err != nil || a.status != http.StatusOK {
 		t.Errorf("the HTTP request sent while the bot was starting: %+v", a)
 	}
+}
+
+// waitSocket waits for serve's control socket on dir.
+func waitSocket(t *testing.T, s *served, dir string) {
+	t.Helper()
+	for deadline := time.Now().Add(startWait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(control.SocketPath(dir)); err == nil {
+			return
+		}
+	}
+	t.Fatalf("serve did not open its control socket within %s\n%s", startWait, s.tail())
 }

@@ -42,7 +42,7 @@ func TestMetricsAndProbes(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 600; i++ { // a minute: CI runs every package's tests at once
 		if code, _ := get("/livez"); code == 200 {
 			break
 		}
@@ -58,7 +58,7 @@ func TestMetricsAndProbes(t *testing.T) {
 	if code, _ := postSlash(t, addr, body, at); code != 200 {
 		t.Errorf("slash command = %d", code)
 	}
-	for i := 0; i < 100; i++ {
+	for i := 0; i < 600; i++ {
 		if _, posts, _ := f.counts(); posts >= 10 {
 			break
 		}

@@ -55,7 +55,7 @@ func TestServeSyncsOnScheduleAndTakesStripeWebhooks(t *testing.T) {
 	}
 	// The first run at start, then at least two more on the schedule.
 	var counts []int
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && len(counts) < 3; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(startWait); time.Now().Before(deadline) && len(counts) < 3; time.Sleep(20 * time.Millisecond) {
 		if n := requests(); n > 0 && (len(counts) == 0 || n > counts[len(counts)-1]) {
 			counts = append(counts, n)
 		}

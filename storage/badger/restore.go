@@ -195,6 +195,16 @@ func siblings(dir string) (staging, old string) {
 	return filepath.Join(parent, "."+base+".restore-staging"), filepath.Join(parent, "."+base+".restore-old")
 }
 
+// Swapping reports whether a restore is swapping the store in dir: the old
+// store is set aside and not yet removed (or a crash interrupted the swap,
+// which the next Open finishes or undoes). A running serve's control
+// socket goes and comes back with the directory meanwhile.
+func Swapping(dir string) bool {
+	_, old := siblings(dir)
+	_, err := os.Lstat(old)
+	return err == nil
+}
+
 // swapIn moves staging to dir, keeping the old store at old until the new
 // one is in place.
 func swapIn(dir, staging, old string, swapped func()) error {
