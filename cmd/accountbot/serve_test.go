@@ -57,7 +57,7 @@ func trySlash(addr, body string, at time.Time) (int, []byte, error) {
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
 	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := slashClient.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -65,6 +65,12 @@ func trySlash(addr, body string, at time.Time) (int, []byte, error) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b, nil
 }
+
+// slashClient posts each command on a new connection: a
+// kept-alive connection that serve closed while stopping a generation (a
+// live restore) could otherwise be reused before the client noticed, and
+// a POST is not retried.
+var slashClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
 // served is a running `accountbot serve`.
 type served struct {
@@ -230,8 +236,10 @@ func (s *served) ask(t *testing.T, f *fakeSlack, text string) string {
 	if !bytes.Contains(b, []byte("Working on it")) {
 		return string(b)
 	}
+	start := time.Now()
 	select {
 	case late := <-f.late:
+		t.Logf("/account %s: acknowledged with the placeholder; the answer came by response_url %s later", text, time.Since(start).Round(time.Millisecond))
 		return string(late)
 	case <-time.After(startWait):
 		t.Fatalf("/account %s: acknowledged with %.200s, and no late reply within %s\n%s", text, b, startWait, s.tail())
