@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -199,9 +200,23 @@ func TestCommandsWaitForTheSocketDuringASwap(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var out bytes.Buffer
+	errb := &syncBuffer{}
+	m := NewMain()
+	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), &out, errb
+	m.Now = func() time.Time { return fixedNow }
+	m.Getenv = func(string) string { return "" }
 	served := make(chan error, 1)
 	go func() {
-		time.Sleep(300 * time.Millisecond) // the swap's renames and the directory's sync
+		// The swap ends only once the command is waiting for it.
+		for !strings.Contains(errb.String(), "a restore is swapping") {
+			select {
+			case <-ctx.Done(): // the command did not wait
+				served <- nil
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
 		srv, err := control.Listen(dir)
 		if err != nil {
 			served <- err
@@ -213,9 +228,13 @@ func TestCommandsWaitForTheSocketDuringASwap(t *testing.T) {
 			return 0
 		})
 	}()
-	r := run(t, nil, "", "--data", dir, "backup", filepath.Join(parent, "b.bak"))
-	if r.code != 0 || !strings.Contains(r.stdout, "served backup by the running serve") || !strings.Contains(r.stderr, "a restore is swapping") {
-		t.Errorf("backup during a swap: %+v", r)
+	err = m.ParseFlags(ctx, []string{"--data", dir, "backup", filepath.Join(parent, "b.bak")})
+	if err == nil {
+		err = m.Run(ctx)
+	}
+	m.Close()
+	if err != nil || !strings.Contains(out.String(), "served backup by the running serve") {
+		t.Errorf("backup during a swap: %v %q %q", err, out.String(), errb.String())
 	}
 	cancel()
 	if err := <-served; err != nil {
