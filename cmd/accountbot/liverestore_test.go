@@ -496,8 +496,13 @@ func TestRestoreAnswersOnceTheBotServesAgain(t *testing.T) {
 	if r := wait("rules history", history); !strings.HasPrefix(r.stdout, "v1 ") {
 		t.Errorf("rules history after the restore: %+v", r)
 	}
-	if a := <-answered; a.err != nil || a.status != http.StatusOK {
-		t.Errorf("the HTTP request sent while the bot was starting: %+v", a)
+	select {
+	case a := <-answered:
+		if a.err != nil || a.status != http.StatusOK {
+			t.Errorf("the HTTP request sent while the bot was starting: %+v", a)
+		}
+	case <-time.After(startWait):
+		t.Errorf("the HTTP request sent while the bot was starting was never answered\n%s", srv.tail())
 	}
 }
 
