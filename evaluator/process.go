@@ -76,6 +76,9 @@ func (e *Evaluator) evaluate(a *domain.Account, today domain.Date) (domain.EvalR
 // hands the accounts whose evaluation started a new alert to the Alerter;
 // it returns those accounts. A deleted account loses its record.
 func (e *Evaluator) Process(ctx context.Context, now time.Time, ids []string) ([]string, error) {
+	if bs, ok := e.store.(batchStore); ok {
+		return e.processBatch(ctx, bs, now, ids)
+	}
 	w := &writer{e: e}
 	z := zones{}
 	var alerted []string
