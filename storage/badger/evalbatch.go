@@ -2,12 +2,14 @@ package badger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/apijson"
 )
 
 // The evaluator's batch path (evaluator.batchStore): a batch of changed
@@ -32,23 +34,18 @@ func (s *DB) EvalInputs(ctx context.Context, ids []string, fn func(id string, a 
 		defer useIt.Close()
 		sigIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixSignal})
 		defer sigIt.Close()
-		var a *domain.Account
+		var usage []domain.Snapshot // reused from account to account: fn keeps none
+		var signals []domain.Signal
 		for _, id := range ids {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			prev, found, err := getEval(txn, id)
+			prev, found, err := readEval(txn, id)
 			if err != nil {
 				return err
 			}
-			var usage []domain.Snapshot
-			var signals []domain.Signal
-			if a != nil {
-				usage, signals = a.Usage[:0], a.Signals[:0] // reused: fn keeps none
-			}
-			a, err = getRecord(txn, id)
+			a, err := readRecord(txn, id)
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
-				a = nil
 				if err := fn(id, nil, prev, found); err != nil {
 					return err
 				}
@@ -56,7 +53,7 @@ func (s *DB) EvalInputs(ctx context.Context, ids []string, fn func(id string, a 
 			} else if err != nil {
 				return err
 			}
-			a.Usage, a.Signals = usage, signals
+			a.Usage, a.Signals = usage[:0], signals[:0]
 			useIt.Seek(accountPrefix(prefixUsage, id))
 			if err := scanUsage(useIt, a); err != nil {
 				return err
@@ -65,12 +62,50 @@ func (s *DB) EvalInputs(ctx context.Context, ids []string, fn func(id string, a 
 			if err := scanSignals(sigIt, a); err != nil {
 				return err
 			}
+			usage, signals = a.Usage, a.Signals
+			if len(a.Usage) == 0 { // as Account gives them
+				a.Usage = nil
+			}
+			if len(a.Signals) == 0 {
+				a.Signals = nil
+			}
 			if err := fn(id, a, prev, found); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// readRecord and readEval are getRecord and getEval decoding with
+// apijson (encoding/json's rules on the json v2 engine: the same values in
+// half the CPU; TestBatchDecodingAsEncodingJSON).
+func readRecord(txn *badger.Txn, id string) (*domain.Account, error) {
+	item, err := txn.Get(accountKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
+	} else if err != nil {
+		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	var a domain.Account
+	if err := item.Value(func(b []byte) error { return apijson.Unmarshal(b, &a) }); err != nil {
+		return nil, fmt.Errorf("decoding account %s: %w", id, err)
+	}
+	return &a, nil
+}
+
+func readEval(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
+	var r domain.EvalRecord
+	item, err := txn.Get(evalKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return r, false, nil
+	} else if err != nil {
+		return r, false, fmt.Errorf("reading the evaluation of %s: %w", id, err)
+	}
+	if err := item.Value(func(b []byte) error { return apijson.Unmarshal(b, &r) }); err != nil {
+		return r, false, fmt.Errorf("decoding the evaluation of %s: %w", id, err)
+	}
+	return r, true, nil
 }
 
 // ReplaceEvaluations stores recs and their score snapshots, each record
