@@ -1,6 +1,7 @@
 package badger
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -54,11 +55,11 @@ func (s *DB) EvalInputs(ctx context.Context, ids []string, fn func(id string, a 
 				return err
 			}
 			a.Usage, a.Signals = usage[:0], signals[:0]
-			useIt.Seek(accountPrefix(prefixUsage, id))
+			seekForward(useIt, accountPrefix(prefixUsage, id))
 			if err := scanUsage(useIt, a); err != nil {
 				return err
 			}
-			sigIt.Seek(accountPrefix(prefixSignal, id))
+			seekForward(sigIt, accountPrefix(prefixSignal, id))
 			if err := scanSignals(sigIt, a); err != nil {
 				return err
 			}
@@ -75,6 +76,17 @@ func (s *DB) EvalInputs(ctx context.Context, ids []string, fn func(id string, a 
 		}
 		return nil
 	})
+}
+
+// seekForward moves it to the first key at or after p, which is at or
+// after where it stands: it stays put when it is there already (an
+// account without signals after one with none, or the next id's keys
+// right after the last's), and seeks otherwise.
+func seekForward(it *badger.Iterator, p []byte) {
+	if it.Valid() && bytes.Compare(it.Item().Key(), p) >= 0 {
+		return
+	}
+	it.Seek(p)
 }
 
 // readRecord and readEval are getRecord and getEval decoding with
