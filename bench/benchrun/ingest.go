@@ -186,10 +186,10 @@ func cpuProfile(base string, d time.Duration, path string) <-chan struct{} {
 }
 
 // settleAfter waits until serve goes quiet after the run (settle: under a
-// tenth of a core over 2 s, at most 3 minutes, as the ramp waits) and returns how long that took
-// and the CPU serve used meanwhile: the evaluator's queue of changed
-// accounts and the compactions the run left, work the events caused that
-// the run's own figure does not count.
+// tenth of a core over 2 s, at most 3 minutes, as the ramp waits) and
+// returns how long that took and the CPU serve used meanwhile: the
+// evaluator's queue of changed accounts and the compactions the run left,
+// work the events caused that the run's own figure does not count.
 func settleAfter(pid int) (time.Duration, time.Duration) {
 	start, cpu0 := time.Now(), procCPU(pid)
 	settle([]int{pid}, 3*time.Minute)
