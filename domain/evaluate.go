@@ -43,6 +43,11 @@ type EvaluateOptions struct {
 	// fraction of the cost: a replay evaluates the book twice a week and
 	// shows none of the text.
 	Explain bool
+	// Record fills only the text a stored evaluation keeps (RecordOf: the
+	// priority and rank reasons, the action) and leaves out the health
+	// reasons' labels and evidence and the tier's reason, which it does
+	// not: the evaluator re-evaluates an account on every change to it.
+	Record bool
 }
 
 // Evaluate applies every rule to a on today, with the full explanation.
@@ -53,12 +58,12 @@ func Evaluate(a *Account, today Date, cfg Config) Evaluation {
 
 // EvaluateWith applies every rule to a on today; o says what to spell out.
 func EvaluateWith(a *Account, today Date, cfg Config, o EvaluateOptions) Evaluation {
-	x := o.Explain
+	x, hx := o.Explain || o.Record, o.Explain // hx: the health and tier text
 	a, check := WithBilling(a, cfg.Billing)
 	e := Evaluation{ARRCheck: check, AccountID: a.ID, Name: a.Name, Owner: a.Owner, ARR: a.Money(a.ARR), Today: today,
 		DataChangedAt: a.DataChangedAt, DataSource: a.DataSource}
-	e.Health = scoreHealth(a, today, cfg.Health, x)
-	e.Tier = assignTier(a, e.Health, cfg.Tiers, x)
+	e.Health = scoreHealth(a, today, cfg.Health, hx)
+	e.Tier = assignTier(a, e.Health, cfg.Tiers, hx)
 	e.Priority, e.PriorityReason = prioritize(e.Health, cfg.Priority, x)
 	e.Renewal = assessRenewal(a, e.Health, e.Tier.Tier, today, cfg, x)
 	days := -1

@@ -415,3 +415,60 @@ func TestRunCoalescesABurstOfChanges(t *testing.T) {
 		t.Errorf("check after the burst = %+v, %v; want nothing to repair", rep, err)
 	}
 }
+
+// Changes processed many at a time (the batch path: one snapshot, shared
+// write transactions, index entries replaced from the records read) leave
+// the same ranks as evaluating the book from scratch, with no index entry
+// left behind, even when a batch names an account twice or one that does
+// not exist.
+func TestBatchesOfChangesKeepRanksAndIndexes(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	owners := []string{"ana@example.com", "bo@example.com", "", "cy@example.com"}
+	rng := rand.New(rand.NewPCG(7, 19))
+	var ps []domain.Patch
+	for i := range 40 {
+		ps = append(ps, account(fmt.Sprintf("a%02d", i), owners[i%len(owners)], int64(20_000+rng.IntN(300_000)), 10+rng.IntN(400)))
+	}
+	ev := newEvaluator(db, &alerts{})
+	if _, err := ev.Check(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ev.Process(ctx, now, apply(t, db, ps...)); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 30 {
+		var ids []string
+		for range 12 {
+			id := fmt.Sprintf("a%02d", rng.IntN(40))
+			var p domain.Patch
+			switch rng.IntN(3) {
+			case 0:
+				p = domain.Patch{ID: id, Usage: []domain.Snapshot{{Date: today.AddDays(-rng.IntN(7)), ActiveUsers: rng.IntN(60), Usage: int64(rng.IntN(2000))}}}
+			case 1:
+				p = domain.Patch{ID: id, Signals: []domain.Signal{{Date: today.AddDays(-rng.IntN(10)), Kind: domain.SignalCompetitor, Note: fmt.Sprint("r", round)}}}
+			default:
+				p = account(id, owners[rng.IntN(len(owners))], int64(10_000+rng.IntN(500_000)), rng.IntN(500)-30)
+			}
+			if _, err := db.Apply(ctx, []domain.Patch{p}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id, id) // named twice
+		}
+		ids = append(ids, "no-such-account")
+		if _, err := ev.Process(ctx, now, ids); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, o := range owners {
+		if got, want := ranked(t, db, o, false), fromScratch(t, db, o, false); !slices.Equal(got, want) {
+			t.Errorf("owner %q: stored ranks %v, from scratch %v", o, got, want)
+		}
+	}
+	if got, want := ranked(t, db, "", true), fromScratch(t, db, "", true); !slices.Equal(got, want) {
+		t.Errorf("book: stored ranks %v, from scratch %v", got, want)
+	}
+	if rep, err := ev.Check(ctx, now); err != nil || rep.Repaired != 0 || rep.Missing != 0 || rep.Orphans != 0 {
+		t.Errorf("check after batches = %+v, %v; want no drift", rep, err)
+	}
+}

@@ -29,3 +29,10 @@ var v1 = jsonv1.DefaultOptionsV1()
 func Decode(r io.Reader, out any) error {
 	return json.UnmarshalRead(r, out, v1)
 }
+
+// Unmarshal is Decode for a value already in memory: the evaluator's batch
+// read of stored records (storage/badger), where encoding/json's decoding
+// was a fifth of re-evaluating a changed account.
+func Unmarshal(b []byte, out any) error {
+	return json.Unmarshal(b, out, v1)
+}
