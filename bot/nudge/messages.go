@@ -142,13 +142,8 @@ func (s *Scheduler) weeklyChanges(ctx context.Context, owner string, date, last 
 		if !s.readsAsOwner(owner, a) {
 			continue
 		}
-		cur := domain.Evaluate(a, date, s.Rules())
-		prevEv := domain.Evaluate(a, last, s.Rules())
-		prev := prevEv.Snapshot()
-		if hist, err := s.store.ScoreHistory(ctx, id, last, last); err == nil && len(hist) == 1 {
-			prev = hist[0] // what was actually recorded beats a recomputation
-		}
-		ch := domain.Changes(prev, cur.Snapshot())
+		prev, cur := s.weekSnapshots(ctx, a, last, date)
+		ch := domain.Changes(prev, cur)
 		if len(ch) == 0 {
 			continue
 		}
@@ -167,6 +162,36 @@ func (s *Scheduler) weeklyChanges(ctx context.Context, owner string, date, last 
 		changes.Items = changes.Items[:20]
 	}
 	return changes, changeData, nil
+}
+
+// weekSnapshots are a's scores on last and on date: what was recorded
+// (the evaluator stores each account's snapshot of the day with every
+// evaluation, so today's is the current one), recomputed only where none
+// was. Recomputing both for every account of every owner made the Monday
+// reviews a whole-book evaluation twice over, which on a 100K book kept
+// both cores busy while CSMs were asking. The recomputation skips the
+// text: a snapshot holds none (domain.EvaluateOptions).
+func (s *Scheduler) weekSnapshots(ctx context.Context, a *domain.Account, last, date domain.Date) (prev, cur domain.ScoreSnapshot) {
+	var havePrev, haveCur bool
+	if hist, err := s.store.ScoreHistory(ctx, a.ID, last, date); err == nil {
+		for _, h := range hist {
+			switch h.Date {
+			case last:
+				prev, havePrev = h, true
+			case date:
+				cur, haveCur = h, true
+			}
+		}
+	}
+	if !havePrev {
+		ev := domain.EvaluateWith(a, last, s.Rules(), domain.EvaluateOptions{})
+		prev = ev.Snapshot()
+	}
+	if !haveCur {
+		ev := domain.EvaluateWith(a, date, s.Rules(), domain.EvaluateOptions{})
+		cur = ev.Snapshot()
+	}
+	return prev, cur
 }
 
 func (s *Scheduler) renewal(id string, tier int, r domain.RenewalReminder, key string, to bot.Recipient) Planned {

@@ -435,3 +435,55 @@ func TestInterruptedNudgeSurvivesAFailingCheck(t *testing.T) {
 		t.Errorf("the check was not asked again (%d failures left)", fails)
 	}
 }
+
+// The weekly review's "what changed" compares the scores recorded on both
+// days (the evaluator records each account's snapshot of the day with
+// every evaluation), as its top 5 comes from the stored ranks: a review
+// that recomputed today's scores could contradict the cards next to it,
+// and recomputing both days for every account made Monday's reviews a
+// double whole-book evaluation. Unrecorded days are still recomputed.
+func TestWeeklyReviewComparesRecordedScores(t *testing.T) {
+	start := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) // a Monday
+	db := simBook(t, start)
+	ctx := context.Background()
+	today, last := domain.DateOf(start), domain.DateOf(start).AddDays(-7)
+	snap := func(id string, d domain.Date, tier int) domain.Scored {
+		a, err := db.Account(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := domain.Evaluate(a, d, domain.DefaultConfig())
+		s := ev.Snapshot()
+		if tier > 0 {
+			s.Tier = tier
+		}
+		return domain.Scored{ID: id, Snapshot: s}
+	}
+	// a00 is tier 1 by its ARR: recorded as tier 2 today (the evaluator's
+	// record wins); a01 has a recorded last week as tier 2 and no record
+	// today (recomputed: tier 1); a02 has neither (no change).
+	if err := db.PutScores(ctx, []domain.Scored{snap("a00", last, 0), snap("a00", today, 2), snap("a01", last, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	n := &fakeNotifier{}
+	run(t, newScheduler(t, db, n), start, start.Add(24*time.Hour))
+	var got *nudge.WeeklyData
+	for _, d := range n.sent {
+		if d.key == "weekly|2026-11-23|ana@example.com" {
+			w := d.msg.Data.(nudge.WeeklyData)
+			got = &w
+		}
+	}
+	if got == nil {
+		t.Fatalf("no weekly review for ana: %v", n.keys(""))
+	}
+	changed := map[string]string{}
+	for _, c := range got.Changes {
+		for _, ch := range c.Changes {
+			changed[c.ID] += ch.Text + ";"
+		}
+	}
+	if !strings.Contains(changed["a00"], "Tier 1 → Tier 2") || !strings.Contains(changed["a01"], "Tier 2 → Tier 1") || changed["a02"] != "" || len(changed) != 2 {
+		t.Errorf("changes = %q", changed)
+	}
+}
