@@ -3,6 +3,7 @@ package nudge
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/accountbot/accountbot/bot"
@@ -135,6 +136,10 @@ func (s *Scheduler) weeklyChanges(ctx context.Context, owner string, date, last 
 		return changes, nil, fmt.Errorf("listing %s's accounts: %w", owner, err)
 	}
 	for _, id := range ids {
+		// Between accounts, let waiting goroutines run: a review reads an
+		// owner's whole book, and a command answered meanwhile would
+		// otherwise wait up to Go's 10 ms preemption for a core.
+		runtime.Gosched()
 		a, err := s.store.Account(ctx, id)
 		if err != nil {
 			return changes, nil, fmt.Errorf("reading account %s: %w", id, err)
