@@ -315,20 +315,26 @@ func replicaMarkdown(one, two replicaRun) replicaReport {
 	}
 	ratio := two.best.achieved / one.best.achieved
 	fmt.Fprintf(&b, "\nTwo ÷ one: %.2f× (target ≥ 1.6×) %s.", ratio, verdict(ratio >= 1.6))
-	total := one.perAnswer(one.replicaCPU) + one.perAnswer(one.pgCPU) + one.perAnswer(one.gen)
-	ceiling := 2000 / total // answers/s two cores can carry at one replica's CPU cost per answer
+	cost := func(r replicaRun) float64 {
+		return r.perAnswer(r.replicaCPU) + r.perAnswer(r.pgCPU) + r.perAnswer(r.gen)
+	}
+	total, totalTwo := cost(one), cost(two)
+	// What two cores can carry at each setup's CPU cost per answer: two
+	// replicas may cost a little less per answer than one (each replica's
+	// caches are warmer), so each setup is held to its own ceiling.
+	ceiling, ceilingTwo := 2000/total, 2000/totalTwo
 	busy := (two.replicaCPU + two.pgCPU + two.gen).Seconds() / replicaRunFor.Seconds()
-	explained := ratio < 1.6 && (ceiling/one.best.achieved < 1.6 || busy >= 1.7)
+	explained := ratio < 1.6 && (ceilingTwo/one.best.achieved < 1.6 || busy >= 1.7)
 	result := fmt.Sprintf("%.2f×", ratio)
 	if explained {
-		fmt.Fprintf(&b, " What bounds it is the machine, not the replicas: each answer costs %.3f ms of CPU in all (replica %.0f%%, "+
-			"PostgreSQL %.0f%%, load generator %.0f%%), so two cores carry at most %.0f answers/s whatever the number of replicas, "+
-			"and one replica already reaches %.0f%% of that (at most %.2f× left for two). With two replicas the three kept %.2f of "+
-			"the 2 cores busy; other work on the machine (load average %s) had the rest. The replicas share only the database: an "+
-			"answer is a few indexed reads, and no lock is held between answers.", total, 100*one.perAnswer(one.replicaCPU)/total,
-			100*one.perAnswer(one.pgCPU)/total, 100*one.perAnswer(one.gen)/total, ceiling, 100*one.best.achieved/ceiling,
-			ceiling/one.best.achieved, busy, two.load)
-		result += fmt.Sprintf(", bounded by the two cores (%.2f busy, %.2f ms of CPU per answer)", busy, total)
+		fmt.Fprintf(&b, " What bounds it is the machine, not the replicas: with one replica each answer costs %.3f ms of CPU in all (replica %.0f%%, "+
+			"PostgreSQL %.0f%%, load generator %.0f%%), with two %.3f ms; at those costs two cores carry at most %.0f and %.0f answers/s "+
+			"whatever the number of replicas. One replica already reaches %.0f%% of its ceiling (at most %.2f× left for two); two reach "+
+			"%.0f%% of theirs and kept %.2f of the 2 cores busy; other work on the machine (load average %s) had the rest. The replicas "+
+			"share only the database: an answer is a few indexed reads, and no lock is held between answers.", total,
+			100*one.perAnswer(one.replicaCPU)/total, 100*one.perAnswer(one.pgCPU)/total, 100*one.perAnswer(one.gen)/total, totalTwo,
+			ceiling, ceilingTwo, 100*one.best.achieved/ceiling, ceilingTwo/one.best.achieved, 100*two.best.achieved/ceilingTwo, busy, two.load)
+		result += fmt.Sprintf(", bounded by the two cores (%.2f busy, %.2f ms of CPU per answer with two)", busy, totalTwo)
 	} else if ratio < 1.6 {
 		fmt.Fprintf(&b, " Not explained by CPU (%.2f of the 2 cores busy with two replicas): see the profiles.", busy)
 	}
