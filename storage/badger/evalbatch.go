@@ -45,7 +45,7 @@ func (s *DB) EvalInputs(ctx context.Context, ids []string, fn func(id string, a 
 			if err != nil {
 				return err
 			}
-			a, err := readRecord(txn, id)
+			a, err := getRecord(txn, id)
 			if domain.ErrorCode(err) == domain.ENOTFOUND {
 				if err := fn(id, nil, prev, found); err != nil {
 					return err
@@ -89,23 +89,8 @@ func seekForward(it *badger.Iterator, p []byte) {
 	it.Seek(p)
 }
 
-// readRecord and readEval are getRecord and getEval decoding with
-// apijson (encoding/json's rules on the json v2 engine: the same values in
-// half the CPU; TestBatchDecodingAsEncodingJSON).
-func readRecord(txn *badger.Txn, id string) (*domain.Account, error) {
-	item, err := txn.Get(accountKey(id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
-	} else if err != nil {
-		return nil, fmt.Errorf("reading account %s: %w", id, err)
-	}
-	var a domain.Account
-	if err := item.Value(func(b []byte) error { return apijson.Unmarshal(b, &a) }); err != nil {
-		return nil, fmt.Errorf("decoding account %s: %w", id, err)
-	}
-	return &a, nil
-}
-
+// readEval is getEvalCached without the cache (a batch reads each record
+// once), decoding with apijson like getRecord.
 func readEval(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
 	var r domain.EvalRecord
 	item, err := txn.Get(evalKey(id))
