@@ -3,14 +3,12 @@ package badger
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/accountbot/accountbot/domain"
-	"github.com/accountbot/accountbot/internal/apijson"
 )
 
 // The evaluator's batch path (evaluator.batchStore): a batch of changed
@@ -87,22 +85,6 @@ func seekForward(it *badger.Iterator, p []byte) {
 		return
 	}
 	it.Seek(p)
-}
-
-// readEval is getEvalCached without the cache (a batch reads each record
-// once), decoding with apijson like getRecord.
-func readEval(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
-	var r domain.EvalRecord
-	item, err := txn.Get(evalKey(id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return r, false, nil
-	} else if err != nil {
-		return r, false, fmt.Errorf("reading the evaluation of %s: %w", id, err)
-	}
-	if err := item.Value(func(b []byte) error { return apijson.Unmarshal(b, &r) }); err != nil {
-		return r, false, fmt.Errorf("decoding the evaluation of %s: %w", id, err)
-	}
-	return r, true, nil
 }
 
 // ReplaceEvaluations stores recs and their score snapshots, each record

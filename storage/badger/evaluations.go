@@ -11,6 +11,7 @@ import (
 	"github.com/dgraph-io/badger/v4/pb"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/apijson"
 )
 
 // Stored evaluations (keys documented in keys.go): the record under ev/,
@@ -46,21 +47,52 @@ func (s *DB) Evaluation(ctx context.Context, id string) (domain.EvalRecord, bool
 // getEvalCached reads an account's stored evaluation through the cache of
 // decoded records (evalcache.go).
 func (s *DB) getEvalCached(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
-	var r domain.EvalRecord
-	item, err := txn.Get(evalKey(id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return r, false, nil
-	} else if err != nil {
-		return r, false, fmt.Errorf("reading the evaluation of %s: %w", id, err)
+	item, found, err := evalItem(txn, id)
+	if !found || err != nil {
+		return domain.EvalRecord{}, false, err
 	}
 	if r, ok := s.evals.get(id, item.Version()); ok {
 		return r, true, nil
 	}
-	if err := item.Value(func(b []byte) error { return json.Unmarshal(b, &r) }); err != nil {
-		return r, false, fmt.Errorf("decoding the evaluation of %s: %w", id, err)
+	r, err := decodeEval(item, id)
+	if err != nil {
+		return r, false, err
 	}
 	s.evals.put(id, item.Version(), r)
 	return r, true, nil
+}
+
+// readEval is getEvalCached without the cache (a batch reads each record
+// once).
+func readEval(txn *badger.Txn, id string) (domain.EvalRecord, bool, error) {
+	item, found, err := evalItem(txn, id)
+	if !found || err != nil {
+		return domain.EvalRecord{}, false, err
+	}
+	r, err := decodeEval(item, id)
+	return r, err == nil, err
+}
+
+// evalItem is an account's stored evaluation, undecoded (found false when
+// it has none).
+func evalItem(txn *badger.Txn, id string) (*badger.Item, bool, error) {
+	item, err := txn.Get(evalKey(id))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, fmt.Errorf("reading the evaluation of %s: %w", id, err)
+	}
+	return item, true, nil
+}
+
+// decodeEval decodes a stored evaluation with apijson, as getRecord
+// decodes an account record.
+func decodeEval(item *badger.Item, id string) (domain.EvalRecord, error) {
+	var r domain.EvalRecord
+	if err := item.Value(func(b []byte) error { return apijson.Unmarshal(b, &r) }); err != nil {
+		return r, fmt.Errorf("decoding the evaluation of %s: %w", id, err)
+	}
+	return r, nil
 }
 
 // PutEvaluations stores records, replacing each account's previous record
