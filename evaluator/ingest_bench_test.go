@@ -3,13 +3,10 @@ package evaluator_test
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"runtime/pprof"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -17,8 +14,7 @@ import (
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/evaluator"
 	"github.com/accountbot/accountbot/ingest"
-	"github.com/accountbot/accountbot/storage/badger"
-	"github.com/accountbot/accountbot/storage/demo"
+	"github.com/accountbot/accountbot/ingest/ingesttest"
 )
 
 // BenchmarkIngestWithEvaluator is `make bench`'s ingest section in one
@@ -29,23 +25,9 @@ import (
 // is the process's CPU (GC, compactions and the evaluator included) per
 // event, measured until the evaluator has caught up.
 func BenchmarkIngestWithEvaluator(b *testing.B) {
-	n := 10000
-	if v, err := strconv.Atoi(os.Getenv("INGEST_BENCH_ACCOUNTS")); err == nil {
-		n = v
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	db, err := badger.Open(ctx, b.TempDir(), badger.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	o := demo.Options{Accounts: n, Owners: max(n/250, 1), Weeks: 52, Seed: 42, Today: today}
-	for from := 0; from < n; from += 2000 {
-		if _, err := db.Apply(ctx, demo.GenerateRange(o, from, min(from+2000, n))); err != nil {
-			b.Fatal(err)
-		}
-	}
+	db, n := ingesttest.Book(b, today)
 	ev := evaluator.New(db, evaluator.Options{Rules: domain.DefaultConfig(), RulesVersion: 1, Alerter: &alerts{},
 		Now: func() time.Time { return now }})
 	var run sync.WaitGroup
@@ -67,17 +49,8 @@ func BenchmarkIngestWithEvaluator(b *testing.B) {
 	}
 	mux := http.NewServeMux()
 	srv.Routes(mux)
-	rng := rand.New(rand.NewPCG(1, 2))
 	const batch, clients = 500, 4
-	bodies := make([][]byte, 64)
-	for i := range bodies {
-		var buf bytes.Buffer
-		for range batch {
-			d := today.Time().AddDate(0, 0, -rng.IntN(7)).Format("2006-01-02")
-			fmt.Fprintf(&buf, "{\"account_id\":\"acct-%05d\",\"date\":%q,\"active_users\":%d,\"usage\":%d}\n", rng.IntN(n)+1, d, 1+rng.IntN(400), rng.IntN(50000))
-		}
-		bodies[i] = buf.Bytes()
-	}
+	bodies := ingesttest.UsageBodies(n, batch, today)
 	post := func(body []byte) {
 		r := httptest.NewRequest("POST", "/api/v1/usage", bytes.NewReader(body))
 		r.Header.Set("Authorization", "Bearer "+secret)
