@@ -71,6 +71,30 @@ func account(id, owner string, arr int64, renewIn int) domain.Patch {
 		FeaturesAvailable: 10, FeaturesAdopted: 5, RenewalDate: today.AddDays(renewIn)}, Usage: weekly(20, 1000)}
 }
 
+// randomOwners own the random books' accounts in turn ("": unowned).
+var randomOwners = []string{"ana@example.com", "bo@example.com", "", "cy@example.com"}
+
+// evaluatedRandomBook stores n accounts a00… with random ARR and seats
+// (from rng) and evaluates them with a fresh evaluator, which has first
+// checked the empty book (ready, no owners); it returns that evaluator.
+func evaluatedRandomBook(t *testing.T, db *badger.DB, rng *rand.Rand, n int) *evaluator.Evaluator {
+	t.Helper()
+	ctx := context.Background()
+	var ps []domain.Patch
+	for i := range n {
+		o := randomOwners[i%len(randomOwners)]
+		ps = append(ps, account(fmt.Sprintf("a%02d", i), o, int64(20_000+rng.IntN(300_000)), 10+rng.IntN(400)))
+	}
+	ev := newEvaluator(db, &alerts{})
+	if _, err := ev.Check(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ev.Process(ctx, now, apply(t, db, ps...)); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
 func apply(t *testing.T, db *badger.DB, ps ...domain.Patch) []string {
 	t.Helper()
 	if _, err := db.Apply(context.Background(), ps); err != nil {
@@ -116,19 +140,9 @@ func fromScratch(t *testing.T, db *badger.DB, owner string, book bool) []string 
 func TestStoredRanksEqualRankingFromScratchAfterRandomChanges(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t)
-	owners := []string{"ana@example.com", "bo@example.com", "", "cy@example.com"}
 	rng := rand.New(rand.NewPCG(16, 5))
-	var ps []domain.Patch
-	for i := range 60 {
-		ps = append(ps, account(fmt.Sprintf("a%02d", i), owners[i%len(owners)], int64(20_000+rng.IntN(300_000)), 10+rng.IntN(400)))
-	}
-	ev := newEvaluator(db, &alerts{})
-	if _, err := ev.Check(ctx, now); err != nil { // an empty book: ready, no owners
-		t.Fatal(err)
-	}
-	if _, err := ev.Process(ctx, now, apply(t, db, ps...)); err != nil {
-		t.Fatal(err)
-	}
+	ev := evaluatedRandomBook(t, db, rng, 60)
+	owners := randomOwners
 	for round := range 200 {
 		id := fmt.Sprintf("a%02d", rng.IntN(70)) // some ids are new accounts
 		var p domain.Patch
@@ -424,19 +438,9 @@ func TestRunCoalescesABurstOfChanges(t *testing.T) {
 func TestBatchesOfChangesKeepRanksAndIndexes(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t)
-	owners := []string{"ana@example.com", "bo@example.com", "", "cy@example.com"}
 	rng := rand.New(rand.NewPCG(7, 19))
-	var ps []domain.Patch
-	for i := range 40 {
-		ps = append(ps, account(fmt.Sprintf("a%02d", i), owners[i%len(owners)], int64(20_000+rng.IntN(300_000)), 10+rng.IntN(400)))
-	}
-	ev := newEvaluator(db, &alerts{})
-	if _, err := ev.Check(ctx, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ev.Process(ctx, now, apply(t, db, ps...)); err != nil {
-		t.Fatal(err)
-	}
+	ev := evaluatedRandomBook(t, db, rng, 40)
+	owners := randomOwners
 	for round := range 30 {
 		var ids []string
 		for range 12 {
