@@ -12,9 +12,10 @@ import (
 	"github.com/accountbot/accountbot/storage/demo"
 )
 
-// The batch read decodes stored records with apijson; the rest of the
-// store with encoding/json. Both must give the same values for every
-// record the store writes, hostile text included.
+// Stored account records and evaluations are decoded with apijson
+// (getRecord, decodeEval) and written with encoding/json: decoding must give
+// what encoding/json gives for every record the store writes, hostile text
+// included.
 func TestBatchDecodingAsEncodingJSON(t *testing.T) {
 	today := domain.MustDate("2026-11-23")
 	book := demo.Generate(demo.Options{Accounts: 200, Owners: 5, Weeks: 8, Seed: 3, Today: today})
