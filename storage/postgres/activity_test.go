@@ -38,66 +38,59 @@ func TestApplyActivityOnly(t *testing.T) {
 	ctx := context.Background()
 	later := now.Add(90 * time.Minute)
 	var answers []string
-	for _, tc := range []struct {
-		name string
-		s    store
-	}{{"badger", openBadger(t)}, {"postgres", openPG(t)}} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := tc.s
-			s.SetClock(func() time.Time { return now })
-			var got []string
-			say := func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) }
-			seed := []domain.Patch{
-				{At: now, Source: "crm", ID: "acme", Core: acct("acme", "Acme Corp", "ana@example.com"),
-					Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1, Usage: 10}}},
-				{At: now, Source: "crm", ID: "bolt", Core: acct("bolt", "Bolt Inc", "bo@example.com")},
-			}
-			if _, err := s.Apply(ctx, seed); err != nil {
-				t.Fatal(err)
-			}
-			// A missing account anywhere in the batch: ENOTFOUND, nothing stored.
-			_, err := s.Apply(ctx, []domain.Patch{
-				{At: later, Source: "api", ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 9, Usage: 99}}},
-				{At: later, Source: "api", ID: "ghost", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1}}},
-			})
-			if domain.ErrorCode(err) != domain.ENOTFOUND || !strings.Contains(err.Error(), `"ghost"`) {
-				t.Fatalf("activity for a missing account: %v, want %s naming ghost", err, domain.ENOTFOUND)
-			}
-			say("after refusal: %s", activityState(t, s, "acme"))
-			// Two patches of one account and date (the last wins), an
-			// unchanged snapshot, a new day and a signal given twice.
-			sig := domain.Signal{Date: day, Kind: domain.SignalChampionLeft, Note: "Ana left"}
-			batch := []domain.Patch{
-				{At: later, Source: "api", ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1, Usage: 10}}},
-				{At: later, Source: "api", ID: "bolt", Usage: []domain.Snapshot{{Date: day.AddDays(-1), ActiveUsers: 3, Usage: 30}}, Signals: []domain.Signal{sig}},
-				{At: later, Source: "api", ID: "bolt", Usage: []domain.Snapshot{{Date: day.AddDays(-1), ActiveUsers: 4, Usage: 40}}, Signals: []domain.Signal{sig}},
-				{At: later, Source: "api", ID: "acme", Usage: []domain.Snapshot{{Date: day.AddDays(-2), ActiveUsers: 2, Usage: 20}}},
-			}
-			st, err := s.Apply(ctx, batch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			say("first: %+v", st)
-			say("%s", activityState(t, s, "acme"))
-			say("%s", activityState(t, s, "bolt"))
-			// The same again changes nothing, not even the stamp.
-			for i := range batch {
-				batch[i].At, batch[i].Source = later.Add(time.Hour), "again"
-			}
-			if st, err = s.Apply(ctx, batch); err != nil {
-				t.Fatal(err)
-			}
-			say("again: %+v", st)
-			say("%s", activityState(t, s, "acme"))
-			say("%s", activityState(t, s, "bolt"))
-			// A later change restamps.
-			if _, err := s.Apply(ctx, []domain.Patch{{At: later.Add(2 * time.Hour), ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 5, Usage: 50}}}}); err != nil {
-				t.Fatal(err)
-			}
-			say("%s", activityState(t, s, "acme"))
-			answers = append(answers, strings.Join(got, "\n"))
+	onBothBackends(t, func(t *testing.T, s store) {
+		var got []string
+		say := func(format string, args ...any) { got = append(got, fmt.Sprintf(format, args...)) }
+		seed := []domain.Patch{
+			{At: now, Source: "crm", ID: "acme", Core: acct("acme", "Acme Corp", "ana@example.com"),
+				Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1, Usage: 10}}},
+			{At: now, Source: "crm", ID: "bolt", Core: acct("bolt", "Bolt Inc", "bo@example.com")},
+		}
+		if _, err := s.Apply(ctx, seed); err != nil {
+			t.Fatal(err)
+		}
+		// A missing account anywhere in the batch: ENOTFOUND, nothing stored.
+		_, err := s.Apply(ctx, []domain.Patch{
+			{At: later, Source: "api", ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 9, Usage: 99}}},
+			{At: later, Source: "api", ID: "ghost", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1}}},
 		})
-	}
+		if domain.ErrorCode(err) != domain.ENOTFOUND || !strings.Contains(err.Error(), `"ghost"`) {
+			t.Fatalf("activity for a missing account: %v, want %s naming ghost", err, domain.ENOTFOUND)
+		}
+		say("after refusal: %s", activityState(t, s, "acme"))
+		// Two patches of one account and date (the last wins), an
+		// unchanged snapshot, a new day and a signal given twice.
+		sig := domain.Signal{Date: day, Kind: domain.SignalChampionLeft, Note: "Ana left"}
+		batch := []domain.Patch{
+			{At: later, Source: "api", ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1, Usage: 10}}},
+			{At: later, Source: "api", ID: "bolt", Usage: []domain.Snapshot{{Date: day.AddDays(-1), ActiveUsers: 3, Usage: 30}}, Signals: []domain.Signal{sig}},
+			{At: later, Source: "api", ID: "bolt", Usage: []domain.Snapshot{{Date: day.AddDays(-1), ActiveUsers: 4, Usage: 40}}, Signals: []domain.Signal{sig}},
+			{At: later, Source: "api", ID: "acme", Usage: []domain.Snapshot{{Date: day.AddDays(-2), ActiveUsers: 2, Usage: 20}}},
+		}
+		st, err := s.Apply(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		say("first: %+v", st)
+		say("%s", activityState(t, s, "acme"))
+		say("%s", activityState(t, s, "bolt"))
+		// The same again changes nothing, not even the stamp.
+		for i := range batch {
+			batch[i].At, batch[i].Source = later.Add(time.Hour), "again"
+		}
+		if st, err = s.Apply(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		say("again: %+v", st)
+		say("%s", activityState(t, s, "acme"))
+		say("%s", activityState(t, s, "bolt"))
+		// A later change restamps.
+		if _, err := s.Apply(ctx, []domain.Patch{{At: later.Add(2 * time.Hour), ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 5, Usage: 50}}}}); err != nil {
+			t.Fatal(err)
+		}
+		say("%s", activityState(t, s, "acme"))
+		answers = append(answers, strings.Join(got, "\n"))
+	})
 	if len(answers) == 2 && answers[0] != answers[1] {
 		t.Errorf("PostgreSQL answers differ from Badger's:\nbadger:\n%s\npostgres:\n%s", answers[0], answers[1])
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/accountbot/accountbot/domain"
 )
@@ -20,51 +19,44 @@ import (
 // answers.
 func TestApplyIndexMovesInOneWrite(t *testing.T) {
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name string
-		s    store
-	}{{"badger", openBadger(t)}, {"postgres", openPG(t)}} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := tc.s
-			s.SetClock(func() time.Time { return now })
-			a := acct("acme", "Acme Corp", "ana@example.com")
-			a.ExternalIDs = domain.ExternalIDs{"hubspot": "101"}
-			b := acct("bolt", "Bolt Inc", "bo@example.com")
-			if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: a}, {At: now, ID: "bolt", Core: b}}); err != nil {
-				t.Fatal(err)
+	onBothBackends(t, func(t *testing.T, s store) {
+		a := acct("acme", "Acme Corp", "ana@example.com")
+		a.ExternalIDs = domain.ExternalIDs{"hubspot": "101"}
+		b := acct("bolt", "Bolt Inc", "bo@example.com")
+		if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: a}, {At: now, ID: "bolt", Core: b}}); err != nil {
+			t.Fatal(err)
+		}
+		// bolt takes hubspot 101 before acme gives it up: refused (the
+		// patches apply in order); acme first, then bolt: accepted.
+		b2, a2 := *b, *a
+		b2.ExternalIDs = domain.ExternalIDs{"hubspot": "101"}
+		a2.ExternalIDs = domain.ExternalIDs{"hubspot": "102"}
+		_, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "bolt", Core: &b2}, {At: now, ID: "acme", Core: &a2}})
+		if domain.ErrorCode(err) != domain.EINVALID {
+			t.Fatalf("taking an external id before its holder gives it up: %v, want %s", err, domain.EINVALID)
+		}
+		if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: &a2}, {At: now, ID: "bolt", Core: &b2}}); err != nil {
+			t.Fatalf("moving an external id inside one write: %v", err)
+		}
+		for ref, want := range map[string]string{"101": "bolt", "102": "acme"} {
+			if got, err := s.ResolveAccount(ctx, "hubspot", ref); err != nil || got != want {
+				t.Errorf("hubspot %s: %q, %v; want %q", ref, got, err, want)
 			}
-			// bolt takes hubspot 101 before acme gives it up: refused (the
-			// patches apply in order); acme first, then bolt: accepted.
-			b2, a2 := *b, *a
-			b2.ExternalIDs = domain.ExternalIDs{"hubspot": "101"}
-			a2.ExternalIDs = domain.ExternalIDs{"hubspot": "102"}
-			_, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "bolt", Core: &b2}, {At: now, ID: "acme", Core: &a2}})
-			if domain.ErrorCode(err) != domain.EINVALID {
-				t.Fatalf("taking an external id before its holder gives it up: %v, want %s", err, domain.EINVALID)
+		}
+		// One account renamed twice in one write: only the last
+		// name is indexed.
+		a3, a4 := a2, a2
+		a3.Name, a4.Name = "Initech", "Hooli"
+		if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: &a3}, {At: now, ID: "acme", Core: &a4}}); err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]string{"acme corp": "[]", "initech": "[]", "hooli": "[acme]"} {
+			res, err := s.Resolve(ctx, q)
+			if got := fmt.Sprint(res.IDs); err != nil || got != want {
+				t.Errorf("resolve %q: %s, %v; want %s", q, got, err, want)
 			}
-			if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: &a2}, {At: now, ID: "bolt", Core: &b2}}); err != nil {
-				t.Fatalf("moving an external id inside one write: %v", err)
-			}
-			for ref, want := range map[string]string{"101": "bolt", "102": "acme"} {
-				if got, err := s.ResolveAccount(ctx, "hubspot", ref); err != nil || got != want {
-					t.Errorf("hubspot %s: %q, %v; want %q", ref, got, err, want)
-				}
-			}
-			// One account renamed twice in one write: only the last
-			// name is indexed.
-			a3, a4 := a2, a2
-			a3.Name, a4.Name = "Initech", "Hooli"
-			if _, err := s.Apply(ctx, []domain.Patch{{At: now, ID: "acme", Core: &a3}, {At: now, ID: "acme", Core: &a4}}); err != nil {
-				t.Fatal(err)
-			}
-			for q, want := range map[string]string{"acme corp": "[]", "initech": "[]", "hooli": "[acme]"} {
-				res, err := s.Resolve(ctx, q)
-				if got := fmt.Sprint(res.IDs); err != nil || got != want {
-					t.Errorf("resolve %q: %s, %v; want %s", q, got, err, want)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // Writers creating the same new account at once: its record and names go

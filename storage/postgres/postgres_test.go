@@ -42,6 +42,22 @@ func openBadger(t *testing.T) *badger.DB {
 	return db
 }
 
+// onBothBackends runs f on a fresh in-memory Badger store, then on a
+// fresh PostgreSQL schema, each with its clock at now: the cases where
+// PostgreSQL must keep Badger's answers.
+func onBothBackends(t *testing.T, f func(t *testing.T, s store)) {
+	for _, tc := range []struct {
+		name string
+		open func(t *testing.T) store
+	}{{"badger", func(t *testing.T) store { return openBadger(t) }}, {"postgres", func(t *testing.T) store { return openPG(t) }}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.open(t)
+			s.SetClock(func() time.Time { return now })
+			f(t, s)
+		})
+	}
+}
+
 func acct(id, name, owner string) *domain.Account {
 	return &domain.Account{ID: id, Name: name, Owner: owner, ARR: 120_000_00, Currency: "USD",
 		RenewalDate: day.AddDays(100), FeaturesAvailable: 10, FeaturesAdopted: 5}
