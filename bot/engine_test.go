@@ -353,26 +353,6 @@ func TestDashboardCommand(t *testing.T) {
 	}
 }
 
-func TestTopAllMatchesTopFor(t *testing.T) {
-	e, _ := newEngine(t)
-	ctx := context.Background()
-	all, err := e.TopAll(ctx, domain.DateOf(now), 5)
-	if err != nil || len(all) != 3 {
-		t.Fatalf("TopAll = %v %v", all, err)
-	}
-	for owner, items := range all {
-		want, _, _ := e.TopFor(ctx, owner, domain.DateOf(now), 5)
-		if len(items) != len(want) {
-			t.Fatalf("%s: %d vs %d", owner, len(items), len(want))
-		}
-		for i := range items {
-			if items[i].AccountID != want[i].AccountID {
-				t.Errorf("%s #%d: %s vs %s", owner, i, items[i].AccountID, want[i].AccountID)
-			}
-		}
-	}
-}
-
 func TestTrendCacheForgetsOnNewSignal(t *testing.T) {
 	e, _ := newEngine(t)
 	_, before := ask(t, e, "account globex trend", "")

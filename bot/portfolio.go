@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/accountbot/accountbot/domain"
@@ -113,57 +112,6 @@ func (e *Engine) each(ctx context.Context, s scope, fn func(*domain.Account) err
 		}
 	}
 	return nil
-}
-
-// BookScanner is the optional, faster way to evaluate a whole book: the
-// store decodes on several goroutines (storage.DB implements it).
-type BookScanner interface {
-	ForEachConcurrent(ctx context.Context, workers int, fn func(worker int, a *domain.Account) error) error
-}
-
-// TopAll computes every owner's top n in one pass over the book: linear in
-// the number of accounts, whatever the number of owners. With a
-// BookScanner each CPU evaluates its share, keeping its own per-owner
-// lists; merging them is exact because the ranking is a total order.
-func (e *Engine) TopAll(ctx context.Context, today domain.Date, n int) (map[string][]domain.Evaluation, error) {
-	workers := max(runtime.GOMAXPROCS(0), 1)
-	parts := make([]map[string]*domain.TopN, workers)
-	for w := range parts {
-		parts[w] = map[string]*domain.TopN{}
-	}
-	add := func(w int, a *domain.Account) error {
-		t, ok := parts[w][a.Owner]
-		if !ok {
-			t = &domain.TopN{N: n}
-			parts[w][a.Owner] = t
-		}
-		t.Add(domain.Evaluate(a, today, e.Rules()))
-		return nil
-	}
-	var err error
-	if bs, ok := e.Store.(BookScanner); ok {
-		err = bs.ForEachConcurrent(ctx, workers, add)
-	} else {
-		err = e.Store.ForEach(ctx, func(a *domain.Account) error { return add(0, a) })
-	}
-	merged := map[string]*domain.TopN{}
-	for _, part := range parts {
-		for owner, t := range part {
-			m, ok := merged[owner]
-			if !ok {
-				m = &domain.TopN{N: n}
-				merged[owner] = m
-			}
-			for _, ev := range t.Items {
-				m.Add(ev)
-			}
-		}
-	}
-	out := make(map[string][]domain.Evaluation, len(merged))
-	for o, t := range merged {
-		out[o] = t.Items
-	}
-	return out, err
 }
 
 // TopFor returns the n highest-priority evaluations of an owner's accounts
