@@ -71,7 +71,9 @@ const sweepChunk = 1
 
 // runAlerts delivers queued alerts, the changes' first, until ctx ends.
 func (s *Scheduler) runAlerts(ctx context.Context, now func() time.Time) {
+	defer s.alerting.Store(false)
 	for {
+		s.alerting.Store(true) // before take: an id taken is never unaccounted for (Busy)
 		ids, requeue := s.take(&s.alertQueue, 0), s.AlertAccounts
 		wait := (<-chan time.Time)(nil)
 		if len(ids) == 0 && s.ticking.Load() {
@@ -82,6 +84,7 @@ func (s *Scheduler) runAlerts(ctx context.Context, now func() time.Time) {
 			ids, requeue = s.take(&s.sweep, sweepChunk), s.SweepAlerts
 		}
 		if len(ids) == 0 {
+			s.alerting.Store(false)
 			select {
 			case <-ctx.Done():
 				return
@@ -90,7 +93,8 @@ func (s *Scheduler) runAlerts(ctx context.Context, now func() time.Time) {
 			}
 			continue
 		}
-		if rep, err := s.DeliverAlerts(ctx, now(), ids); err != nil && ctx.Err() == nil {
+		rep, err := s.DeliverAlerts(ctx, now(), ids)
+		if err != nil && ctx.Err() == nil {
 			s.log.Error("delivering alerts", "err", err)
 			requeue(ctx, ids) // again once the store answers
 			select {

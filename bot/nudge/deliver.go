@@ -129,6 +129,10 @@ var errStopping = errors.New("stopping: not sent")
 // When ctx ends before the POST, nothing is sent and nothing recorded (the
 // nudge is planned again at the next start).
 func (s *Scheduler) deliver(ctx context.Context, now time.Time, p Planned, rep *Report) error {
+	if (p.Kind == domain.NudgeDigest || p.Kind == domain.NudgeWeekly) && s.ranksPending(now) {
+		rep.Deferred++
+		return nil // planned again at the next tick, which comes soon (Run)
+	}
 	if !s.claim(p.Key) {
 		return nil // the change-driven alerts are sending this one right now
 	}

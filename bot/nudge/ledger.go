@@ -11,6 +11,9 @@ import (
 // Report is what one tick did.
 type Report struct {
 	Sent, Failed, Skipped, Confirmed int
+	// Deferred counts digests and reviews left for a later tick because
+	// the stored ranks they read were not ready yet (waitForRanks).
+	Deferred int
 }
 
 // ledger writes delivery states for one tick and counts them in its

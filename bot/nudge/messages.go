@@ -135,22 +135,37 @@ func (s *Scheduler) weeklyChanges(ctx context.Context, owner string, date, last 
 	if err != nil {
 		return changes, nil, fmt.Errorf("listing %s's accounts: %w", owner, err)
 	}
+	prevs, curs := s.recordedScores(ctx, ids, last), s.recordedScores(ctx, ids, date)
 	for _, id := range ids {
 		// Between accounts, let waiting goroutines run: a review reads an
 		// owner's whole book, and a command answered meanwhile would
 		// otherwise wait up to Go's 10 ms preemption for a core.
 		runtime.Gosched()
-		a, err := s.store.Account(ctx, id)
-		if err != nil {
-			return changes, nil, fmt.Errorf("reading account %s: %w", id, err)
+		prev, havePrev := prevs[id]
+		cur, haveCur := curs[id]
+		var a *domain.Account
+		if !havePrev || !haveCur {
+			// A day without a recorded snapshot is recomputed from the
+			// account's data: only then is the whole account read.
+			if a, err = s.ownedAccount(ctx, owner, id); a == nil || err != nil {
+				if err != nil {
+					return changes, nil, err
+				}
+				continue
+			}
+			prev, cur = s.weekSnapshots(a, last, date, prev, havePrev, cur, haveCur)
 		}
-		if !s.readsAsOwner(owner, a) {
-			continue
-		}
-		prev, cur := s.weekSnapshots(ctx, a, last, date)
 		ch := domain.Changes(prev, cur)
 		if len(ch) == 0 {
 			continue
+		}
+		if a == nil { // named (and its owner checked) only when it changed
+			if a, err = s.ownedAccount(ctx, owner, id); a == nil || err != nil {
+				if err != nil {
+					return changes, nil, err
+				}
+				continue
+			}
 		}
 		var texts []string
 		for _, c := range ch {
@@ -169,25 +184,54 @@ func (s *Scheduler) weeklyChanges(ctx context.Context, owner string, date, last 
 	return changes, changeData, nil
 }
 
-// weekSnapshots are a's scores on last and on date: what was recorded
-// (the evaluator stores each account's snapshot of the day with every
-// evaluation, so today's is the current one), recomputed only where none
-// was. Recomputing both for every account of every owner made the Monday
-// reviews a whole-book evaluation twice over, which on a 100K book kept
-// both cores busy while CSMs were asking. The recomputation skips the
-// text: a snapshot holds none (domain.EvaluateOptions).
-func (s *Scheduler) weekSnapshots(ctx context.Context, a *domain.Account, last, date domain.Date) (prev, cur domain.ScoreSnapshot) {
-	var havePrev, haveCur bool
-	if hist, err := s.store.ScoreHistory(ctx, a.ID, last, date); err == nil {
-		for _, h := range hist {
-			switch h.Date {
-			case last:
-				prev, havePrev = h, true
-			case date:
-				cur, haveCur = h, true
-			}
+// ownedAccount reads an account of the owner's; nil when the owner may
+// not read it as its owner (reassigned since the index was read).
+func (s *Scheduler) ownedAccount(ctx context.Context, owner, id string) (*domain.Account, error) {
+	a, err := s.store.Account(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	if !s.readsAsOwner(owner, a) {
+		return nil, nil
+	}
+	return a, nil
+}
+
+// scoresOn is what a store that reads many accounts' snapshots of one
+// day at once implements (the Badger store: one lookup each in one
+// transaction).
+type scoresOn interface {
+	ScoresOn(ctx context.Context, ids []string, d domain.Date) (map[string]domain.ScoreSnapshot, error)
+}
+
+// recordedScores are the snapshots recorded for ids on d (the evaluator
+// stores each account's snapshot of the day with every evaluation, so
+// today's is the current one). An account missing from it, or every
+// account when the store cannot tell, is recomputed (weekSnapshots).
+// Reading the recorded ones, instead of every account in full, is what
+// keeps a 100K book's Monday reviews from competing with the answers.
+func (s *Scheduler) recordedScores(ctx context.Context, ids []string, d domain.Date) map[string]domain.ScoreSnapshot {
+	if st, ok := s.store.(scoresOn); ok {
+		if m, err := st.ScoresOn(ctx, ids, d); err == nil {
+			return m
 		}
 	}
+	out := map[string]domain.ScoreSnapshot{}
+	for _, id := range ids {
+		if hist, err := s.store.ScoreHistory(ctx, id, d, d); err == nil && len(hist) == 1 {
+			out[id] = hist[0]
+		}
+	}
+	return out
+}
+
+// weekSnapshots fills in a's scores on last and on date where none was
+// recorded, by recomputing them. Recomputing both for every account of
+// every owner made the Monday reviews a whole-book evaluation twice over,
+// which on a 100K book kept both cores busy while CSMs were asking. The
+// recomputation skips the text: a snapshot holds none
+// (domain.EvaluateOptions).
+func (s *Scheduler) weekSnapshots(a *domain.Account, last, date domain.Date, prev domain.ScoreSnapshot, havePrev bool, cur domain.ScoreSnapshot, haveCur bool) (domain.ScoreSnapshot, domain.ScoreSnapshot) {
 	if !havePrev {
 		ev := domain.EvaluateWith(a, last, s.Rules(), domain.EvaluateOptions{})
 		prev = ev.Snapshot()

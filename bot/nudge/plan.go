@@ -89,6 +89,10 @@ func (s *Scheduler) planPersonal(ctx context.Context, now time.Time) ([]Planned,
 // planRenewals finds renewal reminders: only accounts whose renewal date
 // puts a milestone inside the grace window today, found through the
 // renewal-date index rather than by scanning the book every minute.
+// An account's tier (which milestones it has, and where they go) comes
+// from its stored evaluation once the ranks are ready: the evaluator
+// keeps it current as the data change, and recomputing it from every
+// candidate account in full, every minute, was the tick's whole cost.
 func (s *Scheduler) planRenewals(ctx context.Context, now time.Time) ([]Planned, error) {
 	loc := s.set.renewalZone
 	today := domain.DateOf(now.In(loc))
@@ -96,21 +100,23 @@ func (s *Scheduler) planRenewals(ctx context.Context, now time.Time) ([]Planned,
 	seen := map[string]bool{}
 	var all []Planned
 	for _, m := range allMilestones(s.Rules()) {
-		ids, err := s.store.IDsRenewingBetween(ctx, today.AddDays(m-graceDays), today.AddDays(m+1))
+		cands, err := s.renewing(ctx, today.AddDays(m-graceDays), today.AddDays(m+1))
 		if err != nil {
 			return nil, fmt.Errorf("finding renewals: %w", err)
 		}
-		for _, id := range ids {
-			if seen[id] {
+		for _, c := range cands {
+			if seen[c.ID] {
 				continue
 			}
-			seen[id] = true
-			a, err := s.store.Account(ctx, id)
-			if err != nil {
-				return nil, fmt.Errorf("reading account %s: %w", id, err)
+			seen[c.ID] = true
+			a, tier := &domain.Account{ID: c.ID, Owner: c.Owner, RenewalDate: c.RenewalDate}, c.Tier
+			if tier == 0 {
+				if a, err = s.store.Account(ctx, c.ID); err != nil {
+					return nil, fmt.Errorf("reading account %s: %w", c.ID, err)
+				}
+				h := domain.ScoreHealth(a, today, s.Rules().Health)
+				tier = domain.AssignTier(a, h, s.Rules().Tiers).Tier
 			}
-			h := domain.ScoreHealth(a, today, s.Rules().Health)
-			tier := domain.AssignTier(a, h, s.Rules().Tiers).Tier
 			for _, r := range domain.DueRenewalReminders(a, tier, now, s.set.renewalPostAt, loc, s.cfg.RenewalGrace, s.Rules()) {
 				ch := s.cfg.Channels.channelFor(tier, a.Owner)
 				key := fmt.Sprintf("renewal|%s|%d|%s|%s", a.ID, r.Milestone.Days, a.RenewalDate, ch)
@@ -119,6 +125,28 @@ func (s *Scheduler) planRenewals(ctx context.Context, now time.Time) ([]Planned,
 		}
 	}
 	return all, nil
+}
+
+// renewingTiers is what a store that keeps evaluations implements: the
+// accounts renewing in [from, to] with their stored tiers (the Badger
+// store).
+type renewingTiers interface {
+	RenewingTiers(ctx context.Context, from, to domain.Date) ([]domain.RenewingTier, error)
+}
+
+// renewing lists the accounts renewing in [from, to], by date, with
+// their stored tiers when the ranks are ready; Tier 0 means it is to be
+// computed from the account.
+func (s *Scheduler) renewing(ctx context.Context, from, to domain.Date) ([]domain.RenewingTier, error) {
+	if st, ok := s.store.(renewingTiers); ok && s.ranksReady() {
+		return st.RenewingTiers(ctx, from, to)
+	}
+	ids, err := s.store.IDsRenewingBetween(ctx, from, to)
+	out := make([]domain.RenewingTier, len(ids))
+	for i, id := range ids {
+		out[i].ID = id
+	}
+	return out, err
 }
 
 // planAlerts scans the book for risk and opportunity alerts to owners

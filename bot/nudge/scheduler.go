@@ -64,11 +64,14 @@ type Scheduler struct {
 
 	mu         sync.Mutex
 	lastAlerts time.Time
+	firstTick  time.Time // when waitForRanks began (under mu)
 	running    atomic.Bool
+	deferring  atomic.Bool // the last tick left digests or reviews for the ranks
 
 	// Alerts from changes (alerts.go).
 	changeDriven atomic.Bool
 	ticking      atomic.Bool // a tick is planning or delivering
+	alerting     atomic.Bool // runAlerts is delivering
 	alertMu      sync.Mutex
 	alertQueue   map[string]bool // accounts whose evaluation started new alerts
 	sweep        map[string]bool // accounts with active alerts, from the daily check
@@ -117,21 +120,81 @@ func (s *Scheduler) Run(ctx context.Context, now func() time.Time) {
 	defer alerts.Wait()
 	alerts.Go(func() { s.runAlerts(ctx, now) })
 	for {
-		if rep, err := s.Tick(ctx, now()); err != nil && ctx.Err() == nil {
+		rep, err := s.Tick(ctx, now())
+		if err != nil && ctx.Err() == nil {
 			s.log.Error("nudge tick failed", "err", err)
 		} else if rep.Sent+rep.Failed > 0 {
 			s.log.Info("nudges", "sent", rep.Sent, "failed", rep.Failed, "skipped", rep.Skipped)
+		}
+		// Digests and reviews waiting for the ranks go out as soon as
+		// the ranks are ready, not at the next tick.
+		var soon <-chan time.Time
+		if s.deferring.Store(rep.Deferred > 0); rep.Deferred > 0 {
+			soon = time.After(ranksPoll)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-soon:
 		}
 	}
 }
 
+// ranksPoll is how often Run looks again when digests or reviews wait
+// for the ranks.
+const ranksPoll = time.Second
+
+// waitForRanks is how long after the first tick digests and weekly
+// reviews wait for the stored ranks (the evaluator's first consistency
+// check, which builds them) before they are computed from the accounts.
+// Computing them meanwhile evaluated every owner's whole book, twice on
+// a Monday, while the check was evaluating it too: on a 100K book that
+// doubled the check and kept both cores busy long after it. A check that
+// fails does not hold them past their grace window.
+const waitForRanks = 15 * time.Minute
+
+// readiness is what a Ranks that can say whether it is ready implements
+// (the evaluator).
+type readiness interface{ Ready() bool }
+
+// ranksReady reports whether the stored ranks and evaluations are there
+// to read (Ranks is set and ready).
+func (s *Scheduler) ranksReady() bool {
+	r, ok := s.Ranks.(readiness)
+	return ok && r.Ready()
+}
+
+// ranksPending reports whether digests and reviews should wait for the
+// stored ranks at now.
+func (s *Scheduler) ranksPending(now time.Time) bool {
+	r, ok := s.Ranks.(readiness)
+	if !ok || r.Ready() {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.firstTick.IsZero() {
+		s.firstTick = now
+	}
+	return now.Sub(s.firstTick) < waitForRanks
+}
+
 // Running reports whether Run is ticking (serve's /readyz).
 func (s *Scheduler) Running() bool { return s.running.Load() }
+
+// Busy reports whether the scheduler has work under way or queued: a
+// tick planning or delivering, digests or reviews waiting for the ranks,
+// or alerts queued or being sent. Between ticks, with nothing queued, it
+// is idle (the bench waits for that after a start's catch-up).
+func (s *Scheduler) Busy() bool {
+	if s.ticking.Load() || s.deferring.Load() || s.alerting.Load() {
+		return true
+	}
+	s.alertMu.Lock()
+	defer s.alertMu.Unlock()
+	return len(s.alertQueue)+len(s.sweep)+len(s.inflight) > 0
+}
 
 // location is a person's time zone: their setting, else the platform's,
 // else the default.
