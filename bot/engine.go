@@ -216,6 +216,9 @@ func (e *Engine) Handle(ctx context.Context, req Request) *Message {
 func (e *Engine) Run(ctx context.Context, cmd *Command) *Message {
 	start := time.Now()
 	c := e.newCall(cmd.req)
+	if s, ok := e.Store.(readScoper); ok {
+		ctx = s.ReadScope(ctx, c.Today)
+	}
 	r, err := e.runCommand(ctx, cmd, c)
 	r, err = replayed(r, err)
 	e.audit(ctx, domain.AuditCommand, c, cmd.req.Text, r, err)
@@ -223,6 +226,14 @@ func (e *Engine) Run(ctx context.Context, cmd *Command) *Message {
 		e.Observe(e.verbLabel(cmd), err, time.Since(start))
 	}
 	return e.answer(cmd.req, r, err)
+}
+
+// readScoper is a store that can read one command's account together with
+// what the verb reads about it next, in one round trip (PostgreSQL: its
+// score history). The scope ends with the command, so nothing read in it
+// is reused by the next.
+type readScoper interface {
+	ReadScope(ctx context.Context, today domain.Date) context.Context
 }
 
 // verbLabel names the command's registered verb, never the user's words.

@@ -3,7 +3,6 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/apijson"
 )
 
 // selectBook reads accounts with their usage and signals aggregated into
@@ -21,8 +21,10 @@ import (
 // subqueries: no sort per array; an ordered aggregate sets up a sort even
 // for no rows, and the signals' three took half of an answer's time in
 // the database); account() checks the usage's order rather than trust it.
-const selectBook = `SELECT a.id, a.record, u.days, u.au, u.us, u.ti, g.days, g.kinds, g.notes
-FROM accounts a
+const selectBook = `SELECT a.id, a.record, u.days, u.au, u.us, u.ti, g.days, g.kinds, g.notes ` + bookJoins
+
+// bookJoins are selectBook's tables: the account and its usage and signals.
+const bookJoins = `FROM accounts a
 LEFT JOIN LATERAL (SELECT array_agg(day) days, array_agg(active_users) au, array_agg(usage) us, array_agg(tickets) ti
 	FROM (SELECT day, active_users, usage, tickets FROM usage WHERE usage.id = a.id ORDER BY day) s) u ON true
 LEFT JOIN LATERAL (SELECT array_agg(day) days, array_agg(kind) kinds, array_agg(note) notes
@@ -45,11 +47,14 @@ func scanBook(rows pgx.Rows, r *bookRow) error {
 // account decodes a row into a new account.
 func (r *bookRow) account() (*domain.Account, error) {
 	a := &domain.Account{}
-	if err := json.Unmarshal(r.record, a); err != nil {
+	if err := apijson.Unmarshal(r.record, a); err != nil {
 		return nil, fmt.Errorf("decoding account %s: %w", r.id, err)
 	}
 	a.ID = r.id
 	a.Usage, a.Signals = nil, nil
+	if len(r.uDays) > 0 {
+		a.Usage = make([]domain.Snapshot, 0, len(r.uDays))
+	}
 	for i, d := range r.uDays {
 		a.Usage = append(a.Usage, domain.Snapshot{Date: domain.Date(d), ActiveUsers: int(r.au[i]), Usage: r.us[i], Tickets: int(r.ti[i])})
 	}
@@ -69,7 +74,14 @@ func (s *DB) Account(ctx context.Context, id string) (*domain.Account, error) {
 	if containsNUL(id) { // no such id can be stored, and text cannot carry it
 		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
 	}
-	rows, err := s.pool.Query(ctx, selectBook+` WHERE a.id = $1`, id)
+	sc := scopeOf(ctx)
+	var rows pgx.Rows
+	var err error
+	if sc != nil { // the command's score history comes in the same round trip
+		rows, err = s.pool.Query(ctx, selectScoped, id, int32(sc.from), int32(sc.to))
+	} else {
+		rows, err = s.pool.Query(ctx, selectBook+` WHERE a.id = $1`, id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", id, err)
 	}
@@ -81,8 +93,17 @@ func (s *DB) Account(ctx context.Context, id string) (*domain.Account, error) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
 	}
 	var r bookRow
-	if err := scanBook(rows, &r); err != nil {
+	var h scopedScores
+	if sc != nil {
+		err = rows.Scan(&r.id, &r.record, &r.uDays, &r.au, &r.us, &r.ti, &r.sDays, &r.kinds, &r.notes, &h.days, &h.snaps)
+	} else {
+		err = scanBook(rows, &r)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", id, err)
+	}
+	if sc != nil {
+		sc.put(id, h)
 	}
 	return r.account()
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/apijson"
 )
 
 // applyChunk is how many patches share one read of their records and one
@@ -202,7 +202,7 @@ func lockRecords(ctx context.Context, tx pgx.Tx, ids []string) (map[string]*doma
 			return nil, fmt.Errorf("reading accounts: %w", err)
 		}
 		var a domain.Account
-		if err := json.Unmarshal(raw, &a); err != nil {
+		if err := apijson.Unmarshal(raw, &a); err != nil {
 			return nil, fmt.Errorf("decoding account %s: %w", id, err)
 		}
 		out[id] = &a

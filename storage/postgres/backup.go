@@ -151,6 +151,7 @@ func eachLine(br *bufio.Reader, h hash.Hash, fn func(l backupLine, raw []byte) e
 // holds accounts is replaced only with opt.Replace.
 func (s *DB) Restore(ctx context.Context, r io.ReadSeeker, opt storage.RestoreOptions) (storage.RestoreResult, error) {
 	var res storage.RestoreResult
+	scopeOf(ctx).forget() // the restored scores replace what the command read
 	rows, err := verify(r)
 	if err != nil {
 		return res, err

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/accountbot/accountbot/internal/apijson"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,6 +39,10 @@ type DB struct {
 // Options configures Open.
 type Options struct {
 	Logger *slog.Logger
+	// Tracer sees every query, batch and prepare on the pool's
+	// connections (pgx's QueryTracer, and BatchTracer and PrepareTracer
+	// when it implements them): the bench counts round trips with it.
+	Tracer pgx.QueryTracer
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
@@ -52,6 +57,9 @@ func Open(ctx context.Context, url string, opt Options) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("reading the database URL: %w (expected postgres://user:password@host:5432/dbname)", err)
+	}
+	if opt.Tracer != nil {
+		cfg.ConnConfig.Tracer = opt.Tracer
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -189,7 +197,7 @@ func getJSON(ctx context.Context, q querier, v any, sql string, args ...any) (bo
 	} else if err != nil {
 		return false, err
 	}
-	return true, json.Unmarshal(b, v)
+	return true, apijson.Unmarshal(b, v)
 }
 
 // collectJSON decodes the single JSON column of every row.
@@ -204,7 +212,7 @@ func collectJSON[T any](ctx context.Context, q querier, sql string, args ...any)
 		if err := r.Scan(&b); err != nil {
 			return v, err
 		}
-		return v, json.Unmarshal(b, &v)
+		return v, apijson.Unmarshal(b, &v)
 	})
 }
 

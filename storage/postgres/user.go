@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/apijson"
 	"github.com/accountbot/accountbot/storage"
 )
 
@@ -256,6 +256,7 @@ func (s *DB) ForgetInstallation(ctx context.Context, platform string) error {
 // PutScores records score snapshots (one per account per day; a second
 // write for the same day replaces the first).
 func (s *DB) PutScores(ctx context.Context, scores []domain.Scored) error {
+	scopeOf(ctx).forget()
 	b := &pgx.Batch{}
 	for _, sc := range scores {
 		b.Queue(`INSERT INTO scores (id, day, snap) VALUES ($1, $2, $3) ON CONFLICT (id, day) DO UPDATE SET snap = EXCLUDED.snap`,
@@ -269,6 +270,11 @@ func (s *DB) PutScores(ctx context.Context, scores []domain.Scored) error {
 
 // ScoreHistory returns an account's score snapshots dated in [from, to], oldest first.
 func (s *DB) ScoreHistory(ctx context.Context, id string, from, to domain.Date) ([]domain.ScoreSnapshot, error) {
+	if sc := scopeOf(ctx); sc != nil {
+		if out, ok, err := sc.history(id, from, to); ok {
+			return out, err
+		}
+	}
 	out, err := collectJSON[domain.ScoreSnapshot](ctx, s.pool,
 		`SELECT snap FROM scores WHERE id = $1 AND day BETWEEN $2 AND $3 ORDER BY day`, id, int32(from), int32(to))
 	if err != nil {
@@ -333,9 +339,9 @@ func (s *DB) WriteSeen(ctx context.Context, id string) (bool, error) {
 	return ok, nil
 }
 
-// decodeJSON is json.Unmarshal with what was being decoded in the error.
+// decodeJSON is apijson.Unmarshal (encoding/json's rules, less CPU) with what was being decoded in the error.
 func decodeJSON(what string, b []byte, v any) error {
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := apijson.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("decoding %s: %w", what, err)
 	}
 	return nil

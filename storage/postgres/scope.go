@@ -1,0 +1,101 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/apijson"
+)
+
+// scoreWindowDays is how far back from the command's day an account read
+// in a read scope also reads the score history: the 12-week trend
+// (health, trend) and the last 91 days (tier) both fall inside it.
+const scoreWindowDays = 91
+
+// selectScoped is selectBook for one account, with its score snapshots
+// dated in [$2, $3] (oldest first, from the primary key's order: no sort).
+const selectScoped = `SELECT a.id, a.record, u.days, u.au, u.us, u.ti, g.days, g.kinds, g.notes, h.days, h.snaps ` + bookJoins + `
+LEFT JOIN LATERAL (SELECT array_agg(day) days, array_agg(snap::text) snaps
+	FROM (SELECT day, snap FROM scores WHERE scores.id = a.id AND day BETWEEN $2 AND $3 ORDER BY day) s) h ON true
+WHERE a.id = $1`
+
+// readScope is one command's reads: the score histories read along with
+// the accounts, kept only as long as the command's context. Nothing
+// outlives the command, so the next one reads afresh whatever another
+// replica wrote meanwhile; within it, an account and its history come
+// from one snapshot, as if read in one transaction.
+type readScope struct {
+	from, to domain.Date
+	mu       sync.Mutex
+	scores   map[string]scopedScores // by account id
+}
+
+// scopedScores is one account's snapshots in the scope's window, oldest
+// first, still encoded (most commands never ask for them).
+type scopedScores struct {
+	days  []int32
+	snaps []string
+}
+
+type scopeKey struct{}
+
+// ReadScope returns a context under which one command, answered on the
+// day today, reads each account and its recent score history in one round
+// trip: Account reads the snapshots of the last 91 days with the account,
+// and ScoreHistory answers from them while the context lives. The command
+// engine opens one per command.
+func (s *DB) ReadScope(ctx context.Context, today domain.Date) context.Context {
+	return context.WithValue(ctx, scopeKey{}, &readScope{from: today.AddDays(-scoreWindowDays), to: today})
+}
+
+func scopeOf(ctx context.Context) *readScope {
+	sc, _ := ctx.Value(scopeKey{}).(*readScope)
+	return sc
+}
+
+func (sc *readScope) put(id string, h scopedScores) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.scores == nil {
+		sc.scores = map[string]scopedScores{}
+	}
+	sc.scores[id] = h
+}
+
+// history returns id's snapshots in [from, to] when the scope read them
+// with the account and the window covers that range.
+func (sc *readScope) history(id string, from, to domain.Date) ([]domain.ScoreSnapshot, bool, error) {
+	if from < sc.from || to > sc.to {
+		return nil, false, nil
+	}
+	sc.mu.Lock()
+	h, ok := sc.scores[id]
+	sc.mu.Unlock()
+	if !ok {
+		return nil, false, nil
+	}
+	out := []domain.ScoreSnapshot{}
+	for i, d := range h.days {
+		if domain.Date(d) < from || domain.Date(d) > to {
+			continue
+		}
+		var snap domain.ScoreSnapshot
+		if err := apijson.Unmarshal([]byte(h.snaps[i]), &snap); err != nil {
+			return nil, true, fmt.Errorf("decoding a score snapshot of %s: %w", id, err)
+		}
+		out = append(out, snap)
+	}
+	return out, true, nil
+}
+
+// forget drops what the scope read: the command wrote scores.
+func (sc *readScope) forget() {
+	if sc == nil {
+		return
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.scores = nil
+}
