@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,8 +68,9 @@ func postgresSection(ctx context.Context, o options) (sectionResult, error) {
 			100*(res.copyCPU.self+res.copyCPU.pg).Seconds()/max(1e-9, (res.importCPU.self+res.importCPU.pg).Seconds())) +
 		"`health` is `account X health` through the command engine, in-process, " +
 		"on a settled database (after VACUUM (ANALYZE) and a checkpoint, as after any bulk load, with the server idle); " +
-		fmt.Sprintf("each answer cost %s of this process's CPU (engine, pgx; profile `pg-answer-%d.cpu.pprof`) and %s of PostgreSQL's. ",
-			ms(res.selfCPU), n, ms(res.pgCPU)) + tlsNote(res) + "Usage events are NDJSON batches of " +
+		fmt.Sprintf("each answer cost %s of this process's CPU (engine, pgx; profile `pg-answer-%d.cpu.pprof`) and %s of PostgreSQL's, "+
+			"in %.2f round trips to the server (queries, batches and prepares sent, counted by a pgx tracer; the account, its usage, "+
+			"signals and score history are read in one). ", ms(res.selfCPU), n, ms(res.pgCPU), res.roundTrips) + tlsNote(res) + "Usage events are NDJSON batches of " +
 		fmt.Sprint(ingestBatch) + " posted by " + fmt.Sprint(ingestClients) + " clients to an in-process `POST /api/v1/usage` " +
 		"(authentication, decoding, validation, one `Apply` per batch, answered after commit) for " + pgIngestDuration.String() +
 		"; Segment events are 20,000 accepted into the inbox in requests of 100.\n")
@@ -114,6 +116,7 @@ type pgResult struct {
 	segmentPerSec            float64
 	healthP50, healthP99     time.Duration
 	selfCPU, pgCPU           time.Duration // per answer: this process (engine, pgx), PostgreSQL
+	roundTrips               float64       // per answer: queries, batches and prepares sent
 	tlsP50, tlsP99           time.Duration // the answer over TLS (sslmode=require)
 	tlsErr                   error         // why it was not timed over TLS
 	importCPU, copyCPU       cpuSplit
@@ -149,7 +152,8 @@ func benchDatabase(ctx context.Context, admin, name string) (string, error) {
 
 func measurePostgres(ctx context.Context, url, tlsURL string, n int, o options) (pgResult, error) {
 	res := pgResult{load: loadAvg()}
-	db, err := postgres.Open(ctx, url, postgres.Options{})
+	trips := &roundTrips{}
+	db, err := postgres.Open(ctx, url, postgres.Options{Tracer: trips})
 	if err != nil {
 		return res, err
 	}
@@ -175,7 +179,7 @@ func measurePostgres(ctx context.Context, url, tlsURL string, n int, o options) 
 	if res.copyPerSec, err = rawCopy(ctx, db, opt, n, post, &res.copyCPU); err != nil {
 		return res, err
 	}
-	if err := measurePGAnswers(ctx, db, url, n, o, &res); err != nil {
+	if err := measurePGAnswers(ctx, db, trips, url, n, o, &res); err != nil {
 		return res, err
 	}
 	if tlsURL != url {
@@ -198,7 +202,7 @@ func measurePostgres(ctx context.Context, url, tlsURL string, n int, o options) 
 // million rows just written, on one of the two cores), and the server
 // idle. It profiles this process and counts the CPU each side
 // spends per answer.
-func measurePGAnswers(ctx context.Context, db *postgres.DB, url string, n int, o options, res *pgResult) error {
+func measurePGAnswers(ctx context.Context, db *postgres.DB, trips *roundTrips, url string, n int, o options, res *pgResult) error {
 	post, err := postmaster(ctx, url)
 	if err != nil {
 		return err
@@ -212,9 +216,10 @@ func measurePGAnswers(ctx context.Context, db *postgres.DB, url string, n int, o
 	prof, _ := os.Create(filepath.Join(o.profiles, fmt.Sprintf("pg-answer-%d.cpu.pprof", n)))
 	pprof.StartCPUProfile(prof)
 	pg := serverPIDs(post) // the pool's backends are up: the import used them
-	pg0, self0 := sumCPU(pg), selfCPU()
+	pg0, self0, trips0 := sumCPU(pg), selfCPU(), trips.n.Load()
 	lat, err := measureCommand(ctx, e, ids, today.Time().Add(9*time.Hour), "health")
 	res.pgCPU, res.selfCPU = (sumCPU(pg)-pg0)/time.Duration(len(ids)), (selfCPU()-self0)/time.Duration(len(ids))
+	res.roundTrips = float64(trips.n.Load()-trips0) / float64(len(ids))
 	pprof.StopCPUProfile()
 	prof.Close()
 	if err != nil {
@@ -378,3 +383,26 @@ func recordJSON(a domain.Account) []byte {
 	}
 	return b
 }
+
+// roundTrips counts what the pool sends the server: each query, batch and
+// explicit prepare is one round trip. (A statement's first use on a
+// connection prepares it in one more, not seen here; the warm-up and the
+// import have prepared the answer's.)
+type roundTrips struct{ n atomic.Int64 }
+
+func (c *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+func (c *roundTrips) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *roundTrips) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
