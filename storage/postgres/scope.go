@@ -1,8 +1,10 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/accountbot/accountbot/domain"
@@ -15,10 +17,11 @@ import (
 const scoreWindowDays = 91
 
 // selectScoped is selectBook for one account, with its score snapshots
-// dated in [$2, $3] (oldest first, from the primary key's order: no sort).
+// dated in [$2, $3]. They are not ordered here: history orders them (the
+// index usually has), and the server would set up a sort even for none.
 const selectScoped = `SELECT a.id, a.record, u.days, u.au, u.us, u.ti, g.days, g.kinds, g.notes, h.days, h.snaps ` + bookJoins + `
 LEFT JOIN LATERAL (SELECT array_agg(day) days, array_agg(snap::text) snaps
-	FROM (SELECT day, snap FROM scores WHERE scores.id = a.id AND day BETWEEN $2 AND $3 ORDER BY day) s) h ON true
+	FROM scores WHERE scores.id = a.id AND day BETWEEN $2 AND $3) h ON true
 WHERE a.id = $1`
 
 // readScope is one command's reads: the score histories read along with
@@ -32,8 +35,8 @@ type readScope struct {
 	scores   map[string]scopedScores // by account id
 }
 
-// scopedScores is one account's snapshots in the scope's window, oldest
-// first, still encoded (most commands never ask for them).
+// scopedScores is one account's snapshots in the scope's window, in no
+// particular order, still encoded (most commands never ask for them).
 type scopedScores struct {
 	days  []int32
 	snaps []string
@@ -76,16 +79,18 @@ func (sc *readScope) history(id string, from, to domain.Date) ([]domain.ScoreSna
 	if !ok {
 		return nil, false, nil
 	}
-	out := []domain.ScoreSnapshot{}
+	var in []int // indexes of the snapshots in [from, to], oldest first
 	for i, d := range h.days {
-		if domain.Date(d) < from || domain.Date(d) > to {
-			continue
+		if domain.Date(d) >= from && domain.Date(d) <= to {
+			in = append(in, i)
 		}
-		var snap domain.ScoreSnapshot
-		if err := apijson.Unmarshal([]byte(h.snaps[i]), &snap); err != nil {
+	}
+	slices.SortFunc(in, func(i, j int) int { return cmp.Compare(h.days[i], h.days[j]) })
+	out := make([]domain.ScoreSnapshot, len(in))
+	for k, i := range in {
+		if err := apijson.Unmarshal([]byte(h.snaps[i]), &out[k]); err != nil {
 			return nil, true, fmt.Errorf("decoding a score snapshot of %s: %w", id, err)
 		}
-		out = append(out, snap)
 	}
 	return out, true, nil
 }
