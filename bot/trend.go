@@ -18,6 +18,12 @@ const trendWeeks = 12
 // dated history (usage, signals, stakeholder dates); with the points, where
 // the stored scores' rules version changed.
 func (e *Engine) weeklyScores(ctx context.Context, a *domain.Account, today domain.Date) weekly {
+	if _, ok := e.Store.(readScoper); ok {
+		// A store shared by replicas (PostgreSQL) reads the history with
+		// the account, in the same round trip; a cache here would keep
+		// what another replica's write has changed since.
+		return e.computeWeeklyScores(ctx, a, today)
+	}
 	key := trendKey{a.ID, today}
 	e.trends.mu.Lock()
 	if w, ok := e.trends.m[key]; ok {

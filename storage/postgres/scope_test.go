@@ -192,3 +192,35 @@ func TestReadScope(t *testing.T) {
 		t.Errorf("after the command's own write: %d, want 7", got)
 	}
 }
+
+// TestTrendSeesOtherReplicasScores: the engine on one replica draws the
+// score another replica has just written, though it drew the same
+// account's trend before.
+func TestTrendSeesOtherReplicasScores(t *testing.T) {
+	url := pgtest.Schema(t)
+	a, b := openURL(t, url, nil), openURL(t, url, nil)
+	snaps := scoredBook(t, a)
+	e := bot.NewEngine(a, domain.DefaultConfig(), nil)
+	lastPoint := func() float64 {
+		t.Helper()
+		m := e.Handle(context.Background(), bot.Request{Text: "account acme health", Now: now, User: bot.User{Operator: true}})
+		for _, blk := range m.Blocks {
+			if tr, ok := blk.(bot.Trend); ok {
+				return tr.Points[len(tr.Points)-1].Value
+			}
+		}
+		t.Fatalf("no trend in %+v", m)
+		return 0
+	}
+	if got := lastPoint(); got != 21 {
+		t.Fatalf("today's point %v, want 21", got)
+	}
+	today := snaps[len(snaps)-1]
+	today.Combined = 35
+	if err := b.PutScores(context.Background(), []domain.Scored{{ID: "acme", Snapshot: today}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastPoint(); got != 35 {
+		t.Errorf("after another replica rescored acme today: %v, want 35", got)
+	}
+}
