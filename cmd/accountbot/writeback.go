@@ -31,7 +31,22 @@ func (m *Main) botStore(db Store) bot.Store {
 	if len(sources) == 0 {
 		return db
 	}
-	return writeBackStore{Store: db, sources: sources, now: m.Now, log: m.log}
+	wb := writeBackStore{Store: db, sources: sources, now: m.Now, log: m.log}
+	if r, ok := db.(readScoper); ok { // PostgreSQL: keep the one-round-trip answers
+		return scopedWriteBack{wb, r}
+	}
+	return wb
+}
+
+// readScoper is the store's per-command read scope (bot's readScoper),
+// which the write-back wrapper would otherwise hide from the engine.
+type readScoper interface {
+	ReadScope(ctx context.Context, today domain.Date) context.Context
+}
+
+type scopedWriteBack struct {
+	writeBackStore
+	readScoper
 }
 
 type writeBackStore struct {
