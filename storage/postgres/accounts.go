@@ -40,8 +40,11 @@ type bookRow struct {
 	kinds, notes  []string
 }
 
-func scanBook(rows pgx.Rows, r *bookRow) error {
-	return rows.Scan(&r.id, &r.record, &r.uDays, &r.au, &r.us, &r.ti, &r.sDays, &r.kinds, &r.notes)
+func scanBook(rows pgx.Rows, r *bookRow) error { return rows.Scan(r.dest()...) }
+
+// dest is where selectBook's columns go, in order.
+func (r *bookRow) dest() []any {
+	return []any{&r.id, &r.record, &r.uDays, &r.au, &r.us, &r.ti, &r.sDays, &r.kinds, &r.notes}
 }
 
 // account decodes a row into a new account.
@@ -75,13 +78,25 @@ func (s *DB) Account(ctx context.Context, id string) (*domain.Account, error) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", id)
 	}
 	sc := scopeOf(ctx)
-	var rows pgx.Rows
-	var err error
-	if sc != nil { // the command's score history comes in the same round trip
-		rows, err = s.pool.Query(ctx, selectScoped, id, int32(sc.from), int32(sc.to))
-	} else {
-		rows, err = s.pool.Query(ctx, selectBook+` WHERE a.id = $1`, id)
+	if !sc.claim() {
+		sc = nil
 	}
+	r, err := s.readAccount(ctx, sc, id)
+	if err != nil {
+		sc.release() // no account: the command's next read brings its history instead
+		return nil, err
+	}
+	return r.account()
+}
+
+// readAccount reads one account's row; with sc, also its score history in
+// sc's window, in the same round trip, and keeps that in sc.
+func (s *DB) readAccount(ctx context.Context, sc *readScope, id string) (*bookRow, error) {
+	sql, args := selectBook+` WHERE a.id = $1`, []any{id}
+	if sc != nil {
+		sql, args = selectScoped, []any{id, int32(sc.from), int32(sc.to)}
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", id, err)
 	}
@@ -94,18 +109,17 @@ func (s *DB) Account(ctx context.Context, id string) (*domain.Account, error) {
 	}
 	var r bookRow
 	var h scopedScores
+	dest := r.dest()
 	if sc != nil {
-		err = rows.Scan(&r.id, &r.record, &r.uDays, &r.au, &r.us, &r.ti, &r.sDays, &r.kinds, &r.notes, &h.days, &h.snaps)
-	} else {
-		err = scanBook(rows, &r)
+		dest = append(dest, &h.days, &h.snaps)
 	}
-	if err != nil {
+	if err := rows.Scan(dest...); err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", id, err)
 	}
 	if sc != nil {
 		sc.put(id, h)
 	}
-	return r.account()
+	return &r, nil
 }
 
 // ForEach calls fn with every account, fully loaded, in id order, from

@@ -24,15 +24,20 @@ LEFT JOIN LATERAL (SELECT array_agg(day) days, array_agg(snap::text) snaps
 	FROM scores WHERE scores.id = a.id AND day BETWEEN $2 AND $3) h ON true
 WHERE a.id = $1`
 
-// readScope is one command's reads: the score histories read along with
-// the accounts, kept only as long as the command's context. Nothing
-// outlives the command, so the next one reads afresh whatever another
-// replica wrote meanwhile; within it, an account and its history come
-// from one snapshot, as if read in one transaction.
+// readScope is one command's reads: the score history read along with
+// the command's first account, kept only as long as the command's
+// context. Nothing outlives the command, so the next one reads afresh
+// whatever another replica wrote meanwhile; within it, the account and its
+// history come from one snapshot, as if read in one transaction. Only the
+// first account read brings its history: an account command reads one,
+// and a portfolio command reading an owner's thousands neither pays for
+// their histories nor keeps them.
 type readScope struct {
 	from, to domain.Date
 	mu       sync.Mutex
-	scores   map[string]scopedScores // by account id
+	claimed  bool   // an account read has brought its history (or is bringing it)
+	id       string // whose history scores is; "" while none
+	scores   scopedScores
 }
 
 // scopedScores is one account's snapshots in the scope's window, in no
@@ -58,13 +63,35 @@ func scopeOf(ctx context.Context) *readScope {
 	return sc
 }
 
+// claim reports whether this account read should bring its history: the
+// first in the scope (or the first after the command wrote scores).
+func (sc *readScope) claim() bool {
+	if sc == nil {
+		return false
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	first := !sc.claimed
+	sc.claimed = true
+	return first
+}
+
+// release gives the claim back when the claiming read found no account.
+func (sc *readScope) release() {
+	if sc == nil {
+		return
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.id == "" {
+		sc.claimed = false
+	}
+}
+
 func (sc *readScope) put(id string, h scopedScores) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.scores == nil {
-		sc.scores = map[string]scopedScores{}
-	}
-	sc.scores[id] = h
+	sc.id, sc.scores = id, h
 }
 
 // history returns id's snapshots in [from, to] when the scope read them
@@ -74,7 +101,7 @@ func (sc *readScope) history(id string, from, to domain.Date) ([]domain.ScoreSna
 		return nil, false, nil
 	}
 	sc.mu.Lock()
-	h, ok := sc.scores[id]
+	h, ok := sc.scores, sc.id == id && id != ""
 	sc.mu.Unlock()
 	if !ok {
 		return nil, false, nil
@@ -102,5 +129,5 @@ func (sc *readScope) forget() {
 	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	sc.scores = nil
+	sc.claimed, sc.id, sc.scores = false, "", scopedScores{}
 }

@@ -224,3 +224,41 @@ func TestTrendSeesOtherReplicasScores(t *testing.T) {
 		t.Errorf("after another replica rescored acme today: %v, want 35", got)
 	}
 }
+
+// TestReadScopeFirstAccountOnly: only the command's first account found
+// brings its history (a portfolio command reading thousands of accounts
+// neither reads nor keeps theirs); the others' come from the database.
+func TestReadScopeFirstAccountOnly(t *testing.T) {
+	ctx := context.Background()
+	rt := &roundTrips{}
+	db := openURL(t, pgtest.Schema(t), rt)
+	scoredBook(t, db)
+	if err := db.PutScores(ctx, []domain.Scored{{ID: "globex", Snapshot: domain.ScoreSnapshot{Date: day, Combined: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	cmd := db.ReadScope(ctx, day)
+	if _, err := db.Account(cmd, "acct-nobody"); domain.ErrorCode(err) != domain.ENOTFOUND {
+		t.Fatalf("a missing account: %v, want ENOTFOUND", err)
+	}
+	for _, id := range []string{"acme", "globex"} {
+		if _, err := db.Account(cmd, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		id    string
+		trips int64
+	}{{"acme", 0}, {"globex", 1}} {
+		n0 := rt.n.Load()
+		got, err := db.ScoreHistory(cmd, tc.id, day.AddDays(-77), day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := rt.n.Load() - n0; n != tc.trips {
+			t.Errorf("%s's history took %d round trips, want %d", tc.id, n, tc.trips)
+		}
+		if want, _ := db.ScoreHistory(ctx, tc.id, day.AddDays(-77), day); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s's history in the scope %+v, the database says %+v", tc.id, got, want)
+		}
+	}
+}
