@@ -88,14 +88,35 @@ func MergePatch(p *Patch, cur Stored) (Merged, error) {
 	if m.Kind != MergeUnchanged {
 		// Any change restamps the record, so a usage- or signal-only
 		// change rewrites it too: every card can say when its data changed.
-		next.DataChangedAt, next.DataSource = p.Stamp()
-		m.RecordChanged = true
+		// Unless the stamp is the same: a burst of events for one account
+		// from one source rewrites its record once a minute at most.
+		at, source := p.Stamp()
+		if m.RecordChanged || !at.Equal(next.DataChangedAt) || source != next.DataSource {
+			next.DataChangedAt, next.DataSource = at, source
+			m.RecordChanged = true
+		}
 	}
 	return m, nil
 }
 
+// StampResolution is how precise data stamps are: whole minutes, as every
+// card shows them ("Data as of 2026-11-24 10:32 UTC"). A stamp that a
+// write would not change is not rewritten, so a stream of usage events for
+// one account rewrites its record at most once a minute instead of once
+// per event (most of an ingested event's write volume).
+const StampResolution = time.Minute
+
+// StampTime is the stamp of a write made at at (the store's clock now
+// when the writer gave none): UTC, whole minutes. Every store stamps with it.
+func StampTime(at, now time.Time) time.Time {
+	if at.IsZero() {
+		at = now
+	}
+	return at.UTC().Truncate(StampResolution)
+}
+
 // Stamp is the data stamp a change made by p leaves on its account.
-func (p *Patch) Stamp() (time.Time, string) { return p.At.UTC().Truncate(time.Second), p.Source }
+func (p *Patch) Stamp() (time.Time, string) { return p.At.UTC().Truncate(StampResolution), p.Source }
 
 // OnlyActivity reports whether p brings usage and signals only: no record
 // and no stakeholders, so the stored record stays as it is but for its

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMergePatch(t *testing.T) {
@@ -17,6 +18,9 @@ func TestMergePatch(t *testing.T) {
 	bad.ARR = -1
 	snap := func(days, users int) Snapshot { return Snapshot{Date: today.AddDays(days), ActiveUsers: users} }
 	sig := Signal{Date: today, Kind: SignalCompetitor, Note: "Globex"}
+	at := today.Time().Add(10*time.Hour + 32*time.Minute + 5*time.Second)
+	stamped := *stored // data stamped by the API at 10:32
+	stamped.DataChangedAt, stamped.DataSource = at.Truncate(time.Minute), SourceAPI
 	tests := []struct {
 		name         string
 		p            Patch
@@ -36,17 +40,25 @@ func TestMergePatch(t *testing.T) {
 		{name: "replace stakeholders with none", p: Patch{ID: "acme", ReplaceStakeholders: true}, cur: Stored{Record: stored}, kind: MergeUpdated, record: true, usage: "[]"},
 		{name: "invalid", p: Patch{ID: "acme", Core: &bad}, cur: Stored{Record: stored}, err: EINVALID},
 		{name: "usage: new, changed, same",
-			p:    Patch{ID: "acme", Usage: []Snapshot{snap(0, 5), snap(-7, 4), snap(-14, 3)}},
+			p:    Patch{ID: "acme", Usage: []Snapshot{snap(0, 5), snap(-7, 4), snap(-14, 3)}, At: at, Source: SourceAPI},
 			cur:  Stored{Record: stored, Usage: []Snapshot{snap(-7, 9), snap(-14, 3)}},
 			kind: MergeUpdated, record: true, usage: fmt.Sprint([]Snapshot{snap(-7, 4), snap(0, 5)}), stakeholders: 1}, // record: its data stamp
 		{name: "usage: last of a date wins, once",
-			p:    Patch{ID: "acme", Usage: []Snapshot{snap(0, 1), snap(0, 2), snap(0, 2)}},
+			p:    Patch{ID: "acme", Usage: []Snapshot{snap(0, 1), snap(0, 2), snap(0, 2)}, At: at, Source: SourceAPI},
 			cur:  Stored{Record: stored},
 			kind: MergeUpdated, record: true, usage: fmt.Sprint([]Snapshot{snap(0, 2)}), stakeholders: 1},
 		{name: "usage: last of a date is stored", p: Patch{ID: "acme", Usage: []Snapshot{snap(0, 1), snap(0, 2)}},
 			cur: Stored{Record: stored, Usage: []Snapshot{snap(0, 2)}}, kind: MergeUnchanged, usage: "[]", stakeholders: 1},
-		{name: "signals: new once", p: Patch{ID: "acme", Signals: []Signal{sig, sig}}, cur: Stored{Record: stored},
+		{name: "signals: new once", p: Patch{ID: "acme", Signals: []Signal{sig, sig}, At: at, Source: SourceAPI}, cur: Stored{Record: stored},
 			kind: MergeUpdated, record: true, usage: "[]", signals: 1, stakeholders: 1},
+		// The stamp is whole minutes (StampResolution): usage in the minute
+		// the record was stamped, from the same source, leaves the record.
+		{name: "usage: same stamp, record kept", p: Patch{ID: "acme", Usage: []Snapshot{snap(0, 5)}, At: at.Add(40 * time.Second), Source: SourceAPI},
+			cur: Stored{Record: &stamped}, kind: MergeUpdated, usage: fmt.Sprint([]Snapshot{snap(0, 5)}), stakeholders: 1},
+		{name: "usage: next minute, restamped", p: Patch{ID: "acme", Usage: []Snapshot{snap(0, 5)}, At: at.Add(time.Minute), Source: SourceAPI},
+			cur: Stored{Record: &stamped}, kind: MergeUpdated, record: true, usage: fmt.Sprint([]Snapshot{snap(0, 5)}), stakeholders: 1},
+		{name: "usage: same minute, other source, restamped", p: Patch{ID: "acme", Usage: []Snapshot{snap(0, 5)}, At: at, Source: SourceSegment},
+			cur: Stored{Record: &stamped}, kind: MergeUpdated, record: true, usage: fmt.Sprint([]Snapshot{snap(0, 5)}), stakeholders: 1},
 		{name: "signals: stored", p: Patch{ID: "acme", Signals: []Signal{sig}}, cur: Stored{Record: stored, Signals: []Signal{sig}},
 			kind: MergeUnchanged, usage: "[]", stakeholders: 1},
 	}

@@ -65,6 +65,17 @@ type Options struct {
 	// POST to its score): a burst of events for one account is evaluated
 	// once, and a burst for many is written in shared transactions.
 	Coalesce time.Duration
+	// BulkShare is the share of one core Run takes while a bulk load
+	// arrives (more than BulkBatch changed accounts in a batch, and again
+	// as many queued while it ran; default 0.5 of a core, BulkBatch 256):
+	// after such a batch it waits as
+	// long as the batch took, times (1−share)/share, so ingestion and
+	// answers keep the rest of the machine. The queue holds one entry per
+	// account whatever the load, the changes that pile up meanwhile are
+	// evaluated once each, and Run catches up at full speed when the load
+	// ends. Single events (small batches) are never held back.
+	BulkShare float64
+	BulkBatch int
 }
 
 // Evaluator keeps stored evaluations current. Run does all the writing on
@@ -104,6 +115,12 @@ func New(store Store, opt Options) *Evaluator {
 	}
 	if opt.Coalesce <= 0 {
 		opt.Coalesce = 10 * time.Millisecond
+	}
+	if opt.BulkShare <= 0 || opt.BulkShare > 1 {
+		opt.BulkShare = 0.5
+	}
+	if opt.BulkBatch <= 0 {
+		opt.BulkBatch = 256
 	}
 	if opt.AlertWindow <= 0 {
 		opt.AlertWindow = 7
@@ -150,6 +167,12 @@ func (e *Evaluator) hasPending() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return len(e.pending) > 0
+}
+
+func (e *Evaluator) pendingLen() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.pending)
 }
 
 func (e *Evaluator) takePending() []string {
@@ -208,8 +231,12 @@ func (e *Evaluator) Run(ctx context.Context) {
 			if !e.gather(ctx) {
 				return
 			}
-			if _, err := e.Process(ctx, e.opt.Now(), e.takePending()); err != nil && ctx.Err() == nil {
+			ids, start := e.takePending(), time.Now()
+			if _, err := e.Process(ctx, e.opt.Now(), ids); err != nil && ctx.Err() == nil {
 				e.opt.Log.Error("evaluating changed accounts", "err", err)
+			}
+			if !e.pace(ctx, bulkWait(e.opt, len(ids), e.pendingLen(), time.Since(start))) {
+				return
 			}
 		case <-refresh.C:
 			if _, err := e.Refresh(ctx, e.opt.Now()); err != nil && ctx.Err() == nil {
@@ -227,6 +254,31 @@ func (e *Evaluator) Run(ctx context.Context) {
 // when ctx ended meanwhile.
 func (e *Evaluator) gather(ctx context.Context) bool {
 	t := time.NewTimer(e.opt.Coalesce)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// bulkWait is how long Run rests after evaluating a batch of n accounts
+// in took, with queued more waiting: nothing unless a bulk load is
+// arriving (both over BulkBatch), else what holds Run to BulkShare.
+func bulkWait(opt Options, n, queued int, took time.Duration) time.Duration {
+	if n <= opt.BulkBatch || queued <= opt.BulkBatch {
+		return 0
+	}
+	return time.Duration(float64(took) * (1 - opt.BulkShare) / opt.BulkShare)
+}
+
+// pace waits d; false when ctx ended meanwhile.
+func (e *Evaluator) pace(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

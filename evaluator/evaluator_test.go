@@ -476,3 +476,30 @@ func TestBatchesOfChangesKeepRanksAndIndexes(t *testing.T) {
 		t.Errorf("check after batches = %+v, %v; want no drift", rep, err)
 	}
 }
+
+// A bulk load is evaluated at BulkShare of a core; single events, and the
+// catch-up once the load ends, are never held back.
+func TestBulkWait(t *testing.T) {
+	opt := evaluator.Options{BulkShare: 0.5, BulkBatch: 256}
+	third := evaluator.Options{BulkShare: 0.25, BulkBatch: 256}
+	tests := []struct {
+		name      string
+		opt       evaluator.Options
+		n, queued int
+		took      time.Duration
+		want      time.Duration
+	}{
+		{"one event", opt, 1, 0, time.Millisecond, 0},
+		{"a small burst while a load arrives", opt, 200, 5000, 40 * time.Millisecond, 0},
+		{"the load's last batch: nothing queued behind it", opt, 5000, 10, time.Second, 0},
+		{"a bulk load at half a core", opt, 5000, 4000, time.Second, time.Second},
+		{"a bulk load at a quarter of a core", third, 5000, 4000, time.Second, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := evaluator.BulkWait(tt.opt, tt.n, tt.queued, tt.took); got != tt.want {
+				t.Errorf("BulkWait(%d, %d, %s) = %s, want %s", tt.n, tt.queued, tt.took, got, tt.want)
+			}
+		})
+	}
+}

@@ -14,11 +14,14 @@ type Config struct {
 	Burst          int           `yaml:"burst"`           // requests a token may make at once
 	IdempotencyTTL time.Duration `yaml:"idempotency_ttl"` // how long an Idempotency-Key's answer is kept
 	Currency       string        `yaml:"-"`               // for records that name none (default_currency)
+	// EvaluatorShare is the share of one core that re-evaluating changed
+	// accounts takes while a bulk load arrives (evaluator.Options.BulkShare).
+	EvaluatorShare float64 `yaml:"evaluator_share"`
 }
 
 // DefaultConfig is the ingest API's configuration when the file says nothing.
 func DefaultConfig() Config {
-	return Config{MaxBodyBytes: 8 << 20, RatePerSecond: 20, Burst: 40, IdempotencyTTL: 24 * time.Hour, Currency: "USD"}
+	return Config{MaxBodyBytes: 8 << 20, RatePerSecond: 20, Burst: 40, IdempotencyTTL: 24 * time.Hour, Currency: "USD", EvaluatorShare: 0.5}
 }
 
 // Validate checks the values a config file may set.
@@ -28,6 +31,8 @@ func (c Config) Validate() error {
 		return domain.Errorf(domain.EINVALID, "ingest.max_body_bytes must be between 1024 and 536870912 (got %d)", c.MaxBodyBytes)
 	case c.RatePerSecond <= 0 || c.Burst < 1:
 		return domain.Errorf(domain.EINVALID, "ingest.rate_per_second must be positive and ingest.burst at least 1")
+	case c.EvaluatorShare < 0.1 || c.EvaluatorShare > 1:
+		return domain.Errorf(domain.EINVALID, "ingest.evaluator_share must be between 0.1 and 1 (a share of one core; got %g)", c.EvaluatorShare)
 	case c.IdempotencyTTL < time.Minute:
 		return domain.Errorf(domain.EINVALID, "ingest.idempotency_ttl must be at least 1m (got %s)", c.IdempotencyTTL)
 	}

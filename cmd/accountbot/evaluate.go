@@ -19,7 +19,7 @@ import (
 func (m *Main) startEvaluator(ctx context.Context, wg *sync.WaitGroup, e *bot.Engine, sched *nudge.Scheduler) *evaluator.Evaluator {
 	rules, version := m.scoringRules()
 	ev := evaluator.New(m.db, evaluator.Options{Rules: rules, RulesVersion: version, AlertWindow: m.Config.Nudges.AlertWindow,
-		Zone: sched.Zone, Alerter: sched, Now: m.Now, Log: m.log})
+		Zone: sched.Zone, Alerter: sched, Now: m.Now, Log: m.log, BulkShare: m.Config.Ingest.EvaluatorShare})
 	m.followRulesEvaluator(ev, version)
 	sched.AlertsFromChanges()
 	sched.Ranks, e.Ranks = ev, ev

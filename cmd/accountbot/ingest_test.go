@@ -185,6 +185,7 @@ func TestIngestConfig(t *testing.T) {
 	for body, want := range map[string]string{
 		"ingest:\n  max_body_bytes: 10\n":     "ingest.max_body_bytes",
 		"ingest:\n  burst: 0\n":               "ingest.burst",
+		"ingest:\n  evaluator_share: 2\n":     "ingest.evaluator_share",
 		"segment:\n  account_paths: [\"\"]\n": "segment.account_paths",
 		"segment:\n  sekret: x\n":             "sekret",
 	} {

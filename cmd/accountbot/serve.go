@@ -104,7 +104,7 @@ func (m *Main) runServe(ctx context.Context) error {
 	}
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
 	if r, ok := m.db.(mappedReleaser); ok { // the embedded store's mapped tables (storage/mapped.go)
-		wg.Go(func() { r.RunReleaseMapped(ctx, releaseMappedEvery) })
+		wg.Go(func() { r.RunReleaseMapped(ctx, releaseMappedEvery, mappedAllowance) })
 	}
 	wg.Go(func() { m.db.RunAuditPruning(ctx, 24*time.Hour, m.auditRetention(), m.Now) })
 	// Stored evaluations and ranks, alerts from changes (evaluate.go); after
@@ -269,13 +269,13 @@ func checkCredentials(sc slackConfig, tc teams.Config) error {
 // page cache; what a whole-book scan or a compaction maps stays resident
 // otherwise.
 type mappedReleaser interface {
-	RunReleaseMapped(ctx context.Context, interval time.Duration)
+	RunReleaseMapped(ctx context.Context, interval time.Duration, limit int64)
 }
 
-// releaseMappedEvery is how often serve gives mapped table pages back:
-// under ingest, the evaluator and the writes touch the whole book within a
-// few seconds (5 s left ~160 MB of tables resident in the bench), and a
-// release costs about a millisecond.
+// releaseMappedEvery is how often serve gives mapped table pages back at
+// least; sooner when new tables are written or the mapped pages outgrow
+// mappedAllowance (storage/badger's RunReleaseMapped). A release costs
+// about a millisecond.
 const releaseMappedEvery = time.Second
 
 // defaultMemoryLimit is serve's soft Go memory limit unless GOMEMLIMIT is

@@ -245,7 +245,9 @@ func planActivity(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 			a.DataChangedAt, a.DataSource = at, source
 			val = mustJSON(&a)
 		}
-		ops = append(ops, op{key: accountKey(p.ID), val: val, known: true, had: true, prev: raw})
+		if !bytes.Equal(val, raw) { // the same stamp (domain.StampResolution): nothing to rewrite
+			ops = append(ops, op{key: accountKey(p.ID), val: val, known: true, had: true, prev: raw})
+		}
 	}
 	ops = append(ops, activityOps(p.ID, m, prevUsage)...)
 	st.Count(m)

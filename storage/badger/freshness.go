@@ -9,14 +9,9 @@ import (
 	"github.com/accountbot/accountbot/domain"
 )
 
-// stampTime is when a write happened: the writer's time, or the store's
-// clock when it gave none; whole seconds, UTC.
-func stampTime(at time.Time) time.Time {
-	if at.IsZero() {
-		at = time.Now()
-	}
-	return at.UTC().Truncate(time.Second)
-}
+// stampTime is when a write happened (domain.StampTime): the writer's
+// time, or the store's clock when it gave none.
+func stampTime(at time.Time) time.Time { return domain.StampTime(at, time.Now()) }
 
 // stampAccounts stamps the accounts in ids as changed at by source inside
 // txn, for writes that go around domain.MergePatch (Segment usage).

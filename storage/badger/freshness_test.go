@@ -2,12 +2,14 @@ package badger
 
 import (
 	"context"
-	"github.com/accountbot/accountbot/storage"
 	"testing"
 	"time"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage"
 )
 
 func TestWritesStampWhenAndFromWhere(t *testing.T) {
@@ -82,5 +84,54 @@ func TestSegmentForAnUnknownAccountStampsNothing(t *testing.T) {
 	}
 	if _, err := db.Account(ctx, "ghost"); domain.ErrorCode(err) != domain.ENOTFOUND {
 		t.Fatalf("stamping created an account: %v", err)
+	}
+}
+
+// A stream of usage for one account rewrites its record once a minute at
+// most (domain.StampResolution): within the stamp's minute only the usage
+// is written; the next minute restamps it.
+func TestUsageInTheStampsMinuteLeavesTheRecord(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	t0 := time.Date(2026, 11, 1, 8, 0, 5, 0, time.UTC)
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Core: acct("acme", "Acme", "ana@example.com"), Source: domain.SourceImport, At: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	version := func() uint64 {
+		t.Helper()
+		var v uint64
+		if err := db.db.View(func(txn *badger.Txn) error {
+			it, err := txn.Get(accountKey("acme"))
+			if err == nil {
+				v = it.Version()
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	usage := func(at time.Time, users int) {
+		t.Helper()
+		if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: users}}, Source: domain.SourceAPI, At: at}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	usage(t0.Add(time.Hour), 1)
+	v := version()
+	usage(t0.Add(time.Hour+40*time.Second), 2) // 09:00:45: the same minute
+	if version() != v {
+		t.Error("usage in the stamp's minute rewrote the record")
+	}
+	if a, err := db.Account(ctx, "acme"); err != nil || a.Usage[len(a.Usage)-1].ActiveUsers != 2 {
+		t.Fatalf("usage not stored: %+v, %v", a, err)
+	}
+	usage(t0.Add(time.Hour+time.Minute), 3) // 09:01:05
+	a, err := db.Account(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version() == v || !a.DataChangedAt.Equal(time.Date(2026, 11, 1, 9, 1, 0, 0, time.UTC)) {
+		t.Errorf("the next minute's usage did not restamp the record: %v", a.DataChangedAt)
 	}
 }

@@ -20,15 +20,18 @@ import (
 const releaseEvery = 8192
 
 // RunReleaseMapped gives the table pages back every interval until ctx
-// ends (ReleaseMapped), and sooner, within a fifth of it, once a flush or a
-// compaction has written new tables: Badger writes a table through a
-// mapping, so each new one is resident in full, and under ingest the
-// compactions write tens of MB a second (serve's RSS sampled every 100 ms
-// peaked ~100 MB above 1 s samples). Looking for new tables costs far less
-// than a release (~3 ms of CPU a second in serve's profile under ingest),
-// and at rest answers re-read their pages no more often than before.
-func (s *DB) RunReleaseMapped(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval / 5)
+// ends (ReleaseMapped), and sooner, within a tenth of it, once a flush or
+// a compaction has written new tables or the process's mapped pages have
+// grown past limit. Badger writes a table through a mapping, so each new
+// one is resident in full, and under ingest the compactions write tens of
+// MB a second; tables are not compressed (db.go), so reads map their pages
+// too, and the evaluator and the writes of a bulk load touch the whole
+// book within seconds (424 MB of mapped pages at serve's RSS peak in the
+// bench with a release a second). Looking costs far less than a release
+// (reading /proc/self/statm, the table list: a few µs), and a page given
+// back costs a minor fault when it is read again (the page cache keeps it).
+func (s *DB) RunReleaseMapped(ctx context.Context, interval time.Duration, limit int64) {
+	t := time.NewTicker(interval / 10)
 	defer t.Stop()
 	var last releaseState
 	for {
@@ -37,7 +40,7 @@ func (s *DB) RunReleaseMapped(ctx context.Context, interval time.Duration) {
 			return
 		case now := <-t.C:
 			newest := s.newestTable()
-			if !last.due(now, newest, interval) {
+			if !last.due(now, newest, interval) && mappedResident() <= limit {
 				continue
 			}
 			if _, err := s.ReleaseMapped(); err != nil {

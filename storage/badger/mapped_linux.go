@@ -63,6 +63,25 @@ func (s *DB) ReleaseMapped() (int64, error) {
 	return n, nil
 }
 
+// mappedResident is how much of the process's resident set is shared
+// file pages (/proc/self/statm's third field: RssFile and RssShmem), in
+// bytes; 0 when it cannot be read.
+func mappedResident() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return 0
+	}
+	pages, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return pages * int64(os.Getpagesize())
+}
+
 func tableIDs(ts []badger.TableInfo) map[uint64]bool {
 	ids := make(map[uint64]bool, len(ts))
 	for _, t := range ts {

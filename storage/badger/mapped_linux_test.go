@@ -2,6 +2,7 @@ package badger
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
@@ -169,4 +171,37 @@ func BenchmarkReleaseMapped(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(s.db.Tables())), "tables")
+}
+
+// mappedResident counts a mapped file's pages once they are read, and
+// ReleaseMapped's madvise gives them back.
+func TestMappedResidentCountsMappedPages(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "mapped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 32 << 20
+	if _, err := f.Write(bytes.Repeat([]byte{1}, size)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(data)
+	before := mappedResident()
+	var sum int
+	for i := 0; i < size; i += os.Getpagesize() {
+		sum += int(data[i])
+	}
+	read := mappedResident()
+	if sum == 0 || read-before < size/2 {
+		t.Fatalf("reading 32 MB of a mapping raised mapped pages by %d bytes", read-before)
+	}
+	if err := syscall.Madvise(data, syscall.MADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	if after := mappedResident(); read-after < size/2 {
+		t.Errorf("releasing the mapping lowered mapped pages by %d bytes", read-after)
+	}
 }

@@ -288,11 +288,6 @@ func translate(err error) error {
 	return fmt.Errorf("writing accounts: %w", err)
 }
 
-// stampTime is when a write happened: the writer's time, or the store's
-// clock when it gave none; whole seconds, UTC (as the Badger store).
-func stampTime(at time.Time) time.Time {
-	if at.IsZero() {
-		at = time.Now()
-	}
-	return at.UTC().Truncate(time.Second)
-}
+// stampTime is when a write happened (domain.StampTime, as the Badger
+// store): the writer's time, or the store's clock when it gave none.
+func stampTime(at time.Time) time.Time { return domain.StampTime(at, time.Now()) }

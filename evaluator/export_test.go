@@ -1,0 +1,4 @@
+package evaluator
+
+// BulkWait exposes bulkWait to the external tests.
+var BulkWait = bulkWait
