@@ -44,6 +44,9 @@ func getRecord(txn *badger.Txn, id string) (*domain.Account, error) {
 	if err := item.Value(func(b []byte) error { return apijson.Unmarshal(b, &a) }); err != nil {
 		return nil, fmt.Errorf("decoding account %s: %w", id, err)
 	}
+	if err := overlayStamp(txn, id, &a); err != nil {
+		return nil, err
+	}
 	return &a, nil
 }
 
@@ -90,6 +93,9 @@ func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error 
 		if err := row.rec.Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
 			return fmt.Errorf("decoding account %s: %w", row.rec.Key(), err)
 		}
+		if row.stamp != nil && !putStamp(&a, row.stamp) {
+			return fmt.Errorf("account %s's data stamp is malformed", a.ID)
+		}
 		a.Usage, a.Signals = row.usage, row.signals
 		return fn(&a)
 	})
@@ -98,6 +104,7 @@ func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error 
 // bookRow is one account as scanBook reads it.
 type bookRow struct {
 	rec     *badger.Item
+	stamp   []byte // its ds/ data stamp, when it has one (freshness.go)
 	usage   []domain.Snapshot
 	signals []domain.Signal
 	history [][]byte // its field states' JSON, oldest first (when asked)
@@ -118,8 +125,11 @@ func (s *DB) scanBook(ctx context.Context, reuse, history bool, fn func(*bookRow
 		defer useIt.Close()
 		sigIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixSignal})
 		defer sigIt.Close()
+		stampIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixStamp})
+		defer stampIt.Close()
 		useIt.Rewind()
 		sigIt.Rewind()
+		stampIt.Rewind()
 		var fieldIt *badger.Iterator
 		if history {
 			fieldIt = txn.NewIterator(badger.IteratorOptions{Prefix: prefixFields})
@@ -154,7 +164,11 @@ func (s *DB) scanBook(ctx context.Context, reuse, history bool, fn func(*bookRow
 			if err := scanSignals(sigIt, &a); err != nil {
 				return err
 			}
-			row = bookRow{rec: accIt.Item(), usage: a.Usage, signals: a.Signals}
+			stamp, err := scanStamp(stampIt, a.ID)
+			if err != nil {
+				return err
+			}
+			row = bookRow{rec: accIt.Item(), stamp: stamp, usage: a.Usage, signals: a.Signals}
 			if history {
 				var err error
 				if row.history, err = scanFields(fieldIt, a.ID); err != nil {
@@ -183,6 +197,7 @@ func (s *DB) ForEachConcurrent(ctx context.Context, workers int, fn func(worker 
 func (s *DB) forEachConcurrent(ctx context.Context, workers int, history bool, fn func(worker int, a *domain.Account, hist []domain.FieldState) error) error {
 	type job struct {
 		rec     []byte
+		stamp   []byte
 		usage   []domain.Snapshot
 		signals []domain.Signal
 		history [][]byte
@@ -199,6 +214,8 @@ func (s *DB) forEachConcurrent(ctx context.Context, workers int, history bool, f
 				err := json.Unmarshal(j.rec, a)
 				if err != nil {
 					err = fmt.Errorf("decoding an account: %w", err)
+				} else if j.stamp != nil && !putStamp(a, j.stamp) {
+					err = fmt.Errorf("account %s's data stamp is malformed", a.ID)
 				}
 				var hist []domain.FieldState
 				if err == nil && history {
@@ -222,7 +239,7 @@ func (s *DB) forEachConcurrent(ctx context.Context, workers int, history bool, f
 			return err
 		}
 		select {
-		case jobs <- job{b, row.usage, row.signals, row.history}:
+		case jobs <- job{b, row.stamp, row.usage, row.signals, row.history}:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
@@ -251,6 +268,19 @@ func advance(it *badger.Iterator, p []byte) bool {
 		it.Next()
 	}
 	return false
+}
+
+// scanStamp returns account id's ds/ value (a copy; nil without one),
+// it standing at or before the key in id order.
+func scanStamp(it *badger.Iterator, id string) ([]byte, error) {
+	k := stampKey(id)
+	for it.Valid() && bytes.Compare(it.Item().Key(), k) < 0 {
+		it.Next()
+	}
+	if !it.Valid() || !bytes.Equal(it.Item().Key(), k) {
+		return nil, nil
+	}
+	return it.Item().ValueCopy(nil)
 }
 
 func scanUsage(it *badger.Iterator, a *domain.Account) error {

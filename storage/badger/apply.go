@@ -187,6 +187,14 @@ func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domai
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
 		return nil, err
 	}
+	var stamp []byte // a ds/ stamp: the record's effective one, gone once it is rewritten
+	if old != nil {
+		if stamp, err = readStamp(txn, p.ID); err != nil {
+			return nil, err
+		} else if stamp != nil && !putStamp(old, stamp) {
+			return nil, fmt.Errorf("account %s's data stamp is malformed", p.ID)
+		}
+	}
 	cur, prevUsage, err := readActivity(txn, p)
 	if err != nil {
 		return nil, err
@@ -201,6 +209,9 @@ func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domai
 	var ops []op
 	if m.RecordChanged {
 		ops = append(ops, op{key: accountKey(p.ID), val: mustJSON(m.Record), known: true, had: old != nil, prev: oldRaw})
+		if stamp != nil {
+			ops = append(ops, op{key: stampKey(p.ID), del: true, known: true, had: true, prev: stamp})
+		}
 		ops = append(ops, indexOps(old, m.Record)...)
 		ext, err := externalOps(txn, claims, old, m.Record)
 		if err != nil {
@@ -216,12 +227,11 @@ func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domai
 
 // planActivity is plan for a patch of usage and signals only (the ingest
 // API's and importer's usage and signal rows): the record's data does not
-// change, so it is restamped as stored (restamp) rather than decoded,
-// merged and encoded again, and its indexes, external ids and field
-// history stay as they are.
+// change, so it is neither read nor rewritten; the change's stamp goes to
+// the account's small ds/ key (freshness.go), and its indexes, external
+// ids and field history stay as they are.
 func planActivity(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
-	raw, err := getValue(txn, accountKey(p.ID))
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	if _, err := txn.Get(accountKey(p.ID)); errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", p.ID)
 	} else if err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", p.ID, err)
@@ -236,18 +246,7 @@ func planActivity(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 	var ops []op
 	if m.RecordChanged {
 		at, source := stamped.Stamp()
-		val, ok := restamp(raw, at, source)
-		if !ok { // not as this store writes records: decode it
-			var a domain.Account
-			if err := json.Unmarshal(raw, &a); err != nil {
-				return nil, fmt.Errorf("decoding account %s: %w", p.ID, err)
-			}
-			a.DataChangedAt, a.DataSource = at, source
-			val = mustJSON(&a)
-		}
-		if !bytes.Equal(val, raw) { // the same stamp (domain.StampResolution): nothing to rewrite
-			ops = append(ops, op{key: accountKey(p.ID), val: val, known: true, had: true, prev: raw})
-		}
+		ops = append(ops, stampOp(p.ID, at, source))
 	}
 	ops = append(ops, activityOps(p.ID, m, prevUsage)...)
 	st.Count(m)

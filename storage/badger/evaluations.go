@@ -21,7 +21,7 @@ var (
 	prefixEval        = []byte("ev/")
 	prefixEvalOwner   = []byte("eo/")
 	prefixEvalBook    = []byte("eb/")
-	evalWatchPrefixes = [][]byte{prefixAccount, prefixUsage, prefixSignal}
+	evalWatchPrefixes = [][]byte{prefixAccount, prefixStamp, prefixUsage, prefixSignal}
 )
 
 func evalKey(id string) []byte { return join(prefixEval, []byte(id)) }
@@ -245,12 +245,14 @@ func (s *DB) WatchAccounts(ctx context.Context, fn func(ids []string)) error {
 	return err
 }
 
-// watchedID is the account id in a/<id>, u/<id> 00 … or s/<id> 00 ….
+// watchedID is the account id in a/<id>, ds/<id>, u/<id> 00 … or s/<id> 00 ….
 func watchedID(k []byte) (string, bool) {
-	if rest, ok := bytes.CutPrefix(k, prefixAccount); ok {
-		return string(rest), true
+	for _, p := range evalWatchPrefixes[:2] {
+		if rest, ok := bytes.CutPrefix(k, p); ok {
+			return string(rest), true
+		}
 	}
-	for _, p := range evalWatchPrefixes[1:] {
+	for _, p := range evalWatchPrefixes[2:] {
 		if rest, ok := bytes.CutPrefix(k, p); ok {
 			if i := bytes.IndexByte(rest, sep); i > 0 {
 				return string(rest[:i]), true

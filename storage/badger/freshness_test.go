@@ -2,6 +2,8 @@ package badger
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -87,23 +89,25 @@ func TestSegmentForAnUnknownAccountStampsNothing(t *testing.T) {
 	}
 }
 
-// A stream of usage for one account rewrites its record once a minute at
-// most (domain.StampResolution): within the stamp's minute only the usage
-// is written; the next minute restamps it.
-func TestUsageInTheStampsMinuteLeavesTheRecord(t *testing.T) {
+// Usage and signals stamp their account without rewriting its record (a
+// ds/ key, freshness.go): every read sees the stamp, and a write that
+// changes the record folds it back in.
+func TestActivityStampsWithoutRewritingTheRecord(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTemp(t)
 	t0 := time.Date(2026, 11, 1, 8, 0, 5, 0, time.UTC)
 	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Core: acct("acme", "Acme", "ana@example.com"), Source: domain.SourceImport, At: t0}}); err != nil {
 		t.Fatal(err)
 	}
-	version := func() uint64 {
+	version := func(key []byte) uint64 {
 		t.Helper()
 		var v uint64
 		if err := db.db.View(func(txn *badger.Txn) error {
-			it, err := txn.Get(accountKey("acme"))
+			it, err := txn.Get(key)
 			if err == nil {
 				v = it.Version()
+			} else if errors.Is(err, badger.ErrKeyNotFound) {
+				err = nil
 			}
 			return err
 		}); err != nil {
@@ -111,27 +115,43 @@ func TestUsageInTheStampsMinuteLeavesTheRecord(t *testing.T) {
 		}
 		return v
 	}
-	usage := func(at time.Time, users int) {
+	// Every way a record is read sees the same stamp.
+	reads := func(wantAt time.Time, wantSrc string) {
 		t.Helper()
-		if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: users}}, Source: domain.SourceAPI, At: at}}); err != nil {
+		a, err := db.Account(ctx, "acme")
+		if err != nil {
 			t.Fatal(err)
 		}
+		got := []string{fmt.Sprint(a.DataChangedAt, a.DataSource)}
+		db.ForEach(ctx, func(a *domain.Account) error { got = append(got, fmt.Sprint(a.DataChangedAt, a.DataSource)); return nil })
+		db.ForEachConcurrent(ctx, 2, func(_ int, a *domain.Account) error { got = append(got, fmt.Sprint(a.DataChangedAt, a.DataSource)); return nil })
+		want := fmt.Sprint(wantAt, wantSrc)
+		if len(got) != 3 || got[0] != want || got[1] != want || got[2] != want {
+			t.Errorf("stamps read: %q, want %q", got, want)
+		}
 	}
-	usage(t0.Add(time.Hour), 1)
-	v := version()
-	usage(t0.Add(time.Hour+40*time.Second), 2) // 09:00:45: the same minute
-	if version() != v {
-		t.Error("usage in the stamp's minute rewrote the record")
-	}
-	if a, err := db.Account(ctx, "acme"); err != nil || a.Usage[len(a.Usage)-1].ActiveUsers != 2 {
-		t.Fatalf("usage not stored: %+v, %v", a, err)
-	}
-	usage(t0.Add(time.Hour+time.Minute), 3) // 09:01:05
-	a, err := db.Account(ctx, "acme")
-	if err != nil {
+	rec := version(accountKey("acme"))
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 2}}, Source: domain.SourceAPI, At: t0.Add(time.Hour + 40*time.Second)}}); err != nil {
 		t.Fatal(err)
 	}
-	if version() == v || !a.DataChangedAt.Equal(time.Date(2026, 11, 1, 9, 1, 0, 0, time.UTC)) {
-		t.Errorf("the next minute's usage did not restamp the record: %v", a.DataChangedAt)
+	if version(accountKey("acme")) != rec || version(stampKey("acme")) == 0 {
+		t.Error("usage rewrote the record, or wrote no stamp key")
 	}
+	reads(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC), domain.SourceAPI) // whole minutes
+	// A record change stamps the record and drops the ds/ key.
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Core: acct("acme", "Acme Corp", "ana@example.com"), Source: domain.SourceChat, At: t0.Add(2 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if version(stampKey("acme")) != 0 {
+		t.Error("the record was rewritten but its ds/ stamp key is still there")
+	}
+	reads(time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), domain.SourceChat)
+	// The same record again changes nothing, the stamp included.
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 3}}, Source: domain.SourceSegment, At: t0.Add(3 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Apply(ctx, []domain.Patch{{ID: "acme", Core: acct("acme", "Acme Corp", "ana@example.com"), Source: domain.SourceImport, At: t0.Add(4 * time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	reads(time.Date(2026, 11, 1, 11, 0, 0, 0, time.UTC), domain.SourceSegment)
 }

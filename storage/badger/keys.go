@@ -16,6 +16,10 @@
 //	m/schema                          → uint32 BE schema version (schemaVersion and migrations in db.go)
 //	m/import, m/undo/<seq:8>          → an unfinished big Apply and its undo entries (see journal.go)
 //	a/<id>                            → account record: JSON of domain.Account without usage and signals
+//	ds/<id>                           → the account's data stamp when a usage- or signal-only write made it:
+//	                                    unix seconds (int64 BE) | source; overrides the record's
+//	                                    data_changed_at/data_source, deleted when the record is rewritten
+//	                                    (freshness.go)
 //	u/<id> 00 <date:4>                → usage snapshot: active_users u32 | usage u64 | tickets u32 (BE, 16 bytes)
 //	s/<id> 00 <date:4> <hash:8>       → signal: JSON {kind, note}; hash = FNV-64a of kind 00 note, so
 //	                                    re-importing the same signal writes the same key (idempotent)
@@ -90,6 +94,7 @@ const sep = 0x00
 var (
 	keySchema      = []byte("m/schema")
 	prefixAccount  = []byte("a/")
+	prefixStamp    = []byte("ds/")
 	prefixUsage    = []byte("u/")
 	prefixSignal   = []byte("s/")
 	prefixHistory  = []byte("h/")
@@ -132,6 +137,8 @@ func dateBytes(d domain.Date) []byte {
 func dateFrom(b []byte) domain.Date { return domain.Date(binary.BigEndian.Uint32(b)) }
 
 func accountKey(id string) []byte { return join(prefixAccount, []byte(id)) }
+
+func stampKey(id string) []byte { return join(prefixStamp, []byte(id)) }
 
 // accountPrefix is the prefix of every per-account key in a dated table.
 func accountPrefix(table []byte, id string) []byte { return join(table, []byte(id), []byte{sep}) }
