@@ -123,8 +123,14 @@ func TestActivityStampsWithoutRewritingTheRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := []string{fmt.Sprint(a.DataChangedAt, a.DataSource)}
-		db.ForEach(ctx, func(a *domain.Account) error { got = append(got, fmt.Sprint(a.DataChangedAt, a.DataSource)); return nil })
-		db.ForEachConcurrent(ctx, 2, func(_ int, a *domain.Account) error { got = append(got, fmt.Sprint(a.DataChangedAt, a.DataSource)); return nil })
+		db.ForEach(ctx, func(a *domain.Account) error {
+			got = append(got, fmt.Sprint(a.DataChangedAt, a.DataSource))
+			return nil
+		})
+		db.ForEachConcurrent(ctx, 2, func(_ int, a *domain.Account) error {
+			got = append(got, fmt.Sprint(a.DataChangedAt, a.DataSource))
+			return nil
+		})
 		want := fmt.Sprint(wantAt, wantSrc)
 		if len(got) != 3 || got[0] != want || got[1] != want || got[2] != want {
 			t.Errorf("stamps read: %q, want %q", got, want)
