@@ -34,8 +34,9 @@ type Store interface {
 
 // Watcher, when the store implements it, reports every write to an
 // account's data, whoever made it (API, Segment, sync, chat, import).
+// ready, when given, is called once every later write is reported.
 type Watcher interface {
-	WatchAccounts(ctx context.Context, fn func(ids []string)) error
+	WatchAccounts(ctx context.Context, fn func(ids []string), ready func()) error
 }
 
 // Alerter takes the accounts whose evaluation started a new alert, and
@@ -212,11 +213,22 @@ func (e *Evaluator) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	if w, ok := e.store.(Watcher); ok {
+		// The first check reads the book after the watch is live, so a
+		// write is either in what it reads or reported after it.
+		live := make(chan struct{})
+		var once sync.Once
 		wg.Go(func() {
-			if err := w.WatchAccounts(ctx, func(ids []string) { e.Changed(ctx, ids) }); err != nil && ctx.Err() == nil {
+			err := w.WatchAccounts(ctx, func(ids []string) { e.Changed(ctx, ids) }, func() { once.Do(func() { close(live) }) })
+			if err != nil && ctx.Err() == nil {
 				e.opt.Log.Error("watching account changes; evaluations now follow only the ingest API and the daily check", "err", err)
 			}
+			once.Do(func() { close(live) })
 		})
+		select {
+		case <-live:
+		case <-ctx.Done():
+			return
+		}
 	}
 	e.check(ctx) // sets ready when it succeeds
 	refresh := time.NewTicker(e.opt.RefreshEvery)
@@ -252,16 +264,7 @@ func (e *Evaluator) Run(ctx context.Context) {
 
 // gather waits Coalesce for more changes to join the queued ones; false
 // when ctx ended meanwhile.
-func (e *Evaluator) gather(ctx context.Context) bool {
-	t := time.NewTimer(e.opt.Coalesce)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+func (e *Evaluator) gather(ctx context.Context) bool { return e.pace(ctx, e.opt.Coalesce) }
 
 // bulkWait is how long Run rests after evaluating a batch of n accounts
 // in took, with queued more waiting: nothing unless a bulk load is

@@ -12,7 +12,6 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,6 +21,7 @@ import (
 	"github.com/accountbot/accountbot/storage"
 	"github.com/accountbot/accountbot/storage/demo"
 	"github.com/accountbot/accountbot/storage/postgres"
+	"github.com/accountbot/accountbot/storage/postgres/pgtest"
 )
 
 // postgresSection measures the PostgreSQL store on the largest book, next
@@ -152,7 +152,7 @@ func benchDatabase(ctx context.Context, admin, name string) (string, error) {
 
 func measurePostgres(ctx context.Context, url, tlsURL string, n int, o options) (pgResult, error) {
 	res := pgResult{load: loadAvg()}
-	trips := &roundTrips{}
+	trips := &pgtest.RoundTrips{}
 	db, err := postgres.Open(ctx, url, postgres.Options{Tracer: trips})
 	if err != nil {
 		return res, err
@@ -202,7 +202,7 @@ func measurePostgres(ctx context.Context, url, tlsURL string, n int, o options) 
 // million rows just written, on one of the two cores), and the server
 // idle. It profiles this process and counts the CPU each side
 // spends per answer.
-func measurePGAnswers(ctx context.Context, db *postgres.DB, trips *roundTrips, url string, n int, o options, res *pgResult) error {
+func measurePGAnswers(ctx context.Context, db *postgres.DB, trips *pgtest.RoundTrips, url string, n int, o options, res *pgResult) error {
 	post, err := postmaster(ctx, url)
 	if err != nil {
 		return err
@@ -216,10 +216,10 @@ func measurePGAnswers(ctx context.Context, db *postgres.DB, trips *roundTrips, u
 	prof, _ := os.Create(filepath.Join(o.profiles, fmt.Sprintf("pg-answer-%d.cpu.pprof", n)))
 	pprof.StartCPUProfile(prof)
 	pg := serverPIDs(post) // the pool's backends are up: the import used them
-	pg0, self0, trips0 := sumCPU(pg), selfCPU(), trips.n.Load()
+	pg0, self0, trips0 := sumCPU(pg), selfCPU(), trips.N()
 	lat, err := measureCommand(ctx, e, ids, today.Time().Add(9*time.Hour), "health")
 	res.pgCPU, res.selfCPU = (sumCPU(pg)-pg0)/time.Duration(len(ids)), (selfCPU()-self0)/time.Duration(len(ids))
-	res.roundTrips = float64(trips.n.Load()-trips0) / float64(len(ids))
+	res.roundTrips = float64(trips.N()-trips0) / float64(len(ids))
 	pprof.StopCPUProfile()
 	prof.Close()
 	if err != nil {
@@ -383,26 +383,3 @@ func recordJSON(a domain.Account) []byte {
 	}
 	return b
 }
-
-// roundTrips counts what the pool sends the server: each query, batch and
-// explicit prepare is one round trip. (A statement's first use on a
-// connection prepares it in one more, not seen here; the warm-up and the
-// import have prepared the answer's.)
-type roundTrips struct{ n atomic.Int64 }
-
-func (c *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (c *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
-func (c *roundTrips) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTrips) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}

@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/pb"
@@ -219,17 +223,32 @@ func (s *DB) Ranked(ctx context.Context, owner string, book bool, fn func(id str
 
 // WatchAccounts calls fn with the ids of accounts whose record, usage or
 // signals were written, by anyone, soon after each commit, until ctx ends.
-// fn runs on one goroutine and should hand the ids on quickly.
-func (s *DB) WatchAccounts(ctx context.Context, fn func(ids []string)) error {
-	matches := make([]pb.Match, len(evalWatchPrefixes))
-	for i, p := range evalWatchPrefixes {
-		matches[i] = pb.Match{Prefix: p}
+// fn runs on one goroutine and should hand the ids on quickly. ready
+// (optional) is called once every commit from then on is reported: Badger
+// registers a subscription inside its blocking Subscribe, so a probe key
+// (prefixWatchProbe) is written until the subscription sees it.
+func (s *DB) WatchAccounts(ctx context.Context, fn func(ids []string), ready func()) error {
+	matches := make([]pb.Match, 0, len(evalWatchPrefixes)+1)
+	for _, p := range evalWatchPrefixes {
+		matches = append(matches, pb.Match{Prefix: p})
 	}
+	probe := append(slices.Clip(prefixWatchProbe), strconv.FormatInt(time.Now().UnixNano(), 36)...)
+	matches = append(matches, pb.Match{Prefix: probe})
+	live := make(chan struct{})
+	var once sync.Once
+	go s.probeWatch(ctx, probe, live)
 	err := s.db.Subscribe(ctx, func(kvs *badger.KVList) error {
 		seen := map[string]bool{}
 		var ids []string
 		for _, kv := range kvs.Kv {
-			if id, ok := watchedID(kv.Key); ok && !seen[id] {
+			if bytes.HasPrefix(kv.Key, probe) {
+				once.Do(func() {
+					close(live)
+					if ready != nil {
+						ready()
+					}
+				})
+			} else if id, ok := watchedID(kv.Key); ok && !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)
 			}
@@ -243,6 +262,24 @@ func (s *DB) WatchAccounts(ctx context.Context, fn func(ids []string)) error {
 		return nil
 	}
 	return err
+}
+
+// probeWatch writes the probe key every few milliseconds until the
+// subscription has seen it (live closed) or ctx ends, then deletes it.
+func (s *DB) probeWatch(ctx context.Context, probe []byte, live <-chan struct{}) {
+	defer s.db.Update(func(txn *badger.Txn) error { return txn.Delete(probe) })
+	for {
+		if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(probe, nil) }); err != nil {
+			s.log.Warn("probing the account watch", "err", err)
+		}
+		select {
+		case <-live:
+			return
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // watchedID is the account id in a/<id>, ds/<id>, u/<id> 00 … or s/<id> 00 ….

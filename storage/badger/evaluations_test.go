@@ -80,8 +80,15 @@ func TestWatchAccountsReportsEveryWriter(t *testing.T) {
 	db := openMem(t)
 	got := make(chan []string, 16)
 	done := make(chan error, 1)
-	go func() { done <- db.WatchAccounts(ctx, func(ids []string) { got <- ids }) }()
-	time.Sleep(50 * time.Millisecond) // subscribed
+	live := make(chan struct{})
+	go func() { done <- db.WatchAccounts(ctx, func(ids []string) { got <- ids }, func() { close(live) }) }()
+	// Ready means live: the first write right after it is reported (the
+	// evaluator's start-up check relies on it; a sleep here used to guess).
+	select {
+	case <-live:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watch never said it was live")
+	}
 	// Each write is awaited before the next: the change feed may hand two
 	// quick writes over in one batch, which is still one report per write.
 	reported := func(what string) {

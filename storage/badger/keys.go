@@ -76,6 +76,7 @@
 //	                                    records with their index entries, nothing else ever does
 //	v/<version:4>                     → rules version: JSON of domain.RulesVersion (who, when, why, changes, the
 //	                                    rules without access); never edited, so a score's version stays meaningful
+//	m/watch/<nonce>                   → a probe WatchAccounts writes until its subscription sees it, then deletes
 //	m/rulesversion                    → uint32 BE: the rules version in force (rules.go)
 //	m/rulesfile                       → JSON of the config file's rules as last seen (rules.go; see README "Rules versions")
 //	y/, ym/, yo/, yd/, yp/ → CRM sync: cursors and status, marks, write-back outbox (sync.go); links
@@ -92,15 +93,17 @@ import (
 const sep = 0x00
 
 var (
-	keySchema      = []byte("m/schema")
-	prefixAccount  = []byte("a/")
-	prefixStamp    = []byte("ds/")
-	prefixUsage    = []byte("u/")
-	prefixSignal   = []byte("s/")
-	prefixHistory  = []byte("h/")
-	prefixOwnerIdx = []byte("io/")
-	prefixRenewIdx = []byte("ir/")
-	prefixNameIdx  = []byte("in/")
+	keySchema     = []byte("m/schema")
+	prefixAccount = []byte("a/")
+	prefixStamp   = []byte("ds/")
+	// WatchAccounts' probe (evaluations.go).
+	prefixWatchProbe = []byte("m/watch/")
+	prefixUsage      = []byte("u/")
+	prefixSignal     = []byte("s/")
+	prefixHistory    = []byte("h/")
+	prefixOwnerIdx   = []byte("io/")
+	prefixRenewIdx   = []byte("ir/")
+	prefixNameIdx    = []byte("in/")
 	// Ingest (external.go, tokens.go, segment.go document their keys).
 	prefixExternalIdx, prefixReview, prefixToken, prefixIdem     = []byte("ie/"), []byte("q/"), []byte("t/"), []byte("k/")
 	prefixSegInbox, prefixSegMsg, prefixSegUser, prefixSegActive = []byte("gi/"), []byte("gm/"), []byte("gu/"), []byte("ga/")

@@ -172,7 +172,7 @@ func TestWatchActivity(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := make(chan []string, 10)
-	go watcher.WatchAccounts(ctx, func(ids []string) { got <- ids })
+	go watcher.WatchAccounts(ctx, func(ids []string) { got <- ids }, nil)
 	time.Sleep(300 * time.Millisecond) // LISTEN is in place
 	p := []domain.Patch{{At: now, ID: "globex", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 2}}}, {At: now, ID: "acme", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 1}}}}
 	expectReportedOnce(ctx, t, w2, got, p, "[globex acme]")

@@ -398,7 +398,7 @@ func TestWatchAccounts(t *testing.T) {
 	}
 	defer watcher.Close()
 	got := make(chan []string, 10)
-	go watcher.WatchAccounts(ctx, func(ids []string) { got <- ids })
+	go watcher.WatchAccounts(ctx, func(ids []string) { got <- ids }, nil)
 	time.Sleep(300 * time.Millisecond) // LISTEN is in place
 	w2, err := postgres.Open(ctx, url, postgres.Options{})
 	if err != nil {

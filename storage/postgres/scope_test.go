@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"reflect"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -13,27 +12,6 @@ import (
 	"github.com/accountbot/accountbot/storage/postgres"
 	"github.com/accountbot/accountbot/storage/postgres/pgtest"
 )
-
-// roundTrips counts what goes to the server: queries and batches (one
-// round trip each once their statements are prepared) and prepares.
-type roundTrips struct{ n atomic.Int64 }
-
-func (c *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
-func (c *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
-func (c *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
-func (c *roundTrips) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
-	c.n.Add(1)
-	return ctx
-}
-func (c *roundTrips) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
 
 func openURL(t *testing.T, url string, tr pgx.QueryTracer) *postgres.DB {
 	t.Helper()
@@ -77,7 +55,7 @@ func scoredBook(t *testing.T, db *postgres.DB) []domain.ScoreSnapshot {
 // its score history (the trend) in one round trip, and the trend drawn is
 // the stored one.
 func TestHealthAnswerIsOneRoundTrip(t *testing.T) {
-	rt := &roundTrips{}
+	rt := &pgtest.RoundTrips{}
 	db := openURL(t, pgtest.Schema(t), rt)
 	snaps := scoredBook(t, db)
 	e := bot.NewEngine(db, domain.DefaultConfig(), nil)
@@ -89,9 +67,9 @@ func TestHealthAnswerIsOneRoundTrip(t *testing.T) {
 		return m
 	}
 	ask("globex") // prepares the statements
-	n0 := rt.n.Load()
+	n0 := rt.N()
 	m := ask("acme")
-	if n := rt.n.Load() - n0; n != 1 {
+	if n := rt.N() - n0; n != 1 {
 		t.Errorf("account acme health took %d round trips, want 1", n)
 	}
 	var got []float64
@@ -230,7 +208,7 @@ func TestTrendSeesOtherReplicasScores(t *testing.T) {
 // neither reads nor keeps theirs); the others' come from the database.
 func TestReadScopeFirstAccountOnly(t *testing.T) {
 	ctx := context.Background()
-	rt := &roundTrips{}
+	rt := &pgtest.RoundTrips{}
 	db := openURL(t, pgtest.Schema(t), rt)
 	scoredBook(t, db)
 	if err := db.PutScores(ctx, []domain.Scored{{ID: "globex", Snapshot: domain.ScoreSnapshot{Date: day, Combined: 5}}}); err != nil {
@@ -249,12 +227,12 @@ func TestReadScopeFirstAccountOnly(t *testing.T) {
 		id    string
 		trips int64
 	}{{"acme", 0}, {"globex", 1}} {
-		n0 := rt.n.Load()
+		n0 := rt.N()
 		got, err := db.ScoreHistory(cmd, tc.id, day.AddDays(-77), day)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := rt.n.Load() - n0; n != tc.trips {
+		if n := rt.N() - n0; n != tc.trips {
 			t.Errorf("%s's history took %d round trips, want %d", tc.id, n, tc.trips)
 		}
 		if want, _ := db.ScoreHistory(ctx, tc.id, day.AddDays(-77), day); !reflect.DeepEqual(got, want) {

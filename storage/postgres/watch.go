@@ -38,7 +38,8 @@ func notifyChanged(b *pgx.Batch, ids []string) {
 // WatchAccounts calls fn with the ids of accounts whose record, usage or
 // signals were written, by any replica, soon after each commit, until ctx
 // ends (LISTEN on a dedicated connection; the evaluator's change feed).
-func (s *DB) WatchAccounts(ctx context.Context, fn func(ids []string)) error {
+// ready (optional) is called once the LISTEN is in force.
+func (s *DB) WatchAccounts(ctx context.Context, fn func(ids []string), ready func()) error {
 	conn, err := pgx.Connect(ctx, s.url)
 	if err != nil {
 		return fmt.Errorf("watching accounts: %w", err)
@@ -46,6 +47,9 @@ func (s *DB) WatchAccounts(ctx context.Context, fn func(ids []string)) error {
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+watchChannel); err != nil {
 		return fmt.Errorf("watching accounts: %w", err)
+	}
+	if ready != nil {
+		ready()
 	}
 	for {
 		n, err := conn.WaitForNotification(ctx)
