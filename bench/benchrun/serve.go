@@ -31,6 +31,7 @@ type serveResult struct {
 	loadTime      time.Duration
 	startupCheck  time.Duration // serve's start to the end of its start-up check; measured after it
 	settled       time.Duration // how long serve took to go idle after the sections before the ramp
+	startIdle     time.Duration // how long after its start-up check serve went idle (the fixed rate waits for it)
 }
 
 func freePort() int {
@@ -219,8 +220,13 @@ func serveRun(ctx context.Context, n int, o options) (serveResult, []sectionResu
 	defer s.stop()
 	res.loadTime = load
 	res.startupCheck = s.startupCheck
-	// Let the start-up jobs (today's scores, the first nudge tick) finish.
-	time.Sleep(20 * time.Second)
+	// Let the start-up jobs (today's scores, the first nudge tick) finish,
+	// and the compactions of what the start-up check wrote: the fixed
+	// rate, like the ramp, measures answers on a serve at rest.
+	t0 := time.Now()
+	time.Sleep(5 * time.Second)
+	settle([]int{s.pid()}, 3*time.Minute)
+	res.startIdle = time.Since(t0)
 	res.rssIdleMB = rssMB(s.pid())
 	target := s.base + "/slack/commands"
 	run(ctx, target, 100, 2*time.Second, n) // warm-up
@@ -246,7 +252,7 @@ func serveRun(ctx context.Context, n int, o options) (serveResult, []sectionResu
 	// The sections before the ramp (ingest) leave work behind: the
 	// evaluator's queue and the compactions of what they wrote. The ramp
 	// measures answers, so it starts once serve is idle again.
-	t0 := time.Now()
+	t0 = time.Now()
 	settle([]int{s.pid()}, 3*time.Minute)
 	res.settled = time.Since(t0)
 	log.Printf("serve: idle again %s after the sections", res.settled.Round(time.Second))
