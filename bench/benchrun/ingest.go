@@ -202,23 +202,6 @@ func settleAfter(pid int) (time.Duration, time.Duration) {
 	return time.Since(start), procCPU(pid) - cpu0
 }
 
-// procCPU is a process's user+system CPU time so far (/proc/PID/stat,
-// in clock ticks of 1/100 s on Linux).
-func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command name (which may hold spaces) start at state.
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * 10 * time.Millisecond
-}
-
 // loadAvg is the machine's 1-minute load average (the cores are shared).
 func loadAvg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
@@ -226,32 +209,6 @@ func loadAvg() string {
 		return f[0]
 	}
 	return "?"
-}
-
-// hwmMB is the process's resident high-water mark (VmHWM) since it started.
-// rssParts is the process's RSS and its anonymous and file-backed parts
-// (/proc/PID/status RssAnon, RssFile), in MB.
-func rssParts(pid int) (rss, anon, file float64) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, 0, 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.Atoi(f[1])
-		switch f[0] {
-		case "VmRSS:":
-			rss = float64(kb) / 1024
-		case "RssAnon:":
-			anon = float64(kb) / 1024
-		case "RssFile:":
-			file = float64(kb) / 1024
-		}
-	}
-	return rss, anon, file
 }
 
 // mappedByKind sums the resident pages of the process's file mappings by
@@ -287,20 +244,6 @@ func mappedByKind(pid int) string {
 		parts = append(parts, fmt.Sprintf("%s %.0f MB", k, float64(kb[k])/1024))
 	}
 	return strings.Join(parts, ", ")
-}
-
-func hwmMB(pid int) float64 {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024
-		}
-	}
-	return 0
 }
 
 func (r ingestResult) section(accounts int) sectionResult {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"time"
 
@@ -293,22 +291,6 @@ func serverCPU(post int) time.Duration {
 		t += procCPU(p)
 	}
 	return t
-}
-
-// childrenCPU is a process's exited and waited-for children's CPU time
-// (cutime and cstime in /proc/PID/stat).
-func childrenCPU(pid int) time.Duration {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 15 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[13], 10, 64)
-	st, _ := strconv.ParseInt(f[14], 10, 64)
-	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
 // settleServer waits (up to two minutes) until the server is idle and

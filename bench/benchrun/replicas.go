@@ -277,20 +277,6 @@ func serverPIDs(post int) []int {
 	return pids
 }
 
-// ppid is a process's parent, 0 when it is gone.
-func ppid(pid int) int {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 2 {
-		return 0
-	}
-	p, _ := strconv.Atoi(f[1])
-	return p
-}
-
 func replicaMarkdown(one, two replicaRun) replicaReport {
 	var b strings.Builder
 	b.WriteString("\n### Replicas pinned to cores (`taskset`)\n\n")

@@ -67,21 +67,6 @@ func fakeSlack() *httptest.Server {
 	}))
 }
 
-func rssMB(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
-			f := strings.Fields(l)
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024
-		}
-	}
-	return 0
-}
-
 func heapMB(base string) float64 {
 	resp, err := http.Get(base + "/debug/vars")
 	if err != nil {
