@@ -93,8 +93,10 @@ func (s *DB) ForEach(ctx context.Context, fn func(*domain.Account) error) error 
 		if err := row.rec.Value(func(b []byte) error { return json.Unmarshal(b, &a) }); err != nil {
 			return fmt.Errorf("decoding account %s: %w", row.rec.Key(), err)
 		}
-		if row.stamp != nil && !putStamp(&a, row.stamp) {
-			return fmt.Errorf("account %s's data stamp is malformed", a.ID)
+		if row.stamp != nil {
+			if err := putStamp(&a, a.ID, row.stamp); err != nil {
+				return err
+			}
 		}
 		a.Usage, a.Signals = row.usage, row.signals
 		return fn(&a)
@@ -214,8 +216,8 @@ func (s *DB) forEachConcurrent(ctx context.Context, workers int, history bool, f
 				err := json.Unmarshal(j.rec, a)
 				if err != nil {
 					err = fmt.Errorf("decoding an account: %w", err)
-				} else if j.stamp != nil && !putStamp(a, j.stamp) {
-					err = fmt.Errorf("account %s's data stamp is malformed", a.ID)
+				} else if j.stamp != nil {
+					err = putStamp(a, a.ID, j.stamp)
 				}
 				var hist []domain.FieldState
 				if err == nil && history {

@@ -191,8 +191,10 @@ func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domai
 	if old != nil {
 		if stamp, err = readStamp(txn, p.ID); err != nil {
 			return nil, err
-		} else if stamp != nil && !putStamp(old, stamp) {
-			return nil, fmt.Errorf("account %s's data stamp is malformed", p.ID)
+		} else if stamp != nil {
+			if err := putStamp(old, p.ID, stamp); err != nil {
+				return nil, err
+			}
 		}
 	}
 	cur, prevUsage, err := readActivity(txn, p)

@@ -22,10 +22,14 @@ import (
 // and two indexes by rank key, per owner (eo/) and for the whole book
 // (eb/), written and deleted in the record's transaction.
 var (
-	prefixEval        = []byte("ev/")
-	prefixEvalOwner   = []byte("eo/")
-	prefixEvalBook    = []byte("eb/")
-	evalWatchPrefixes = [][]byte{prefixAccount, prefixStamp, prefixUsage, prefixSignal}
+	prefixEval      = []byte("ev/")
+	prefixEvalOwner = []byte("eo/")
+	prefixEvalBook  = []byte("eb/")
+	// What the evaluator watches: keys that are a prefix and an account id
+	// (a/, ds/), and keys where the id is followed by the separator (u/, s/).
+	watchIDKeys       = [][]byte{prefixAccount, prefixStamp}
+	watchIDSepKeys    = [][]byte{prefixUsage, prefixSignal}
+	evalWatchPrefixes = slices.Concat(watchIDKeys, watchIDSepKeys)
 )
 
 func evalKey(id string) []byte { return join(prefixEval, []byte(id)) }
@@ -284,12 +288,12 @@ func (s *DB) probeWatch(ctx context.Context, probe []byte, live <-chan struct{})
 
 // watchedID is the account id in a/<id>, ds/<id>, u/<id> 00 … or s/<id> 00 ….
 func watchedID(k []byte) (string, bool) {
-	for _, p := range evalWatchPrefixes[:2] {
+	for _, p := range watchIDKeys {
 		if rest, ok := bytes.CutPrefix(k, p); ok {
 			return string(rest), true
 		}
 	}
-	for _, p := range evalWatchPrefixes[2:] {
+	for _, p := range watchIDSepKeys {
 		if rest, ok := bytes.CutPrefix(k, p); ok {
 			if i := bytes.IndexByte(rest, sep); i > 0 {
 				return string(rest[:i]), true

@@ -32,14 +32,14 @@ func encodeStamp(at time.Time, source string) []byte {
 	return append(b, source...)
 }
 
-// putStamp puts a ds/ value on a; false when it is not one.
-func putStamp(a *domain.Account, v []byte) bool {
+// putStamp puts account id's ds/ value v on a; an error when v is not one.
+func putStamp(a *domain.Account, id string, v []byte) error {
 	if len(v) < 8 {
-		return false
+		return fmt.Errorf("account %s's data stamp is malformed (%d bytes)", id, len(v))
 	}
 	a.DataChangedAt = time.Unix(int64(binary.BigEndian.Uint64(v)), 0).UTC()
 	a.DataSource = string(v[8:])
-	return true
+	return nil
 }
 
 // readStamp returns the account's ds/ value as stored (nil without one).
@@ -55,18 +55,11 @@ func readStamp(txn *badger.Txn, id string) ([]byte, error) {
 
 // overlayStamp puts account id's ds/ stamp, when it has one, on a.
 func overlayStamp(txn *badger.Txn, id string, a *domain.Account) error {
-	item, err := txn.Get(stampKey(id))
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return nil
-	} else if err != nil {
-		return fmt.Errorf("reading account %s's data stamp: %w", id, err)
+	v, err := readStamp(txn, id)
+	if err != nil || v == nil {
+		return err
 	}
-	return item.Value(func(v []byte) error {
-		if !putStamp(a, v) {
-			return fmt.Errorf("account %s's data stamp is malformed (%d bytes)", id, len(v))
-		}
-		return nil
-	})
+	return putStamp(a, id, v)
 }
 
 // stampOp is the write that stamps account id as changed at by source,
