@@ -116,6 +116,20 @@ func ranked(t *testing.T, db *badger.DB, owner string, book bool) []string {
 	return ids
 }
 
+// ranksAsFromScratch checks that each owner's stored ranks, and the
+// book's, are what evaluating every account gives.
+func ranksAsFromScratch(t *testing.T, db *badger.DB, owners []string) {
+	t.Helper()
+	for _, o := range owners {
+		if got, want := ranked(t, db, o, false), fromScratch(t, db, o, false); !slices.Equal(got, want) {
+			t.Errorf("owner %q: stored ranks %v, from scratch %v", o, got, want)
+		}
+	}
+	if got, want := ranked(t, db, "", true), fromScratch(t, db, "", true); !slices.Equal(got, want) {
+		t.Errorf("book: stored ranks %v, from scratch %v", got, want)
+	}
+}
+
 // fromScratch ranks the book (or one owner's accounts) by evaluating every account.
 func fromScratch(t *testing.T, db *badger.DB, owner string, book bool) []string {
 	t.Helper()
@@ -162,14 +176,7 @@ func TestStoredRanksEqualRankingFromScratchAfterRandomChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, o := range owners {
-		if got, want := ranked(t, db, o, false), fromScratch(t, db, o, false); !slices.Equal(got, want) {
-			t.Errorf("owner %q: stored ranks %v, from scratch %v", o, got, want)
-		}
-	}
-	if got, want := ranked(t, db, "", true), fromScratch(t, db, "", true); !slices.Equal(got, want) {
-		t.Errorf("book: stored ranks %v, from scratch %v", got, want)
-	}
+	ranksAsFromScratch(t, db, owners)
 	counted, _, _ := ev.Owners(ctx) // kept as records were written
 	rep, err := ev.Check(ctx, now)
 	if err != nil || rep.Repaired != 0 || rep.Missing != 0 {
@@ -464,14 +471,7 @@ func TestBatchesOfChangesKeepRanksAndIndexes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, o := range owners {
-		if got, want := ranked(t, db, o, false), fromScratch(t, db, o, false); !slices.Equal(got, want) {
-			t.Errorf("owner %q: stored ranks %v, from scratch %v", o, got, want)
-		}
-	}
-	if got, want := ranked(t, db, "", true), fromScratch(t, db, "", true); !slices.Equal(got, want) {
-		t.Errorf("book: stored ranks %v, from scratch %v", got, want)
-	}
+	ranksAsFromScratch(t, db, owners)
 	if rep, err := ev.Check(ctx, now); err != nil || rep.Repaired != 0 || rep.Missing != 0 || rep.Orphans != 0 {
 		t.Errorf("check after batches = %+v, %v; want no drift", rep, err)
 	}

@@ -27,32 +27,28 @@ func TestBatchDecodingAsEncodingJSON(t *testing.T) {
 	for _, p := range book {
 		a := *p.Core
 		a.Usage, a.Signals = nil, nil
-		raw := mustJSON(&a)
-		var want, got domain.Account
-		if err := json.Unmarshal(raw, &want); err != nil {
-			t.Fatal(err)
-		}
-		if err := apijson.Unmarshal(raw, &got); err != nil {
-			t.Fatalf("%s: %v", a.ID, err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("account %s decoded as\n%+v\nwant\n%+v", a.ID, got, want)
-		}
+		decodesAsEncodingJSON[domain.Account](t, "account "+a.ID, mustJSON(&a))
 		full := *p.Core
 		ev := domain.Evaluate(&full, today, domain.DefaultConfig())
 		rec := domain.RecordOf(&ev, domain.Alerts(&full, ev.Health, today, 7, domain.DefaultConfig()), "v3")
 		rec.DataChangedAt, rec.DataSource = odd.DataChangedAt, "segment"
-		raw = mustJSON(rec)
-		var wantR, gotR domain.EvalRecord
-		if err := json.Unmarshal(raw, &wantR); err != nil {
-			t.Fatal(err)
-		}
-		if err := apijson.Unmarshal(raw, &gotR); err != nil {
-			t.Fatalf("%s: %v", a.ID, err)
-		}
-		if !reflect.DeepEqual(gotR, wantR) {
-			t.Errorf("evaluation %s decoded as\n%+v\nwant\n%+v", a.ID, gotR, wantR)
-		}
+		decodesAsEncodingJSON[domain.EvalRecord](t, "evaluation "+a.ID, mustJSON(rec))
+	}
+}
+
+// decodesAsEncodingJSON checks that apijson decodes raw into a T as
+// encoding/json does.
+func decodesAsEncodingJSON[T any](t *testing.T, what string, raw []byte) {
+	t.Helper()
+	var want, got T
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := apijson.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s decoded as\n%+v\nwant\n%+v", what, got, want)
 	}
 }
 
