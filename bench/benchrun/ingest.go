@@ -76,6 +76,8 @@ type ingestResult struct {
 	peakAnonMB        float64 // of the peak: anonymous memory (Go heap, stacks, runtime)
 	peakFileMB        float64 // and mapped file pages (Badger's tables and logs)
 	peakFiles         string  // those by kind of file
+	peakHeapMB        float64 // the Go heap in use then (/debug/vars)
+	folios            foliosProbe
 	rssBeforeMB       float64
 	firstErr          string
 	serveCPU          time.Duration // serve's user+system CPU during the run
@@ -92,6 +94,10 @@ func ingestSection(ctx context.Context, s *serveProc, o options) (sectionResult,
 		return sectionResult{}, fmt.Errorf("no ingest tokens (servePrep did not run)")
 	}
 	r := ingestResult{rssBeforeMB: rssMB(s.pid())}
+	var err error
+	if r.folios, err = probeFolios(s.dir); err != nil {
+		return sectionResult{}, fmt.Errorf("probing page-cache folios: %w", err)
+	}
 	cpu0, load0 := procCPU(s.pid()), loadAvg()
 	stop := make(chan struct{})
 	var sampler sync.WaitGroup
@@ -100,6 +106,7 @@ func ingestSection(ctx context.Context, s *serveProc, o options) (sectionResult,
 			if rss, anon, file := rssParts(s.pid()); rss > r.rssPeakMB {
 				r.rssPeakMB, r.peakAnonMB, r.peakFileMB = rss, anon, file
 				r.peakFiles = mappedByKind(s.pid())
+				r.peakHeapMB = heapMB(s.base)
 			}
 			select {
 			case <-stop:
@@ -261,7 +268,10 @@ func (r ingestResult) section(accounts int) sectionResult {
 	if r.firstErr != "" {
 		fmt.Fprintf(&b, "\nFirst failed batch: %s\n", r.firstErr)
 	}
-	fmt.Fprintf(&b, "\nAt the RSS peak during the run, %.0f MB were anonymous memory (the Go heap, stacks, the runtime) and %.0f MB mapped pages of files (%s).\n", r.peakAnonMB, r.peakFileMB, r.peakFiles)
+	fmt.Fprintf(&b, "\nAt the RSS peak during the run, %.0f MB were anonymous memory (the Go heap, stacks, the runtime; Go heap in use %.0f MB) and %.0f MB mapped pages of files (%s).\n", r.peakAnonMB, r.peakHeapMB, r.peakFileMB, r.peakFiles)
+	if p := r.folios.String(); p != "" {
+		fmt.Fprintf(&b, "\n%s\n", p)
+	}
 	b.WriteString("\nVmHWM is serve's high-water mark since it started, so it includes start-up (today's scores over the whole book) and the answer load before this run; the peak during is the RSS sampled every 100 ms through the ingest run.\n")
 	return sectionResult{markdown: b.String(), targets: []targetRow{
 		{fmt.Sprintf("ingest ≥ 20,000 usage events/s through the HTTP API, durable, while answering (%d accounts)", accounts),
