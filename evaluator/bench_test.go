@@ -3,24 +3,15 @@ package evaluator_test
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/evaluator"
+	"github.com/accountbot/accountbot/internal/cputime"
 	"github.com/accountbot/accountbot/storage/badger"
 	"github.com/accountbot/accountbot/storage/demo"
 )
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkProcessChanges is what one usage event costs the evaluator:
 // the account (a demo account with 52 weeks of usage) is read, evaluated
@@ -68,13 +59,13 @@ func benchProcess(b *testing.B, batch int) {
 		if _, err := db.Apply(ctx, patches); err != nil {
 			b.Fatal(err)
 		}
-		c0 := cpuTime()
+		c0 := cputime.Self()
 		b.StartTimer()
 		if _, err := ev.Process(ctx, now, ids); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		cpu += cpuTime() - c0
+		cpu += cputime.Self() - c0
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*batch), "cpu-ns/change")

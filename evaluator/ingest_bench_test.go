@@ -15,6 +15,7 @@ import (
 	"github.com/accountbot/accountbot/evaluator"
 	"github.com/accountbot/accountbot/ingest"
 	"github.com/accountbot/accountbot/ingest/ingesttest"
+	"github.com/accountbot/accountbot/internal/cputime"
 )
 
 // BenchmarkIngestWithEvaluator is `make bench`'s ingest section in one
@@ -73,7 +74,7 @@ func BenchmarkIngestWithEvaluator(b *testing.B) {
 		defer pprof.StopCPUProfile()
 	}
 	st0 := ev.Stats()
-	c0 := cpuTime()
+	c0 := cputime.Self()
 	b.ResetTimer()
 	var wg sync.WaitGroup
 	for c := range clients {
@@ -88,7 +89,7 @@ func BenchmarkIngestWithEvaluator(b *testing.B) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	b.StopTimer()
-	cpu := cpuTime() - c0
+	cpu := cputime.Self() - c0
 	st := ev.Stats()
 	events := float64(b.N * batch)
 	b.ReportMetric(float64(cpu.Microseconds())/events, "cpu-µs/event")

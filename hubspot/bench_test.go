@@ -13,12 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/accountbot/accountbot/connector"
 	"github.com/accountbot/accountbot/hubspot/hubspottest"
+	"github.com/accountbot/accountbot/internal/cputime"
 )
 
 // The targets: a full sync of 100,000 companies (with deals and
@@ -117,12 +117,6 @@ func benchEnv(b *testing.B, url string) (*badger.DB, *Source, *connector.Runner)
 	return db, src, &connector.Runner{Store: db, Now: time.Now}
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // peakRSS is this process's resident high-water mark (VmHWM) in MB.
 func peakRSS() float64 {
 	b, _ := os.ReadFile("/proc/self/status")
@@ -166,11 +160,11 @@ func BenchmarkFullSync100k(b *testing.B) {
 		b.StopTimer()
 		_, src, r := benchEnv(b, f.url)
 		runtime.GC()
-		stop, cpu0 := peakHeap(), cpuTime()
+		stop, cpu0 := peakHeap(), cputime.Self()
 		b.StartTimer()
 		rep, err := r.Run(context.Background(), src, connector.Options{Full: true, Create: true, DefaultCurrency: "USD"})
 		b.StopTimer()
-		cpu, peak := cpuTime()-cpu0, stop()
+		cpu, peak := cputime.Self()-cpu0, stop()
 		if err != nil || rep.Status.Created != benchCompanies {
 			b.Fatalf("created %d, err %v", rep.Status.Created, err)
 		}
@@ -199,10 +193,10 @@ func BenchmarkIncremental1000(b *testing.B) {
 		if err := db.CommitPage(ctx, Name, connector.Commit{Cursor: cur}); err != nil { // back to the cursor after the full load
 			b.Fatal(err)
 		}
-		cpu0 := cpuTime()
+		cpu0 := cputime.Self()
 		b.StartTimer()
 		rep, err := r.Run(ctx, src, connector.Options{Create: true, DefaultCurrency: "USD"})
-		cpu += cpuTime() - cpu0
+		cpu += cputime.Self() - cpu0
 		if err != nil || rep.Status.Changed != 1000 {
 			b.Fatalf("changed %d, err %v", rep.Status.Changed, err)
 		}

@@ -5,12 +5,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/accountbot/accountbot/domain"
 	"github.com/accountbot/accountbot/ingest/ingesttest"
+	"github.com/accountbot/accountbot/internal/cputime"
 )
 
 // BenchmarkUsageOnBook posts NDJSON batches of 500 usage events on random
@@ -35,8 +35,7 @@ func BenchmarkUsageOnBook(b *testing.B) {
 	srv.Routes(mux)
 	const batch = 500
 	bodies := ingesttest.UsageBodies(n, batch, today)
-	var ru0, ru1 syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	cpu0 := cputime.Self()
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
@@ -51,10 +50,9 @@ func BenchmarkUsageOnBook(b *testing.B) {
 		i++
 	}
 	b.StopTimer()
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := cputime.Self() - cpu0
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
 	// The process's CPU (user+system, compactions and GC included) per
 	// event: what the figure is on a shared machine.
-	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*batch), "cpu-µs/event")
 }

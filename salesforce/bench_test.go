@@ -16,11 +16,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/internal/cputime"
 	"github.com/accountbot/accountbot/salesforce/salesforcetest"
 )
 
@@ -86,12 +86,6 @@ func childFake(b testing.TB, accounts, changed int) string {
 		b.Fatal(err)
 	}
 	return line[:len(line)-1]
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakHeap samples the live heap until stop is closed.
@@ -181,10 +175,10 @@ func benchSync(b *testing.B, url, baseURL string, prev connector.Cursor) {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go peakHeap(stop, &heap, &wg)
-		c0 := cpuTime()
+		c0 := cputime.Self()
 		b.StartTimer()
 		rep, err := (&connector.Runner{Store: db, Now: clk.Now}).Run(ctx, src, connector.Options{Create: true, DefaultCurrency: "USD"})
-		cpu += cpuTime() - c0
+		cpu += cputime.Self() - c0
 		close(stop)
 		wg.Wait()
 		if err != nil {
