@@ -217,6 +217,7 @@ func serveBurst(t *testing.T, dir, platform, apiURL string, env ...string) *exec
 			"MICROSOFT_TENANT_IDS="+burstTenant)
 	}
 	cmd.Env = append(cmd.Env, env...) // later values win
+	logStderrOnFailure(t, cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,7 @@ func startReplica(t *testing.T, dbURL, apiURL string) *replicaProc {
 	r.cmd = exec.Command(binary(t), "--data", filepath.Join(dir, "data"), "--config", cfg, "serve")
 	r.cmd.Env = append(append(childEnv(), pgEnv()...), "ACCOUNTBOT_ADDR="+r.addr, "ACCOUNTBOT_FAKE_NOW="+burstAt,
 		"ACCOUNTBOT_DATABASE_URL="+dbURL, "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=shh", "SLACK_API_URL="+apiURL+"/api/")
+	logStderrOnFailure(t, r.cmd)
 	if err := r.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -112,6 +112,7 @@ func TestImportKilledAnywhereIsAllOrNothing(t *testing.T) {
 	for i := range 10 {
 		dir := fresh()
 		cmd := exec.Command(bin, "--data", dir, "import", big)
+		logStderrOnFailure(t, cmd)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

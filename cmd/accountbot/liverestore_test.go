@@ -298,8 +298,7 @@ func TestRestoreWhileServingKilled(t *testing.T) {
 		cmd := exec.Command(bin, "--data", dir, "serve")
 		cmd.Env = append(childEnv(), "ACCOUNTBOT_ADDR=127.0.0.1:0", "SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=shh",
 			"SLACK_API_URL=http://127.0.0.1:1/api/")
-		errb := &syncBuffer{}
-		cmd.Stderr = errb
+		logStderrOnFailure(t, cmd)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -310,12 +309,13 @@ func TestRestoreWhileServingKilled(t *testing.T) {
 		}
 		cmd.Process.Kill()
 		cmd.Wait()
-		t.Fatalf("serve did not open its control socket within %s; its stderr:\n%s", startWait, errb)
+		t.Fatalf("serve did not open its control socket within %s (its stderr is logged below)", startWait)
 		return nil
 	}
 	restore := func(dir string) *exec.Cmd {
 		cmd := exec.Command(bin, "--data", dir, "restore", "--replace", bak)
 		cmd.Env = childEnv()
+		logStderrOnFailure(t, cmd)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
