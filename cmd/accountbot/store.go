@@ -20,7 +20,8 @@ import (
 // (badger.DB, the default) or PostgreSQL (postgres.DB, selected by
 // ACCOUNTBOT_DATABASE_URL or database_url). bot/ and connector/ declare
 // their own, smaller interfaces; this is the union the wiring passes on
-// (ForEachConcurrent: bot.Engine looks for it; the id-keyed conversation
+// (ForEachConcurrent: `rules diff` replays through it on PostgreSQL, which
+// has no ForEachWithHistory; the id-keyed conversation
 // references and OwnsAccounts: for the Teams and access wiring).
 type Store interface {
 	Close() error
