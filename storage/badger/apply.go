@@ -89,31 +89,51 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 			}
 		}
 		if err := setAll(txn, ops); errors.Is(err, badger.ErrTxnTooBig) {
-			txn.Discard()
-			if !j.open {
-				// Nothing is committed yet: journal what was pending too.
-				if err := s.journalPending(j, pending, &ops); err != nil {
-					return st, err
-				}
-			}
-			// Commit the accounts that fit, then go on with this one.
-			var err error
-			if txn, err = s.replay(pending); err != nil {
+			next, err := s.overflow(txn, j, pending, &ops)
+			if err != nil {
 				return st, err
 			}
-			pending = pending[:0]
+			txn = next
+			pending = nil
 			if err := setAll(txn, ops); err != nil {
 				return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
 			}
 		} else if err != nil {
 			return st, fmt.Errorf("writing account %s: %w", patches[i].ID, err)
 		}
-		pending = append(pending, ops)
+		if !j.open {
+			pending = append(pending, ops)
+		}
 	}
 	if err := txn.Commit(); err != nil {
 		return st, fmt.Errorf("committing batch: %w", err)
 	}
-	return st, nil
+	return st, j.committed()
+}
+
+// overflow commits what fits of a transaction that ops outgrew and
+// returns a fresh one to write ops in. On the first overflow nothing is
+// committed yet and the accounts in txn carry no undo entries: txn is
+// discarded, the journal opened, and the pending accounts written again
+// with theirs. Once the journal is open every account in txn has its undo
+// entry ahead of its writes, and Badger refuses a write that does not fit
+// without adding it, so txn is committed as it is, even when it holds only
+// part of ops: the rest (ops written again whole) follows in the next.
+func (s *DB) overflow(txn *badger.Txn, j *journal, pending [][]op, ops *[]op) (*badger.Txn, error) {
+	if j.open {
+		if err := txn.Commit(); err != nil {
+			return nil, fmt.Errorf("committing batch: %w", err)
+		}
+		if err := j.committed(); err != nil {
+			return nil, err
+		}
+		return s.db.NewTransaction(true), nil
+	}
+	txn.Discard()
+	if err := s.journalPending(j, pending, ops); err != nil {
+		return nil, err
+	}
+	return s.replay(j, pending)
 }
 
 // journalPending opens the journal when the first transaction overflows
@@ -140,15 +160,17 @@ func (s *DB) journalPending(j *journal, pending [][]op, ops *[]op) error {
 // replay writes the pending accounts of a discarded transaction, which
 // now carry undo entries and may need more than one commit, and returns a
 // fresh transaction.
-func (s *DB) replay(pending [][]op) (*badger.Txn, error) {
+func (s *DB) replay(j *journal, pending [][]op) (*badger.Txn, error) {
 	txn := s.db.NewTransaction(true)
 	for _, p := range pending {
 		err := setAll(txn, p)
 		if errors.Is(err, badger.ErrTxnTooBig) {
 			// A cut inside an account is safe: its undo entry comes first.
 			if err = txn.Commit(); err == nil {
-				txn = s.db.NewTransaction(true)
-				err = setAll(txn, p)
+				if err = j.committed(); err == nil {
+					txn = s.db.NewTransaction(true)
+					err = setAll(txn, p)
+				}
 			}
 		}
 		if err != nil {
@@ -158,6 +180,9 @@ func (s *DB) replay(pending [][]op) (*badger.Txn, error) {
 	}
 	if err := txn.Commit(); err != nil {
 		return nil, fmt.Errorf("committing batch: %w", err)
+	}
+	if err := j.committed(); err != nil {
+		return nil, err
 	}
 	return s.db.NewTransaction(true), nil
 }

@@ -37,6 +37,21 @@ type journal struct {
 	db   *DB
 	open bool
 	seq  uint64
+	// afterCommit, for tests, is called after each of the Apply's commits
+	// (n from 1) while the journal is open; an error stops the Apply there
+	// as a crash would.
+	afterCommit func(n int) error
+	commits     int
+}
+
+// committed counts a commit of the Apply's data and gives tests their
+// cut.
+func (j *journal) committed() error {
+	if !j.open || j.afterCommit == nil {
+		return nil
+	}
+	j.commits++
+	return j.afterCommit(j.commits)
 }
 
 // begin clears stale entries, then writes and syncs the marker.
