@@ -14,8 +14,16 @@ import (
 // keeps an undo journal in the store itself:
 //
 //	m/import                 → RFC 3339 start time: an Apply is in progress
-//	m/undo/<seq:8 BE>        → what one account's writes replaced: for each key,
-//	                           uvarint len | key | 0 (absent) or 1 | uvarint len | old value
+//	m/undo/<seq:8 BE>        → what one account's writes replaced: 0, then for each key
+//	                           uvarint shared | uvarint len | key suffix | 0 (absent) or
+//	                           1 | uvarint len | old value
+//
+// where shared is how many leading bytes the key has in common with the
+// entry's previous key (an account's keys share most of theirs: a year of
+// usage is 52 keys that differ in their last bytes). Entries that older
+// versions wrote have no leading 0 (a key is never empty) and no sharing:
+// for each key, uvarint len | key | 0 or 1 | uvarint len | old value. Open
+// reads both.
 //
 // The marker is written and synced before the first batch commits; each
 // account's undo entry is written in the same transaction as its data.
@@ -71,7 +79,8 @@ func (j *journal) begin() error {
 // withUndo puts ahead of one account's ops the undo entry that reverses
 // them, reading in txn what the ops' makers did not record.
 func (j *journal) withUndo(txn *badger.Txn, ops []op) ([]op, error) {
-	var b []byte
+	b := []byte{undoCompact}
+	var last []byte
 	for _, o := range ops {
 		if !o.known {
 			v, err := getValue(txn, o.key)
@@ -80,8 +89,11 @@ func (j *journal) withUndo(txn *badger.Txn, ops []op) ([]op, error) {
 			}
 			o.had, o.prev = err == nil, v
 		}
-		b = binary.AppendUvarint(b, uint64(len(o.key)))
-		b = append(b, o.key...)
+		shared := sharedPrefix(last, o.key)
+		b = binary.AppendUvarint(b, uint64(shared))
+		b = binary.AppendUvarint(b, uint64(len(o.key)-shared))
+		b = append(b, o.key[shared:]...)
+		last = o.key
 		if !o.had {
 			b = append(b, 0)
 			continue
@@ -95,6 +107,69 @@ func (j *journal) withUndo(txn *badger.Txn, ops []op) ([]op, error) {
 	// commits the entry that undoes them.
 	return append([]op{{key: binary.BigEndian.AppendUint64(join(prefixUndo), j.seq), val: b}}, ops...), nil
 }
+
+// undoCompact starts an undo entry whose keys share prefixes.
+const undoCompact = 0
+
+func sharedPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// decodeUndo calls fn for each key of an undo entry in order, with
+// whether the key existed and its value then (nil when it did not), in
+// either form (see the layout above). Keys and values are fn's to keep.
+func decodeUndo(v []byte, fn func(k []byte, had bool, prev []byte) error) error {
+	compact := len(v) > 0 && v[0] == undoCompact
+	if compact {
+		v = v[1:]
+	}
+	next := func() ([]byte, bool) { // a uvarint-prefixed run
+		n, l := binary.Uvarint(v)
+		if l <= 0 || uint64(len(v)-l) < n {
+			return nil, false
+		}
+		out := v[l : l+int(n)]
+		v = v[l+int(n):]
+		return out, true
+	}
+	var last []byte
+	for len(v) > 0 {
+		shared := uint64(0)
+		if compact {
+			var l int
+			if shared, l = binary.Uvarint(v); l <= 0 || shared > uint64(len(last)) {
+				return errUndoDamaged
+			}
+			v = v[l:]
+		}
+		suffix, ok := next()
+		if !ok || len(v) == 0 || v[0] > 1 {
+			return errUndoDamaged
+		}
+		k := append(append(make([]byte, 0, int(shared)+len(suffix)), last[:shared]...), suffix...)
+		last = k
+		had := v[0] == 1
+		v = v[1:]
+		var prev []byte
+		if had {
+			if prev, ok = next(); !ok {
+				return errUndoDamaged
+			}
+		}
+		if err := fn(k, had, prev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errUndoDamaged = errors.New("damaged")
 
 // commit makes the Apply final, then clears its entries.
 func (j *journal) commit() error {
@@ -131,28 +206,17 @@ func (s *DB) recoverImport(ctx context.Context) error {
 // rollback undoes every journaled account, newest first, then removes the
 // marker.
 func (s *DB) rollback() error {
-	err := s.eachUndo(func(txn *badger.Txn, uk, v []byte) error {
-		for len(v) > 0 {
-			n, l := binary.Uvarint(v)
-			if l <= 0 || uint64(len(v)-l) < n+1 {
-				return fmt.Errorf("undo entry %x is damaged", uk)
+	err := s.eachUndo(true, func(txn *badger.Txn, uk, v []byte) error {
+		err := decodeUndo(v, func(k []byte, had bool, prev []byte) error {
+			if had {
+				return txn.Set(k, prev)
 			}
-			k, had := v[l:l+int(n)], v[l+int(n)]
-			v = v[l+int(n)+1:]
-			var err error
-			if had == 1 {
-				n, l = binary.Uvarint(v)
-				if l <= 0 || uint64(len(v)-l) < n {
-					return fmt.Errorf("undo entry %x is damaged", uk)
-				}
-				err = txn.Set(k, v[l:l+int(n)])
-				v = v[l+int(n):]
-			} else {
-				err = txn.Delete(k)
-			}
-			if err != nil {
-				return err
-			}
+			return txn.Delete(k)
+		})
+		if errors.Is(err, errUndoDamaged) {
+			return fmt.Errorf("undo entry %x is damaged", uk)
+		} else if err != nil {
+			return err
 		}
 		return txn.Delete(uk) // after the restores: a partial commit redoes them
 	})
@@ -167,7 +231,7 @@ func (s *DB) rollback() error {
 
 // clearUndo deletes undo entries that no unfinished Apply owns.
 func (s *DB) clearUndo() error {
-	err := s.eachUndo(func(txn *badger.Txn, uk, _ []byte) error { return txn.Delete(uk) })
+	err := s.eachUndo(false, func(txn *badger.Txn, uk, _ []byte) error { return txn.Delete(uk) })
 	if err != nil {
 		return fmt.Errorf("clearing the import journal: %w", err)
 	}
@@ -176,20 +240,24 @@ func (s *DB) clearUndo() error {
 
 // eachUndo reads undo entries newest first, a batch at a time, and calls
 // fn for each inside write transactions, committing early when one grows
-// too big. fn must delete the entry it is given.
-func (s *DB) eachUndo(fn func(txn *badger.Txn, uk, v []byte) error) error {
+// too big. fn must delete the entry it is given. Without values, fn is
+// given nil ones (clearing needs only the keys).
+func (s *DB) eachUndo(values bool, fn func(txn *badger.Txn, uk, v []byte) error) error {
 	from := append(join(prefixUndo), 0xff)
 	for {
 		var keys, vals [][]byte
 		err := s.db.View(func(txn *badger.Txn) error {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixUndo, Reverse: true, PrefetchValues: true, PrefetchSize: 100})
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefixUndo, Reverse: true, PrefetchValues: values, PrefetchSize: 100})
 			defer it.Close()
 			// Seek past the batches done: rewinding would step over their
 			// tombstones again each time, quadratic in the journal's size.
 			for it.Seek(from); it.Valid() && len(keys) < undoBatch; it.Next() {
-				v, err := it.Item().ValueCopy(nil)
-				if err != nil {
-					return err
+				var v []byte
+				if values {
+					var err error
+					if v, err = it.Item().ValueCopy(nil); err != nil {
+						return err
+					}
 				}
 				keys, vals = append(keys, it.Item().KeyCopy(nil)), append(vals, v)
 			}

@@ -2,12 +2,17 @@ package badger
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"github.com/accountbot/accountbot/domain"
 )
@@ -140,6 +145,78 @@ func TestJournaledApplyWritesWhatSmallAppliesWrite(t *testing.T) {
 	for k, v := range small {
 		if whole[k] != v {
 			t.Errorf("key %q: one Apply wrote %q, small ones %q", k, whole[k], v)
+		}
+	}
+}
+
+// An undo entry in the form older versions wrote (no leading 0, whole
+// keys) still rolls back: a journal left by a crash before an upgrade.
+func TestRollbackReadsOldUndoEntries(t *testing.T) {
+	ctx := context.Background()
+	db, dir := openTemp(t)
+	fillBook(t, db, 3, "j")
+	db.Close()
+	before := dump(t, dir)
+	db, err := Open(ctx, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What an older Apply left after writing j-0001 anew and j-9999: the
+	// old record to restore and a key to delete.
+	oldRec := []byte(before[string(accountKey("j-0001"))])
+	newKey := usageKey("j-9999", day)
+	var entry []byte
+	entry = binary.AppendUvarint(entry, uint64(len(accountKey("j-0001"))))
+	entry = append(append(entry, accountKey("j-0001")...), 1)
+	entry = binary.AppendUvarint(entry, uint64(len(oldRec)))
+	entry = append(entry, oldRec...)
+	entry = binary.AppendUvarint(entry, uint64(len(newKey)))
+	entry = append(append(entry, newKey...), 0)
+	err = db.db.Update(func(txn *badger.Txn) error {
+		for _, kv := range [][2][]byte{
+			{keyImport, []byte(cutNow.Format(time.RFC3339))},
+			{binary.BigEndian.AppendUint64(join(prefixUndo), 1), entry},
+			{accountKey("j-0001"), []byte(`{"id":"j-0001","name":"Half written"}`)},
+			{newKey, encodeSnapshot(domain.Snapshot{Date: day, ActiveUsers: 3})},
+		} {
+			if err := txn.Set(kv[0], kv[1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close() // the "crash"
+	if got := dump(t, dir); !maps.Equal(got, before) {
+		t.Errorf("after reopening: %d keys, want %d as before", len(got), len(before))
+	}
+}
+
+// Damaged undo entries, in either form, are an error, never a panic or a
+// key made up from the garbage.
+func TestDecodeUndoRefusesDamagedEntries(t *testing.T) {
+	whole := []byte{undoCompact, 0, 3, 'a', '/', 'b', 1, 2, 'v', 'w', 2, 1, 'c', 0}
+	var keys []string
+	if err := decodeUndo(whole, func(k []byte, had bool, prev []byte) error {
+		keys = append(keys, fmt.Sprintf("%s %v %s", k, had, prev))
+		return nil
+	}); err != nil || !slices.Equal(keys, []string{"a/b true vw", "a/c false "}) {
+		t.Fatalf("decodeUndo = %q, %v", keys, err)
+	}
+	for name, v := range map[string][]byte{
+		"cut in a key":         whole[:4],
+		"cut before had":       whole[:6],
+		"cut in a value":       whole[:9],
+		"shares more than key": {undoCompact, 0, 1, 'a', 0, 5, 1, 'b', 0},
+		"bad had byte":         {undoCompact, 0, 1, 'a', 7},
+		"huge length":          {undoCompact, 0, 0xff, 0xff, 0xff, 0xff, 0x0f, 'a'},
+		"old form cut":         {5, 'a', 'b'},
+		"bad varint":           {undoCompact, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+	} {
+		if err := decodeUndo(v, func([]byte, bool, []byte) error { return nil }); !errors.Is(err, errUndoDamaged) {
+			t.Errorf("%s: decodeUndo = %v", name, err)
 		}
 	}
 }
