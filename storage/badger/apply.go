@@ -74,12 +74,14 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 	defer func() { txn.Discard() }()
 	claims := newExtClaims(s.db) // one Apply is one logical write, however many commits
 	defer claims.close()
+	ur := newUsageReader(s.db)
+	defer ur.close()
 	var pending [][]op // ops of the accounts in txn, to replay if it grows too big
 	for i := range patches {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		ops, err := s.plan(txn, claims, &patches[i], &st)
+		ops, err := s.planWith(txn, claims, ur, &patches[i], &st)
 		if err != nil {
 			return st, err
 		}
@@ -205,8 +207,13 @@ func setAll(txn *badger.Txn, ops []op) error {
 // plan reads what p touches, merges it (domain.MergePatch), counts it in
 // st and returns the writes that apply it.
 func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+	return s.planWith(txn, claims, nil, p, st)
+}
+
+// planWith is plan reading stored usage with ur (nil: in txn).
+func (s *DB) planWith(txn *badger.Txn, claims *extClaims, ur *usageReader, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
 	if p.OnlyActivity() {
-		return planActivity(txn, p, st)
+		return planActivity(txn, ur, p, st)
 	}
 	old, oldRaw, err := getRecordRaw(txn, p.ID)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -222,7 +229,7 @@ func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domai
 			}
 		}
 	}
-	cur, prevUsage, err := readActivity(txn, p)
+	cur, prevUsage, err := readActivity(txn, ur, p)
 	if err != nil {
 		return nil, err
 	}
@@ -257,13 +264,13 @@ func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domai
 // change, so it is neither read nor rewritten; the change's stamp goes to
 // the account's small ds/ key (freshness.go), and its indexes, external
 // ids and field history stay as they are.
-func planActivity(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+func planActivity(txn *badger.Txn, ur *usageReader, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
 	if _, err := txn.Get(accountKey(p.ID)); errors.Is(err, badger.ErrKeyNotFound) {
 		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", p.ID)
 	} else if err != nil {
 		return nil, fmt.Errorf("reading account %s: %w", p.ID, err)
 	}
-	cur, prevUsage, err := readActivity(txn, p)
+	cur, prevUsage, err := readActivity(txn, ur, p)
 	if err != nil {
 		return nil, err
 	}
@@ -282,8 +289,21 @@ func planActivity(txn *badger.Txn, p *domain.Patch, st *domain.ApplyStats) ([]op
 
 // readActivity reads the stored usage on p's dates (also as stored, for
 // the journal) and which of p's signals are stored.
-func readActivity(txn *badger.Txn, p *domain.Patch) (domain.Stored, map[domain.Date][]byte, error) {
+func readActivity(txn *badger.Txn, ur *usageReader, p *domain.Patch) (domain.Stored, map[domain.Date][]byte, error) {
 	var cur domain.Stored
+	if len(p.Usage) > 0 {
+		if stored, ok, err := ur.usage(p.ID); err != nil {
+			return cur, nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
+		} else if ok {
+			prevUsage := map[domain.Date][]byte{}
+			for _, u := range p.Usage {
+				if v, ok := stored[u.Date]; ok {
+					prevUsage[u.Date] = v
+				}
+			}
+			return readSignals(txn, p, cur, prevUsage)
+		}
+	}
 	prevUsage := make(map[domain.Date][]byte, len(p.Usage))
 	for _, u := range p.Usage {
 		v, err := getValue(txn, usageKey(p.ID, u.Date))
@@ -293,8 +313,18 @@ func readActivity(txn *badger.Txn, p *domain.Patch) (domain.Stored, map[domain.D
 			return cur, nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
 		}
 		prevUsage[u.Date] = v
-		if sn, ok := decodeSnapshot(u.Date, v); ok {
-			cur.Usage = append(cur.Usage, sn)
+	}
+	return readSignals(txn, p, cur, prevUsage)
+}
+
+// readSignals completes readActivity: the stored usage decoded, and which
+// of p's signals are stored.
+func readSignals(txn *badger.Txn, p *domain.Patch, cur domain.Stored, prevUsage map[domain.Date][]byte) (domain.Stored, map[domain.Date][]byte, error) {
+	for _, u := range p.Usage {
+		if v, ok := prevUsage[u.Date]; ok {
+			if sn, ok := decodeSnapshot(u.Date, v); ok {
+				cur.Usage = append(cur.Usage, sn)
+			}
 		}
 	}
 	for _, sg := range p.Signals {

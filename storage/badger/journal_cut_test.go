@@ -15,6 +15,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/storage"
 )
 
 // cutBase writes a book to dir and closes it: the store a journaled Apply
@@ -218,5 +219,58 @@ func TestDecodeUndoRefusesDamagedEntries(t *testing.T) {
 		if err := decodeUndo(v, func([]byte, bool, []byte) error { return nil }); !errors.Is(err, errUndoDamaged) {
 			t.Errorf("%s: decodeUndo = %v", name, err)
 		}
+	}
+}
+
+// A Segment event that arrives while a journaled Apply runs is never lost
+// to the Apply's rollback: Apply reads stored usage from a snapshot
+// (usageReader), so Segment's writes wait for it to finish.
+func TestSegmentDuringApplySurvivesItsRollback(t *testing.T) {
+	ctx := context.Background()
+	base := filepath.Join(t.TempDir(), "base")
+	cutBase(t, base)
+	db := openCut(t, base)
+	defer db.Close()
+	// j-0001's usage on day is patched after the first commit (so after
+	// Segment's event), then a patch found invalid rolls the Apply back.
+	const late = "j-0001"
+	ps := append(cutBook(), bigBook("k", 600)...)
+	bad := *ps[len(ps)-1].Core
+	bad.Currency = "not money"
+	ps = append(ps, domain.Patch{ID: late, Usage: []domain.Snapshot{{Date: day, ActiveUsers: 42}}},
+		domain.Patch{ID: bad.ID, Core: &bad})
+	var seg chan error
+	j := &journal{db: db, afterCommit: func(n int) error {
+		if n == 1 {
+			seg = make(chan error, 1)
+			go func() {
+				seg <- db.ApplySegment(ctx, []storage.SegmentEffect{{Seq: 1, Track: &storage.SegmentTrack{AccountID: late, Date: day, Usage: 5}}}, cutNow)
+			}()
+			time.Sleep(100 * time.Millisecond) // time for it to commit, were it not waiting
+		}
+		return nil
+	}}
+	db.applyMu.Lock()
+	_, err := db.apply(ctx, ps, j)
+	if domain.ErrorCode(err) != domain.EINVALID || !j.open {
+		t.Fatalf("apply = %v, journal open %v", err, j.open)
+	}
+	if err := db.rollback(); err != nil {
+		t.Fatal(err)
+	}
+	db.applyMu.Unlock()
+	if seg == nil {
+		t.Fatal("the Apply made no commit")
+	}
+	if err := <-seg; err != nil {
+		t.Fatal(err)
+	}
+	a, err := db.Account(ctx, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// fillBook stored {active users 1, usage 0} on day; Segment adds 5.
+	if s, ok := a.SnapshotAt(day); !ok || s.Date != day || s.ActiveUsers != 1 || s.Usage != 5 {
+		t.Errorf("%s's usage on %s after the rollback = %+v, %v; want Segment's 5 on what was stored", late, day, s, ok)
 	}
 }

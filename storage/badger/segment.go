@@ -119,6 +119,7 @@ func (s *DB) SegmentUserAccount(ctx context.Context, userID string) (string, boo
 // ApplySegment applies effects and removes their events from the inbox,
 // in one transaction, then syncs.
 func (s *DB) ApplySegment(ctx context.Context, effects []storage.SegmentEffect, now time.Time) error {
+	s.applyMu.Lock() // it writes usage: see usageReader (applyusage.go)
 	err := s.db.Update(func(txn *badger.Txn) error {
 		changed := map[string]bool{}
 		for _, e := range effects {
@@ -134,6 +135,7 @@ func (s *DB) ApplySegment(ctx context.Context, effects []storage.SegmentEffect, 
 		}
 		return stampAccounts(txn, changed, domain.SourceSegment, now)
 	})
+	s.applyMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("applying Segment events: %w", err)
 	}

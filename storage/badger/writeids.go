@@ -60,6 +60,8 @@ func (s *DB) once(ctx context.Context, id string, write func(txn *badger.Txn) er
 // Chat writes are small; a batch too big for one transaction is refused.
 func (s *DB) ApplyOnce(ctx context.Context, id string, patches []domain.Patch) (domain.ApplyStats, bool, error) {
 	var st domain.ApplyStats
+	s.applyMu.Lock() // it writes usage: see usageReader (applyusage.go)
+	defer s.applyMu.Unlock()
 	seen, err := s.once(ctx, id, func(txn *badger.Txn) error {
 		st = domain.ApplyStats{}
 		for i := range patches {
