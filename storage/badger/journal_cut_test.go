@@ -274,3 +274,50 @@ func TestSegmentDuringApplySurvivesItsRollback(t *testing.T) {
 		t.Errorf("%s's usage on %s after the rollback = %+v, %v; want Segment's 5 on what was stored", late, day, s, ok)
 	}
 }
+
+// Apply reads stored usage from a snapshot of the store before it
+// (usageReader), except for an account it has already written: a second
+// patch of that account sees the first one's usage. Table: what the
+// patches of one Apply write, on a store holding {day: 1 active user}.
+func TestApplyReadsStoredUsageOnce(t *testing.T) {
+	ctx := context.Background()
+	snap := func(d domain.Date, n int) []domain.Snapshot { return []domain.Snapshot{{Date: d, ActiveUsers: n}} }
+	for _, tc := range []struct {
+		name    string
+		patches []domain.Patch
+		want    domain.ApplyStats
+		wantDay int // active users stored on day after
+	}{
+		{"same as stored", []domain.Patch{{ID: "u-1", Usage: snap(day, 1)}}, domain.ApplyStats{Unchanged: 1}, 1},
+		{"changed", []domain.Patch{{ID: "u-1", Usage: snap(day, 2)}}, domain.ApplyStats{Updated: 1, Snapshots: 1}, 2},
+		{"twice the same", []domain.Patch{{ID: "u-1", Usage: snap(day, 2)}, {ID: "u-1", Usage: snap(day, 2)}},
+			domain.ApplyStats{Updated: 1, Unchanged: 1, Snapshots: 1}, 2},
+		{"back and forth", []domain.Patch{{ID: "u-1", Usage: snap(day, 2)}, {ID: "u-1", Usage: snap(day, 1)}},
+			domain.ApplyStats{Updated: 2, Snapshots: 2}, 1},
+		{"with a record", []domain.Patch{{ID: "u-1", Core: acct("u-1", "U", "o@example.com"), Usage: snap(day, 1)}, {ID: "u-1", Usage: snap(day, 3)}},
+			domain.ApplyStats{Unchanged: 1, Updated: 1, Snapshots: 1}, 3},
+		{"another date", []domain.Patch{{ID: "u-1", Usage: snap(day.AddDays(-7), 1)}}, domain.ApplyStats{Updated: 1, Snapshots: 1}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, _ := openTemp(t)
+			db.SetClock(func() time.Time { return cutNow })
+			if _, err := db.Apply(ctx, []domain.Patch{{ID: "u-1", Core: acct("u-1", "U", "o@example.com"), Usage: snap(day, 1), At: cutNow}}); err != nil {
+				t.Fatal(err)
+			}
+			for i := range tc.patches {
+				tc.patches[i].At = cutNow
+			}
+			st, err := db.Apply(ctx, tc.patches)
+			if err != nil || st != tc.want {
+				t.Errorf("Apply = %+v, %v; want %+v", st, err, tc.want)
+			}
+			a, err := db.Account(ctx, "u-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s, ok := a.SnapshotAt(day); !ok || s.Date != day || s.ActiveUsers != tc.wantDay {
+				t.Errorf("on %s: %+v, want %d active users", day, s, tc.wantDay)
+			}
+		})
+	}
+}
