@@ -76,7 +76,8 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 	defer claims.close()
 	ur := newUsageReader(s.db)
 	defer ur.close()
-	var pending [][]op // ops of the accounts in txn, to replay if it grows too big
+	var pending [][]op // ops of the accounts in txn before the journal opens, to replay
+	var planned int64  // their size as Badger counts it
 	for i := range patches {
 		if err := ctx.Err(); err != nil {
 			return st, err
@@ -105,6 +106,20 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 		}
 		if !j.open {
 			pending = append(pending, ops)
+			planned += opsSize(ops)
+			if i+1 == journalProbe && planned/journalProbe*int64(len(patches)) > 2*s.db.MaxBatchSize() {
+				// Clearly too big for one transaction: journal now, while
+				// little is written twice, not when the transaction is full.
+				txn.Discard()
+				if err := s.journalPending(j, pending, nil); err != nil {
+					return st, err
+				}
+				next, err := s.replay(j, pending)
+				if err != nil {
+					return st, err
+				}
+				txn, pending = next, nil
+			}
 		}
 	}
 	if err := txn.Commit(); err != nil {
@@ -155,8 +170,24 @@ func (s *DB) journalPending(j *journal, pending [][]op, ops *[]op) error {
 			return err
 		}
 	}
-	*ops, err = j.withUndo(read, *ops)
+	if ops != nil {
+		*ops, err = j.withUndo(read, *ops)
+	}
 	return err
+}
+
+// journalProbe is how many accounts an Apply plans before it judges from
+// their size whether the rest fit in the same transaction.
+const journalProbe = 64
+
+// opsSize is the size Badger counts against a transaction's limit for
+// ops (Txn.checkSize: key, value, 2 meta bytes and 10 for the version).
+func opsSize(ops []op) int64 {
+	var n int64
+	for _, o := range ops {
+		n += int64(len(o.key)+len(o.val)) + 12
+	}
+	return n
 }
 
 // replay writes the pending accounts of a discarded transaction, which

@@ -73,37 +73,54 @@ var errCut = errors.New("the process stops here")
 
 // A crash after any of a journaled Apply's commits (each may end inside
 // an account: the commit takes what fits) leaves, once reopened, the
-// store as it was before the Apply.
+// store as it was before the Apply; whether the journal opened early (the
+// first accounts' size said the Apply would not fit) or when the first
+// transaction overflowed (the first accounts wrote nothing).
 func TestCrashAfterAnyCommitRollsBack(t *testing.T) {
 	base := filepath.Join(t.TempDir(), "base")
 	cutBase(t, base)
 	before := dump(t, base)
-	for k := 1; ; k++ {
-		dir := filepath.Join(t.TempDir(), "data")
-		if err := os.CopyFS(dir, os.DirFS(base)); err != nil {
-			t.Fatal(err)
-		}
-		db := openCut(t, dir)
-		j := &journal{db: db, afterCommit: func(n int) error {
-			if n == k {
-				return errCut
+	noop := domain.Patch{ID: "j-0002", Usage: []domain.Snapshot{{Date: day, ActiveUsers: 2}}} // as stored
+	for _, tc := range []struct {
+		name     string
+		book     []domain.Patch
+		early    bool
+		accounts int64 // live at the first commit: at most (early) or more than (101 once the first 64 are in)
+	}{
+		{"journal opened early", cutBook(), true, 110},
+		{"journal opened on overflow", append(slices.Repeat([]domain.Patch{noop}, journalProbe), cutBook()...), false, 110},
+	} {
+		for k := 1; ; k++ {
+			dir := filepath.Join(t.TempDir(), "data")
+			if err := os.CopyFS(dir, os.DirFS(base)); err != nil {
+				t.Fatal(err)
 			}
-			return nil
-		}}
-		_, err := db.apply(context.Background(), cutBook(), j)
-		db.Close() // no commit point, no rollback: the "crash"
-		if err == nil {
-			t.Logf("%d commits", k-1)
-			if k < 4 {
-				t.Fatalf("the Apply made %d commits; the test needs several", k-1)
+			db := openCut(t, dir)
+			j := &journal{db: db, afterCommit: func(n int) error {
+				if n == 1 && k == 1 {
+					if _, acc, _ := db.countLive(); (acc <= tc.accounts) != tc.early {
+						t.Errorf("%s: %d accounts at the first commit", tc.name, acc)
+					}
+				}
+				if n == k {
+					return errCut
+				}
+				return nil
+			}}
+			_, err := db.apply(context.Background(), slices.Clone(tc.book), j)
+			db.Close() // no commit point, no rollback: the "crash"
+			if err == nil {
+				if k < 4 {
+					t.Fatalf("%s: the Apply made %d commits; the test needs several", tc.name, k-1)
+				}
+				break
 			}
-			return
-		}
-		if !errors.Is(err, errCut) {
-			t.Fatalf("cut after commit %d: apply = %v", k, err)
-		}
-		if got := dump(t, dir); !maps.Equal(got, before) {
-			t.Fatalf("cut after commit %d, then reopened: %d keys, want %d as before", k, len(got), len(before))
+			if !errors.Is(err, errCut) {
+				t.Fatalf("%s: cut after commit %d: apply = %v", tc.name, k, err)
+			}
+			if got := dump(t, dir); !maps.Equal(got, before) {
+				t.Fatalf("%s: cut after commit %d, then reopened: %d keys, want %d as before", tc.name, k, len(got), len(before))
+			}
 		}
 	}
 }
