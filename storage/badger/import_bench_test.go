@@ -1,17 +1,15 @@
-//go:build unix
-
 package badger
 
 import (
 	"context"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/accountbot/accountbot/domain"
+	"github.com/accountbot/accountbot/internal/cputime"
 	"github.com/accountbot/accountbot/storage/demo"
 )
 
@@ -24,23 +22,16 @@ func importBenchOptions(n int) demo.Options {
 	return demo.Options{Accounts: n, Owners: max(8, n/250), Weeks: 52, Seed: 42, Today: domain.MustDate("2026-11-23")}
 }
 
-// processCPU is the CPU time (user + system) the process has used so far.
-// (Background compactions count too, as they would in make bench's
-// process.)
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru) // cannot fail for RUSAGE_SELF
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// importClock sums the wall and CPU time of the timed parts of an import.
+// importClock sums the wall and CPU time of the timed parts of an import
+// (CPU: the whole process's, background compactions included, as in make
+// bench's process).
 type importClock struct{ wall, cpu time.Duration }
 
 func (c *importClock) time(fn func() error) error {
-	t0, c0 := time.Now(), processCPU()
+	t0, c0 := time.Now(), cputime.Self()
 	err := fn()
 	c.wall += time.Since(t0)
-	c.cpu += processCPU() - c0
+	c.cpu += cputime.Self() - c0
 	return err
 }
 
