@@ -1,6 +1,9 @@
 package badger
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/accountbot/accountbot/domain"
@@ -70,4 +73,72 @@ func (r *usageReader) usage(id string) (map[domain.Date][]byte, bool, error) {
 		out[dateFrom(k[len(p):])] = v
 	}
 	return out, true, nil
+}
+
+// readActivity reads the stored usage on p's dates (also as stored, for
+// the journal) and which of p's signals are stored.
+func readActivity(txn *badger.Txn, ur *usageReader, p *domain.Patch) (domain.Stored, map[domain.Date][]byte, error) {
+	var cur domain.Stored
+	if len(p.Usage) > 0 {
+		if stored, ok, err := ur.usage(p.ID); err != nil {
+			return cur, nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
+		} else if ok {
+			prevUsage := map[domain.Date][]byte{}
+			for _, u := range p.Usage {
+				if v, ok := stored[u.Date]; ok {
+					prevUsage[u.Date] = v
+				}
+			}
+			return readSignals(txn, p, cur, prevUsage)
+		}
+	}
+	prevUsage := make(map[domain.Date][]byte, len(p.Usage))
+	for _, u := range p.Usage {
+		v, err := getValue(txn, usageKey(p.ID, u.Date))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			continue
+		} else if err != nil {
+			return cur, nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
+		}
+		prevUsage[u.Date] = v
+	}
+	return readSignals(txn, p, cur, prevUsage)
+}
+
+// readSignals completes readActivity: the stored usage decoded, and which
+// of p's signals are stored.
+func readSignals(txn *badger.Txn, p *domain.Patch, cur domain.Stored, prevUsage map[domain.Date][]byte) (domain.Stored, map[domain.Date][]byte, error) {
+	for _, u := range p.Usage {
+		if v, ok := prevUsage[u.Date]; ok {
+			if sn, ok := decodeSnapshot(u.Date, v); ok {
+				cur.Usage = append(cur.Usage, sn)
+			}
+		}
+	}
+	for _, sg := range p.Signals {
+		if _, err := txn.Get(signalKey(p.ID, sg)); err == nil {
+			cur.Signals = append(cur.Signals, sg)
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return cur, nil, fmt.Errorf("reading signals of %s: %w", p.ID, err)
+		}
+	}
+	return cur, prevUsage, nil
+}
+
+// activityOps returns the usage and signal writes of a merge.
+func activityOps(id string, m domain.Merged, prevUsage map[domain.Date][]byte) []op {
+	var ops []op
+	for _, u := range m.Usage {
+		prev, had := prevUsage[u.Date]
+		ops = append(ops, op{key: usageKey(id, u.Date), val: encodeSnapshot(u), known: true, had: had, prev: prev})
+	}
+	for _, sg := range m.Signals {
+		ops = append(ops, op{key: signalKey(id, sg), val: mustJSON(signalValue{Kind: sg.Kind, Note: sg.Note}), known: true})
+	}
+	return ops
+}
+
+type signalValue struct {
+	Kind domain.SignalKind `json:"kind"`
+	Note string            `json:"note,omitempty"`
 }
