@@ -44,14 +44,25 @@ func (r *usageReader) close() {
 	}
 }
 
+// seekFrom is how many dates a patch needs before its account's usage is
+// read with a seek: reading every stored date of an account (a year of
+// weekly rows) costs more than a few Gets, which Badger's bloom filters
+// answer without reading a table when the date is new, and an ingested
+// event carries one date.
+const seekFrom = 8
+
 // usage returns account id's stored usage values by date, ok false when
-// the caller must read them in its transaction instead (no reader, or an
-// account read before in this Apply).
-func (r *usageReader) usage(id string) (map[domain.Date][]byte, bool, error) {
+// the caller must read them in its transaction instead (no reader, an
+// account read before in this Apply, or a patch of fewer than seekFrom
+// dates).
+func (r *usageReader) usage(id string, dates int) (map[domain.Date][]byte, bool, error) {
 	if r == nil || r.done[id] {
 		return nil, false, nil
 	}
-	r.done[id] = true
+	r.done[id] = true // read now, either way: later patches of id read in the transaction
+	if dates < seekFrom {
+		return nil, false, nil
+	}
 	if r.read == nil {
 		r.read = r.db.NewTransaction(false)
 		r.it = r.read.NewIterator(badger.IteratorOptions{Prefix: prefixUsage})
@@ -80,7 +91,7 @@ func (r *usageReader) usage(id string) (map[domain.Date][]byte, bool, error) {
 func readActivity(txn *badger.Txn, ur *usageReader, p *domain.Patch) (domain.Stored, map[domain.Date][]byte, error) {
 	var cur domain.Stored
 	if len(p.Usage) > 0 {
-		if stored, ok, err := ur.usage(p.ID); err != nil {
+		if stored, ok, err := ur.usage(p.ID, len(p.Usage)); err != nil {
 			return cur, nil, fmt.Errorf("reading usage of %s: %w", p.ID, err)
 		} else if ok {
 			prevUsage := map[domain.Date][]byte{}

@@ -297,8 +297,22 @@ func TestSegmentDuringApplySurvivesItsRollback(t *testing.T) {
 // patch of that account sees the first one's usage. Table: what the
 // patches of one Apply write, on a store holding {day: 1 active user}.
 func TestApplyReadsStoredUsageOnce(t *testing.T) {
+	for _, width := range []int{1, seekFrom} { // Gets, and one seek
+		t.Run(fmt.Sprintf("%d dates", width), func(t *testing.T) { testApplyReadsStoredUsageOnce(t, width) })
+	}
+}
+
+// testApplyReadsStoredUsageOnce runs the cases with patches of width
+// dates: the case's day and width-1 older ones, stored as patched.
+func testApplyReadsStoredUsageOnce(t *testing.T, width int) {
 	ctx := context.Background()
-	snap := func(d domain.Date, n int) []domain.Snapshot { return []domain.Snapshot{{Date: d, ActiveUsers: n}} }
+	snap := func(d domain.Date, n int) []domain.Snapshot {
+		out := []domain.Snapshot{{Date: d, ActiveUsers: n}}
+		for k := 1; k < width; k++ {
+			out = append(out, domain.Snapshot{Date: day.AddDays(-100 - 7*k), ActiveUsers: 5})
+		}
+		return out
+	}
 	for _, tc := range []struct {
 		name    string
 		patches []domain.Patch
