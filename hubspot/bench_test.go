@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/connector/connectortest"
 	"github.com/accountbot/accountbot/hubspot/hubspottest"
 	"github.com/accountbot/accountbot/internal/cputime"
 )
@@ -95,21 +95,13 @@ func childFake(b *testing.B, base time.Time) *benchFake {
 	return f
 }
 
-// syncMemoryLimit is the soft Go memory limit `accountbot sync` and
-// serve's scheduled syncs run under (cmd/accountbot: defaultMemoryLimit,
-// unless GOMEMLIMIT is set); the benchmarks measure the sync as they run
-// it. Set only in this process, not in the child fake's.
-func syncMemoryLimit(b *testing.B) {
-	prev := debug.SetMemoryLimit(236 << 20)
-	b.Cleanup(func() { debug.SetMemoryLimit(prev) })
-}
-
 func benchEnv(b *testing.B, url string) (*badger.DB, *Source, *connector.Runner) {
 	db, err := badger.Open(context.Background(), b.TempDir(), badger.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	connectortest.AsSyncCommand(b, db) // the memory limit and page release of `accountbot sync`
 	src, err := NewSource(NewClient(url, "pat-na1-test", 0, nil, nil), Config{Mapping: Mapping{Plan: "plan", Seats: "seats"}}, "USD")
 	if err != nil {
 		b.Fatal(err)
@@ -154,7 +146,6 @@ func peakHeap() (stop func() uint64) {
 }
 
 func BenchmarkFullSync100k(b *testing.B) {
-	syncMemoryLimit(b)
 	f := childFake(b, time.Now().Add(-30*24*time.Hour))
 	for b.Loop() {
 		b.StopTimer()
@@ -176,7 +167,6 @@ func BenchmarkFullSync100k(b *testing.B) {
 }
 
 func BenchmarkIncremental1000(b *testing.B) {
-	syncMemoryLimit(b)
 	f := childFake(b, time.Now().Add(-30*24*time.Hour))
 	db, src, r := benchEnv(b, f.url)
 	ctx := context.Background()

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/accountbot/accountbot/connector"
+	"github.com/accountbot/accountbot/connector/connectortest"
 	"github.com/accountbot/accountbot/internal/cputime"
 	"github.com/accountbot/accountbot/salesforce/salesforcetest"
 )
@@ -115,21 +115,13 @@ func peakRSS() float64 {
 	return 0
 }
 
-// syncMemoryLimit is the soft Go memory limit `accountbot sync` and
-// serve's scheduled syncs run under (cmd/accountbot: defaultMemoryLimit,
-// unless GOMEMLIMIT is set); the benchmarks measure the sync as they run
-// it. Set only in this process, not in the child fake's.
-func syncMemoryLimit(b *testing.B) {
-	prev := debug.SetMemoryLimit(236 << 20)
-	b.Cleanup(func() { debug.SetMemoryLimit(prev) })
-}
-
 func openStore(b *testing.B) *badger.DB {
 	db, err := badger.Open(context.Background(), b.TempDir(), badger.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	connectortest.AsSyncCommand(b, db) // the memory limit and page release of `accountbot sync`
 	return db
 }
 
@@ -138,7 +130,6 @@ func openStore(b *testing.B) *badger.DB {
 // measured) and every timed run starts again from prev: an incremental
 // sync of records that changed since, matching existing accounts.
 func benchSync(b *testing.B, url, baseURL string, prev connector.Cursor) {
-	syncMemoryLimit(b)
 	_, pemKey := key(b)
 	var cpu time.Duration
 	var heap uint64

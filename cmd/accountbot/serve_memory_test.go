@@ -1,6 +1,12 @@
 package main
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/accountbot/accountbot/connector/connectortest"
+)
 
 // serve's soft limit is its memory budget less the store's mappings outside
 // the Go heap, and stays well above the Go memory the 100K book's store
@@ -16,4 +22,52 @@ func TestServeMemoryLimitIsTheBudgetLessMappedTables(t *testing.T) {
 	if defaultMemoryLimit < 2*110<<20 {
 		t.Errorf("defaultMemoryLimit = %d MB: under twice the store's resting heap, the GC would run on the limit", defaultMemoryLimit>>20)
 	}
+}
+
+// The connectors' benchmarks run a sync as `accountbot sync` does
+// (connectortest.AsSyncCommand): the same soft limit and page release.
+func TestSyncBenchmarksRunAsSyncDoes(t *testing.T) {
+	if connectortest.SyncMemoryLimit != defaultMemoryLimit || connectortest.ReleaseEvery != releaseMappedEvery ||
+		connectortest.MappedAllowance != mappedAllowance {
+		t.Errorf("connectortest runs syncs with limit %d MB, release every %s over %d MB; sync runs with %d MB, %s, %d MB",
+			connectortest.SyncMemoryLimit>>20, connectortest.ReleaseEvery, connectortest.MappedAllowance>>20,
+			defaultMemoryLimit>>20, releaseMappedEvery, mappedAllowance>>20)
+	}
+}
+
+// fakeReleaser records the release it was asked to run.
+type fakeReleaser struct {
+	started  chan time.Duration
+	returned chan struct{}
+	limit    int64
+}
+
+func (f *fakeReleaser) RunReleaseMapped(ctx context.Context, interval time.Duration, limit int64) {
+	f.limit = limit
+	f.started <- interval
+	<-ctx.Done()
+	close(f.returned)
+}
+
+// A sync gives the store's mapped pages back while it runs, and stop
+// returns only once the release has ended; a store without mapped tables
+// gets a stop that does nothing.
+func TestReleaseMappedRunsUntilStop(t *testing.T) {
+	f := &fakeReleaser{started: make(chan time.Duration, 1), returned: make(chan struct{})}
+	stop := releaseMapped(context.Background(), f)
+	if got := <-f.started; got != releaseMappedEvery || f.limit != mappedAllowance {
+		t.Errorf("release every %s over %d bytes; want %s, %d", got, f.limit, releaseMappedEvery, mappedAllowance)
+	}
+	select {
+	case <-f.returned:
+		t.Fatal("the release ended before stop")
+	default:
+	}
+	stop()
+	select {
+	case <-f.returned:
+	default:
+		t.Fatal("stop returned while the release was still running")
+	}
+	releaseMapped(context.Background(), struct{}{})() // no release, no hang
 }

@@ -111,7 +111,9 @@ func (m *Main) runSync(ctx context.Context) error {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 	r := &connector.Runner{Store: syncStore(source, db), Now: m.Now, Log: m.log}
+	stop := releaseMapped(ctx, db)
 	rep, err := r.Run(ctx, src, opt)
+	stop()
 	if *asJSON {
 		enc := json.NewEncoder(m.Stdout)
 		enc.SetIndent("", "  ")
