@@ -110,11 +110,7 @@ func (s *DB) apply(ctx context.Context, patches []domain.Patch, j *journal) (dom
 			if i+1 == journalProbe && planned/journalProbe*int64(len(patches)) > 2*s.db.MaxBatchSize() {
 				// Clearly too big for one transaction: journal now, while
 				// little is written twice, not when the transaction is full.
-				txn.Discard()
-				if err := s.journalPending(j, pending, nil); err != nil {
-					return st, err
-				}
-				next, err := s.replay(j, pending)
+				next, err := s.journalNow(txn, j, pending, nil)
 				if err != nil {
 					return st, err
 				}
@@ -146,6 +142,14 @@ func (s *DB) overflow(txn *badger.Txn, j *journal, pending [][]op, ops *[]op) (*
 		}
 		return s.db.NewTransaction(true), nil
 	}
+	return s.journalNow(txn, j, pending, ops)
+}
+
+// journalNow opens the journal of an Apply that has committed nothing
+// yet: txn is discarded, and the pending accounts get their undo entries
+// (ops too, when given) and are written again; it returns a fresh
+// transaction.
+func (s *DB) journalNow(txn *badger.Txn, j *journal, pending [][]op, ops *[]op) (*badger.Txn, error) {
 	txn.Discard()
 	if err := s.journalPending(j, pending, ops); err != nil {
 		return nil, err
