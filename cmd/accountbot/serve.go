@@ -103,9 +103,7 @@ func (m *Main) runServe(ctx context.Context) error {
 		return err
 	}
 	wg.Go(func() { m.db.RunGC(ctx, 10*time.Minute) })
-	if r, ok := m.db.(mappedReleaser); ok { // the embedded store's mapped tables (storage/mapped.go)
-		wg.Go(func() { r.RunReleaseMapped(ctx, releaseMappedEvery, mappedAllowance) })
-	}
+	defer releaseMapped(ctx, m.db)() // the embedded store's mapped tables, until serve ends
 	wg.Go(func() { m.db.RunAuditPruning(ctx, 24*time.Hour, m.auditRetention(), m.Now) })
 	// Stored evaluations and ranks, alerts from changes (evaluate.go); after
 	// observe, which wires the platforms' metrics the evaluator's zone
@@ -272,11 +270,11 @@ type mappedReleaser interface {
 	RunReleaseMapped(ctx context.Context, interval time.Duration, limit int64)
 }
 
-// releaseMapped gives db's mapped table pages back, as serve does all its
-// life, until stop (which waits for the release to end): a sync's reads
-// and compactions map the tables too, and in the 100K full syncs of `make
-// bench` that was ~60 MB of the peak RSS. A store without mapped tables
-// gets a stop that does nothing.
+// releaseMapped gives db's mapped table pages back until stop (which
+// waits for the release to end): serve runs it all its life, and a sync
+// for its run, whose reads and compactions map the tables too (~60 MB of
+// the peak RSS of the 100K full syncs in `make bench`). A store without
+// mapped tables gets a stop that does nothing.
 func releaseMapped(ctx context.Context, db any) (stop func()) {
 	r, ok := db.(mappedReleaser)
 	if !ok {
