@@ -109,18 +109,6 @@ func benchEnv(b *testing.B, url string) (*badger.DB, *Source, *connector.Runner)
 	return db, src, &connector.Runner{Store: db, Now: time.Now}
 }
 
-// peakRSS is this process's resident high-water mark (VmHWM) in MB.
-func peakRSS() float64 {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024
-		}
-	}
-	return 0
-}
-
 // peakHeap samples the Go heap in use until stop is called.
 func peakHeap() (stop func() uint64) {
 	var mu sync.Mutex
@@ -163,7 +151,7 @@ func BenchmarkFullSync100k(b *testing.B) {
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 		b.StartTimer()
 	}
-	b.ReportMetric(peakRSS(), "peak-rss-MB")
+	b.ReportMetric(connectortest.PeakRSSMB(), "peak-rss-MB")
 }
 
 func BenchmarkIncremental1000(b *testing.B) {

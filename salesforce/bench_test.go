@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -103,18 +102,6 @@ func peakHeap(stop chan struct{}, out *uint64, wg *sync.WaitGroup) {
 	}
 }
 
-// peakRSS is this process's resident high-water mark (VmHWM) in MB.
-func peakRSS() float64 {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024
-		}
-	}
-	return 0
-}
-
 func openStore(b *testing.B) *badger.DB {
 	db, err := badger.Open(context.Background(), b.TempDir(), badger.Options{})
 	if err != nil {
@@ -179,7 +166,7 @@ func benchSync(b *testing.B, url, baseURL string, prev connector.Cursor) {
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
-	b.ReportMetric(peakRSS(), "peak-rss-MB")
+	b.ReportMetric(connectortest.PeakRSSMB(), "peak-rss-MB")
 	b.ReportMetric(float64(st.Read), "records")
 	b.ReportMetric(float64(calls), "requests")
 	b.Logf("status: read %d changed %d created %d refused %d", st.Read, st.Changed, st.Created, st.Refused)

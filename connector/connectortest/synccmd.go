@@ -2,7 +2,10 @@ package connectortest
 
 import (
 	"context"
+	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,4 +43,18 @@ func AsSyncCommand(tb testing.TB, db MappedReleaser) {
 		<-done
 		debug.SetMemoryLimit(prev)
 	})
+}
+
+// PeakRSSMB is this process's resident high-water mark (VmHWM) in MB, the
+// memory figure of the connectors' sync benchmarks; 0 where
+// /proc/self/status cannot be read.
+func PeakRSSMB() float64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }
