@@ -5,7 +5,7 @@ BIN       := bin/accountbot
 # "context deadline exceeded" on Go < 1.27 (golang/go#75804).
 FUZZTIME  ?= 300000x
 
-.PHONY: all build test run fuzz bench vet clean schemas
+.PHONY: all build test run fuzz bench vet clean schemas check-badger
 
 all: build
 
@@ -68,6 +68,11 @@ bench: build
 # output) from the result types; a test fails when they are stale.
 schemas:
 	$(GO) run ./bot/schema/schemagen -out docs/schemas
+
+# Checks that third_party/badger is the published Badger plus
+# accountbot.patch, nothing else (downloads it from the Go module proxy).
+check-badger:
+	bash third_party/badger/check.sh
 
 clean:
 	rm -rf bin

@@ -79,3 +79,5 @@ require (
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 )
+
+replace github.com/dgraph-io/badger/v4 => ./third_party/badger

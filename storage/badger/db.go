@@ -75,14 +75,16 @@ func openBadger(dir string, opt Options) (*DB, error) {
 		// page commits in one: no smaller.
 		WithMemTableSize(16 << 20).
 		WithNumMemtables(3).
-		// Tables are not compressed: a read then points into the table's
-		// mapping instead of decompressing a 4 KB block into a new buffer
-		// (with Snappy, decompression and the garbage it made were a third
-		// of an ingested event's CPU: 268 against 170 µs of CPU per event
-		// in evaluator's BenchmarkIngestWithEvaluator at 100K accounts),
-		// and no block cache is needed (Badger requires one with
-		// compression). The tables are ~2.4× larger on disk, and the pages
-		// reads map count in RSS until RunReleaseMapped gives them back.
+		// Tables are not compressed: a read then copies a 4 KB block with
+		// pread into a pooled buffer (Badger as patched in
+		// third_party/badger, which reads uncompressed tables that way and
+		// not through their mappings, so reads add nothing to RSS) instead
+		// of decompressing it into a new one (with Snappy, decompression and
+		// the garbage it made were a third of an ingested event's CPU: 268
+		// against 170 µs of CPU per event in evaluator's
+		// BenchmarkIngestWithEvaluator at 100K accounts), and no block
+		// cache is needed (Badger requires one with compression). The
+		// tables are ~2.4× larger on disk.
 		WithCompression(options.None).
 		WithBlockCacheSize(0).
 		WithIndexCacheSize(16 << 20).
