@@ -240,6 +240,14 @@ func (itr *Iterator) seekToLast() {
 
 func (itr *Iterator) seekHelper(blockIdx int, key []byte) {
 	itr.bpos = blockIdx
+	if itr.bi.block != nil && len(itr.bi.data) > 0 && itr.bi.tableID == itr.t.id && itr.bi.blockID == blockIdx {
+		// AccountBot: a seek into the block the iterator holds reuses it
+		// instead of reading it again, which with pread is a system call
+		// (see pread.go). next and prev empty data when they leave a block.
+		itr.bi.seek(key, origin)
+		itr.err = itr.bi.Error()
+		return
+	}
 	block, err := itr.t.block(blockIdx, itr.useCache())
 	if err != nil {
 		itr.err = err
