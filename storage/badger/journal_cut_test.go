@@ -170,15 +170,7 @@ func TestJournaledApplyWritesWhatSmallAppliesWrite(t *testing.T) {
 // An undo entry in the form older versions wrote (no leading 0, whole
 // keys) still rolls back: a journal left by a crash before an upgrade.
 func TestRollbackReadsOldUndoEntries(t *testing.T) {
-	ctx := context.Background()
-	db, dir := openTemp(t)
-	fillBook(t, db, 3, "j")
-	db.Close()
-	before := dump(t, dir)
-	db, err := Open(ctx, dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, dir, before := reopenedBook(t, 3, Options{})
 	// What an older Apply left after writing j-0001 anew and j-9999: the
 	// old record to restore and a key to delete.
 	oldRec := []byte(before[string(accountKey("j-0001"))])
@@ -190,7 +182,7 @@ func TestRollbackReadsOldUndoEntries(t *testing.T) {
 	entry = append(entry, oldRec...)
 	entry = binary.AppendUvarint(entry, uint64(len(newKey)))
 	entry = append(append(entry, newKey...), 0)
-	err = db.db.Update(func(txn *badger.Txn) error {
+	err := db.db.Update(func(txn *badger.Txn) error {
 		for _, kv := range [][2][]byte{
 			{keyImport, []byte(cutNow.Format(time.RFC3339))},
 			{binary.BigEndian.AppendUint64(join(prefixUndo), 1), entry},

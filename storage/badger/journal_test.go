@@ -74,17 +74,26 @@ func TestBigApplyIsWholeAndLeavesNoJournal(t *testing.T) {
 	}
 }
 
-// An error after some batches have committed undoes them.
-func TestFailedBigApplyRollsBack(t *testing.T) {
-	ctx := context.Background()
+// reopenedBook fills a store with a book of n accounts ("j-0001"…),
+// closes it, dumps it, and opens it again with opt: a journal test's
+// starting point and the state a rollback must restore.
+func reopenedBook(t *testing.T, n int, opt Options) (*DB, string, map[string]string) {
+	t.Helper()
 	db, dir := openTemp(t)
-	fillBook(t, db, 100, "j")
+	fillBook(t, db, n, "j")
 	db.Close()
 	before := dump(t, dir)
-	db, err := Open(ctx, dir, Options{memTableSize: 1 << 20})
+	db, err := Open(context.Background(), dir, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, dir, before
+}
+
+// An error after some batches have committed undoes them.
+func TestFailedBigApplyRollsBack(t *testing.T) {
+	ctx := context.Background()
+	db, dir, before := reopenedBook(t, 100, Options{memTableSize: 1 << 20})
 	defer db.Close()
 	ps := bigBook("j", 600)
 	// The same account patched twice: rolled back to before both.
@@ -116,14 +125,7 @@ func TestFailedBigApplyRollsBack(t *testing.T) {
 // Open rolls them back.
 func TestOpenRollsBackAnUnfinishedImport(t *testing.T) {
 	ctx := context.Background()
-	db, dir := openTemp(t)
-	fillBook(t, db, 100, "j")
-	db.Close()
-	before := dump(t, dir)
-	db, err := Open(ctx, dir, Options{memTableSize: 1 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, dir, before := reopenedBook(t, 100, Options{memTableSize: 1 << 20})
 	j := &journal{db: db}
 	if _, err := db.apply(ctx, bigBook("j", 600), j); err != nil || !j.open {
 		t.Fatalf("apply: %v, journal open %v", err, j.open)
