@@ -267,7 +267,7 @@ func checkCredentials(sc slackConfig, tc teams.Config) error {
 // page cache; what a whole-book scan or a compaction maps stays resident
 // otherwise.
 type mappedReleaser interface {
-	RunReleaseMapped(ctx context.Context, interval time.Duration, limit int64)
+	StartReleaseMapped(ctx context.Context, interval time.Duration, limit int64) (stop func())
 }
 
 // releaseMapped gives db's mapped table pages back until stop (which
@@ -276,25 +276,15 @@ type mappedReleaser interface {
 // the peak RSS of the 100K full syncs in `make bench`). A store without
 // mapped tables gets a stop that does nothing.
 func releaseMapped(ctx context.Context, db any) (stop func()) {
-	r, ok := db.(mappedReleaser)
-	if !ok {
-		return func() {}
+	if r, ok := db.(mappedReleaser); ok {
+		return r.StartReleaseMapped(ctx, releaseMappedEvery, mappedAllowance)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		r.RunReleaseMapped(ctx, releaseMappedEvery, mappedAllowance)
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return func() {}
 }
 
 // releaseMappedEvery is how often serve gives mapped table pages back at
 // least; sooner when new tables are written or the mapped pages outgrow
-// mappedAllowance (storage/badger's RunReleaseMapped). A release costs
+// mappedAllowance (storage/badger's StartReleaseMapped). A release costs
 // about a millisecond.
 const releaseMappedEvery = time.Second
 

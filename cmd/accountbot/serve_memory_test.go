@@ -35,39 +35,34 @@ func TestSyncBenchmarksRunAsSyncDoes(t *testing.T) {
 	}
 }
 
-// fakeReleaser records the release it was asked to run.
+// fakeReleaser records the release it was asked to start.
 type fakeReleaser struct {
-	started  chan time.Duration
-	returned chan struct{}
+	interval time.Duration
 	limit    int64
+	stopped  bool
 }
 
-func (f *fakeReleaser) RunReleaseMapped(ctx context.Context, interval time.Duration, limit int64) {
-	f.limit = limit
-	f.started <- interval
-	<-ctx.Done()
-	close(f.returned)
+func (f *fakeReleaser) StartReleaseMapped(ctx context.Context, interval time.Duration, limit int64) func() {
+	f.interval, f.limit = interval, limit
+	return func() { f.stopped = true }
 }
 
-// A sync gives the store's mapped pages back while it runs, and stop
-// returns only once the release has ended; a store without mapped tables
+// A sync gives the store's mapped pages back while it runs, with serve's
+// interval and allowance, until stop (storage/badger's StartReleaseMapped,
+// whose stop waits for the release to end); a store without mapped tables
 // gets a stop that does nothing.
 func TestReleaseMappedRunsUntilStop(t *testing.T) {
-	f := &fakeReleaser{started: make(chan time.Duration, 1), returned: make(chan struct{})}
+	f := &fakeReleaser{}
 	stop := releaseMapped(context.Background(), f)
-	if got := <-f.started; got != releaseMappedEvery || f.limit != mappedAllowance {
-		t.Errorf("release every %s over %d bytes; want %s, %d", got, f.limit, releaseMappedEvery, mappedAllowance)
+	if f.interval != releaseMappedEvery || f.limit != mappedAllowance {
+		t.Errorf("release every %s over %d bytes; want %s, %d", f.interval, f.limit, releaseMappedEvery, mappedAllowance)
 	}
-	select {
-	case <-f.returned:
-		t.Fatal("the release ended before stop")
-	default:
+	if f.stopped {
+		t.Fatal("the release stopped before stop")
 	}
 	stop()
-	select {
-	case <-f.returned:
-	default:
-		t.Fatal("stop returned while the release was still running")
+	if !f.stopped {
+		t.Fatal("stop did not stop the store's release")
 	}
 	releaseMapped(context.Background(), struct{}{})() // no release, no hang
 }

@@ -20,9 +20,9 @@ const (
 )
 
 // MappedReleaser is the embedded store's release of its mapped table
-// pages (storage/badger's RunReleaseMapped).
+// pages (storage/badger's StartReleaseMapped).
 type MappedReleaser interface {
-	RunReleaseMapped(ctx context.Context, interval time.Duration, limit int64)
+	StartReleaseMapped(ctx context.Context, interval time.Duration, limit int64) (stop func())
 }
 
 // AsSyncCommand runs the rest of tb as `accountbot sync` runs: under its
@@ -30,17 +30,12 @@ type MappedReleaser interface {
 // store without). Both end with tb.
 func AsSyncCommand(tb testing.TB, db MappedReleaser) {
 	prev := debug.SetMemoryLimit(SyncMemoryLimit)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if db != nil {
-			db.RunReleaseMapped(ctx, ReleaseEvery, MappedAllowance)
-		}
-	}()
+	stop := func() {}
+	if db != nil {
+		stop = db.StartReleaseMapped(context.Background(), ReleaseEvery, MappedAllowance)
+	}
 	tb.Cleanup(func() {
-		cancel()
-		<-done
+		stop()
 		debug.SetMemoryLimit(prev)
 	})
 }

@@ -21,7 +21,7 @@ import (
 // tables per 1,000 accounts).
 const releaseEvery = 8192
 
-// RunReleaseMapped gives the table pages back every interval until ctx
+// runReleaseMapped gives the table pages back every interval until ctx
 // ends (ReleaseMapped), and sooner, within a tenth of it, once a flush or
 // a compaction has written new tables or the process's mapped pages have
 // grown past limit. Badger writes a table through a mapping, so each new
@@ -32,7 +32,7 @@ const releaseEvery = 8192
 // bench with a release a second). Looking costs far less than a release
 // (reading /proc/self/statm, the table list: a few µs), and a page given
 // back costs a minor fault when it is read again (the page cache keeps it).
-func (s *DB) RunReleaseMapped(ctx context.Context, interval time.Duration, limit int64) {
+func (s *DB) runReleaseMapped(ctx context.Context, interval time.Duration, limit int64) {
 	t := time.NewTicker(interval / 10)
 	defer t.Stop()
 	var last releaseState
@@ -50,6 +50,22 @@ func (s *DB) RunReleaseMapped(ctx context.Context, interval time.Duration, limit
 			}
 			last = releaseState{at: now, newest: newest}
 		}
+	}
+}
+
+// StartReleaseMapped runs runReleaseMapped in the background until the
+// returned stop, which waits for it to end (serve for its life, a sync for
+// its run, the connectors' benchmarks as a sync).
+func (s *DB) StartReleaseMapped(ctx context.Context, interval time.Duration, limit int64) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.runReleaseMapped(ctx, interval, limit)
+	}()
+	return func() {
+		cancel()
+		<-done
 	}
 }
 

@@ -1,6 +1,7 @@
 package badger
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -27,5 +28,18 @@ func TestReleaseIsDueOnNewTablesOrEveryInterval(t *testing.T) {
 	}
 	if !(releaseState{}).due(at, 0, time.Second) {
 		t.Error("the first release is not due")
+	}
+}
+
+// StartReleaseMapped's stop returns once the release has ended, so the
+// store can be closed right after it (the race detector would see a
+// release still reading the store's tables).
+func TestStartReleaseMappedStopWaitsForTheRelease(t *testing.T) {
+	s, _ := openTemp(t)
+	stop := s.StartReleaseMapped(context.Background(), time.Millisecond, 0)
+	time.Sleep(20 * time.Millisecond) // several releases (limit 0: every tick)
+	stop()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
