@@ -120,6 +120,9 @@ type bookRow struct {
 // would start a goroutine per item). With reuse, the slices passed to fn
 // are reused for the next account.
 func (s *DB) scanBook(ctx context.Context, reuse, history bool, fn func(*bookRow) error) error {
+	gen := s.known.generation() // before the snapshot: known.go
+	var seen []string           // ids the scan saw, for s.known
+	defer func() { s.known.add(gen, seen...) }()
 	return s.db.View(func(txn *badger.Txn) error {
 		accIt := txn.NewIterator(badger.IteratorOptions{Prefix: prefixAccount})
 		defer accIt.Close()
@@ -155,6 +158,7 @@ func (s *DB) scanBook(ctx context.Context, reuse, history bool, fn func(*bookRow
 				}
 			}
 			a.ID = string(accIt.Item().Key()[len(prefixAccount):])
+			seen = append(seen, a.ID)
 			if reuse {
 				a.Usage, a.Signals = a.Usage[:0], a.Signals[:0]
 			} else {
@@ -376,6 +380,10 @@ func (s *DB) IDsRenewingBetween(ctx context.Context, from, to domain.Date) ([]st
 // its key: ingest checks every record's account, and reading the whole
 // account (its usage history too) for each cost half of a request.
 func (s *DB) HasAccount(ctx context.Context, id string) (bool, error) {
+	if s.known.has(id) {
+		return true, nil
+	}
+	gen := s.known.generation()
 	var ok bool
 	err := s.db.View(func(txn *badger.Txn) error {
 		_, err := txn.Get(accountKey(id))
@@ -387,6 +395,9 @@ func (s *DB) HasAccount(ctx context.Context, id string) (bool, error) {
 	})
 	if err != nil {
 		return false, fmt.Errorf("looking up account %s: %w", id, err)
+	}
+	if ok {
+		s.known.add(gen, id)
 	}
 	return ok, nil
 }

@@ -48,22 +48,28 @@ func (s *DB) Apply(ctx context.Context, patches []domain.Patch) (domain.ApplySta
 func (s *DB) applyLocked(ctx context.Context, patches []domain.Patch) (domain.ApplyStats, bool, error) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
+	gen := s.known.generation()
 	j := &journal{db: s}
 	st, err := s.apply(ctx, patches, j)
 	if err == nil && j.open {
-		if err = j.commit(); err == nil {
-			return st, true, nil // synced at its commit point
+		err = j.commit()
+	}
+	if err == nil {
+		// Every patch's account is stored now: an activity patch needs it
+		// stored, and any other creates it.
+		ids := make([]string, len(patches))
+		for i := range patches {
+			ids[i] = patches[i].ID
+		}
+		s.known.add(gen, ids...)
+		return st, j.open, nil // a journal synced at its commit point
+	}
+	if j.open {
+		if rerr := s.rollback(); rerr != nil {
+			return st, false, fmt.Errorf("%w (and rolling back failed: %v; the next start rolls it back)", err, rerr)
 		}
 	}
-	if err != nil {
-		if j.open {
-			if rerr := s.rollback(); rerr != nil {
-				return st, false, fmt.Errorf("%w (and rolling back failed: %v; the next start rolls it back)", err, rerr)
-			}
-		}
-		return st, false, err
-	}
-	return st, false, nil
+	return st, false, err
 }
 
 // apply is Apply's batch loop: as many accounts per transaction as fit,
@@ -248,7 +254,7 @@ func (s *DB) plan(txn *badger.Txn, claims *extClaims, p *domain.Patch, st *domai
 // planWith is plan reading stored usage with ur (nil: in txn).
 func (s *DB) planWith(txn *badger.Txn, claims *extClaims, ur *usageReader, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
 	if p.OnlyActivity() {
-		return planActivity(txn, ur, p, st)
+		return s.planActivity(txn, ur, p, st)
 	}
 	old, oldRaw, err := getRecordRaw(txn, p.ID)
 	if err != nil && domain.ErrorCode(err) != domain.ENOTFOUND {
@@ -299,11 +305,13 @@ func (s *DB) planWith(txn *badger.Txn, claims *extClaims, ur *usageReader, p *do
 // change, so it is neither read nor rewritten; the change's stamp goes to
 // the account's small ds/ key (freshness.go), and its indexes, external
 // ids and field history stay as they are.
-func planActivity(txn *badger.Txn, ur *usageReader, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
-	if _, err := txn.Get(accountKey(p.ID)); errors.Is(err, badger.ErrKeyNotFound) {
-		return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", p.ID)
-	} else if err != nil {
-		return nil, fmt.Errorf("reading account %s: %w", p.ID, err)
+func (s *DB) planActivity(txn *badger.Txn, ur *usageReader, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
+	if !s.known.has(p.ID) {
+		if _, err := txn.Get(accountKey(p.ID)); errors.Is(err, badger.ErrKeyNotFound) {
+			return nil, domain.Errorf(domain.ENOTFOUND, "no account with id %q", p.ID)
+		} else if err != nil {
+			return nil, fmt.Errorf("reading account %s: %w", p.ID, err)
+		}
 	}
 	cur, prevUsage, err := readActivity(txn, ur, p)
 	if err != nil {

@@ -25,7 +25,8 @@ type DB struct {
 	applyMu sync.Mutex       // one Apply at a time: a journaled one owns the journal
 	clock   func() time.Time // dates field history (fieldhistory.go); nil: the wall clock
 	sync    groupSync
-	evals   evalCache // decoded evaluations by version (evalcache.go)
+	evals   evalCache     // decoded evaluations by version (evalcache.go)
+	known   knownAccounts // ids of stored accounts (known.go)
 }
 
 // Options configures Open.

@@ -206,6 +206,7 @@ func (s *DB) recoverImport(ctx context.Context) error {
 // rollback undoes every journaled account, newest first, then removes the
 // marker.
 func (s *DB) rollback() error {
+	defer s.known.forget() // it may delete accounts, seen meanwhile too
 	err := s.eachUndo(true, func(txn *badger.Txn, uk, v []byte) error {
 		err := decodeUndo(v, func(k []byte, had bool, prev []byte) error {
 			if had {
