@@ -87,6 +87,7 @@ type serveProc struct {
 	base     string // http://127.0.0.1:port
 	accounts int
 	bin      string
+	exited   chan struct{} // closed by the one cmd.Wait, once serve has exited
 	// startupCheck is how long serve took from start to the end of its
 	// start-up check (the measurements begin after it).
 	startupCheck time.Duration
@@ -132,7 +133,11 @@ func startServe(ctx context.Context, n int, o options, slackURL string) (s *serv
 		os.RemoveAll(dir)
 		return nil, 0, err
 	}
-	go func() { s.cmd.Wait(); pw.Close() }()
+	// The only Wait: two concurrent Waits of one Cmd can both wait for its
+	// output copier, which reports to one, and the other hangs (a bench
+	// once stopped for good in stop).
+	s.exited = make(chan struct{})
+	go func() { s.cmd.Wait(); pw.Close(); close(s.exited) }()
 	s.base = fmt.Sprintf("http://127.0.0.1:%d", port)
 	if err := waitFor(s.base+"/healthz", 60*time.Second); err != nil {
 		s.stop()
@@ -180,13 +185,11 @@ var servePrep []func(ctx context.Context, s *serveProc) error
 
 func (s *serveProc) stop() {
 	s.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-s.exited:
 	case <-time.After(20 * time.Second):
 		s.cmd.Process.Kill()
-		<-done
+		<-s.exited
 	}
 	os.RemoveAll(s.dir)
 }

@@ -139,8 +139,9 @@ func (im *Importer) addCSVRecords(kind string, elems [][]byte) []RecordError {
 		colOf[c] = i
 	}
 	var errs []RecordError
+	cd := newCellDecoder()
 	for i, raw := range elems {
-		cells, bad := recordCells(i, raw, cols)
+		cells, bad := cd.recordCells(i, raw, cols)
 		if len(bad) > 0 {
 			errs = append(errs, bad...)
 			continue
@@ -160,36 +161,6 @@ func (im *Importer) addCSVRecords(kind string, elems [][]byte) []RecordError {
 		im.rows = append(im.rows, row{line: i + 1, p: p})
 	}
 	return errs
-}
-
-// recordCells turns a flat JSON object into CSV cells in cols' order.
-func recordCells(i int, raw []byte, cols []string) ([]string, []RecordError) {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
-		return nil, []RecordError{{Index: i, Reason: "must be a JSON object"}}
-	}
-	var errs []RecordError
-	cells := make([]string, len(cols))
-	for k, v := range obj {
-		c := slices.Index(cols, k)
-		if c < 0 {
-			errs = append(errs, RecordError{Index: i, Field: k, Reason: "unknown field (known: " + strings.Join(cols, ", ") + ")"})
-			continue
-		}
-		switch t := bytes.TrimSpace(v); {
-		case len(t) > 0 && t[0] == '"':
-			var s string
-			json.Unmarshal(t, &s)
-			cells[c] = s
-		case len(t) > 0 && (t[0] == '{' || t[0] == '['):
-			errs = append(errs, RecordError{Index: i, Field: k, Reason: "must be a string, number or true/false, not a JSON " + map[byte]string{'{': "object", '[': "list"}[t[0]]})
-		case string(t) == "null":
-		default:
-			cells[c] = string(t)
-		}
-	}
-	slices.SortFunc(errs, func(a, b RecordError) int { return strings.Compare(a.Field, b.Field) })
-	return cells, errs
 }
 
 type arrRecord struct {

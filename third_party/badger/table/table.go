@@ -247,6 +247,14 @@ func (b *Block) verifyCheckSum() error {
 
 func CreateTable(fname string, builder *Builder) (*Table, error) {
 	bd := builder.Done()
+	if bd.Size > 0 {
+		// AccountBot: written with write and fdatasync (see write.go).
+		mf, err := writeTable(fname, bd)
+		if err != nil {
+			return nil, err
+		}
+		return OpenTable(mf, *builder.opts)
+	}
 	mf, err := z.OpenMmapFile(fname, os.O_CREATE|os.O_RDWR|os.O_EXCL, bd.Size)
 	if err == z.NewFile {
 		// Expected.
@@ -261,7 +269,6 @@ func CreateTable(fname string, builder *Builder) (*Table, error) {
 	if err := z.Msync(mf.Data); err != nil {
 		return nil, y.Wrapf(err, "while calling msync on %s", fname)
 	}
-	releaseWritten(mf.Data)
 	return OpenTable(mf, *builder.opts)
 }
 
