@@ -24,7 +24,7 @@ import (
 const (
 	ingestClients  = 4
 	ingestBatch    = 500
-	ingestDuration = 30 * time.Second // spans one of serve's coalesced score passes (every 30 s)
+	ingestDuration = 30 * time.Second // the default of -ingest-for: spans one of serve's coalesced score passes (every 30 s)
 	ingestAskRate  = 100              // slash commands per second during the load
 )
 
@@ -67,15 +67,15 @@ func usageBatch(rng *rand.Rand, accounts int) []byte {
 	return b.Bytes()
 }
 
-// ingestPrepared is how many bodies each client makes before the run
-// (26,700 events/s for 30 s from 4 clients): the load generator shares
+// ingestPrepared is how many bodies each client makes before a 30 s run
+// (26,700 events/s from 4 clients; in proportion for longer runs): the load generator shares
 // the 2 cores with serve, and formatting the bodies during the run took
 // CPU from what is measured. A client that runs out makes more as it goes.
 const ingestPrepared = 400
 
-// preparedBatches returns a client's bodies, made before the run.
-func preparedBatches(rng *rand.Rand, accounts int) [][]byte {
-	out := make([][]byte, ingestPrepared)
+// preparedBatches returns a client's bodies for a run of d, made before it.
+func preparedBatches(rng *rand.Rand, accounts int, d time.Duration) [][]byte {
+	out := make([][]byte, int(float64(ingestPrepared)*max(d.Seconds(), 1)/ingestDuration.Seconds()))
 	for i := range out {
 		out[i] = usageBatch(rng, accounts)
 	}
@@ -84,6 +84,7 @@ func preparedBatches(rng *rand.Rand, accounts int) [][]byte {
 
 type ingestResult struct {
 	events, errors    int64
+	duration          time.Duration // asked for (-ingest-for)
 	elapsed           time.Duration
 	reqP50, reqP99    time.Duration // one batch's round trip
 	ask               loadResult
@@ -108,7 +109,7 @@ func ingestSection(ctx context.Context, s *serveProc, o options) (sectionResult,
 	if len(ingestTokens) != ingestClients {
 		return sectionResult{}, fmt.Errorf("no ingest tokens (servePrep did not run)")
 	}
-	r := ingestResult{rssBeforeMB: rssMB(s.pid())}
+	r := ingestResult{rssBeforeMB: rssMB(s.pid()), duration: o.ingestFor}
 	var err error
 	if r.folios, err = probeFolios(s.dir); err != nil {
 		return sectionResult{}, fmt.Errorf("probing page-cache folios: %w", err)
@@ -137,10 +138,10 @@ func ingestSection(ctx context.Context, s *serveProc, o options) (sectionResult,
 	rngs, bodies := make([]*rand.Rand, ingestClients), make([][][]byte, ingestClients)
 	for c := range ingestClients {
 		rngs[c] = rand.New(rand.NewPCG(uint64(c), 16))
-		bodies[c] = preparedBatches(rngs[c], s.accounts)
+		bodies[c] = preparedBatches(rngs[c], s.accounts, o.ingestFor)
 	}
 	start := time.Now()
-	deadline := start.Add(ingestDuration)
+	deadline := start.Add(o.ingestFor)
 	for c := range ingestClients {
 		wg.Go(func() {
 			for time.Now().Before(deadline) && ctx.Err() == nil {
@@ -171,7 +172,7 @@ func ingestSection(ctx context.Context, s *serveProc, o options) (sectionResult,
 		})
 	}
 	prof := cpuProfile(s.base, 10*time.Second, filepath.Join(o.profiles, "serve-ingest.cpu.pprof"))
-	r.ask = run(ctx, s.base+"/slack/commands", ingestAskRate, ingestDuration, s.accounts)
+	r.ask = run(ctx, s.base+"/slack/commands", ingestAskRate, o.ingestFor, s.accounts)
 	wg.Wait()
 	r.elapsed = time.Since(start)
 	r.serveCPU, r.load = procCPU(s.pid())-cpu0, load0+" → "+loadAvg()
@@ -281,7 +282,7 @@ func (r ingestResult) section(accounts int) sectionResult {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Ingest under load (`serve` with the %d-account book, `POST /api/v1/usage`)\n\n", accounts)
 	fmt.Fprintf(&b, "%d clients, each with its own token, post NDJSON batches of %d usage events back to back for %s (each answered after the write is synced to disk; the bodies are made before the run, as a client on another machine would, so that making them takes no CPU from serve); at the same time signed slash commands ask `account X health` at %d req/s. The per-token rate limit is lifted in the bench config.\n\n",
-		ingestClients, ingestBatch, ingestDuration, ingestAskRate)
+		ingestClients, ingestBatch, r.duration, ingestAskRate)
 	b.WriteString("| events/s sustained | batches | failed | batch p50 | batch p99 | answer p50 under load | answer p99 under load | answer errors | RSS before | RSS peak during | VmHWM of serve |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %.0f | %d | %d | %s | %s | %s | %s | %d/%d | %.0f MB | %.0f MB | %.0f MB |\n", r.perSec(), r.events/ingestBatch, r.errors, ms(r.reqP50), ms(r.reqP99),
 		ms(r.ask.p50), ms(r.ask.p99), r.ask.errors, r.ask.requests, r.rssBeforeMB, r.rssPeakMB, r.hwmMB)

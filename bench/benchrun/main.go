@@ -71,6 +71,7 @@ type options struct {
 	skipPeer    bool
 	only        map[string]bool // section names to run; empty: all
 	goBin       string
+	ingestFor   time.Duration // how long the ingest section posts
 }
 
 // wants says whether the section named name is to run.
@@ -90,6 +91,7 @@ func main() {
 	flag.BoolVar(&o.skipPeer, "skip-peer", false, "skip the Bolt peer")
 	only := flag.String("only", "", "comma-separated parts to run: inprocess, serve, crm, ingest… (empty: all)")
 	flag.StringVar(&o.goBin, "go", "go", "the go command (for the CRM benchmarks)")
+	flag.DurationVar(&o.ingestFor, "ingest-for", ingestDuration, "how long the ingest section posts (a longer run shows whether the rate holds as the store grows)")
 	onlyServe := flag.Bool("only-serve", false, "skip the in-process measurements")
 	onlyAccess := flag.Bool("only-access", false, "measure only what the access check adds to the answer p99 (largest size), print it, write nothing")
 	flag.Parse()
