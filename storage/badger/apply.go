@@ -304,7 +304,8 @@ func (s *DB) planWith(txn *badger.Txn, claims *extClaims, ur *usageReader, p *do
 // API's and importer's usage and signal rows): the record's data does not
 // change, so it is neither read nor rewritten; the change's stamp goes to
 // the account's small ds/ key (freshness.go), and its indexes, external
-// ids and field history stay as they are.
+// ids and field history stay as they are. That the account exists is
+// read only when s.known cannot vouch for it (known.go).
 func (s *DB) planActivity(txn *badger.Txn, ur *usageReader, p *domain.Patch, st *domain.ApplyStats) ([]op, error) {
 	if !s.known.has(p.ID) {
 		if _, err := txn.Get(accountKey(p.ID)); errors.Is(err, badger.ErrKeyNotFound) {
