@@ -159,7 +159,8 @@ func (m *Main) serveUntilStopped(ctx context.Context, cancel context.CancelFunc,
 }
 
 // debugRoutes adds, when ACCOUNTBOT_DEBUG_ENDPOINTS=1 (opt-in, for `make
-// bench`), heap statistics (/debug/vars) and profiles (/debug/pprof/).
+// bench`), heap statistics (/debug/vars), profiles (/debug/pprof/) and
+// execution traces (/debug/pprof/trace).
 func (m *Main) debugRoutes(mux *http.ServeMux) {
 	if m.Getenv("ACCOUNTBOT_DEBUG_ENDPOINTS") != "1" {
 		return
@@ -168,6 +169,7 @@ func (m *Main) debugRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/heap", pprof.Index)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 }
 
 // platforms are the configured chat platforms, wired onto the mux.
