@@ -12,8 +12,8 @@ import (
 
 // foliosProbe measures what one page read through a file mapping costs in
 // resident memory on this machine's kernel and file system, the way Badger
-// reads its tables: a file written through a shared mapping and synced
-// (as table.CreateTable does), then read at random pages through another
+// as published reads its tables: a file written through a shared mapping
+// and synced (as its table.CreateTable does), then read at random pages through another
 // mapping after MADV_DONTNEED (as serve's release leaves a table). Recent
 // kernels keep such files in the page cache as large folios and a fault
 // maps the whole folio, not the page; that set how fast serve's mapped
@@ -87,6 +87,6 @@ func (p foliosProbe) String() string {
 	if p.reads == 0 {
 		return ""
 	}
-	return fmt.Sprintf("A read of one page of a table maps far more than the page on this machine: %d random one-byte reads of a 64 MB file written and synced through a mapping, as Badger writes a table, took %d page faults and mapped %d KB (%d KB per read; a page is 4 KB). The kernel keeps such files in the page cache as large folios and maps a whole folio per fault: with Badger as published, which reads its tables through mappings, serve's mapped table pages grew back within a fraction of a second after each release under random reads. AccountBot's Badger (third_party/badger) reads them with pread, so none of this reaches serve's RSS (the mapped .sst pages above).",
+	return fmt.Sprintf("A read of one page of a table maps far more than the page on this machine: %d random one-byte reads of a 64 MB file written and synced through a mapping, as Badger as published writes a table, took %d page faults and mapped %d KB (%d KB per read; a page is 4 KB). The kernel keeps such files in the page cache as large folios and maps a whole folio per fault: with Badger as published, which reads its tables through mappings, serve's mapped table pages grew back within a fraction of a second after each release under random reads. AccountBot's Badger (third_party/badger) reads them with pread, so none of this reaches serve's RSS (the mapped .sst pages above).",
 		p.reads, p.faults, p.mappedKB, p.mappedKB/p.reads)
 }

@@ -9,8 +9,9 @@ import (
 // compaction writes each new table through one, so every table the process
 // has written or read stays mapped, and counted in its resident set, until
 // the kernel needs the memory. The Badger AccountBot builds
-// (third_party/badger) reads tables with pread and drops a table's pages
-// once it has written it, so its tables no longer fill the resident set
+// (third_party/badger) reads tables with pread and writes new ones with
+// write and fdatasync, never through the mapping, so its tables no longer
+// fill the resident set
 // (TestTableReadsAndWritesStayOutOfTheResidentSet). The release below
 // stays as a guard, for pages of tables mapped by any path the patch does
 // not cover; under the ingest bench it now costs ~1% of serve's CPU
@@ -24,12 +25,13 @@ const releaseEvery = 8192
 // runReleaseMapped gives the table pages back every interval until ctx
 // ends (ReleaseMapped), and sooner, within a tenth of it, once a flush or
 // a compaction has written new tables or the process's mapped pages have
-// grown past limit. Badger writes a table through a mapping, so each new
-// one is resident in full, and under ingest the compactions write tens of
-// MB a second; tables are not compressed (db.go), so reads map their pages
-// too, and the evaluator and the writes of a bulk load touch the whole
-// book within seconds (424 MB of mapped pages at serve's RSS peak in the
-// bench with a release a second). Looking costs far less than a release
+// grown past limit. Badger as published writes a table through a mapping,
+// so each new one was resident in full, and under ingest the compactions
+// write tens of MB a second; tables are not compressed (db.go), so its
+// reads mapped their pages too, and the evaluator and the writes of a bulk
+// load touched the whole book within seconds (424 MB of mapped pages at
+// serve's RSS peak in the bench with a release a second). With the
+// patched Badger neither maps pages, and this runs as the guard above. Looking costs far less than a release
 // (reading /proc/self/statm, the table list: a few µs), and a page given
 // back costs a minor fault when it is read again (the page cache keeps it).
 func (s *DB) runReleaseMapped(ctx context.Context, interval time.Duration, limit int64) {

@@ -42,8 +42,8 @@ func tableRSS(t *testing.T, dir string) int64 {
 }
 
 // Tables are read with pread into Go memory, not through their mappings
-// (third_party/badger, table/pread.go), and a table Badger writes through
-// a mapping is dropped from the resident set once synced: neither a scan,
+// (third_party/badger, table/pread.go), and a table Badger writes is
+// written with write, not through a mapping (table/write.go): neither a scan,
 // nor point reads, nor a compaction leave table pages resident. With
 // Badger as published, the scan alone made the ~20 MB of tables resident
 // (and on Linux 6.18 a point read mapped a large folio, ~169 KB). The
@@ -137,7 +137,7 @@ func TestTableReadsAndWritesStayOutOfTheResidentSet(t *testing.T) {
 	resident("a scan of ~20 MB of tables")
 	getSome()
 	resident("2,000 random point reads")
-	if err := s.db.Flatten(2); err != nil { // a compaction writes new tables through mappings
+	if err := s.db.Flatten(2); err != nil { // a compaction writes new tables
 		t.Fatal(err)
 	}
 	resident("a compaction")
